@@ -1,0 +1,35 @@
+"""debris: space-debris tracking for observatories.
+
+Whole-catalogue pass predictions, conjunction screening and telescope
+schedules from TLE/OMM element sets, with vectorised SGP4.
+
+Arrays follow one axis order everywhere: catalogue, then time, then xyz
+(``(N,)`` elements, ``(T,)`` times, ``(N, T, 3)`` states, ``(N, T)``
+error codes).
+"""
+
+from ._version import __version__
+from .catalog import Catalog, Rejection, bundled_catalog_path
+from .errors import (CatalogError, DebrisError, NaiveDatetimeError, OMMFormatError,
+                     SiteFormatError, TimeFormatError, TLEFormatError, UnknownSiteError)
+from .frames import EarthOrientation, Topocentric, earth_orientation, topocentric
+from .passes import find_passes, night_window
+from .propagation import States, available_backends, get_backend, iter_propagate, propagate
+from .sites import BUILTIN_SITES, Site, get_site, load_sites_toml, parse_site
+from .sun import is_sunlit, sun_altitude_deg, sun_position_gcrs_km
+from .table import Table
+from .timescale import Times, format_iso, time_range, to_times
+
+__all__ = [
+    "__version__",
+    "Catalog", "Rejection", "bundled_catalog_path",
+    "DebrisError", "TLEFormatError", "OMMFormatError", "CatalogError", "NaiveDatetimeError",
+    "TimeFormatError", "UnknownSiteError", "SiteFormatError",
+    "EarthOrientation", "Topocentric", "earth_orientation", "topocentric",
+    "find_passes", "night_window",
+    "States", "propagate", "iter_propagate", "get_backend", "available_backends",
+    "Site", "BUILTIN_SITES", "get_site", "parse_site", "load_sites_toml",
+    "is_sunlit", "sun_altitude_deg", "sun_position_gcrs_km",
+    "Table",
+    "Times", "to_times", "time_range", "format_iso",
+]

@@ -1,0 +1,640 @@
+"""The catalogue: element sets read from TLE/3LE and OMM files, validated and filtered.
+
+A :class:`Catalog` holds N objects as parallel arrays (catalogue axis
+first) plus one python-sgp4 ``Satrec`` per object. Loading never stops
+at a bad record: each one is skipped and described in
+:attr:`Catalog.rejected` (file, line, NORAD id, reason); ``strict=True``
+raises at the first one instead.
+
+Formats
+-------
+* TLE in 2-line and 3-line form (name lines with or without the
+  ``0 `` prefix), CRLF or LF, ``#`` comment lines, Alpha-5 catalogue
+  numbers, blank-padded numbers and Space-Track's signed ``+`` fields.
+* OMM as CelesTrak serves it: CSV, JSON and XML (CCSDS 502.0-B-2 field
+  names), initialised with python-sgp4's OMM helpers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sgp4 import omm as sgp4_omm
+from sgp4.api import SGP4_ERRORS, Satrec, SatrecArray
+
+from .errors import CatalogError, OMMFormatError, TLEFormatError
+from .tle import alpha5_to_int, check_tle_lines
+from .timescale import DAY_S, Times, to_times
+
+__all__ = ["Catalog", "Rejection", "bundled_catalog_path", "LEO_MIN_MEAN_MOTION_REV_DAY",
+           "EARTH_RADIUS_WGS72_KM"]
+
+#: Mean motion (rev/day) at and above which an orbit counts as LEO (period <= 128 min).
+LEO_MIN_MEAN_MOTION_REV_DAY = 11.25
+#: Equatorial radius of the WGS-72 model SGP4 uses (km).
+EARTH_RADIUS_WGS72_KM = 6378.135
+
+_BUNDLED_NAME = "celestrak_on_orbit_2024-11-01.omm.csv"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One record that was not loaded, and why.
+
+    Attributes
+    ----------
+    source : str
+        File the record came from.
+    line_number : int or None
+        1-based line of the record (line 1 of a TLE, the row of a CSV).
+    norad_id : int or None
+        Catalogue number, when it could be read.
+    reason : str
+        What was wrong.
+    """
+
+    source: str
+    line_number: int | None
+    norad_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.source if self.line_number is None else f"{self.source}:{self.line_number}"
+        who = "" if self.norad_id is None else f" (NORAD {self.norad_id})"
+        return f"{where}{who}: {self.reason}"
+
+
+def bundled_catalog_path() -> Path:
+    """Return the path of the bundled catalogue (CelesTrak on-orbit OMM CSV, 2024-11-01).
+
+    The file ships inside the wheel (``debris/_bundled_tle``) and in the
+    source tree (``tle/``).
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_bundled_tle" / _BUNDLED_NAME,
+                      here.parent.parent / "tle" / _BUNDLED_NAME):
+        if candidate.exists():
+            return candidate
+    raise CatalogError(f"the bundled catalogue {_BUNDLED_NAME} is missing from the installation")
+
+
+def _intl_designator_from_tle(field: str) -> str:
+    """'97051C' -> '1997-051C' (COSPAR form); blank stays blank."""
+    field = field.strip()
+    if len(field) < 5 or not field[:5].isdigit():
+        return field
+    year = int(field[:2])
+    year += 1900 if year >= 57 else 2000
+    return f"{year}-{field[2:5]}{field[5:]}"
+
+
+def _object_type_from_name(name: str) -> str:
+    upper = f" {name.upper()} "
+    if " DEB" in upper or "DEBRIS" in upper or " COOLANT" in upper or " FRAG" in upper:
+        return "DEBRIS"
+    if " R/B" in upper or "ROCKET BODY" in upper or " AKM" in upper or " PKM" in upper:
+        return "ROCKET BODY"
+    if upper.strip() in ("", "TBA - TO BE ASSIGNED", "UNKNOWN"):
+        return "UNKNOWN"
+    return "PAYLOAD"
+
+
+class _Builder:
+    """Collects accepted records and rejections while reading one or more files."""
+
+    def __init__(self, strict: bool):
+        self.strict = strict
+        self.satrecs: list[Satrec] = []
+        self.names: list[str] = []
+        self.norad: list[int] = []
+        self.intl: list[str] = []
+        self.types: list[str | None] = []
+        self.origin: list[tuple[str, int | None]] = []
+        self.rejected: list[Rejection] = []
+        self.sources: list[str] = []
+
+    def reject(self, source, line_number, norad_id, reason, exc_type=TLEFormatError, line=None):
+        if self.strict:
+            if exc_type is TLEFormatError:
+                raise TLEFormatError(reason, source, line_number, line)
+            raise exc_type(reason, source, line_number)
+        self.rejected.append(Rejection(source, line_number, norad_id, reason))
+
+    def add(self, satrec, name, norad_id, intl, source, line_number, object_type=None):
+        self.satrecs.append(satrec)
+        self.names.append(name)
+        self.norad.append(norad_id)
+        self.intl.append(intl)
+        self.types.append(object_type)
+        self.origin.append((source, line_number))
+
+    def build(self) -> "Catalog":
+        cat = Catalog._from_parts(self.satrecs, self.names, self.norad, self.intl, self.types,
+                                  self.rejected, self.sources)
+        return cat._deduplicate(self.origin)
+
+
+def _read_tle_text(text: str, source: str, builder: _Builder, verify_checksums: bool) -> None:
+    lines = text.splitlines()
+    pending_name: str | None = None
+    i = 0
+    count = len(lines)
+    while i < count:
+        raw = lines[i].rstrip()
+        number = i + 1
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            i += 1
+            continue
+        if raw.startswith("1 ") or raw == "1":
+            nxt = lines[i + 1].rstrip() if i + 1 < count else ""
+            if not nxt.startswith("2 "):
+                norad = _try_norad(raw)
+                builder.reject(source, number, norad,
+                               "TLE line 1 is not followed by a line 2", line=raw)
+                pending_name = None
+                i += 1
+                continue
+            _add_tle(raw, nxt, pending_name, source, number, builder, verify_checksums)
+            pending_name = None
+            i += 2
+            continue
+        if raw.startswith("2 "):
+            builder.reject(source, number, _try_norad(raw), "TLE line 2 without a line 1 before it",
+                           line=raw)
+            pending_name = None
+            i += 1
+            continue
+        # A name line (3LE). Space-Track prefixes it with "0 ".
+        if pending_name is not None:
+            builder.reject(source, number - 1, None,
+                           f"name line {pending_name!r} is not followed by TLE lines")
+        pending_name = raw[2:].strip() if raw.startswith("0 ") else raw.strip()
+        i += 1
+    if pending_name is not None:
+        builder.reject(source, count, None, f"name line {pending_name!r} at the end of the file "
+                       "is not followed by TLE lines")
+
+
+def _try_norad(line: str) -> int | None:
+    try:
+        return alpha5_to_int(line[2:7])
+    except (ValueError, IndexError):
+        return None
+
+
+def _add_tle(line1, line2, name, source, number, builder, verify_checksums):
+    reason = check_tle_lines(line1, line2, verify_checksum=verify_checksums)
+    norad = _try_norad(line1)
+    if reason is not None:
+        builder.reject(source, number, norad, reason, line=line1 if "line 1" in reason else line2)
+        return
+    try:
+        satrec = Satrec.twoline2rv(line1, line2)
+    except Exception as exc:  # sgp4's own parser is the last word on a value
+        builder.reject(source, number, norad, f"SGP4 could not read the elements: {exc}")
+        return
+    builder.add(satrec, name or "", norad, _intl_designator_from_tle(line1[9:17]), source, number)
+
+
+_OMM_REQUIRED = ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
+                 "ARG_OF_PERICENTER", "MEAN_ANOMALY", "NORAD_CAT_ID", "BSTAR")
+_OMM_DEFAULTS = {"CLASSIFICATION_TYPE": "U", "EPHEMERIS_TYPE": "0", "ELEMENT_SET_NO": "999",
+                 "REV_AT_EPOCH": "0", "MEAN_MOTION_DOT": "0", "MEAN_MOTION_DDOT": "0",
+                 "OBJECT_ID": "", "OBJECT_NAME": ""}
+
+
+def _add_omm(fields: dict, source: str, number: int | None, builder: _Builder) -> None:
+    fields = {str(k).strip().upper(): v for k, v in fields.items() if k is not None}
+    norad = None
+    try:
+        norad = int(str(fields.get("NORAD_CAT_ID", "")).strip())
+    except ValueError:
+        pass
+    missing = [key for key in _OMM_REQUIRED if str(fields.get(key) or "").strip() == ""]
+    if missing:
+        builder.reject(source, number, norad, f"OMM record lacks {', '.join(missing)}",
+                       exc_type=OMMFormatError)
+        return
+    for key, value in _OMM_DEFAULTS.items():
+        if fields.get(key) in (None, ""):
+            fields[key] = value
+    epoch = str(fields["EPOCH"]).strip().rstrip("Z")
+    if "." not in epoch:
+        epoch += ".0"
+    fields["EPOCH"] = epoch
+    fields["OBJECT_ID"] = str(fields["OBJECT_ID"])
+    try:
+        ecc = float(fields["ECCENTRICITY"])
+        mean_motion = float(fields["MEAN_MOTION"])
+        incl = float(fields["INCLINATION"])
+    except (TypeError, ValueError) as exc:
+        builder.reject(source, number, norad, f"OMM number not readable: {exc}",
+                       exc_type=OMMFormatError)
+        return
+    if not 0.0 <= ecc < 1.0:
+        builder.reject(source, number, norad, f"ECCENTRICITY {ecc} outside [0, 1)",
+                       exc_type=OMMFormatError)
+        return
+    if not mean_motion > 0.0:
+        builder.reject(source, number, norad, f"MEAN_MOTION {mean_motion} rev/day is not positive",
+                       exc_type=OMMFormatError)
+        return
+    if not 0.0 <= incl <= 180.0:
+        builder.reject(source, number, norad, f"INCLINATION {incl} deg outside [0, 180]",
+                       exc_type=OMMFormatError)
+        return
+    satrec = Satrec()
+    try:
+        sgp4_omm.initialize(satrec, fields)
+    except (KeyError, ValueError, TypeError) as exc:
+        builder.reject(source, number, norad, f"OMM record not readable: {exc}",
+                       exc_type=OMMFormatError)
+        return
+    name = str(fields["OBJECT_NAME"]).strip()
+    object_type = str(fields.get("OBJECT_TYPE") or "").strip().upper() or None
+    builder.add(satrec, name, norad, fields["OBJECT_ID"].strip(), source, number, object_type)
+
+
+def _read_omm_csv(text: str, source: str, builder: _Builder) -> None:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames or "NORAD_CAT_ID" not in [f.strip().upper() for f in reader.fieldnames]:
+        raise CatalogError(f"{source}: CSV header lacks NORAD_CAT_ID; expected CelesTrak OMM CSV "
+                           "columns (OBJECT_NAME,OBJECT_ID,EPOCH,MEAN_MOTION,...)")
+    for row in reader:
+        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue
+        _add_omm(row, source, reader.line_num, builder)
+
+
+def _read_omm_json(text: str, source: str, builder: _Builder) -> None:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise CatalogError(f"{source}: expected a JSON list of OMM records")
+    for index, record in enumerate(data, start=1):
+        if not isinstance(record, dict):
+            builder.reject(source, None, None, f"JSON record {index} is not an object",
+                           exc_type=OMMFormatError)
+            continue
+        _add_omm(record, source, None, builder)
+
+
+def _read_omm_xml(text: str, source: str, builder: _Builder) -> None:
+    try:
+        root = ET.fromstring(text.encode("utf-8") if text.startswith("<?xml") else text)
+    except ET.ParseError as exc:
+        raise CatalogError(f"{source}: not valid XML ({exc})") from None
+    for segment in root.iter():
+        if segment.tag.split("}")[-1] != "segment":
+            continue
+        fields = {}
+        for element in segment.iter():
+            tag = element.tag.split("}")[-1]
+            if len(element) == 0 and element.text is not None:
+                fields[tag] = element.text.strip()
+        _add_omm(fields, source, None, builder)
+
+
+def _detect_format(text: str) -> str:
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not stripped:
+        return "empty"
+    if stripped[0] in "[{":
+        return "omm-json"
+    if stripped[0] == "<":
+        return "omm-xml"
+    first = stripped.splitlines()[0].upper()
+    if "," in first and "NORAD_CAT_ID" in first:
+        return "omm-csv"
+    return "tle"
+
+
+class Catalog:
+    """A set of N element sets with per-object arrays, catalogue axis first.
+
+    Build one with :meth:`from_file`, :meth:`from_files`,
+    :meth:`from_tle_lines`, :meth:`from_omm` or :meth:`bundled`.
+
+    Attributes
+    ----------
+    satrecs : list of sgp4.api.Satrec, length N
+    norad_id : ndarray of int64, shape (N,)
+    name : ndarray of str, shape (N,)
+    intl_designator : ndarray of str, shape (N,)
+        COSPAR form, e.g. ``"1997-051C"``.
+    object_type : ndarray of str, shape (N,)
+        ``PAYLOAD``, ``ROCKET BODY``, ``DEBRIS`` or ``UNKNOWN`` (from OMM
+        OBJECT_TYPE when present, else inferred from the name).
+    epoch : Times, shape (N,)
+        Element-set epochs (UTC).
+    mean_motion_rev_day, eccentricity, inclination_deg : ndarray, shape (N,)
+    perigee_km, apogee_km : ndarray, shape (N,)
+        Altitudes above the WGS-72 equatorial radius (km).
+    sgp4_init_error : ndarray of int8, shape (N,)
+        python-sgp4's error code after initialisation (0 = fine);
+        such objects propagate to NaN with that code.
+    rejected : list of Rejection
+        Records that were not loaded and why.
+    sources : list of str
+        Files read.
+    """
+
+    def __init__(self):
+        raise TypeError("use Catalog.from_file, from_files, from_tle_lines, from_omm or bundled")
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def _from_parts(cls, satrecs, names, norad, intl, types, rejected, sources) -> "Catalog":
+        self = object.__new__(cls)
+        self.satrecs = list(satrecs)
+        self.norad_id = np.asarray(norad, dtype=np.int64).reshape(-1)
+        self.name = np.asarray(names, dtype=str).reshape(-1) if names else np.array([], dtype=str)
+        self.intl_designator = (np.asarray(intl, dtype=str).reshape(-1) if intl
+                                else np.array([], dtype=str))
+        self.object_type = np.array(
+            [t if t else _object_type_from_name(n) for t, n in zip(types, self.name)], dtype=str
+        ).reshape(-1) if len(self.satrecs) else np.array([], dtype=str)
+        self.rejected = list(rejected)
+        self.sources = list(sources)
+        self._compute_arrays()
+        self._satrec_array = None
+        return self
+
+    def _compute_arrays(self) -> None:
+        sats = self.satrecs
+        n = len(sats)
+        jd = np.fromiter((s.jdsatepoch for s in sats), float, n)
+        fr = np.fromiter((s.jdsatepochF for s in sats), float, n)
+        self.epoch = Times.from_jd(jd, fr) if n else Times(np.empty(0), np.empty(0))
+        self.mean_motion_rev_day = np.fromiter((s.no_kozai for s in sats), float, n) * (720.0 / np.pi)
+        self.eccentricity = np.fromiter((s.ecco for s in sats), float, n)
+        self.inclination_deg = np.degrees(np.fromiter((s.inclo for s in sats), float, n))
+        self.perigee_km = np.fromiter((s.altp for s in sats), float, n) * EARTH_RADIUS_WGS72_KM
+        self.apogee_km = np.fromiter((s.alta for s in sats), float, n) * EARTH_RADIUS_WGS72_KM
+        self.sgp4_init_error = np.fromiter((s.error for s in sats), np.int8, n)
+
+    @classmethod
+    def from_tle_lines(cls, lines, source: str = "<string>", *, strict: bool = False,
+                       verify_checksums: bool = True) -> "Catalog":
+        """Read TLEs (2-line or 3-line) from a string or a sequence of lines.
+
+        Parameters
+        ----------
+        lines : str or sequence of str
+        source : str
+            Name used in rejection reports and messages.
+        strict : bool
+            Raise :class:`~debris.errors.TLEFormatError` at the first bad
+            record instead of skipping it.
+        verify_checksums : bool
+            Reject lines whose column-69 checksum is wrong.
+        """
+        text = lines if isinstance(lines, str) else "\n".join(lines)
+        builder = _Builder(strict)
+        builder.sources.append(source)
+        _read_tle_text(text, source, builder, verify_checksums)
+        return builder.build()
+
+    @classmethod
+    def from_omm(cls, records, source: str = "<records>", *, strict: bool = False) -> "Catalog":
+        """Build a catalogue from OMM records (mappings of CCSDS OMM keywords to values)."""
+        builder = _Builder(strict)
+        builder.sources.append(source)
+        for index, record in enumerate(records, start=1):
+            _add_omm(dict(record), source, index, builder)
+        return builder.build()
+
+    @classmethod
+    def from_satrecs(cls, satrecs, names=None, norad_ids=None) -> "Catalog":
+        """Wrap existing python-sgp4 ``Satrec`` objects."""
+        satrecs = list(satrecs)
+        names = list(names) if names is not None else [""] * len(satrecs)
+        norad = list(norad_ids) if norad_ids is not None else [s.satnum for s in satrecs]
+        intl = [_intl_designator_from_tle(s.intldesg) for s in satrecs]
+        return cls._from_parts(satrecs, names, norad, intl, [None] * len(satrecs), [], [])
+
+    @classmethod
+    def from_file(cls, path, *, strict: bool = False, verify_checksums: bool = True,
+                  format: str = "auto") -> "Catalog":
+        """Read one catalogue file; the format is detected from its content.
+
+        Parameters
+        ----------
+        path : str or Path
+            TLE/3LE text, or OMM as CSV, JSON or XML.
+        format : {'auto', 'tle', 'omm-csv', 'omm-json', 'omm-xml'}
+
+        Raises
+        ------
+        CatalogError
+            When the file is missing, empty, or not a catalogue at all.
+        """
+        return cls.from_files([path], strict=strict, verify_checksums=verify_checksums,
+                              format=format)
+
+    @classmethod
+    def from_files(cls, paths, *, strict: bool = False, verify_checksums: bool = True,
+                   format: str = "auto") -> "Catalog":
+        """Read and merge several catalogue files (newest epoch wins for a repeated id)."""
+        builder = _Builder(strict)
+        for path in paths:
+            path = Path(path)
+            source = str(path)
+            if not path.exists():
+                raise CatalogError(f"{source}: no such file")
+            if path.is_dir():
+                raise CatalogError(f"{source}: is a folder, not a catalogue file")
+            raw = path.read_bytes()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")
+            kind = _detect_format(text) if format == "auto" else format
+            builder.sources.append(source)
+            before = len(builder.satrecs) + len(builder.rejected)
+            if kind == "empty":
+                raise CatalogError(f"{source}: file is empty; expected TLE/3LE lines or OMM "
+                                   "(CSV, JSON, XML)")
+            if kind == "tle":
+                _read_tle_text(text, source, builder, verify_checksums)
+            elif kind == "omm-csv":
+                _read_omm_csv(text, source, builder)
+            elif kind == "omm-json":
+                _read_omm_json(text, source, builder)
+            elif kind == "omm-xml":
+                _read_omm_xml(text, source, builder)
+            else:
+                raise CatalogError(f"unknown catalogue format {kind!r}; use auto, tle, omm-csv, "
+                                   "omm-json or omm-xml")
+            if len(builder.satrecs) + len(builder.rejected) == before:
+                raise CatalogError(f"{source}: no element sets found; expected TLE/3LE lines "
+                                   "('1 ...' / '2 ...') or OMM (CSV, JSON, XML)")
+        return builder.build()
+
+    @classmethod
+    def bundled(cls) -> "Catalog":
+        """Load the bundled CelesTrak on-orbit catalogue of 2024-11-01 (26,834 objects)."""
+        return cls.from_file(bundled_catalog_path())
+
+    # ------------------------------------------------------------------ arrays & info
+    def __len__(self) -> int:
+        return len(self.satrecs)
+
+    def __repr__(self) -> str:
+        return (f"<Catalog {len(self)} objects, {len(self.rejected)} rejected, "
+                f"sources={[os.path.basename(s) for s in self.sources]}>")
+
+    @property
+    def satrec_array(self) -> SatrecArray:
+        """A python-sgp4 ``SatrecArray`` of all objects (built once)."""
+        if self._satrec_array is None:
+            self._satrec_array = SatrecArray(self.satrecs)
+        return self._satrec_array
+
+    def index_of(self, norad_id: int) -> int:
+        """Return the row of a NORAD id, or raise KeyError naming it."""
+        rows = np.flatnonzero(self.norad_id == int(norad_id))
+        if rows.size == 0:
+            raise KeyError(f"NORAD {norad_id} is not in this catalogue ({len(self)} objects)")
+        return int(rows[0])
+
+    def epoch_age_days(self, when) -> np.ndarray:
+        """Return days from each epoch to `when` (positive: epoch in the past), shape (N,)."""
+        t = to_times(when)[0:1]
+        return (t.jd[0] - self.epoch.jd) + (t.fr[0] - self.epoch.fr)
+
+    def is_leo(self) -> np.ndarray:
+        """Return a boolean mask, shape (N,): mean motion >= 11.25 rev/day."""
+        return self.mean_motion_rev_day >= LEO_MIN_MEAN_MOTION_REV_DAY
+
+    def info(self) -> dict:
+        """Summarise the catalogue: counts, LEO count, epoch range, rejections."""
+        out = {
+            "sources": list(self.sources),
+            "objects": len(self),
+            "leo_objects": int(self.is_leo().sum()),
+            "object_types": {k: int(v) for k, v in zip(*np.unique(self.object_type,
+                                                                   return_counts=True))},
+            "rejected": len(self.rejected),
+            "sgp4_init_errors": int((self.sgp4_init_error != 0).sum()),
+        }
+        if len(self):
+            iso = self.epoch.iso()
+            order = np.argsort(self.epoch.jd + self.epoch.fr)
+            out["epoch_min_utc"] = str(iso[order[0]])
+            out["epoch_median_utc"] = str(iso[order[len(order) // 2]])
+            out["epoch_max_utc"] = str(iso[order[-1]])
+        return out
+
+    def init_error_report(self) -> list[str]:
+        """Return one line per object whose SGP4 initialisation failed."""
+        rows = np.flatnonzero(self.sgp4_init_error)
+        return [f"NORAD {self.norad_id[i]} {self.name[i]!s}: SGP4 initialisation error "
+                f"{self.sgp4_init_error[i]} ({SGP4_ERRORS.get(int(self.sgp4_init_error[i]), '?')})"
+                for i in rows]
+
+    # ------------------------------------------------------------------------ subsets
+    def subset(self, index) -> "Catalog":
+        """Return a new catalogue of the rows selected by a mask or index array."""
+        index = np.asarray(index)
+        if index.dtype == bool:
+            if index.shape != (len(self),):
+                raise ValueError(f"mask has shape {index.shape}, catalogue has {len(self)} objects")
+            index = np.flatnonzero(index)
+        index = index.astype(np.intp)
+        new = object.__new__(Catalog)
+        new.satrecs = [self.satrecs[i] for i in index]
+        for attr in ("norad_id", "name", "intl_designator", "object_type", "mean_motion_rev_day",
+                     "eccentricity", "inclination_deg", "perigee_km", "apogee_km",
+                     "sgp4_init_error"):
+            setattr(new, attr, getattr(self, attr)[index])
+        new.epoch = Times(self.epoch.jd[index], self.epoch.fr[index])
+        new.rejected = list(self.rejected)
+        new.sources = list(self.sources)
+        new._satrec_array = None
+        return new
+
+    def filter(self, *, leo: bool | None = None, perigee_km=None, apogee_km=None,
+               max_epoch_age_days: float | None = None, when=None, norad_ids=None,
+               object_types=None) -> "Catalog":
+        """Return the objects meeting every given condition.
+
+        Parameters
+        ----------
+        leo : bool, optional
+            Keep only LEO objects (mean motion >= 11.25 rev/day), or only non-LEO.
+        perigee_km, apogee_km : (float or None, float or None), optional
+            Inclusive altitude bands (km); ``None`` leaves a side open.
+        max_epoch_age_days : float, optional
+            Keep objects whose epoch is within this many days of `when`
+            (either side).
+        when : time-like, optional
+            Reference time for `max_epoch_age_days` (default: now).
+        norad_ids : iterable of int, optional
+        object_types : iterable of str, optional
+            Any of ``PAYLOAD``, ``ROCKET BODY``, ``DEBRIS``, ``UNKNOWN``.
+        """
+        mask = np.ones(len(self), dtype=bool)
+        if leo is not None:
+            mask &= self.is_leo() == bool(leo)
+        for band, values, label in ((perigee_km, self.perigee_km, "perigee_km"),
+                                    (apogee_km, self.apogee_km, "apogee_km")):
+            if band is None:
+                continue
+            low, high = band
+            if low is not None and high is not None and low > high:
+                raise ValueError(f"{label} band ({low}, {high}) has its low end above its high end")
+            if low is not None:
+                mask &= values >= low
+            if high is not None:
+                mask &= values <= high
+        if max_epoch_age_days is not None:
+            if when is None:
+                import datetime as dt
+                when = dt.datetime.now(dt.timezone.utc)
+            mask &= np.abs(self.epoch_age_days(when)) <= float(max_epoch_age_days)
+        if norad_ids is not None:
+            mask &= np.isin(self.norad_id, np.asarray(list(norad_ids), dtype=np.int64))
+        if object_types is not None:
+            wanted = [t.upper() for t in object_types]
+            mask &= np.isin(self.object_type, wanted)
+        return self.subset(mask)
+
+    def _deduplicate(self, origin) -> "Catalog":
+        """Keep the newest epoch of each repeated NORAD id; report the others."""
+        if len(self) < 2:
+            return self
+        epoch = self.epoch.jd + self.epoch.fr
+        order = np.lexsort((-epoch, self.norad_id))
+        ids = self.norad_id[order]
+        first = np.ones(len(ids), dtype=bool)
+        first[1:] = ids[1:] != ids[:-1]
+        if first.all():
+            return self
+        keep_row = {int(self.norad_id[i]): i for i in order[first]}
+        iso = self.epoch.iso()
+        for i in order[~first]:
+            kept = keep_row[int(self.norad_id[i])]
+            source, line = origin[i]
+            kept_source, kept_line = origin[kept]
+            where = f"{kept_source}:{kept_line}" if kept_line is not None else kept_source
+            self.rejected.append(Rejection(
+                source, line, int(self.norad_id[i]),
+                f"duplicate NORAD {self.norad_id[i]}: epoch {iso[i]} is older than "
+                f"{iso[kept]} ({where}), kept the newest"))
+        keep = np.sort(order[first])
+        rejected = self.rejected
+        out = self.subset(keep)
+        out.rejected = rejected
+        return out

@@ -1,0 +1,335 @@
+"""The ``debris`` command line: a thin layer over the library.
+
+Machine-readable output goes to stdout or to ``--output`` (written
+atomically); notes, warnings and progress go to stderr. Bad input ends
+the run with exit status 2 and a message naming what was wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+import numpy as np
+
+from ._version import __version__
+from .catalog import Catalog
+from .errors import DebrisError
+from .sites import known_sites, load_sites_toml, parse_site
+from .table import Table
+
+__all__ = ["main"]
+
+#: TLE accuracy degrades by kilometres per day; beyond this we say so.
+STALE_EPOCH_DAYS = 3.0
+
+
+def _note(message: str) -> None:
+    print(f"debris: {message}", file=sys.stderr)
+
+
+def _load_catalog(paths, verify_checksums: bool = True) -> Catalog:
+    if paths:
+        catalog = Catalog.from_files(paths, verify_checksums=verify_checksums)
+    else:
+        catalog = Catalog.bundled()
+    if catalog.rejected:
+        _note(f"{len(catalog.rejected)} record(s) rejected while loading:")
+        for rejection in catalog.rejected[:10]:
+            print(f"  {rejection}", file=sys.stderr)
+        if len(catalog.rejected) > 10:
+            print(f"  ... and {len(catalog.rejected) - 10} more "
+                  "(debris catalog info lists them all)", file=sys.stderr)
+    if len(catalog) == 0:
+        raise DebrisError("no usable element sets were loaded")
+    return catalog
+
+
+def _stale_note(catalog: Catalog, start, end) -> None:
+    from .timescale import to_times
+
+    mid = to_times(start).shift_seconds(0.5 * float(to_times(end).seconds_since(to_times(start))[0]))
+    age = np.abs(catalog.epoch_age_days(mid))
+    stale = int((age > STALE_EPOCH_DAYS).sum())
+    if stale:
+        _note(f"{stale} of {len(catalog)} objects have element epochs more than "
+              f"{STALE_EPOCH_DAYS:g} days from the window (median {np.median(age):.1f} days); "
+              "SGP4 errors grow by kilometres per day, so fetch fresh elements or choose a "
+              "window near the epochs")
+
+
+def _sites(args) -> list:
+    extra = load_sites_toml(args.sites_file) if getattr(args, "sites_file", None) else None
+    return [parse_site(spec, extra) for spec in (args.site or ["dushanbe"])]
+
+
+def _window(args, site):
+    from .passes import night_window
+    from .timescale import to_times
+
+    if args.night and args.start:
+        raise DebrisError("give either --night or --start, not both")
+    if args.start:
+        start = to_times(args.start)
+        if args.end:
+            end = to_times(args.end)
+        elif args.hours:
+            end = start.shift_seconds(float(args.hours) * 3600.0)
+        else:
+            raise DebrisError("--start needs --end or --hours")
+        if float(end.seconds_since(start)[0]) <= 0:
+            raise DebrisError(f"--end {end.iso()[0]} is not after --start {start.iso()[0]}")
+        return start[0:1], end[0:1]
+    night = args.night
+    if night is None:
+        # The coming night at the site: today's local date (mean solar time).
+        local = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=site.longitude_deg / 15.0)
+        night = (local - dt.timedelta(hours=12)).date().isoformat()
+    return night_window(site, night, args.sun_altitude_deg)
+
+
+# ----------------------------------------------------------------------- commands
+def cmd_sites(args) -> int:
+    extra = load_sites_toml(args.sites_file) if args.sites_file else None
+    sites = known_sites(extra)
+    table = Table({
+        "name": np.array(list(sites)),
+        "latitude_deg": np.array([s.latitude_deg for s in sites.values()]),
+        "longitude_deg": np.array([s.longitude_deg for s in sites.values()]),
+        "altitude_m": np.array([s.altitude_m for s in sites.values()]),
+        "mpc_code": np.array([s.mpc_code or "" for s in sites.values()]),
+        "description": np.array([s.description for s in sites.values()]),
+    })
+    from .io import meta_block, table_to_json, table_to_text, write_text
+
+    if args.format == "json":
+        write_text(table_to_json(table, "sites", meta_block()), None)
+    else:
+        write_text(table_to_text(table, formats={"latitude_deg": "{:.6f}",
+                                                 "longitude_deg": "{:.6f}",
+                                                 "altitude_m": "{:.0f}"}), None)
+    return 0
+
+
+def cmd_catalog_info(args) -> int:
+    from .io import write_text
+
+    catalog = Catalog.from_files(args.files, verify_checksums=not args.no_verify_checksums) \
+        if args.files else Catalog.bundled()
+    info = catalog.info()
+    info["object_types"] = {str(k): v for k, v in info["object_types"].items()}
+    info["rejected_records"] = [
+        {"source": r.source, "line": r.line_number, "norad_id": r.norad_id, "reason": r.reason}
+        for r in catalog.rejected]
+    info["sgp4_init_error_objects"] = catalog.init_error_report()
+    if args.format == "json":
+        write_text(json.dumps(info, indent=1) + "\n", None)
+        return 0
+    lines = [f"sources:          {', '.join(info['sources'])}",
+             f"objects:          {info['objects']}",
+             f"LEO objects:      {info['leo_objects']} (mean motion >= 11.25 rev/day)",
+             "object types:     " + ", ".join(f"{k} {v}" for k, v in info["object_types"].items())]
+    if info["objects"]:
+        lines.append(f"epochs:           {info['epoch_min_utc']} .. {info['epoch_max_utc']} "
+                     f"(median {info['epoch_median_utc']})")
+    lines.append(f"rejected records: {info['rejected']}")
+    lines += [f"  {r}" for r in catalog.rejected]
+    lines.append(f"SGP4 init errors: {info['sgp4_init_errors']}")
+    lines += [f"  {line}" for line in info["sgp4_init_error_objects"]]
+    write_text("\n".join(lines) + "\n", None)
+    return 0
+
+
+def cmd_ephemeris(args) -> int:
+    from .frames import earth_orientation, teme_to_itrs
+    from .io import oem_kvn, write_text
+    from .propagation import propagate
+    from .timescale import format_iso, time_range
+
+    catalog = _load_catalog(args.files)
+    try:
+        row = catalog.index_of(args.norad)
+    except KeyError as exc:
+        raise DebrisError(str(exc.args[0])) from None
+    obj = catalog.subset([row])
+    if args.end is None and args.hours is None:
+        raise DebrisError("ephemeris needs --end or --hours")
+    times = time_range(args.start, args.end, step_s=args.step_s, hours=args.hours)
+    if len(times) > 10_000_000:
+        raise DebrisError(f"{len(times)} epochs requested; use a larger --step-s")
+    _stale_note(obj, times[0:1], times[len(times) - 1:])
+    states = propagate(obj, times, backend=args.backend)
+    r, v = states.r_teme_km[0], states.v_teme_km_s[0]
+    frame = "TEME"
+    if args.frame == "itrs":
+        r, v = teme_to_itrs(r, v, earth_orientation(times, polar_motion=args.polar_motion))
+        frame = "ITRF"
+    errors = states.error[0]
+    if errors.any():
+        _note(f"NORAD {args.norad}: SGP4 error at {int((errors != 0).sum())} of {len(times)} "
+              f"epochs (first code {int(errors[errors != 0][0])}); those rows are NaN / omitted")
+    if args.format == "oem":
+        text = oem_kvn(times, r, v, object_name=str(obj.name[0]),
+                       object_id=str(obj.intl_designator[0]), ref_frame=frame,
+                       comments=[f"SGP4 (python-sgp4 compatible) from elements of epoch "
+                                 f"{obj.epoch.iso()[0]}"])
+    else:
+        suffix = "teme" if frame == "TEME" else "itrs"
+        head = ("time_utc,x_{0}_km,y_{0}_km,z_{0}_km,vx_{0}_km_s,vy_{0}_km_s,vz_{0}_km_s,"
+                "sgp4_error").format(suffix)
+        rows = [head]
+        for t, rr, vv, e in zip(format_iso(times), r, v, errors):
+            if e:
+                rows.append(f"{t},,,,,,,{int(e)}")
+            else:
+                rows.append(f"{t},{rr[0]:.6f},{rr[1]:.6f},{rr[2]:.6f},"
+                            f"{vv[0]:.9f},{vv[1]:.9f},{vv[2]:.9f},0")
+        text = "\n".join(rows) + "\n"
+    write_text(text, args.output)
+    return 0
+
+
+def cmd_passes(args) -> int:
+    from .io import meta_block, table_to_csv, table_to_json, table_to_text, write_text
+    from .passes import find_passes
+
+    sites = _sites(args)
+    catalog = _load_catalog(args.files)
+    if args.norad:
+        ids = [int(x) for x in args.norad.split(",") if x.strip()]
+        catalog = catalog.filter(norad_ids=ids)
+        missing = sorted(set(ids) - set(catalog.norad_id.tolist()))
+        if missing:
+            _note(f"NORAD id(s) not in the catalogue: {', '.join(map(str, missing))}")
+    leo = catalog.filter(leo=True)
+    if len(leo) < len(catalog):
+        _note(f"{len(catalog) - len(leo)} non-LEO objects skipped (mean motion < 11.25 rev/day)")
+    start, end = _window(args, sites[0])
+    _stale_note(leo, start, end)
+    table = find_passes(leo, sites, start, end, min_elevation_deg=args.min_elevation_deg,
+                        backend=args.backend)
+    if args.visible_only:
+        table = table.take(table["sunlit_at_culmination"]
+                           & (table["sun_altitude_at_culmination_deg"] <= args.sun_altitude_deg))
+    if args.format == "json":
+        meta = meta_block(
+            command="passes", inputs=[str(s) for s in (leo.sources or ["<bundled>"])],
+            sites=[s.as_dict() for s in sites],
+            window={"start_utc": start.iso()[0], "end_utc": end.iso()[0]},
+            parameters={"min_elevation_deg": args.min_elevation_deg,
+                        "sun_altitude_deg": args.sun_altitude_deg,
+                        "visible_only": bool(args.visible_only)},
+            catalog_epoch_range_utc=[leo.info().get("epoch_min_utc"),
+                                     leo.info().get("epoch_max_utc")],
+            objects=len(leo), rejected=len(leo.rejected),
+            sgp4_init_errors=int((leo.sgp4_init_error != 0).sum()), passes=len(table))
+        text = table_to_json(table, "passes", meta)
+    elif args.format == "csv":
+        text = table_to_csv(table)
+    else:
+        header = (f"# {len(table)} passes above {args.min_elevation_deg:g} deg, "
+                  f"{start.iso()[0]} .. {end.iso()[0]}, sites: "
+                  f"{', '.join(s.name for s in sites)}\n")
+        short = lambda v: v[11:19] if v else "-"  # noqa: E731
+        text = header + table_to_text(
+            table,
+            columns=["norad_id", "name", "site", "rise_utc", "culmination_utc", "set_utc",
+                     "rise_azimuth_deg", "culmination_azimuth_deg", "set_azimuth_deg",
+                     "max_elevation_deg", "culmination_range_km", "sunlit_at_culmination"],
+            formats={"rise_utc": short, "culmination_utc": short, "set_utc": short,
+                     "rise_azimuth_deg": "{:.0f}", "culmination_azimuth_deg": "{:.0f}",
+                     "set_azimuth_deg": "{:.0f}", "max_elevation_deg": "{:.1f}",
+                     "culmination_range_km": "{:.0f}",
+                     "sunlit_at_culmination": lambda v: "sunlit" if v else "shadow"},
+            headers={"rise_utc": "rise", "culmination_utc": "culmination", "set_utc": "set",
+                     "rise_azimuth_deg": "az_rise", "culmination_azimuth_deg": "az_culm",
+                     "set_azimuth_deg": "az_set", "max_elevation_deg": "max_el",
+                     "culmination_range_km": "range_km", "sunlit_at_culmination": "light"})
+    write_text(text, args.output)
+    _note(f"{len(table)} passes written" + (f" to {args.output}" if args.output else ""))
+    return 0
+
+
+# ------------------------------------------------------------------------- parser
+def _add_backend(parser) -> None:
+    parser.add_argument("--backend", default="auto", choices=["auto", "sgp4", "heyoka"],
+                        help="propagation backend (default: heyoka if installed, else sgp4)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="debris",
+        description="Space-debris tracking: passes, conjunctions and schedules from TLE/OMM.")
+    parser.add_argument("--version", action="version", version=f"debris {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("sites", help="list known observing sites")
+    p.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_sites)
+
+    p = sub.add_parser("catalog", help="inspect catalogue files")
+    csub = p.add_subparsers(dest="catalog_command", metavar="SUBCOMMAND")
+    pi = csub.add_parser("info", help="counts, LEO count, epoch range, rejected records")
+    pi.add_argument("files", nargs="*", help="TLE/3LE/OMM files (default: bundled catalogue)")
+    pi.add_argument("--format", choices=["table", "json"], default="table")
+    pi.add_argument("--no-verify-checksums", action="store_true",
+                    help="accept TLE lines whose checksum digit is wrong")
+    pi.set_defaults(func=cmd_catalog_info)
+
+    p = sub.add_parser("ephemeris", help="state vectors of one object (CSV or CCSDS OEM)")
+    p.add_argument("files", nargs="*", help="TLE/3LE/OMM files (default: bundled catalogue)")
+    p.add_argument("--norad", type=int, required=True, help="NORAD catalogue number")
+    p.add_argument("--start", required=True, help="ISO-8601 UTC start")
+    p.add_argument("--end", help="ISO-8601 UTC end")
+    p.add_argument("--hours", type=float, help="span in hours instead of --end")
+    p.add_argument("--step-s", type=float, default=60.0, help="step in seconds (default 60)")
+    p.add_argument("--frame", choices=["teme", "itrs"], default="teme")
+    p.add_argument("--polar-motion", action="store_true", help="apply IERS polar motion (ITRS)")
+    p.add_argument("--format", choices=["csv", "oem"], default="csv")
+    p.add_argument("--output", help="output file (written atomically); default stdout")
+    _add_backend(p)
+    p.set_defaults(func=cmd_ephemeris)
+
+    p = sub.add_parser("passes", help="passes of catalogue objects over sites")
+    p.add_argument("files", nargs="*", help="TLE/3LE/OMM files (default: bundled catalogue)")
+    p.add_argument("--site", action="append",
+                   help="site name or LAT,LON[,ALT_M]; repeat for several (default dushanbe)")
+    p.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
+    p.add_argument("--night", help="YYYY-MM-DD: the night beginning that local evening")
+    p.add_argument("--start", help="ISO-8601 UTC start (instead of --night)")
+    p.add_argument("--end", help="ISO-8601 UTC end")
+    p.add_argument("--hours", type=float, help="span in hours after --start")
+    p.add_argument("--min-elevation-deg", type=float, default=10.0)
+    p.add_argument("--sun-altitude-deg", type=float, default=-12.0,
+                   help="twilight limit for the night (default -12)")
+    p.add_argument("--visible-only", action="store_true",
+                   help="keep passes whose object is sunlit at culmination under a dark sky")
+    p.add_argument("--norad", help="comma-separated NORAD ids")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--output", help="output file (written atomically); default stdout")
+    _add_backend(p)
+    p.set_defaults(func=cmd_passes)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except (DebrisError, ValueError) as exc:
+        print(f"debris: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Exceptions raised by debris.
+
+Every exception subclasses :class:`ValueError` (bad input is a value
+problem) and carries the details a caller needs to react: file, line
+number, offending value.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DebrisError",
+    "TLEFormatError",
+    "OMMFormatError",
+    "CatalogError",
+    "NaiveDatetimeError",
+    "TimeFormatError",
+    "UnknownSiteError",
+    "SiteFormatError",
+]
+
+
+class DebrisError(ValueError):
+    """Base class of the errors debris raises for bad input."""
+
+
+class TLEFormatError(DebrisError):
+    """A TLE record is malformed.
+
+    Attributes
+    ----------
+    source : str
+        File name (or ``"<string>"``) the record came from.
+    line_number : int or None
+        1-based line number of the offending line in `source`.
+    reason : str
+        What was wrong, in words.
+    """
+
+    def __init__(self, reason: str, source: str = "<string>", line_number: int | None = None,
+                 line: str | None = None):
+        self.reason = reason
+        self.source = source
+        self.line_number = line_number
+        self.line = line
+        where = source if line_number is None else f"{source}, line {line_number}"
+        message = f"{where}: {reason}"
+        if line is not None:
+            message += (
+                "\n  expected: 1 NNNNNC NNNNNAAA NNNNN.NNNNNNNN +.NNNNNNNN +NNNNN-N +NNNNN-N N NNNNN"
+                "\n           2 NNNNN NNN.NNNN NNN.NNNN NNNNNNN NNN.NNNN NNN.NNNN NN.NNNNNNNNNNNNNN"
+                f"\n  got:      {line}"
+            )
+        super().__init__(message)
+
+
+class OMMFormatError(DebrisError):
+    """An OMM record (CSV, JSON or XML) is malformed."""
+
+    def __init__(self, reason: str, source: str = "<string>", line_number: int | None = None):
+        self.reason = reason
+        self.source = source
+        self.line_number = line_number
+        where = source if line_number is None else f"{source}, record at line {line_number}"
+        super().__init__(f"{where}: {reason}")
+
+
+class CatalogError(DebrisError):
+    """A catalogue file cannot be used at all (missing, empty, unknown format)."""
+
+
+class NaiveDatetimeError(DebrisError):
+    """A datetime without a time zone was given where UTC must be explicit."""
+
+
+class TimeFormatError(DebrisError):
+    """A time value could not be understood."""
+
+
+class UnknownSiteError(DebrisError):
+    """A site name is not among the known observatories."""
+
+    def __init__(self, name: str, known: list[str]):
+        self.name = name
+        self.known = known
+        super().__init__(
+            f"unknown site {name!r}; known sites: {', '.join(known)}; "
+            "or give coordinates as LAT,LON[,ALT_M] (degrees, degrees, metres), "
+            "or define sites in a TOML file (--sites-file)"
+        )
+
+
+class SiteFormatError(DebrisError):
+    """A site description (coordinates or TOML entry) is invalid."""

@@ -1,0 +1,317 @@
+"""Frames and topocentric geometry: one rotation per time, applied to all objects.
+
+TEME (SGP4's frame) is turned into Earth-fixed ITRS by the GMST 1982
+angle of AIAA 2006-6753 (Vallado et al. 2006), Appendix C, computed
+from UT1, and optionally by polar motion (IERS ``finals2000A.all``):
+
+    r_PEF  = R3(θ_GMST82) r_TEME
+    r_ITRS = W^T r_PEF,  W = R2(xp) R1(yp)   (IERS Conventions 2010, s' neglected)
+
+GCRS follows from the IAU 2006/2000A bias-precession-nutation matrix
+``NPB`` and Greenwich apparent sidereal time, taken from Skyfield:
+
+    r_GCRS = NPB^T R3(-GAST) r_PEF
+
+which is the chain Skyfield itself uses for ``EarthSatellite``, so that
+azimuth, elevation, range and RA/Dec agree with Skyfield to far below
+an arcsecond when both use the same Earth orientation.
+
+All matrices here have shape (T, 3, 3) and act on column vectors;
+states have shape (N, T, 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .timescale import DAY_S, Times, skyfield_time, to_times
+
+__all__ = [
+    "EarthOrientation",
+    "earth_orientation",
+    "gmst82",
+    "rotate",
+    "Topocentric",
+    "topocentric",
+    "teme_to_itrs",
+    "teme_to_gcrs",
+    "refraction_deg",
+]
+
+_ARCSEC = np.pi / (180.0 * 3600.0)
+
+
+def gmst82(jd_ut1, fr_ut1) -> tuple[np.ndarray, np.ndarray]:
+    """Return the GMST 1982 angle and its rate (AIAA 2006-6753, eq. C-5).
+
+    Parameters
+    ----------
+    jd_ut1, fr_ut1 : array_like, shape (T,)
+        UT1 as two-float Julian date.
+
+    Returns
+    -------
+    theta_rad : ndarray, shape (T,)
+        Angle in [0, 2π).
+    theta_dot_rad_s : ndarray, shape (T,)
+        Its time derivative (rad/s).
+    """
+    jd_ut1 = np.asarray(jd_ut1, dtype=float)
+    fr_ut1 = np.asarray(fr_ut1, dtype=float)
+    t = (jd_ut1 - 2451545.0 + fr_ut1) / 36525.0
+    # seconds of time, less the whole-day rotations (876600 h * 3600 s/h * t)
+    g = 67310.54841 + (8640184.812866 + (0.093104 - 6.2e-6 * t) * t) * t
+    dg = 8640184.812866 + (0.093104 * 2.0 - 6.2e-6 * 3.0 * t) * t
+    turns = (jd_ut1 % 1.0 + fr_ut1 + (g / DAY_S) % 1.0) % 1.0
+    theta = turns * 2.0 * np.pi
+    theta_dot = (1.0 + dg / (DAY_S * 36525.0)) * 2.0 * np.pi / DAY_S
+    return theta, theta_dot
+
+
+def _r3(angle) -> np.ndarray:
+    """Rotation of axes about z by `angle` (rad), shape (T, 3, 3)."""
+    c, s = np.cos(angle), np.sin(angle)
+    m = np.zeros(np.shape(angle) + (3, 3))
+    m[..., 0, 0] = c
+    m[..., 0, 1] = s
+    m[..., 1, 0] = -s
+    m[..., 1, 1] = c
+    m[..., 2, 2] = 1.0
+    return m
+
+
+def _polar_motion_transpose(xp_rad, yp_rad) -> np.ndarray:
+    """W^T = R1(-yp) R2(-xp): PEF (TIRS) -> ITRS, shape (T, 3, 3)."""
+    cx, sx = np.cos(xp_rad), np.sin(xp_rad)
+    cy, sy = np.cos(yp_rad), np.sin(yp_rad)
+    m = np.empty(np.shape(xp_rad) + (3, 3))
+    # R2(-xp) = [[cx,0,sx],[0,1,0],[-sx,0,cx]], R1(-yp) = [[1,0,0],[0,cy,-sy],[0,sy,cy]]
+    m[..., 0, 0] = cx
+    m[..., 0, 1] = 0.0
+    m[..., 0, 2] = sx
+    m[..., 1, 0] = sy * sx
+    m[..., 1, 1] = cy
+    m[..., 1, 2] = -sy * cx
+    m[..., 2, 0] = -cy * sx
+    m[..., 2, 1] = sy
+    m[..., 2, 2] = cy * cx
+    return m
+
+
+@dataclass
+class EarthOrientation:
+    """Per-time rotations, computed once and applied to every object.
+
+    Attributes
+    ----------
+    times : Times, shape (T,)
+    teme_to_pef : ndarray, shape (T, 3, 3)
+        R3(θ_GMST82): TEME to the pseudo-Earth-fixed frame.
+    pef_to_itrs : ndarray, shape (T, 3, 3), or None
+        Polar motion W^T; None when polar motion is off (PEF = ITRS).
+    itrs_to_gcrs : ndarray, shape (T, 3, 3)
+    teme_to_gcrs : ndarray, shape (T, 3, 3)
+    omega_rad_s : ndarray, shape (T,)
+        Earth rotation rate (GMST 1982 rate) used for Earth-fixed velocities.
+    """
+
+    times: Times
+    teme_to_pef: np.ndarray
+    pef_to_itrs: np.ndarray | None
+    itrs_to_gcrs: np.ndarray
+    teme_to_gcrs: np.ndarray
+    omega_rad_s: np.ndarray
+
+    @property
+    def polar_motion(self) -> bool:
+        return self.pef_to_itrs is not None
+
+    @property
+    def teme_to_itrs(self) -> np.ndarray:
+        """Shape (T, 3, 3)."""
+        if self.pef_to_itrs is None:
+            return self.teme_to_pef
+        return self.pef_to_itrs @ self.teme_to_pef
+
+    @property
+    def gcrs_to_itrs(self) -> np.ndarray:
+        """Shape (T, 3, 3)."""
+        return np.swapaxes(self.itrs_to_gcrs, -1, -2)
+
+    @property
+    def gcrs_to_teme(self) -> np.ndarray:
+        """Shape (T, 3, 3)."""
+        return np.swapaxes(self.teme_to_gcrs, -1, -2)
+
+
+def earth_orientation(times, polar_motion: bool = False) -> EarthOrientation:
+    """Compute the per-time frame rotations for `times`.
+
+    Parameters
+    ----------
+    times : Times or time-like, shape (T,)
+    polar_motion : bool
+        Apply IERS polar motion (from skyfield-data's ``finals2000A.all``).
+
+    Returns
+    -------
+    EarthOrientation
+    """
+    times = to_times(times)
+    t = skyfield_time(times, polar_motion=polar_motion)
+    theta, theta_dot = gmst82(t.whole, t.ut1_fraction)
+    gast = np.asarray(t.gast) / 24.0 * 2.0 * np.pi
+    npb = np.moveaxis(np.asarray(t.M), -1, 0) if np.ndim(t.M) == 3 else np.asarray(t.M)[None]
+    teme_pef = _r3(theta)
+    pef_to_gcrs = np.swapaxes(npb, -1, -2) @ _r3(-gast)
+    wt = None
+    itrs_gcrs = pef_to_gcrs
+    if polar_motion:
+        _, xp, yp = t.polar_motion_angles()
+        wt = _polar_motion_transpose(np.asarray(xp) * _ARCSEC, np.asarray(yp) * _ARCSEC)
+        itrs_gcrs = pef_to_gcrs @ np.swapaxes(wt, -1, -2)
+    return EarthOrientation(times, teme_pef, wt, itrs_gcrs, pef_to_gcrs @ teme_pef,
+                            np.broadcast_to(theta_dot, theta.shape).copy())
+
+
+def rotate(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Apply one rotation per time to vectors of all objects.
+
+    Parameters
+    ----------
+    matrices : ndarray, shape (T, 3, 3)
+    vectors : ndarray, shape (N, T, 3) or (T, 3)
+
+    Returns
+    -------
+    ndarray
+        Same shape as `vectors`.
+    """
+    m = matrices
+    x, y, z = vectors[..., 0], vectors[..., 1], vectors[..., 2]
+    out = np.empty(np.broadcast_shapes(vectors.shape, m.shape[:-2] + (3,)))
+    for i in range(3):
+        out[..., i] = m[:, i, 0] * x + m[:, i, 1] * y + m[:, i, 2] * z
+    return out
+
+
+def teme_to_itrs(r_teme_km, v_teme_km_s, eo: EarthOrientation):
+    """Rotate TEME states to ITRS (Earth-fixed), including the Earth-rotation term.
+
+    Parameters
+    ----------
+    r_teme_km, v_teme_km_s : ndarray, shape (N, T, 3) or (T, 3)
+    eo : EarthOrientation for the same T times
+
+    Returns
+    -------
+    r_itrs_km, v_itrs_km_s : ndarray, same shape
+    """
+    r_pef = rotate(eo.teme_to_pef, r_teme_km)
+    v_pef = rotate(eo.teme_to_pef, v_teme_km_s)
+    w = eo.omega_rad_s
+    v_pef[..., 0] += w * r_pef[..., 1]
+    v_pef[..., 1] -= w * r_pef[..., 0]
+    if eo.pef_to_itrs is None:
+        return r_pef, v_pef
+    return rotate(eo.pef_to_itrs, r_pef), rotate(eo.pef_to_itrs, v_pef)
+
+
+def teme_to_gcrs(r_teme_km, v_teme_km_s, eo: EarthOrientation):
+    """Rotate TEME states to GCRS (axes of ICRS, origin at the geocentre).
+
+    Velocities are rotated without the tiny rate of the TEME->GCRS
+    rotation itself (as Skyfield does).
+    """
+    return rotate(eo.teme_to_gcrs, r_teme_km), rotate(eo.teme_to_gcrs, v_teme_km_s)
+
+
+def refraction_deg(elevation_deg, temperature_c: float = 10.0, pressure_mbar: float = 1010.0):
+    """Return atmospheric refraction (deg) to add to a geometric elevation.
+
+    Bennett (1982) as adapted by Saemundsson, scaled for temperature and
+    pressure; zero below -1°.
+    """
+    h = np.asarray(elevation_deg, dtype=float)
+    r = 1.02 / np.tan(np.radians(h + 10.3 / (h + 5.11)))  # arcminutes
+    r *= (pressure_mbar / 1010.0) * (283.0 / (273.0 + temperature_c))
+    return np.where(h >= -1.0, r / 60.0, 0.0)
+
+
+@dataclass
+class Topocentric:
+    """Where N objects appear from one site at T times.
+
+    Attributes
+    ----------
+    azimuth_deg : ndarray, shape (N, T)
+        From north through east, [0, 360).
+    elevation_deg : ndarray, shape (N, T)
+        Geometric unless refraction was asked for.
+    range_km : ndarray, shape (N, T)
+    range_rate_km_s : ndarray, shape (N, T)
+        Positive when receding.
+    ra_deg, dec_deg : ndarray, shape (N, T) or None
+        Topocentric direction in ICRS axes (GCRS), the same quantity as
+        Skyfield's ``(sat - site).at(t).radec()``.
+    """
+
+    azimuth_deg: np.ndarray
+    elevation_deg: np.ndarray
+    range_km: np.ndarray
+    range_rate_km_s: np.ndarray
+    ra_deg: np.ndarray | None = None
+    dec_deg: np.ndarray | None = None
+
+
+def enu_basis(latitude_deg: float, longitude_deg: float) -> np.ndarray:
+    """Return rows east, north, up in ITRS for a geodetic point, shape (3, 3)."""
+    lat, lon = np.radians(latitude_deg), np.radians(longitude_deg)
+    sl, cl = np.sin(lat), np.cos(lat)
+    so, co = np.sin(lon), np.cos(lon)
+    return np.array([[-so, co, 0.0],
+                     [-sl * co, -sl * so, cl],
+                     [cl * co, cl * so, sl]])
+
+
+def topocentric(r_teme_km, v_teme_km_s, eo: EarthOrientation, site, *, radec: bool = True,
+                refraction: bool = False) -> Topocentric:
+    """Compute azimuth, elevation, range, range rate and RA/Dec from a site.
+
+    Parameters
+    ----------
+    r_teme_km, v_teme_km_s : ndarray, shape (N, T, 3)
+    eo : EarthOrientation, T times
+    site : Site
+        Needs ``itrs_km`` (3,), ``latitude_deg``, ``longitude_deg``.
+    radec : bool
+        Also compute RA/Dec (ICRS axes).
+    refraction : bool
+        Add standard atmospheric refraction to the elevation.
+
+    Returns
+    -------
+    Topocentric
+        Arrays of shape (N, T).
+    """
+    r_itrs, v_itrs = teme_to_itrs(r_teme_km, v_teme_km_s, eo)
+    rho = r_itrs - np.asarray(site.itrs_km)
+    basis = enu_basis(site.latitude_deg, site.longitude_deg)
+    east = rho @ basis[0]
+    north = rho @ basis[1]
+    up = rho @ basis[2]
+    horizontal = np.hypot(east, north)
+    rng = np.sqrt(horizontal * horizontal + up * up)
+    az = np.degrees(np.arctan2(east, north)) % 360.0
+    el = np.degrees(np.arctan2(up, horizontal))
+    if refraction:
+        el = el + refraction_deg(el)
+    rr = np.einsum("...i,...i->...", rho, v_itrs) / rng
+    ra = dec = None
+    if radec:
+        rho_gcrs = rotate(eo.itrs_to_gcrs, rho)
+        ra = np.degrees(np.arctan2(rho_gcrs[..., 1], rho_gcrs[..., 0])) % 360.0
+        dec = np.degrees(np.arcsin(np.clip(rho_gcrs[..., 2] / rng, -1.0, 1.0)))
+    return Topocentric(az, el, rng, rr, ra, dec)

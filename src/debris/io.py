@@ -1,0 +1,178 @@
+"""Writers: atomic files, CSV, JSON with a meta block, CCSDS OEM, readable tables.
+
+No output file is ever left half-written: :func:`atomic_write` writes to
+a temporary file beside the target and renames it into place only when
+everything has been written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ._version import __version__
+from .table import Table
+from .timescale import format_iso
+
+__all__ = ["atomic_write", "write_text", "table_to_csv", "table_to_json", "table_to_text",
+           "oem_kvn", "meta_block", "utc_now_iso"]
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
+    """Open a temporary file beside `path`; rename it onto `path` on success.
+
+    On any exception the temporary file is removed and `path` is left
+    as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None,
+                       newline="" if "b" not in mode else None) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(text: str, output=None) -> None:
+    """Write text to a file atomically, or to stdout when `output` is None or '-'."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    with atomic_write(output) as handle:
+        handle.write(text)
+
+
+def utc_now_iso() -> str:
+    """Current UTC time as ISO-8601 with Z and milliseconds."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def meta_block(**fields) -> dict:
+    """Return the ``meta`` block of JSON outputs (tool, version, creation time + fields)."""
+    meta = {"tool": "debris", "version": __version__, "created_utc": utc_now_iso()}
+    meta.update(fields)
+    return meta
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def table_to_csv(table: Table, float_format: str = "{:.6f}") -> str:
+    """Return the table as CSV text (header row of field names, empty cell for missing)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.names)
+    for row in table.records():
+        out = []
+        for value in row.values():
+            if value is None:
+                out.append("")
+            elif isinstance(value, bool):
+                out.append("true" if value else "false")
+            elif isinstance(value, float):
+                out.append(float_format.format(value))
+            else:
+                out.append(value)
+        writer.writerow(out)
+    return buffer.getvalue()
+
+
+def table_to_json(table: Table, key: str, meta: dict) -> str:
+    """Return ``{"meta": {...}, key: [records]}`` as JSON text."""
+    records = [{k: _plain(v) for k, v in row.items()} for row in table.records()]
+    return json.dumps({"meta": meta, key: records}, indent=1, allow_nan=False) + "\n"
+
+
+def table_to_text(table: Table, columns=None, formats: dict | None = None,
+                  headers: dict | None = None) -> str:
+    """Return an aligned, human-readable table."""
+    columns = columns or table.names
+    formats = formats or {}
+    headers = headers or {}
+    cells = [[headers.get(c, c) for c in columns]]
+    for row in table.records():
+        line = []
+        for c in columns:
+            value = row[c]
+            if value is None:
+                line.append("-")
+            elif c in formats:
+                line.append(formats[c](value) if callable(formats[c]) else formats[c].format(value))
+            elif isinstance(value, float):
+                line.append(f"{value:.2f}")
+            else:
+                line.append(str(value))
+        cells.append(line)
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def oem_kvn(times, r_km, v_km_s, *, object_name: str, object_id: str, ref_frame: str,
+            originator: str = "DEBRIS", comments=()) -> str:
+    """Return a CCSDS Orbit Ephemeris Message (502.0-B-2) in KVN form.
+
+    Parameters
+    ----------
+    times : Times, shape (T,)
+    r_km, v_km_s : ndarray, shape (T, 3)
+    object_name, object_id : str
+        OBJECT_ID is the international designator (e.g. ``1998-067A``).
+    ref_frame : str
+        ``TEME`` or ``ITRF`` (CCSDS reference-frame names).
+
+    Rows whose state is NaN (SGP4 failure) are left out and listed in a
+    COMMENT.
+    """
+    ok = np.all(np.isfinite(r_km), axis=1) & np.all(np.isfinite(v_km_s), axis=1)
+    iso = np.char.rstrip(format_iso(times), "Z")
+    lines = [
+        "CCSDS_OEM_VERS = 2.0",
+        f"CREATION_DATE = {utc_now_iso()[:-1]}",
+        f"ORIGINATOR = {originator}",
+        "",
+        "META_START",
+        f"OBJECT_NAME = {object_name or 'UNKNOWN'}",
+        f"OBJECT_ID = {object_id or 'UNKNOWN'}",
+        "CENTER_NAME = EARTH",
+        f"REF_FRAME = {ref_frame}",
+        "TIME_SYSTEM = UTC",
+        f"START_TIME = {iso[ok][0] if ok.any() else iso[0]}",
+        f"STOP_TIME = {iso[ok][-1] if ok.any() else iso[-1]}",
+        "META_STOP",
+        "",
+    ]
+    for comment in comments:
+        lines.append(f"COMMENT {comment}")
+    if not ok.all():
+        lines.append(f"COMMENT {int((~ok).sum())} epochs omitted: SGP4 returned an error "
+                     "(decayed or invalid elements)")
+    for t, r, v in zip(iso[ok], r_km[ok], v_km_s[ok]):
+        lines.append(f"{t} {r[0]:.6f} {r[1]:.6f} {r[2]:.6f} {v[0]:.9f} {v[1]:.9f} {v[2]:.9f}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,185 @@
+"""Two-line element (TLE) lines: checksums, Alpha-5 numbers, field checks.
+
+Small pure functions used by :mod:`debris.catalog`. The format is the
+one of Spacetrack Report #3 and AIAA 2006-6753 (Vallado et al.),
+Appendix: 69 columns a line, a modulo-10 checksum in column 69 (digits
+count their value, ``-`` counts 1), and the catalogue number in
+columns 3-7, which may be in the Alpha-5 form (``T0000`` = 270000)
+that the 18th SDS uses beyond 99999.
+
+The actual orbital parsing is left to python-sgp4's
+``Satrec.twoline2rv`` (the reference); this module checks the lines
+first so that a bad line gives a message saying which field is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "tle_checksum",
+    "alpha5_to_int",
+    "int_to_alpha5",
+    "check_tle_lines",
+    "TLE_LINE_LENGTH",
+]
+
+TLE_LINE_LENGTH = 69
+
+_ALPHA5_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, no O
+_ALPHA5_VALUE = {letter: 10 + i for i, letter in enumerate(_ALPHA5_LETTERS)}
+
+
+def tle_checksum(line: str) -> int:
+    """Return the modulo-10 checksum of the first 68 columns of a TLE line.
+
+    Parameters
+    ----------
+    line : str
+        A TLE line (at least 68 characters are used).
+
+    Returns
+    -------
+    int
+        Sum of all digits plus one for each minus sign, modulo 10.
+    """
+    total = 0
+    for char in line[:68]:
+        if char.isdigit():
+            total += ord(char) - 48
+        elif char == "-":
+            total += 1
+    return total % 10
+
+
+def alpha5_to_int(field: str) -> int:
+    """Decode a 5-column catalogue number, plain or Alpha-5.
+
+    Parameters
+    ----------
+    field : str
+        Columns 3-7 of a TLE line, e.g. ``"25544"``, ``"  350"``,
+        ``"T0000"``.
+
+    Returns
+    -------
+    int
+        The NORAD catalogue number (``"T0000"`` -> 270000).
+
+    Raises
+    ------
+    ValueError
+        If the field is neither digits nor a letter followed by four
+        digits (I and O are not Alpha-5 letters).
+    """
+    text = field.strip()
+    if text.isdigit():
+        return int(text)
+    if len(text) == 5 and text[0] in _ALPHA5_VALUE and text[1:].isdigit():
+        return _ALPHA5_VALUE[text[0]] * 10000 + int(text[1:])
+    raise ValueError(
+        f"catalogue number {field!r} is neither 1-5 digits nor Alpha-5 "
+        "(a letter other than I or O, then four digits)"
+    )
+
+
+def int_to_alpha5(number: int) -> str:
+    """Encode a NORAD catalogue number in 5 columns, Alpha-5 above 99999.
+
+    Parameters
+    ----------
+    number : int
+        0 <= number <= 339999.
+
+    Returns
+    -------
+    str
+        Five characters, zero padded (``270000`` -> ``"T0000"``).
+    """
+    number = int(number)
+    if number < 0 or number > 339999:
+        raise ValueError(f"catalogue number {number} outside the Alpha-5 range 0..339999")
+    if number < 100000:
+        return f"{number:05d}"
+    head, tail = divmod(number, 10000)
+    return f"{_ALPHA5_LETTERS[head - 10]}{tail:04d}"
+
+
+# Field formats, 0-based half-open column ranges (AIAA 2006-6753 App. B).
+# Exponent fields accept "+" or " " in front (Space-Track gp_history writes "+").
+_NUM = r"[ +-]?\d*\.?\d*"
+_EXP = r"[ +-]?\d{0,5}[ +-]\d"
+_LINE1_FIELDS = (
+    ("catalogue number", 2, 7, r"[ \dA-HJ-NP-Z][ \d]{4}"),
+    ("classification", 7, 8, r"[UCS ]"),
+    ("international designator", 9, 17, r"[ \w-]{8}"),
+    ("epoch year", 18, 20, r"[ \d]\d"),
+    ("epoch day of year", 20, 32, r"[ \d]{2}\d\.\d+ *|\d{3}\.\d+"),
+    ("first derivative of mean motion", 33, 43, r" *" + _NUM),
+    ("second derivative of mean motion", 44, 52, r" *" + _EXP + r"|[ +-]?0+|\s+"),
+    ("BSTAR drag term", 53, 61, r" *" + _EXP + r"|[ +-]?0+|\s+"),
+    ("ephemeris type", 62, 63, r"[ \d]"),
+    ("element set number", 64, 68, r"[ \d]{4}"),
+)
+_LINE2_FIELDS = (
+    ("catalogue number", 2, 7, r"[ \dA-HJ-NP-Z][ \d]{4}"),
+    ("inclination (deg)", 8, 16, r" *\d+\.\d*"),
+    ("right ascension of the ascending node (deg)", 17, 25, r" *\d+\.\d*"),
+    ("eccentricity (implied decimal point)", 26, 33, r"[ \d]{7}"),
+    ("argument of perigee (deg)", 34, 42, r" *\d+\.\d*"),
+    ("mean anomaly (deg)", 43, 51, r" *\d+\.\d*"),
+    ("mean motion (rev/day)", 52, 63, r" *\d+\.\d*"),
+    ("revolution number", 63, 68, r"[ \d]{5}"),
+)
+_LINE1_FIELDS = tuple((name, a, b, re.compile(p)) for name, a, b, p in _LINE1_FIELDS)
+_LINE2_FIELDS = tuple((name, a, b, re.compile(p)) for name, a, b, p in _LINE2_FIELDS)
+
+
+def _check_line(line: str, number: int, fields, verify_checksum: bool) -> str | None:
+    if len(line) < 68:
+        return f"line {number} is {len(line)} characters long; a TLE line has {TLE_LINE_LENGTH}"
+    if len(line) > TLE_LINE_LENGTH:
+        return (f"line {number} is {len(line)} characters long; a TLE line has "
+                f"{TLE_LINE_LENGTH}")
+    if line[0] != str(number) or line[1] != " ":
+        return f"line {number} must start with '{number} ', got {line[:2]!r}"
+    for name, a, b, pattern in fields:
+        value = line[a:b]
+        if not pattern.fullmatch(value):
+            return f"line {number} columns {a + 1}-{b}: bad {name} {value!r}"
+    if verify_checksum:
+        if len(line) < TLE_LINE_LENGTH or not line[68].isdigit():
+            return f"line {number} has no checksum digit in column 69"
+        expected = tle_checksum(line)
+        if int(line[68]) != expected:
+            return (f"line {number} checksum mismatch: column 69 says {line[68]}, "
+                    f"the line sums to {expected}")
+    return None
+
+
+def check_tle_lines(line1: str, line2: str, verify_checksum: bool = True) -> str | None:
+    """Check the format of a TLE line pair.
+
+    Parameters
+    ----------
+    line1, line2 : str
+        The two element lines, without line terminators (trailing blanks
+        are ignored).
+    verify_checksum : bool
+        Whether to require a correct checksum in column 69.
+
+    Returns
+    -------
+    str or None
+        ``None`` when the pair is well formed, else the reason in words
+        (which line, which columns, which field).
+    """
+    line1 = line1.rstrip()
+    line2 = line2.rstrip()
+    reason = _check_line(line1, 1, _LINE1_FIELDS, verify_checksum)
+    if reason is None:
+        reason = _check_line(line2, 2, _LINE2_FIELDS, verify_checksum)
+    if reason is None and line1[2:7].strip() != line2[2:7].strip():
+        reason = (f"catalogue numbers differ between line 1 ({line1[2:7].strip()!r}) "
+                  f"and line 2 ({line2[2:7].strip()!r})")
+    return reason
