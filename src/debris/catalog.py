@@ -631,7 +631,7 @@ class Catalog:
             where = f"{kept_source}:{kept_line}" if kept_line is not None else kept_source
             self.rejected.append(Rejection(
                 source, line, int(self.norad_id[i]),
-                f"duplicate NORAD {self.norad_id[i]}: epoch {iso[i]} is older than "
+                f"duplicate NORAD {self.norad_id[i]}: epoch {iso[i]} is not newer than "
                 f"{iso[kept]} ({where}), kept the newest"))
         keep = np.sort(order[first])
         rejected = self.rejected
