@@ -91,10 +91,14 @@ def _shared_array(shape, dtype) -> np.ndarray:
 
 
 def _sgp4_into(satrecs, jd, fr, r_out, v_out, e_out) -> None:
-    e, r, v = SatrecArray(satrecs).sgp4(jd, fr)
-    r_out[...] = r
-    v_out[...] = v
-    e_out[...] = e
+    """Run python-sgp4 for `satrecs` writing straight into the given (shared) arrays."""
+    array = SatrecArray(satrecs)
+    if hasattr(array, "_sgp4"):  # the C extension's in-place entry point (sgp4 >= 2.0)
+        array._sgp4(np.ascontiguousarray(jd, dtype=float), np.ascontiguousarray(fr, dtype=float),
+                    e_out, r_out, v_out)
+    else:  # pragma: no cover - pure-Python sgp4
+        e, r, v = array.sgp4(jd, fr)
+        r_out[...], v_out[...], e_out[...] = r, v, e
 
 
 class Sgp4Backend:
@@ -120,7 +124,7 @@ class Sgp4Backend:
             return _finish(r, v, e)
         r = _shared_array((n, t, 3), np.float64)
         v = _shared_array((n, t, 3), np.float64)
-        e = _shared_array((n, t), np.int8)
+        e = _shared_array((n, t), np.uint8)
         bounds = np.linspace(0, n, workers + 1).astype(int)
         context = multiprocessing.get_context("fork")
         children = []
@@ -135,7 +139,7 @@ class Sgp4Backend:
             child.join()
             if child.exitcode != 0:
                 raise RuntimeError(f"an SGP4 worker process failed (exit code {child.exitcode})")
-        return _finish(r, v, e)
+        return _finish(r, v, e.view(np.int8))
 
 
 def _can_fork() -> bool:
@@ -187,29 +191,28 @@ class HeyokaBackend:
     def propagate(self, satrecs, times: Times, satrec_array=None) -> States:
         n, t = len(satrecs), len(times)
         near_idx, far_idx, prop = self._split(satrecs)
+        far_states = None
+        if far_idx.size:  # first, while this process is small (the fallback may fork)
+            far_states = self.fallback.propagate([satrecs[i] for i in far_idx], times)
         r = np.empty((n, t, 3))
         v = np.empty((n, t, 3))
         e = np.zeros((n, t), dtype=np.int8)
         if prop is not None:
-            m = near_idx.size
-            rn = np.empty((m, t, 3)) if far_idx.size else r
-            vn = np.empty((m, t, 3)) if far_idx.size else v
-            en = np.empty((m, t), dtype=np.int8) if far_idx.size else e
+            # Write each block straight into the output rows: no (N, T) temporaries.
+            rows = slice(None) if not far_idx.size else near_idx
             for start in range(0, t, self.time_block):
                 stop = min(start + self.time_block, t)
-                dates = np.empty((stop - start, m), dtype=prop.jdtype)
+                dates = np.empty((stop - start, near_idx.size), dtype=prop.jdtype)
                 dates["jd"] = times.jd[start:stop, None]
                 dates["frac"] = times.fr[start:stop, None]
                 out = prop(dates)  # (block, 7, m)
-                rn[:, start:stop] = out[:, 0:3, :].transpose(2, 0, 1)
-                vn[:, start:stop] = out[:, 3:6, :].transpose(2, 0, 1)
-                en[:, start:stop] = out[:, 6, :].T
-            if far_idx.size:
-                r[near_idx], v[near_idx], e[near_idx] = rn, vn, en
-        if far_idx.size:
-            far = [satrecs[i] for i in far_idx]
-            states = self.fallback.propagate(far, times)
-            r[far_idx], v[far_idx], e[far_idx] = states.r_teme_km, states.v_teme_km_s, states.error
+                r[rows, start:stop] = out[:, 0:3, :].transpose(2, 0, 1)
+                v[rows, start:stop] = out[:, 3:6, :].transpose(2, 0, 1)
+                e[rows, start:stop] = out[:, 6, :].T
+        if far_states is not None:
+            r[far_idx] = far_states.r_teme_km
+            v[far_idx] = far_states.v_teme_km_s
+            e[far_idx] = far_states.error
         return _finish(r, v, e)
 
 

@@ -1,0 +1,140 @@
+"""The command line, run in-process through debris.cli.main."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from debris import __version__
+from debris.cli import main
+
+IRIDIUM = "tle/iridium33_cosmos2251_2009-02-10_original_elset.3le"
+
+
+@pytest.fixture
+def repo_root():
+    return os.path.join(os.path.dirname(__file__), os.pardir)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"debris {__version__}"
+
+
+def test_sites_lists_the_observatories(capsys):
+    code, out, _ = run(capsys, "sites", "--format", "json")
+    names = [s["name"] for s in json.loads(out)["sites"]]
+    assert code == 0 and names == ["dushanbe", "hissar", "sanglokh"]
+
+
+def test_catalog_info_reports_rejections(capsys, tmp_path, data_dir):
+    lines = (data_dir / "spacetrack_2line.tle").read_text().splitlines()
+    lines[3] = lines[3][:68] + str((int(lines[3][68]) + 1) % 10)
+    bad = tmp_path / "one_bad.tle"
+    bad.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(capsys, "catalog", "info", str(bad), "--format", "json")
+    info = json.loads(out)
+    assert code == 0 and info["objects"] == 39 and info["rejected"] == 1
+    (rej,) = info["rejected_records"]
+    assert rej["line"] == 3 and "line 2 checksum mismatch" in rej["reason"]
+    code, out, _ = run(capsys, "catalog", "info", str(bad))
+    assert "rejected records: 1" in out and f"{bad}:3" in out
+
+
+def test_catalog_info_on_empty_file_fails_clearly(capsys, tmp_path):
+    empty = tmp_path / "empty.tle"
+    empty.write_text("")
+    code, _, err = run(capsys, "catalog", "info", str(empty))
+    assert code == 2 and "empty.tle: file is empty" in err
+
+
+def test_ephemeris_csv_and_oem(capsys, tmp_path, repo_root):
+    path = os.path.join(repo_root, IRIDIUM)
+    out_csv = tmp_path / "eph.csv"
+    code, _, err = run(capsys, "ephemeris", path, "--norad", "24946", "--start",
+                       "2009-02-10T16:50:00Z", "--end", "2009-02-10T17:00:00Z", "--step-s", "60",
+                       "--output", str(out_csv))
+    assert code == 0
+    rows = out_csv.read_text().splitlines()
+    assert rows[0].startswith("time_utc,x_teme_km") and len(rows) == 12
+    assert rows[1].startswith("2009-02-10T16:50:00.000Z,")
+    from sgp4.api import Satrec
+
+    lines = open(path).read().splitlines()
+    sat = Satrec.twoline2rv(lines[1], lines[2])
+    e, r, v = sat.sgp4(2454872.5, (16 * 60 + 50) / 1440.0)
+    values = [float(x) for x in rows[1].split(",")[1:7]]
+    assert np.allclose(values[:3], r, atol=1e-6) and np.allclose(values[3:], v, atol=1e-9)
+
+    code, out, _ = run(capsys, "ephemeris", path, "--norad", "22675", "--start",
+                       "2009-02-10T16:50:00Z", "--hours", "0.1", "--format", "oem",
+                       "--frame", "itrs")
+    assert code == 0
+    for key in ("CCSDS_OEM_VERS = 2.0", "OBJECT_NAME = COSMOS 2251", "OBJECT_ID = 1993-036A",
+                "CENTER_NAME = EARTH", "REF_FRAME = ITRF", "TIME_SYSTEM = UTC",
+                "START_TIME = 2009-02-10T16:50:00.000", "META_STOP"):
+        assert key in out
+    assert out.strip().splitlines()[-1].startswith("2009-02-10T16:56:00.000 ")
+
+
+def test_unknown_norad_and_site_messages(capsys, repo_root):
+    path = os.path.join(repo_root, IRIDIUM)
+    code, _, err = run(capsys, "ephemeris", path, "--norad", "1", "--start",
+                       "2009-02-10T16:50:00Z", "--hours", "1")
+    assert code == 2 and "NORAD 1 is not in this catalogue" in err
+    code, _, err = run(capsys, "passes", path, "--site", "atlantis", "--night", "2009-02-10")
+    assert code == 2 and "unknown site 'atlantis'; known sites: dushanbe" in err
+
+
+def test_passes_json_written_atomically(capsys, tmp_path):
+    out = tmp_path / "passes.json"
+    code, _, err = run(capsys, "passes", "--site", "dushanbe", "--site", "38.26,69.22,2200",
+                       "--norad", "25544,20580,5", "--start", "2024-11-01T00:00:00Z",
+                       "--hours", "24", "--format", "json", "--output", str(out))
+    assert code == 0 and "non-LEO objects skipped" in err  # 5 = Vanguard 1, not LEO
+    doc = json.loads(out.read_text())
+    assert doc["meta"]["tool"] == "debris" and doc["meta"]["passes"] == len(doc["passes"])
+    assert doc["meta"]["window"] == {"start_utc": "2024-11-01T00:00:00.000Z",
+                                     "end_utc": "2024-11-02T00:00:00.000Z"}
+    assert {p["norad_id"] for p in doc["passes"]} == {25544, 20580}
+    assert {p["site"] for p in doc["passes"]} == {"dushanbe", "38.26,69.22,2200"}
+    first = doc["passes"][0]
+    assert first["culmination_utc"].endswith("Z") and len(first["culmination_utc"]) == 24
+    assert [f for f in os.listdir(tmp_path) if f != "passes.json"] == []
+
+
+def test_stale_elements_are_mentioned_once(capsys):
+    code, out, err = run(capsys, "passes", "--norad", "25544", "--site", "dushanbe",
+                         "--night", "2024-12-01", "--format", "csv")
+    assert code == 0 and err.count("more than 3 days from the window") == 1
+    assert out.splitlines()[0].startswith("norad_id,name,site,rise_utc")
+
+
+def test_failed_run_leaves_no_file(tmp_path, monkeypatch):
+    from debris import io
+
+    target = tmp_path / "out.txt"
+    target.write_text("previous good data\n")
+    with pytest.raises(RuntimeError):
+        with io.atomic_write(target) as handle:
+            handle.write("half")
+            raise RuntimeError("disk full")
+    assert target.read_text() == "previous good data\n"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_python_m_debris_reports_versions_and_coverage():
+    from debris.__main__ import report
+
+    text = report()
+    assert "propagation backends: sgp4" in text and "DE421" in text
+    assert "bundled catalogue: celestrak_on_orbit_2024-11-01.omm.csv: 26834 objects" in text

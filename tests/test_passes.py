@@ -1,0 +1,120 @@
+"""Passes against exact SGP4 (dense 1 s sampling refined by bisection) and Skyfield.
+
+References: python-sgp4 evaluated every second over the window, crossings refined by
+bisection on exact SGP4 elevations; Skyfield's ``EarthSatellite.find_events``.
+"""
+
+import numpy as np
+import pytest
+from skyfield.api import EarthSatellite, wgs84
+
+from debris import earth_orientation, find_passes, get_site, night_window, time_range, topocentric
+from debris.propagation import propagate
+from debris.timescale import Times, skyfield_time, skyfield_timescale, to_times
+
+MIN_EL_DEG = 10.0
+EVENT_TOLERANCE_S = 0.1  # against exact SGP4 crossings
+SKYFIELD_TOLERANCE_S = 1.0  # Skyfield's own search resolves to about half a second
+START, HOURS = "2024-11-01T12:00:00Z", 12.0
+
+
+def _exact_elevation(satrecs, times: Times, site):
+    """Elevation of satrecs[k] at times[k] (one time per object), exact SGP4, shape (E,)."""
+    r = np.empty((1, len(times), 3))
+    v = np.empty((1, len(times), 3))
+    for k, sat in enumerate(satrecs):
+        _, r[0, k], v[0, k] = sat.sgp4(times.jd[k], times.fr[k])
+    return topocentric(r, v, earth_orientation(times), site, radec=False).elevation_deg[0]
+
+
+def _refine(satrecs, site, t_lo: Times, rising):
+    """Vectorised bisection on exact SGP4 elevation within one second after each t_lo."""
+    lo, hi = np.zeros(len(t_lo)), np.ones(len(t_lo))
+    for _ in range(14):
+        mid = 0.5 * (lo + hi)
+        above = _exact_elevation(satrecs, t_lo.shift_seconds(mid), site) > MIN_EL_DEG
+        go_left = above == rising
+        hi = np.where(go_left, mid, hi)
+        lo = np.where(go_left, lo, mid)
+    return t_lo.shift_seconds(0.5 * (lo + hi))
+
+
+@pytest.fixture(scope="module")
+def sample(leo_sample):
+    return leo_sample.subset(np.arange(60))
+
+
+@pytest.fixture(scope="module")
+def passes(sample):
+    sites = [get_site("dushanbe"), get_site("sanglokh")]
+    end = time_range(START, hours=HOURS, step_s=3600)[-1:]
+    return find_passes(sample, sites, START, end, min_elevation_deg=MIN_EL_DEG)
+
+
+def test_no_pass_missed_and_events_match_exact_sgp4(sample, passes):
+    site = get_site("dushanbe")
+    dense = time_range(START, hours=HOURS, step_s=1.0)
+    states = propagate(sample, dense, backend="sgp4")
+    el = topocentric(states.r_teme_km, states.v_teme_km_s, earth_orientation(dense), site,
+                     radec=False).elevation_deg
+    del states
+    above = el > MIN_EL_DEG
+    obj, k = np.nonzero(np.diff(above.astype(np.int8), axis=1))
+    rising = above[obj, k + 1]
+    refined = _refine([sample.satrecs[i] for i in obj], site, dense[k], rising)
+    ref_times = refined.to_datetime64()
+    ours = passes.take(passes["site"] == site.name)
+    assert len(obj) > 40
+    for i, t_ref, up in zip(obj, ref_times, rising):
+        mine = ours.take(ours["norad_id"] == sample.norad_id[i])
+        column = mine["rise_utc"] if up else mine["set_utc"]
+        candidates = [np.datetime64(x[:-1]) for x in column if x]
+        assert candidates, f"NORAD {sample.norad_id[i]}: missed {'rise' if up else 'set'}"
+        err = min(abs((c - t_ref) / np.timedelta64(1, "us")) for c in candidates) / 1e6
+        assert err <= EVENT_TOLERANCE_S, (sample.norad_id[i], t_ref, err)
+    for i in range(len(sample)):
+        # every run of >= 10 s above the limit is one of our passes, with its peak elevation
+        idx = np.flatnonzero(above[i])
+        runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1) if idx.size else []
+        mine = ours.take(ours["norad_id"] == sample.norad_id[i])
+        for run in (r for r in runs if r.size >= 10):
+            assert np.min(np.abs(mine["max_elevation_deg"] - el[i, run].max())) < 0.01
+
+
+def test_events_match_skyfield_find_events(sample, passes):
+    ts = skyfield_timescale()
+    t0 = skyfield_time(time_range(START, hours=HOURS, step_s=3600))
+    for site_name in ("dushanbe", "sanglokh"):
+        site = get_site(site_name)
+        here = wgs84.latlon(site.latitude_deg, site.longitude_deg, elevation_m=site.altitude_m)
+        ours = passes.take(passes["site"] == site_name)
+        for i, satrec in enumerate(sample.satrecs):
+            times, kinds = EarthSatellite.from_satrec(satrec, ts).find_events(
+                here, t0[0], t0[-1], altitude_degrees=MIN_EL_DEG)
+            mine = ours.take(ours["norad_id"] == sample.norad_id[i])
+            columns = {0: mine["rise_utc"], 1: mine["culmination_utc"], 2: mine["set_utc"]}
+            for t, kind in zip(times, kinds):
+                ref = np.datetime64(t.utc_strftime("%Y-%m-%dT%H:%M:%S.%f"))
+                cands = [np.datetime64(x[:-1]) for x in columns[int(kind)] if x]
+                err = min(abs((c - ref) / np.timedelta64(1, "us")) for c in cands) / 1e6
+                assert err <= SKYFIELD_TOLERANCE_S, (site_name, sample.norad_id[i], kind, err)
+
+
+def test_night_window_matches_skyfield_almanac():
+    from skyfield import almanac
+
+    from debris.sun import ephemeris
+
+    site = get_site("dushanbe")
+    start, end = night_window(site, "2024-11-01", -12.0)
+    eph = ephemeris()
+    here = wgs84.latlon(site.latitude_deg, site.longitude_deg, elevation_m=site.altitude_m)
+    t0, t1 = skyfield_time(time_range("2024-11-01T06:00:00Z", hours=24, step_s=3600))[[0, -1]]
+    f = almanac.dark_twilight_day(eph, here)
+    times, states = almanac.find_discrete(t0, t1, f)
+    # nautical dusk: state goes from 2 to 1; nautical dawn: 1 to 2
+    dusk = [t for t, s, p in zip(times[1:], states[1:], states[:-1]) if p == 2 and s == 1][0]
+    dawn = [t for t, s, p in zip(times[1:], states[1:], states[:-1]) if p == 1 and s == 2][0]
+    for ours, ref in ((start, dusk), (end, dawn)):
+        diff = abs(float(ours.seconds_since(to_times(ref))[0]))
+        assert diff < 60.0  # one minute (apparent vs geometric Sun, refraction-free both)
