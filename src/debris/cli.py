@@ -214,6 +214,7 @@ def cmd_passes(args) -> int:
         table = table.take(table["sunlit_at_culmination"]
                            & (table["sun_altitude_at_culmination_deg"] <= args.sun_altitude_deg))
     if args.format == "json":
+        info = leo.info()
         meta = meta_block(
             command="passes", inputs=[str(s) for s in (leo.sources or ["<bundled>"])],
             sites=[s.as_dict() for s in sites],
@@ -221,8 +222,7 @@ def cmd_passes(args) -> int:
             parameters={"min_elevation_deg": args.min_elevation_deg,
                         "sun_altitude_deg": args.sun_altitude_deg,
                         "visible_only": bool(args.visible_only)},
-            catalog_epoch_range_utc=[leo.info().get("epoch_min_utc"),
-                                     leo.info().get("epoch_max_utc")],
+            catalog_epoch_range_utc=[info.get("epoch_min_utc"), info.get("epoch_max_utc")],
             objects=len(leo), rejected=len(leo.rejected),
             sgp4_init_errors=int((leo.sgp4_init_error != 0).sum()), passes=len(table))
         text = table_to_json(table, "passes", meta)

@@ -28,7 +28,7 @@ from .hermite import hermite_position, hermite_velocity
 from .propagation import propagate
 from .sun import is_sunlit, sun_altitude_deg, sun_position_gcrs_km
 from .table import Table
-from .timescale import DAY_S, Times, format_iso, time_range, to_times
+from .timescale import Times, format_iso, time_range, to_times
 
 __all__ = ["find_passes", "night_window", "PASS_COLUMNS"]
 
@@ -208,7 +208,7 @@ def _site_events(enu, enu_dot, step_s, min_elevation_deg):
             np.concatenate(out_kind))
 
 
-def _assemble(obj, seg, s, kind, f_start, f_end, last_seg, el_edges):
+def _assemble(obj, seg, s, kind, f_start, f_end, el_edges):
     """Group sorted events of each object into passes.
 
     Returns a list of (object, rise_event, culmination_event, set_event),
@@ -325,19 +325,19 @@ def _passes_for_site(chunk, site, grid, step, enu, enu_dot, min_el, basis) -> Ta
     last_seg = enu.shape[1] - 2
     event_enu = _Segments(enu, enu_dot, obj, seg, step).position(s) if obj.size else np.empty((0, 3))
     event_el = _elevation(event_enu)
-    passes = _assemble(obj, seg, s, kind, f_start, f_end, last_seg, event_el)
+    passes = _assemble(obj, seg, s, kind, f_start, f_end, event_el)
     if not passes:
         return _empty_table()
 
     # Resolve every pass end to (object, segment, local time): events or window edges.
-    def locate(p_obj, event, edge):
+    def locate(event, edge):
         if event is not None:
             return int(seg[event]), float(s[event])
         return (0, 0.0) if edge == "start" else (last_seg, 1.0)
 
     rows_obj = np.array([p[0] for p in passes], dtype=np.intp)
-    rise = np.array([locate(p[0], p[1], "start") for p in passes])
-    sett = np.array([locate(p[0], p[3], "end") for p in passes])
+    rise = np.array([locate(p[1], "start") for p in passes])
+    sett = np.array([locate(p[3], "end") for p in passes])
     has_rise = np.array([p[1] is not None for p in passes])
     has_set = np.array([p[3] is not None for p in passes])
     culm = []
@@ -396,7 +396,3 @@ def _passes_for_site(chunk, site, grid, step, enu, enu_dot, min_el, basis) -> Ta
         "sun_altitude_at_culmination_deg": sun_alt,
     })
 
-
-def window_days(start, end) -> float:
-    """Length of a window in days."""
-    return float(to_times(end)[0:1].seconds_since(to_times(start)[0:1])[0]) / DAY_S

@@ -115,11 +115,13 @@ class Sgp4Backend:
     def __init__(self, workers: int | None = None):
         self.workers = workers or _cpu_count()
 
-    def propagate(self, satrecs, times: Times, satrec_array: SatrecArray | None = None) -> States:
+    def propagate(self, satrecs, times: Times, satrec_array=None) -> States:
+        """Propagate; `satrec_array` may be a callable returning a cached ``SatrecArray``."""
         n, t = len(satrecs), len(times)
         workers = min(self.workers, n)
         if workers <= 1 or n * t < _PARALLEL_MIN_WORK or not _can_fork():
-            array = satrec_array if satrec_array is not None else SatrecArray(satrecs)
+            array = satrec_array() if callable(satrec_array) else satrec_array
+            array = array if array is not None else SatrecArray(satrecs)
             e, r, v = array.sgp4(times.jd, times.fr)
             return _finish(r, v, e)
         r = _shared_array((n, t, 3), np.float64)
@@ -257,9 +259,9 @@ def get_backend(name: str | None = "auto"):
 
 
 def _satrecs_of(source):
-    """Return (satrecs list, cached SatrecArray or None) for a Catalog or a Satrec sequence."""
+    """Return (satrecs list, getter of a cached SatrecArray or None) for a Catalog or Satrecs."""
     if hasattr(source, "satrecs"):
-        return source.satrecs, source.satrec_array
+        return source.satrecs, lambda: source.satrec_array
     satrecs = list(source)
     return satrecs, None
 
