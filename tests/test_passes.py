@@ -16,6 +16,7 @@ MIN_EL_DEG = 10.0
 EVENT_TOLERANCE_S = 0.1  # against exact SGP4 crossings
 SKYFIELD_TOLERANCE_S = 1.0  # Skyfield's own search resolves to about half a second
 START, HOURS = "2024-11-01T12:00:00Z", 12.0
+DAY_START = "2024-11-01T00:00:00Z"
 
 
 def _exact_elevation(satrecs, times: Times, site):
@@ -81,23 +82,113 @@ def test_no_pass_missed_and_events_match_exact_sgp4(sample, passes):
             assert np.min(np.abs(mine["max_elevation_deg"] - el[i, run].max())) < 0.01
 
 
-def test_events_match_skyfield_find_events(sample, passes):
+@pytest.fixture(scope="module")
+def day_passes(leo_sample):
+    """300 random real LEO objects, two sites, 24 h."""
+    sites = [get_site("dushanbe"), get_site("sanglokh")]
+    return find_passes(leo_sample, sites, DAY_START, time_range(DAY_START, hours=24,
+                                                                step_s=3600)[-1:],
+                       min_elevation_deg=MIN_EL_DEG)
+
+
+def _interior_culminations(table, t0, span_s=86400.0):
+    """Culminations that are true maxima, not the highest point at a window edge."""
+    t = _seconds(table["culmination_utc"], t0)
+    return (t > 1e-3) & (t < span_s - 1e-3)
+
+
+def _seconds(iso_values, t0: Times):
+    return to_times(list(iso_values)).seconds_since(t0) if len(iso_values) else np.empty(0)
+
+
+def test_day_events_bracket_exact_sgp4(leo_sample, day_passes):
+    # Each rise/set: exact SGP4 elevation is below the limit 0.1 s before a rise and above it
+    # 0.1 s after (and the reverse for a set); each interior culmination: the exact elevation
+    # rate changes sign within +-0.1 s.
+    t0 = to_times(DAY_START)
+    counted = 0
+    for site_name in ("dushanbe", "sanglokh"):
+        site = get_site(site_name)
+        ours = day_passes.take(day_passes["site"] == site_name)
+        rows = np.array([leo_sample.index_of(n) for n in ours["norad_id"]])
+        for column, sign in (("rise_utc", 1), ("set_utc", -1)):
+            have = ours[column] != ""
+            sats = [leo_sample.satrecs[i] for i in rows[have]]
+            t = t0.shift_seconds(_seconds(ours[column][have], t0))
+            before = _exact_elevation(sats, t.shift_seconds(-EVENT_TOLERANCE_S), site)
+            after = _exact_elevation(sats, t.shift_seconds(EVENT_TOLERANCE_S), site)
+            assert np.all(sign * (after - MIN_EL_DEG) > 0) and np.all(sign * (before - MIN_EL_DEG) < 0)
+            counted += int(have.sum())
+        interior = _interior_culminations(ours, t0)
+        sats = [leo_sample.satrecs[i] for i in rows[interior]]
+        t = t0.shift_seconds(_seconds(ours["culmination_utc"][interior], t0))
+        d = 0.01
+        rate_before = (_exact_elevation(sats, t.shift_seconds(-EVENT_TOLERANCE_S + d), site)
+                       - _exact_elevation(sats, t.shift_seconds(-EVENT_TOLERANCE_S - d), site))
+        rate_after = (_exact_elevation(sats, t.shift_seconds(EVENT_TOLERANCE_S + d), site)
+                      - _exact_elevation(sats, t.shift_seconds(EVENT_TOLERANCE_S - d), site))
+        assert np.all(rate_before > 0) and np.all(rate_after < 0)
+        counted += int(interior.sum())
+    assert counted > 3000
+
+
+def test_day_events_match_skyfield_find_events(leo_sample, day_passes):
     ts = skyfield_timescale()
-    t0 = skyfield_time(time_range(START, hours=HOURS, step_s=3600))
+    edges = skyfield_time(time_range(DAY_START, hours=24, step_s=3600))
+    t0 = to_times(DAY_START)
     for site_name in ("dushanbe", "sanglokh"):
         site = get_site(site_name)
         here = wgs84.latlon(site.latitude_deg, site.longitude_deg, elevation_m=site.altitude_m)
-        ours = passes.take(passes["site"] == site_name)
-        for i, satrec in enumerate(sample.satrecs):
+        ours = day_passes.take(day_passes["site"] == site_name)
+        for i, satrec in enumerate(leo_sample.satrecs):
             times, kinds = EarthSatellite.from_satrec(satrec, ts).find_events(
-                here, t0[0], t0[-1], altitude_degrees=MIN_EL_DEG)
-            mine = ours.take(ours["norad_id"] == sample.norad_id[i])
-            columns = {0: mine["rise_utc"], 1: mine["culmination_utc"], 2: mine["set_utc"]}
-            for t, kind in zip(times, kinds):
-                ref = np.datetime64(t.utc_strftime("%Y-%m-%dT%H:%M:%S.%f"))
-                cands = [np.datetime64(x[:-1]) for x in columns[int(kind)] if x]
-                err = min(abs((c - ref) / np.timedelta64(1, "us")) for c in cands) / 1e6
-                assert err <= SKYFIELD_TOLERANCE_S, (site_name, sample.norad_id[i], kind, err)
+                here, edges[0], edges[-1], altitude_degrees=MIN_EL_DEG)
+            mine = ours.take(ours["norad_id"] == leo_sample.norad_id[i])
+            interior = _interior_culminations(mine, t0)
+            columns = {0: mine["rise_utc"], 1: mine["culmination_utc"][interior],
+                       2: mine["set_utc"]}
+            ref_s = to_times(times).seconds_since(t0) if len(times) else np.empty(0)
+            for kind in (0, 1, 2):
+                theirs = ref_s[kinds == kind]
+                if kind == 1:  # Skyfield reports maxima of passes it also sees rise and set
+                    theirs = theirs[(theirs > 0) & (theirs < 86400)]
+                ours_s = _seconds([x for x in columns[kind] if x], t0)
+                for value in theirs:
+                    if kind == 1 and not ours_s.size:
+                        continue
+                    assert ours_s.size and np.min(np.abs(ours_s - value)) <= SKYFIELD_TOLERANCE_S, \
+                        (site_name, leo_sample.norad_id[i], kind, value)
+                for value in ours_s:
+                    assert theirs.size and np.min(np.abs(theirs - value)) <= SKYFIELD_TOLERANCE_S, \
+                        (site_name, leo_sample.norad_id[i], kind, value)
+
+
+def test_shadow_boundaries_match_skyfield_is_sunlit(leo_sample):
+    # Within the night window the sky stays dark, so a visible part that starts after the
+    # rise (ends before the set) starts (ends) at a shadow exit (entry).
+    from debris.sun import ephemeris
+
+    site = get_site("dushanbe")
+    start, end = night_window(site, "2024-11-01")
+    table = find_passes(leo_sample, site, start, end)
+    eph = ephemeris()
+    ts = skyfield_timescale()
+    checked = 0
+    for row in table.records():
+        if not row["visible"]:
+            continue
+        sat = EarthSatellite.from_satrec(leo_sample.satrecs[leo_sample.index_of(row["norad_id"])],
+                                         ts)
+        for key, edge, lit_before in (("visible_start_utc", "rise_utc", False),
+                                      ("visible_end_utc", "set_utc", True)):
+            if row[key] == row[edge] or row[edge] is None:
+                continue
+            t = to_times(row[key])
+            probe = skyfield_time(Times(np.repeat(t.jd, 2), t.fr + np.array([-1.0, 1.0]) / 86400))
+            lit = sat.at(probe).is_sunlit(eph)
+            assert list(lit) == [lit_before, not lit_before], (row["norad_id"], key, row[key])
+            checked += 1
+    assert checked > 20
 
 
 def test_night_window_matches_skyfield_almanac():

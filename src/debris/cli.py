@@ -16,6 +16,7 @@ import numpy as np
 
 from ._version import __version__
 from .catalog import Catalog
+from .magnitude import DEFAULT_STD_MAG, load_std_mag_table
 from .errors import DebrisError
 from .sites import known_sites, load_sites_toml, parse_site
 from .table import Table
@@ -208,11 +209,12 @@ def cmd_passes(args) -> int:
         _note(f"{len(catalog) - len(leo)} non-LEO objects skipped (mean motion < 11.25 rev/day)")
     start, end = _window(args, sites[0])
     _stale_note(leo, start, end)
+    std_mags = load_std_mag_table(args.std_mag_file) if args.std_mag_file else None
     table = find_passes(leo, sites, start, end, min_elevation_deg=args.min_elevation_deg,
-                        backend=args.backend)
+                        sun_altitude_deg_limit=args.sun_altitude_deg, backend=args.backend,
+                        std_mag_table=std_mags)
     if args.visible_only:
-        table = table.take(table["sunlit_at_culmination"]
-                           & (table["sun_altitude_at_culmination_deg"] <= args.sun_altitude_deg))
+        table = table.take(table["visible"])
     if args.format == "json":
         info = leo.info()
         meta = meta_block(
@@ -221,7 +223,11 @@ def cmd_passes(args) -> int:
             window={"start_utc": start.iso()[0], "end_utc": end.iso()[0]},
             parameters={"min_elevation_deg": args.min_elevation_deg,
                         "sun_altitude_deg": args.sun_altitude_deg,
-                        "visible_only": bool(args.visible_only)},
+                        "visible_only": bool(args.visible_only),
+                        "std_mag_file": args.std_mag_file,
+                        "default_std_mag": DEFAULT_STD_MAG,
+                        "magnitude_model": "diffuse sphere, standard magnitude at 1000 km "
+                                           "and 90 deg phase"},
             catalog_epoch_range_utc=[info.get("epoch_min_utc"), info.get("epoch_max_utc")],
             objects=len(leo), rejected=len(leo.rejected),
             sgp4_init_errors=int((leo.sgp4_init_error != 0).sum()), passes=len(table))
@@ -229,24 +235,29 @@ def cmd_passes(args) -> int:
     elif args.format == "csv":
         text = table_to_csv(table)
     else:
-        header = (f"# {len(table)} passes above {args.min_elevation_deg:g} deg, "
+        what = "visible passes" if args.visible_only else "passes"
+        header = (f"# {len(table)} {what} above {args.min_elevation_deg:g} deg, "
                   f"{start.iso()[0]} .. {end.iso()[0]}, sites: "
-                  f"{', '.join(s.name for s in sites)}\n")
+                  f"{', '.join(s.name for s in sites)}; times UTC, magnitudes estimated\n")
         short = lambda v: v[11:19] if v else "-"  # noqa: E731
         text = header + table_to_text(
             table,
             columns=["norad_id", "name", "site", "rise_utc", "culmination_utc", "set_utc",
                      "rise_azimuth_deg", "culmination_azimuth_deg", "set_azimuth_deg",
-                     "max_elevation_deg", "culmination_range_km", "sunlit_at_culmination"],
+                     "max_elevation_deg", "culmination_range_km", "visible_start_utc",
+                     "visible_end_utc", "min_magnitude", "max_angular_rate_deg_s"],
             formats={"rise_utc": short, "culmination_utc": short, "set_utc": short,
+                     "visible_start_utc": short, "visible_end_utc": short,
                      "rise_azimuth_deg": "{:.0f}", "culmination_azimuth_deg": "{:.0f}",
                      "set_azimuth_deg": "{:.0f}", "max_elevation_deg": "{:.1f}",
-                     "culmination_range_km": "{:.0f}",
-                     "sunlit_at_culmination": lambda v: "sunlit" if v else "shadow"},
+                     "culmination_range_km": "{:.0f}", "min_magnitude": "{:.1f}",
+                     "max_angular_rate_deg_s": "{:.2f}"},
             headers={"rise_utc": "rise", "culmination_utc": "culmination", "set_utc": "set",
                      "rise_azimuth_deg": "az_rise", "culmination_azimuth_deg": "az_culm",
                      "set_azimuth_deg": "az_set", "max_elevation_deg": "max_el",
-                     "culmination_range_km": "range_km", "sunlit_at_culmination": "light"})
+                     "culmination_range_km": "range_km", "visible_start_utc": "vis_from",
+                     "visible_end_utc": "vis_to", "min_magnitude": "mag",
+                     "max_angular_rate_deg_s": "deg/s"})
     write_text(text, args.output)
     _note(f"{len(table)} passes written" + (f" to {args.output}" if args.output else ""))
     return 0
@@ -306,7 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sun-altitude-deg", type=float, default=-12.0,
                    help="twilight limit for the night (default -12)")
     p.add_argument("--visible-only", action="store_true",
-                   help="keep passes whose object is sunlit at culmination under a dark sky")
+                   help="keep passes with a part where the object is sunlit under a dark sky")
+    p.add_argument("--std-mag-file", help="CSV norad_id,std_mag of standard magnitudes "
+                   "(1000 km, 90 deg phase); default by object type")
     p.add_argument("--norad", help="comma-separated NORAD ids")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--output", help="output file (written atomically); default stdout")

@@ -115,6 +115,10 @@ class EarthOrientation:
     teme_to_gcrs : ndarray, shape (T, 3, 3)
     omega_rad_s : ndarray, shape (T,)
         Earth rotation rate (GMST 1982 rate) used for Earth-fixed velocities.
+    gast_rad : ndarray, shape (T,)
+        Greenwich apparent sidereal time.
+    npb : ndarray, shape (T, 3, 3)
+        Bias-precession-nutation matrix (GCRS to true equator and equinox of date).
     """
 
     times: Times
@@ -123,6 +127,8 @@ class EarthOrientation:
     itrs_to_gcrs: np.ndarray
     teme_to_gcrs: np.ndarray
     omega_rad_s: np.ndarray
+    gast_rad: np.ndarray
+    npb: np.ndarray
 
     @property
     def polar_motion(self) -> bool:
@@ -134,6 +140,32 @@ class EarthOrientation:
         if self.pef_to_itrs is None:
             return self.teme_to_pef
         return self.pef_to_itrs @ self.teme_to_pef
+
+    def itrs_to_gcrs_at(self, seconds) -> np.ndarray:
+        """Interpolate the ITRS->GCRS rotation (polar motion off) at any times in the span.
+
+        GAST is interpolated linearly (it is linear to micro-arcseconds over a step) and
+        the slowly varying precession-nutation matrix element-wise.
+
+        Parameters
+        ----------
+        seconds : ndarray, shape (M,)
+            Seconds since ``times[0]``, within the span of ``times``.
+
+        Returns
+        -------
+        ndarray, shape (M, 3, 3)
+        """
+        grid = self.times.seconds_since(self.times)
+        seconds = np.asarray(seconds, dtype=float)
+        gast = np.interp(seconds, grid, np.unwrap(self.gast_rad))
+        k = np.clip(np.searchsorted(grid, seconds, side="right") - 1, 0, max(len(grid) - 2, 0))
+        if len(grid) > 1:
+            w = ((seconds - grid[k]) / (grid[k + 1] - grid[k]))[:, None, None]
+            npb = self.npb[k] * (1.0 - w) + self.npb[k + 1] * w
+        else:
+            npb = np.broadcast_to(self.npb[0], (len(seconds), 3, 3))
+        return np.swapaxes(npb, -1, -2) @ _r3(-gast)
 
     @property
     def gcrs_to_itrs(self) -> np.ndarray:
@@ -173,7 +205,7 @@ def earth_orientation(times, polar_motion: bool = False) -> EarthOrientation:
         wt = _polar_motion_transpose(np.asarray(xp) * _ARCSEC, np.asarray(yp) * _ARCSEC)
         itrs_gcrs = pef_to_gcrs @ np.swapaxes(wt, -1, -2)
     return EarthOrientation(times, teme_pef, wt, itrs_gcrs, pef_to_gcrs @ teme_pef,
-                            np.broadcast_to(theta_dot, theta.shape).copy())
+                            np.broadcast_to(theta_dot, theta.shape).copy(), gast, npb)
 
 
 def rotate(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:

@@ -38,8 +38,9 @@ _BISECTIONS = 36  # 60 s / 2^36 ~ 1 ns
 PASS_COLUMNS = (
     "norad_id", "name", "site", "rise_utc", "culmination_utc", "set_utc",
     "rise_azimuth_deg", "culmination_azimuth_deg", "set_azimuth_deg", "max_elevation_deg",
-    "culmination_range_km", "culmination_ra_deg", "culmination_dec_deg", "duration_s",
-    "sunlit_at_culmination", "sun_altitude_at_culmination_deg",
+    "culmination_range_km", "culmination_ra_deg", "culmination_dec_deg",
+    "max_angular_rate_deg_s", "visible", "visible_start_utc", "visible_end_utc",
+    "sunlit_fraction", "min_magnitude", "duration_s", "std_magnitude",
 )
 
 
@@ -249,35 +250,89 @@ def _assemble(obj, seg, s, kind, f_start, f_end, el_edges):
     return passes
 
 
+class _Track:
+    """Hermite interpolation of the Earth-fixed states of a chunk of objects on the grid.
+
+    Parameters
+    ----------
+    r, v : ndarray, shape (n, T, 3)
+        ITRS positions (km) and velocities (km/s) at the grid times.
+    step : float
+        Grid step (s).
+    sun : ndarray, shape (T, 3)
+        Geocentric Sun position in ITRS (km) at the grid times; interpolated linearly
+        (its direction is what matters, and that is exact to ~1e-6 rad over a step).
+    """
+
+    def __init__(self, r, v, step, sun):
+        self.r, self.v, self.step, self._sun = r, v, step, sun
+        self.last = r.shape[1] - 2
+
+    def _locate(self, t):
+        seg = np.clip(np.floor(t / self.step).astype(np.intp), 0, self.last)
+        return seg, t / self.step - seg
+
+    def state(self, obj, t):
+        """Position and velocity of objects `obj` at seconds `t`, each shape (M, 3)."""
+        seg, s = self._locate(np.asarray(t, dtype=float))
+        ends = (self.r[obj, seg], self.v[obj, seg], self.r[obj, seg + 1], self.v[obj, seg + 1])
+        return (hermite_position(*ends, self.step, s), hermite_velocity(*ends, self.step, s))
+
+    def sun(self, t):
+        seg, s = self._locate(np.asarray(t, dtype=float))
+        s = s[..., None]
+        return self._sun[seg] * (1.0 - s) + self._sun[seg + 1] * s
+
+
+def _bisect_boolean(func, lo, hi, state_lo, iterations=26):
+    """Vectorised bisection for the time a boolean function leaves `state_lo` (60 s / 2^26 ~ 1 µs)."""
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        same = func(mid) == state_lo
+        lo = np.where(same, mid, lo)
+        hi = np.where(same, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def _sun_elevation(sun_itrs, site, basis):
+    rho = sun_itrs - site.itrs_km
+    return np.degrees(np.arcsin((rho @ basis[2]) / np.linalg.norm(rho, axis=-1)))
+
+
 def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
-                step_s: float = 60.0, backend="auto", chunk_objects: int = 4000,
-                sun_altitude_deg_limit: float = -12.0) -> Table:
+                sun_altitude_deg_limit: float = -12.0, step_s: float = 60.0, backend="auto",
+                chunk_objects: int = 4000, std_mag_table: dict | None = None) -> Table:
     """Find every pass of every catalogue object above `min_elevation_deg` at each site.
 
     Parameters
     ----------
     catalog : Catalog
-        N objects.
+        N objects (LEO expected; the step must resolve the orbit).
     sites : Site or sequence of Site
     start, end : time-like
         The window (UTC).
     min_elevation_deg : float
         Elevation limit (geometric, deg).
+    sun_altitude_deg_limit : float
+        Twilight limit: the sky counts as dark when the Sun's centre is at or below it.
     step_s : float
         Coarse sampling step (s).
     backend : str
         Propagation backend.
     chunk_objects : int
         Objects propagated at once (bounds memory).
-    sun_altitude_deg_limit : float
-        Twilight limit used for ``sun_altitude_at_culmination_deg`` checks.
+    std_mag_table : dict of int -> float, optional
+        Standard magnitudes by NORAD id (see :mod:`debris.magnitude`).
 
     Returns
     -------
     Table
-        One row per pass per site, columns :data:`PASS_COLUMNS`;
-        ``rise_utc``/``set_utc`` are empty when the window cuts the pass.
+        One row per pass per site, columns :data:`PASS_COLUMNS`; ``rise_utc``/``set_utc``
+        are empty when the window cuts the pass; visibility fields describe the part of the
+        pass where the object is sunlit, the site's sky dark and the object above the limit.
     """
+    from .magnitude import standard_magnitudes
+
     sites = [sites] if hasattr(sites, "itrs_km") else list(sites)
     t0 = to_times(start)[0:1]
     span_s = float(to_times(end)[0:1].seconds_since(t0)[0])
@@ -285,114 +340,217 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
         raise ValueError("the window ends before it starts")
     n_steps = max(1, int(np.ceil(span_s / step_s)))
     step = span_s / n_steps
-    grid = time_range(t0, step_s=step, hours=span_s / 3600.0)[: n_steps + 1]
+    grid = Times.from_jd(t0.jd[0], t0.fr[0] + np.arange(n_steps + 1) * (step / 86400.0))
     eo = earth_orientation(grid)
+    sun_itrs = rotate(eo.gcrs_to_itrs, sun_position_gcrs_km(grid))
+    std_mag = standard_magnitudes(catalog, std_mag_table)
+    context = _Context(grid, step, span_s, eo, min_elevation_deg, sun_altitude_deg_limit)
     tables = []
     for a in range(0, len(catalog), chunk_objects):
-        chunk = catalog.subset(np.arange(a, min(a + chunk_objects, len(catalog))))
+        rows = np.arange(a, min(a + chunk_objects, len(catalog)))
+        chunk = catalog.subset(rows)
         states = propagate(chunk, grid, backend=backend)
         r_itrs, v_itrs = teme_to_itrs(states.r_teme_km, states.v_teme_km_s, eo)
         del states
+        track = _Track(r_itrs, v_itrs, step, sun_itrs)
+        sunlit = is_sunlit(r_itrs, sun_itrs)
+        flips = _sunlit_transitions(track, sunlit, step)
         for site in sites:
-            basis = enu_basis(site.latitude_deg, site.longitude_deg)
-            enu = (r_itrs - site.itrs_km) @ basis.T
-            enu_dot = v_itrs @ basis.T
-            tables.append(_passes_for_site(chunk, site, grid, step, enu, enu_dot,
-                                           min_elevation_deg, basis))
+            tables.append(_passes_for_site(chunk, std_mag[rows], site, track, flips, context))
     table = Table.concat(tables) if tables else _empty_table()
     return table.sort("site", "culmination_utc", "norad_id") if len(table) else table
+
+
+class _Context:
+    def __init__(self, grid, step, span, eo, min_el, sun_limit):
+        self.grid, self.step, self.span, self.eo = grid, step, span, eo
+        self.min_el, self.sun_limit = min_el, sun_limit
+
+
+def _sunlit_transitions(track, sunlit, step):
+    """Times where each object enters or leaves the Earth's shadow, sorted by (object, time)."""
+    obj, seg = np.nonzero(sunlit[:, :-1] != sunlit[:, 1:])
+    state_lo = sunlit[obj, seg]
+    t = _bisect_boolean(lambda tm: is_sunlit(track.state(obj, tm)[0], track.sun(tm)),
+                        seg * step, (seg + 1.0) * step, state_lo)
+    return obj, t, ~state_lo
 
 
 def _empty_table() -> Table:
     columns = {}
     for name in PASS_COLUMNS:
-        if name in ("norad_id",):
+        if name == "norad_id":
             columns[name] = np.empty(0, np.int64)
         elif name.endswith("_utc") or name in ("name", "site"):
             columns[name] = np.empty(0, dtype=str)
-        elif name == "sunlit_at_culmination":
+        elif name == "visible":
             columns[name] = np.empty(0, bool)
         else:
             columns[name] = np.empty(0)
     return Table(columns)
 
 
-def _passes_for_site(chunk, site, grid, step, enu, enu_dot, min_el, basis) -> Table:
-    obj, seg, s, kind = _site_events(enu, enu_dot, step, min_el)
+def _passes_for_site(chunk, std_mag, site, track, flips, ctx) -> Table:
+    basis = enu_basis(site.latitude_deg, site.longitude_deg)
+    enu = (track.r - site.itrs_km) @ basis.T
+    enu_dot = track.v @ basis.T
+    step = ctx.step
+    obj, seg, s, kind = _site_events(enu, enu_dot, step, ctx.min_el)
     el = _elevation(enu)
-    f_start = el[:, 0] - min_el
-    f_end = el[:, -1] - min_el
-    last_seg = enu.shape[1] - 2
-    event_enu = _Segments(enu, enu_dot, obj, seg, step).position(s) if obj.size else np.empty((0, 3))
-    event_el = _elevation(event_enu)
+    f_start = el[:, 0] - ctx.min_el
+    f_end = el[:, -1] - ctx.min_el
+    event_el = _Segments(enu, enu_dot, obj, seg, step).elevation(s) if obj.size else np.empty(0)
     passes = _assemble(obj, seg, s, kind, f_start, f_end, event_el)
     if not passes:
         return _empty_table()
-
-    # Resolve every pass end to (object, segment, local time): events or window edges.
-    def locate(event, edge):
-        if event is not None:
-            return int(seg[event]), float(s[event])
-        return (0, 0.0) if edge == "start" else (last_seg, 1.0)
-
-    rows_obj = np.array([p[0] for p in passes], dtype=np.intp)
-    rise = np.array([locate(p[1], "start") for p in passes])
-    sett = np.array([locate(p[3], "end") for p in passes])
+    event_t = (seg + s) * step
+    p_obj = np.array([p[0] for p in passes], dtype=np.intp)
     has_rise = np.array([p[1] is not None for p in passes])
     has_set = np.array([p[3] is not None for p in passes])
-    culm = []
-    for p, r_loc, s_loc in zip(passes, rise, sett):
-        if p[2] is not None:
-            culm.append((int(seg[p[2]]), float(s[p[2]])))
-        else:  # no interior maximum: the pass is cut while rising or setting
-            e_r = el[p[0], int(r_loc[0])] if r_loc[1] == 0.0 else -np.inf
-            e_s = el[p[0], int(s_loc[0]) + 1] if s_loc[1] == 1.0 else -np.inf
-            culm.append(tuple(r_loc) if e_r >= e_s else tuple(s_loc))
-    culm = np.array(culm)
+    t_rise = np.array([event_t[p[1]] if p[1] is not None else 0.0 for p in passes])
+    t_set = np.array([event_t[p[3]] if p[3] is not None else ctx.span for p in passes])
+    t_culm = np.array([event_t[p[2]] if p[2] is not None else np.nan for p in passes])
+    # Passes cut by the window with no interior maximum culminate at the higher edge.
+    edge = np.isnan(t_culm)
+    if edge.any():
+        el_rise = np.where(has_rise[edge], -np.inf, el[p_obj[edge], 0])
+        el_set = np.where(has_set[edge], -np.inf, el[p_obj[edge], -1])
+        t_culm[edge] = np.where(el_rise >= el_set, t_rise[edge], t_set[edge])
 
-    def evaluate(loc):
-        segs = _Segments(enu, enu_dot, rows_obj, loc[:, 0].astype(np.intp), step)
-        return segs.position(loc[:, 1])
+    def topo(t):
+        pos, vel = track.state(p_obj, t)
+        return pos - site.itrs_km, vel
 
-    def when(loc):
-        return grid[loc[:, 0].astype(np.intp)].shift_seconds(loc[:, 1] * step)
-
-    rise_enu, culm_enu, set_enu = evaluate(rise), evaluate(culm), evaluate(sett)
-    rise_t, culm_t, set_t = when(rise), when(culm), when(sett)
+    rho_r, _ = topo(t_rise)
+    rho_c, _ = topo(t_culm)
+    rho_s, _ = topo(t_set)
+    enu_r, enu_c, enu_s = rho_r @ basis.T, rho_c @ basis.T, rho_s @ basis.T
     az = lambda v: np.degrees(np.arctan2(v[:, 0], v[:, 1])) % 360.0  # noqa: E731
-    culm_range = np.linalg.norm(culm_enu, axis=1)
-
-    # RA/Dec and sunlight at culmination: one Earth orientation for those times.
-    eo_c = earth_orientation(culm_t)
-    rho_itrs = culm_enu @ basis  # ENU -> ITRS (basis rows are E, N, U)
-    rho_gcrs = rotate(eo_c.itrs_to_gcrs, rho_itrs)
+    culm_range = np.linalg.norm(rho_c, axis=1)
+    rho_gcrs = np.einsum("mij,mj->mi", ctx.eo.itrs_to_gcrs_at(t_culm), rho_c)
     ra = np.degrees(np.arctan2(rho_gcrs[:, 1], rho_gcrs[:, 0])) % 360.0
-    dec = np.degrees(np.arcsin(rho_gcrs[:, 2] / culm_range))
-    site_gcrs = rotate(eo_c.itrs_to_gcrs, np.broadcast_to(site.itrs_km, rho_itrs.shape))
-    sun = sun_position_gcrs_km(culm_t)
-    sunlit = is_sunlit(rho_gcrs + site_gcrs, sun)
-    sun_alt = sun_altitude_deg(culm_t, site, eo_c)
+    dec = np.degrees(np.arcsin(np.clip(rho_gcrs[:, 2] / culm_range, -1.0, 1.0)))
 
-    rise_iso = np.where(has_rise, format_iso(rise_t), "")
-    set_iso = np.where(has_set, format_iso(set_t), "")
-    duration = set_t.seconds_since(rise_t[0:1]) - rise_t.seconds_since(rise_t[0:1])
+    # Maximum angular rate (alt-az, Earth-fixed) over the pass: 17 points and the culmination.
+    frac = np.linspace(0.0, 1.0, 17)
+    t_rate = np.concatenate([t_rise[:, None] + frac * (t_set - t_rise)[:, None],
+                             t_culm[:, None]], axis=1)
+    rho_k, vel_k = track.state(np.repeat(p_obj, t_rate.shape[1]), t_rate.ravel())
+    rho_k = rho_k - site.itrs_km
+    rate = (np.linalg.norm(np.cross(rho_k, vel_k), axis=1)
+            / np.einsum("mi,mi->m", rho_k, rho_k)).reshape(t_rate.shape)
+    max_rate = np.degrees(rate.max(axis=1))
+
+    vis = _visibility(p_obj, t_rise, t_set, track, flips, site, basis, ctx)
+    iv_pass, iv_a, iv_b, sunlit_time = vis
+    visible = np.zeros(len(passes), bool)
+    visible[iv_pass] = True
+    v_start = np.full(len(passes), np.inf)
+    v_end = np.full(len(passes), -np.inf)
+    np.minimum.at(v_start, iv_pass, iv_a)
+    np.maximum.at(v_end, iv_pass, iv_b)
+    min_mag = np.full(len(passes), np.inf)
+    if iv_pass.size:
+        frac = np.linspace(0.0, 1.0, 9)
+        t_mag = np.concatenate([iv_a[:, None] + frac * (iv_b - iv_a)[:, None],
+                                np.clip(t_culm[iv_pass], iv_a, iv_b)[:, None]], axis=1)
+        o = np.repeat(p_obj[iv_pass], t_mag.shape[1])
+        pos, _ = track.state(o, t_mag.ravel())
+        to_site = site.itrs_km - pos
+        to_sun = track.sun(t_mag.ravel()) - pos
+        cos_phase = np.einsum("mi,mi->m", to_site, to_sun) / (
+            np.linalg.norm(to_site, axis=1) * np.linalg.norm(to_sun, axis=1))
+        from .magnitude import visual_magnitude
+
+        mags = visual_magnitude(std_mag[o], np.linalg.norm(to_site, axis=1),
+                                np.arccos(np.clip(cos_phase, -1.0, 1.0)))
+        np.minimum.at(min_mag, iv_pass, mags.reshape(t_mag.shape).min(axis=1))
+
+    grid = ctx.grid
+    iso = lambda t: format_iso(grid[0:1].shift_seconds(t))  # noqa: E731
+    duration = t_set - t_rise
     nan = np.nan
     return Table({
-        "norad_id": chunk.norad_id[rows_obj],
-        "name": chunk.name[rows_obj],
+        "norad_id": chunk.norad_id[p_obj],
+        "name": chunk.name[p_obj],
         "site": np.full(len(passes), site.name),
-        "rise_utc": rise_iso,
-        "culmination_utc": format_iso(culm_t),
-        "set_utc": set_iso,
-        "rise_azimuth_deg": np.where(has_rise, az(rise_enu), nan),
-        "culmination_azimuth_deg": az(culm_enu),
-        "set_azimuth_deg": np.where(has_set, az(set_enu), nan),
-        "max_elevation_deg": _elevation(culm_enu),
+        "rise_utc": np.where(has_rise, iso(t_rise), ""),
+        "culmination_utc": iso(t_culm),
+        "set_utc": np.where(has_set, iso(t_set), ""),
+        "rise_azimuth_deg": np.where(has_rise, az(enu_r), nan),
+        "culmination_azimuth_deg": az(enu_c),
+        "set_azimuth_deg": np.where(has_set, az(enu_s), nan),
+        "max_elevation_deg": _elevation(enu_c),
         "culmination_range_km": culm_range,
         "culmination_ra_deg": ra,
         "culmination_dec_deg": dec,
+        "max_angular_rate_deg_s": max_rate,
+        "visible": visible,
+        "visible_start_utc": np.where(visible, iso(np.where(visible, v_start, 0.0)), ""),
+        "visible_end_utc": np.where(visible, iso(np.where(visible, v_end, 0.0)), ""),
+        "sunlit_fraction": np.where(duration > 0, sunlit_time / np.maximum(duration, 1e-9), 0.0),
+        "min_magnitude": np.where(visible, min_mag, nan),
         "duration_s": np.where(has_rise & has_set, duration, nan),
-        "sunlit_at_culmination": sunlit,
-        "sun_altitude_at_culmination_deg": sun_alt,
+        "std_magnitude": std_mag[p_obj],
     })
 
+
+def _visibility(p_obj, t_rise, t_set, track, flips, site, basis, ctx):
+    """Split each pass where the object is sunlit and the sky is dark.
+
+    Returns
+    -------
+    iv_pass, iv_a, iv_b : ndarray, shape (I,)
+        Visible intervals (pass index, start s, end s).
+    sunlit_time : ndarray, shape (P,)
+        Seconds of each pass in sunlight.
+    """
+    # Dark-sky transitions at the site (a handful per window, shared by all objects).
+    sun_el = _sun_elevation(track._sun, site, basis)
+    dark = sun_el <= ctx.sun_limit
+    kd = np.flatnonzero(dark[:-1] != dark[1:])
+    dark_t = _bisect_boolean(
+        lambda tm: _sun_elevation(track.sun(tm), site, basis) <= ctx.sun_limit,
+        kd * ctx.step, (kd + 1.0) * ctx.step, dark[kd])
+    dark_new = ~dark[kd]
+
+    f_obj, f_t, f_new = flips
+    order = np.lexsort((f_t, f_obj))
+    f_obj, f_t, f_new = f_obj[order], f_t[order], f_new[order]
+    big = ctx.span + 1.0e3
+    keys = f_obj * big + f_t
+    lo = np.searchsorted(keys, p_obj * big + t_rise, side="right")
+    hi = np.searchsorted(keys, p_obj * big + t_set, side="left")
+    d_lo = np.searchsorted(dark_t, t_rise, side="right")
+    d_hi = np.searchsorted(dark_t, t_set, side="left")
+
+    sunlit0 = is_sunlit(track.state(p_obj, t_rise)[0], track.sun(t_rise))
+    dark0 = _sun_elevation(track.sun(t_rise), site, basis) <= ctx.sun_limit
+    simple = (lo == hi) & (d_lo == d_hi)
+    sunlit_time = np.where(simple & sunlit0, t_set - t_rise, 0.0)
+    vis = simple & sunlit0 & dark0
+    iv_pass = [np.flatnonzero(vis)]
+    iv_a = [t_rise[vis]]
+    iv_b = [t_set[vis]]
+    extra_p, extra_a, extra_b = [], [], []
+    for p in np.flatnonzero(~simple):  # passes crossing a shadow or twilight boundary
+        events = sorted([(f_t[k], 0, f_new[k]) for k in range(lo[p], hi[p])]
+                        + [(dark_t[k], 1, dark_new[k]) for k in range(d_lo[p], d_hi[p])])
+        state = [bool(sunlit0[p]), bool(dark0[p])]
+        t_prev = t_rise[p]
+        lit = 0.0
+        for t_ev, which, new in events + [(t_set[p], -1, None)]:
+            if state[0]:
+                lit += t_ev - t_prev
+                if state[1] and t_ev > t_prev:
+                    extra_p.append(p)
+                    extra_a.append(t_prev)
+                    extra_b.append(t_ev)
+            if which >= 0:
+                state[which] = bool(new)
+            t_prev = t_ev
+        sunlit_time[p] = lit
+    iv_pass.append(np.array(extra_p, dtype=np.intp))
+    iv_a.append(np.array(extra_a, dtype=float))
+    iv_b.append(np.array(extra_b, dtype=float))
+    return (np.concatenate(iv_pass), np.concatenate(iv_a), np.concatenate(iv_b), sunlit_time)
