@@ -142,3 +142,22 @@ def test_unusable_files(tmp_path, content, message):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(CatalogError, match="nothere.tle: no such file"):
         Catalog.from_file(tmp_path / "nothere.tle")
+
+
+def test_omm_initialisation_equals_sgp4_omm_helper(data_dir):
+    # debris initialises OMM records as python-sgp4's sgp4.omm.initialize does (faster epoch
+    # parsing); the resulting Satrec objects must propagate identically.
+    import csv
+
+    from sgp4 import omm
+    from sgp4.api import Satrec
+
+    path = data_dir / "celestrak_sample.omm.csv"
+    cat = Catalog.from_file(path)
+    with open(path, newline="") as handle:
+        for row, ours in zip(csv.DictReader(handle), cat.satrecs):
+            ref = Satrec()
+            omm.initialize(ref, row)
+            assert (ref.jdsatepoch, ref.jdsatepochF) == (ours.jdsatepoch, ours.jdsatepochF)
+            assert ref.sgp4(2460615.5, 0.3) == ours.sgp4(2460615.5, 0.3)
+            assert ref.intldesg == ours.intldesg and ref.satnum == ours.satnum

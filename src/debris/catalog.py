@@ -12,12 +12,14 @@ Formats
   ``0 `` prefix), CRLF or LF, ``#`` comment lines, Alpha-5 catalogue
   numbers, blank-padded numbers and Space-Track's signed ``+`` fields.
 * OMM as CelesTrak serves it: CSV, JSON and XML (CCSDS 502.0-B-2 field
-  names), initialised with python-sgp4's OMM helpers.
+  names), initialised exactly as python-sgp4's ``sgp4.omm.initialize``
+  does (same units, same ``sgp4init`` call; tested to be identical).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -26,8 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sgp4 import omm as sgp4_omm
-from sgp4.api import SGP4_ERRORS, Satrec, SatrecArray
+from sgp4.api import SGP4_ERRORS, WGS72, Satrec, SatrecArray
 
 from .errors import CatalogError, OMMFormatError, TLEFormatError
 from .tle import alpha5_to_int, check_tle_lines
@@ -210,8 +211,33 @@ _OMM_DEFAULTS = {"CLASSIFICATION_TYPE": "U", "EPHEMERIS_TYPE": "0", "ELEMENT_SET
                  "OBJECT_ID": "", "OBJECT_NAME": ""}
 
 
+_EPOCH0 = dt.datetime(1949, 12, 31)
+_DEG = np.pi / 180.0
+
+
+def _initialize_omm(satrec, fields, norad) -> None:
+    """Initialise a Satrec from OMM fields as ``sgp4.omm.initialize`` does (same units and
+    ``sgp4init`` call), with a faster ISO epoch parser."""
+    satrec.classification = str(fields["CLASSIFICATION_TYPE"])
+    satrec.intldesg = str(fields["OBJECT_ID"])[2:].replace("-", "")
+    satrec.ephtype = int(fields["EPHEMERIS_TYPE"])
+    satrec.elnum = int(fields["ELEMENT_SET_NO"])
+    satrec.revnum = int(fields["REV_AT_EPOCH"])
+    epoch = (dt.datetime.fromisoformat(fields["EPOCH"]) - _EPOCH0).total_seconds() / 86400.0
+    satrec.sgp4init(
+        WGS72, "i", norad, epoch, float(fields["BSTAR"]),
+        float(fields["MEAN_MOTION_DOT"]) / (1036800.0 / np.pi),
+        float(fields["MEAN_MOTION_DDOT"]) / (2985984000.0 / 2.0 / np.pi),
+        float(fields["ECCENTRICITY"]), float(fields["ARG_OF_PERICENTER"]) * _DEG,
+        float(fields["INCLINATION"]) * _DEG, float(fields["MEAN_ANOMALY"]) * _DEG,
+        float(fields["MEAN_MOTION"]) / 720.0 * np.pi, float(fields["RA_OF_ASC_NODE"]) * _DEG)
+
+
 def _add_omm(fields: dict, source: str, number: int | None, builder: _Builder) -> None:
-    fields = {str(k).strip().upper(): v for k, v in fields.items() if k is not None}
+    if not all(isinstance(k, str) and k.isupper() for k in fields):
+        fields = {str(k).strip().upper(): v for k, v in fields.items() if k is not None}
+    else:
+        fields = dict(fields)
     norad = None
     try:
         norad = int(str(fields.get("NORAD_CAT_ID", "")).strip())
@@ -225,10 +251,7 @@ def _add_omm(fields: dict, source: str, number: int | None, builder: _Builder) -
     for key, value in _OMM_DEFAULTS.items():
         if fields.get(key) in (None, ""):
             fields[key] = value
-    epoch = str(fields["EPOCH"]).strip().rstrip("Z")
-    if "." not in epoch:
-        epoch += ".0"
-    fields["EPOCH"] = epoch
+    fields["EPOCH"] = str(fields["EPOCH"]).strip().rstrip("Z")
     fields["OBJECT_ID"] = str(fields["OBJECT_ID"])
     try:
         ecc = float(fields["ECCENTRICITY"])
@@ -252,7 +275,7 @@ def _add_omm(fields: dict, source: str, number: int | None, builder: _Builder) -
         return
     satrec = Satrec()
     try:
-        sgp4_omm.initialize(satrec, fields)
+        _initialize_omm(satrec, fields, norad)
     except (KeyError, ValueError, TypeError) as exc:
         builder.reject(source, number, norad, f"OMM record not readable: {exc}",
                        exc_type=OMMFormatError)

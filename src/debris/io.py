@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 import json
-import math
 import os
 import sys
 import tempfile
@@ -75,11 +74,12 @@ def meta_block(**fields) -> dict:
 
 
 def _plain(value):
+    """JSON fallback for numpy scalars and arrays in meta blocks."""
     if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    return value
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
 def table_to_csv(table: Table, float_format: str = "{:.6f}") -> str:
@@ -103,9 +103,10 @@ def table_to_csv(table: Table, float_format: str = "{:.6f}") -> str:
 
 
 def table_to_json(table: Table, key: str, meta: dict) -> str:
-    """Return ``{"meta": {...}, key: [records]}`` as JSON text."""
-    records = [{k: _plain(v) for k, v in row.items()} for row in table.records()]
-    return json.dumps({"meta": meta, key: records}, indent=1, allow_nan=False) + "\n"
+    """Return ``{"meta": {...}, key: [records]}`` as JSON text, one record per line."""
+    head = json.dumps({"meta": meta}, indent=1, allow_nan=False, default=_plain)[:-2]
+    rows = ",\n".join(json.dumps(row, allow_nan=False) for row in table.records())
+    return f'{head},\n "{key}": [\n{rows}\n]}}\n' if rows else f'{head},\n "{key}": []}}\n'
 
 
 def table_to_text(table: Table, columns=None, formats: dict | None = None,

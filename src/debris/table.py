@@ -8,8 +8,6 @@ are NaN for floats and ``None``/empty strings for text and become
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 __all__ = ["Table"]
@@ -57,20 +55,17 @@ class Table:
         return self.take(np.lexsort(keys)) if len(self) else self
 
     def records(self) -> list[dict]:
-        """Return the rows as dicts of plain Python values (NaN -> None)."""
-        out = []
-        cols = [(name, values.tolist()) for name, values in self.columns.items()]
-        for i in range(len(self)):
-            row = {}
-            for name, values in cols:
-                value = values[i]
-                if isinstance(value, float) and math.isnan(value):
-                    value = None
-                elif value == "" and self.columns[name].dtype.kind in "US":
-                    value = None
-                row[name] = value
-            out.append(row)
-        return out
+        """Return the rows as dicts of plain Python values (NaN and empty text -> None)."""
+        names = list(self.columns)
+        cols = []
+        for values in self.columns.values():
+            items = values.tolist()
+            if values.dtype.kind == "f":
+                items = [None if v != v else v for v in items]
+            elif values.dtype.kind in "US":
+                items = [v if v != "" else None for v in items]
+            cols.append(items)
+        return [dict(zip(names, row)) for row in zip(*cols)]
 
     def to_pandas(self):
         """Return a pandas DataFrame (pandas must be installed)."""
