@@ -138,3 +138,20 @@ def test_python_m_debris_reports_versions_and_coverage():
     text = report()
     assert "propagation backends: sgp4" in text and "DE421" in text
     assert "bundled catalogue: celestrak_on_orbit_2024-11-01.omm.csv: 26834 objects" in text
+
+
+def test_crossings_command_json(capsys, tmp_path):
+    out = tmp_path / "crossings.json"
+    code, _, err = run(capsys, "crossings", "--site", "dushanbe", "--start",
+                       "2024-11-01T16:00:00Z", "--hours", "1", "--ra-deg", "5", "--dec-deg",
+                       "38.5", "--radius-deg", "3", "--format", "json", "--output", str(out))
+    assert code == 0, err
+    doc = json.loads(out.read_text())
+    assert doc["meta"]["parameters"]["centre"] == {"ra_deg": 5.0, "dec_deg": 38.5,
+                                                   "frame": "ICRS"}
+    assert doc["meta"]["crossings"] == len(doc["crossings"]) > 0
+    row = doc["crossings"][0]
+    assert row["min_separation_deg"] <= 3.0 and row["closest_utc"].endswith("Z")
+    code, _, err = run(capsys, "crossings", "--site", "dushanbe", "--radius-deg", "1",
+                       "--ra-deg", "5", "--start", "2024-11-01T16:00:00Z", "--hours", "1")
+    assert code == 2 and "either --ra-deg and --dec-deg" in err

@@ -263,6 +263,55 @@ def cmd_passes(args) -> int:
     return 0
 
 
+def cmd_crossings(args) -> int:
+    from .crossings import find_crossings
+    from .io import meta_block, table_to_csv, table_to_json, table_to_text, write_text
+
+    sites = _sites(args)
+    if len(sites) != 1:
+        raise DebrisError("crossings takes one --site")
+    catalog = _load_catalog(args.files)
+    if args.norad:
+        catalog = catalog.filter(norad_ids=[int(x) for x in args.norad.split(",") if x.strip()])
+    leo = catalog.filter(leo=True)
+    start, end = _window(args, sites[0])
+    _stale_note(leo, start, end)
+    std_mags = load_std_mag_table(args.std_mag_file) if args.std_mag_file else None
+    table = find_crossings(leo, sites[0], start, end, radius_deg=args.radius_deg,
+                           ra_deg=args.ra_deg, dec_deg=args.dec_deg, az_deg=args.az_deg,
+                           el_deg=args.el_deg, min_elevation_deg=args.min_elevation_deg,
+                           backend=args.backend, std_mag_table=std_mags)
+    if args.format == "json":
+        centre = ({"ra_deg": args.ra_deg, "dec_deg": args.dec_deg, "frame": "ICRS"}
+                  if args.ra_deg is not None else
+                  {"azimuth_deg": args.az_deg, "elevation_deg": args.el_deg, "frame": "horizon"})
+        meta = meta_block(command="crossings", inputs=leo.sources or ["<bundled>"],
+                          site=sites[0].as_dict(),
+                          window={"start_utc": start.iso()[0], "end_utc": end.iso()[0]},
+                          parameters={"radius_deg": args.radius_deg, "centre": centre,
+                                      "min_elevation_deg": args.min_elevation_deg},
+                          objects=len(leo), rejected=len(leo.rejected), crossings=len(table))
+        text = table_to_json(table, "crossings", meta)
+    elif args.format == "csv":
+        text = table_to_csv(table)
+    else:
+        short = lambda v: v[11:23] if v else "-"  # noqa: E731
+        text = (f"# {len(table)} crossings within {args.radius_deg:g} deg, "
+                f"{start.iso()[0]} .. {end.iso()[0]}, site {sites[0].name}\n") + table_to_text(
+            table, columns=["norad_id", "name", "entry_utc", "closest_utc", "exit_utc",
+                            "min_separation_deg", "closest_elevation_deg",
+                            "angular_rate_deg_s", "sunlit", "magnitude"],
+            formats={"entry_utc": short, "closest_utc": short, "exit_utc": short,
+                     "min_separation_deg": "{:.3f}", "closest_elevation_deg": "{:.1f}",
+                     "angular_rate_deg_s": "{:.3f}", "magnitude": "{:.1f}"},
+            headers={"entry_utc": "entry", "closest_utc": "closest", "exit_utc": "exit",
+                     "min_separation_deg": "min_sep", "closest_elevation_deg": "el",
+                     "angular_rate_deg_s": "deg/s", "magnitude": "mag"})
+    write_text(text, args.output)
+    _note(f"{len(table)} crossings written" + (f" to {args.output}" if args.output else ""))
+    return 0
+
+
 # ------------------------------------------------------------------------- parser
 def _add_backend(parser) -> None:
     parser.add_argument("--backend", default="auto", choices=["auto", "sgp4", "heyoka"],
@@ -325,6 +374,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="output file (written atomically); default stdout")
     _add_backend(p)
     p.set_defaults(func=cmd_passes)
+
+    p = sub.add_parser("crossings", help="objects crossing a circle on the sky (stares, streaks)")
+    p.add_argument("files", nargs="*", help="TLE/3LE/OMM files (default: bundled catalogue)")
+    p.add_argument("--site", action="append", help="site name or LAT,LON[,ALT_M]")
+    p.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
+    p.add_argument("--ra-deg", type=float, help="circle centre, ICRS right ascension")
+    p.add_argument("--dec-deg", type=float, help="circle centre, ICRS declination")
+    p.add_argument("--az-deg", type=float, help="circle centre, fixed azimuth (stare)")
+    p.add_argument("--el-deg", type=float, help="circle centre, fixed elevation (stare)")
+    p.add_argument("--radius-deg", type=float, required=True, help="circle radius (deg)")
+    p.add_argument("--night", help="YYYY-MM-DD: the night beginning that local evening")
+    p.add_argument("--start", help="ISO-8601 UTC start (instead of --night)")
+    p.add_argument("--end", help="ISO-8601 UTC end")
+    p.add_argument("--hours", type=float, help="span in hours after --start")
+    p.add_argument("--sun-altitude-deg", type=float, default=-12.0)
+    p.add_argument("--min-elevation-deg", type=float, default=0.0)
+    p.add_argument("--norad", help="comma-separated NORAD ids")
+    p.add_argument("--std-mag-file", help="CSV norad_id,std_mag")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--output", help="output file (written atomically); default stdout")
+    _add_backend(p)
+    p.set_defaults(func=cmd_crossings)
     return parser
 
 

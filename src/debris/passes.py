@@ -148,13 +148,16 @@ class _Segments:
 
 
 def _bisect(func, lo, hi, rising):
-    """Vectorised bisection for the zero of a monotonic function on [lo, hi]."""
+    """Vectorised bisection for the zero of monotonic functions on [lo, hi].
+
+    `rising` (bool or array) says, per element, whether the function goes from
+    negative to positive.
+    """
     lo = lo.copy()
     hi = hi.copy()
     for _ in range(_BISECTIONS):
         mid = 0.5 * (lo + hi)
-        positive = func(mid) > 0
-        go_right = positive != rising  # rising: f<0 before the root
+        go_right = (func(mid) > 0) != rising
         lo = np.where(go_right, mid, lo)
         hi = np.where(go_right, hi, mid)
     return 0.5 * (lo + hi)
@@ -206,11 +209,15 @@ def _site_events(enu, enu_dot, step_s, min_elevation_deg):
         rising = f_hi[crossing] > 0
         segs = _Segments(enu, enu_dot, cobj, cseg, step_s)
         lo, hi = piece_lo[crossing], piece_hi[crossing]
-        s_up = _bisect(lambda s: segs.elevation(s) - min_elevation_deg, lo, hi, rising=True)
-        s_down = _bisect(lambda s: segs.elevation(s) - min_elevation_deg, lo, hi, rising=False)
+        sin_min = np.sin(np.radians(min_elevation_deg))
+
+        def above(s):  # sign of elevation - limit, without the arctangent
+            p = segs.position(s)
+            return p[:, 2] - sin_min * np.linalg.norm(p, axis=1)
+
         out_obj.append(cobj)
         out_seg.append(cseg)
-        out_s.append(np.where(rising, s_up, s_down))
+        out_s.append(_bisect(above, lo, hi, rising))
         out_kind.append(np.where(rising, RISE, SET).astype(np.int8))
     if not out_obj:
         empty = np.empty(0, dtype=np.intp)
