@@ -233,11 +233,12 @@ def _initialize_omm(satrec, fields, norad) -> None:
         float(fields["MEAN_MOTION"]) / 720.0 * np.pi, float(fields["RA_OF_ASC_NODE"]) * _DEG)
 
 
-def _add_omm(fields: dict, source: str, number: int | None, builder: _Builder) -> None:
-    if not all(isinstance(k, str) and k.isupper() for k in fields):
-        fields = {str(k).strip().upper(): v for k, v in fields.items() if k is not None}
-    else:
+def _add_omm(fields: dict, source: str, number: int | None, builder: _Builder,
+             normalized: bool = False) -> None:
+    if normalized:
         fields = dict(fields)
+    else:
+        fields = {str(k).strip().upper(): v for k, v in fields.items() if k is not None}
     norad = None
     try:
         norad = int(str(fields.get("NORAD_CAT_ID", "")).strip())
@@ -287,13 +288,15 @@ def _add_omm(fields: dict, source: str, number: int | None, builder: _Builder) -
 
 def _read_omm_csv(text: str, source: str, builder: _Builder) -> None:
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames or "NORAD_CAT_ID" not in [f.strip().upper() for f in reader.fieldnames]:
+    if reader.fieldnames:
+        reader.fieldnames = [f.strip().upper() for f in reader.fieldnames]
+    if not reader.fieldnames or "NORAD_CAT_ID" not in reader.fieldnames:
         raise CatalogError(f"{source}: CSV header lacks NORAD_CAT_ID; expected CelesTrak OMM CSV "
                            "columns (OBJECT_NAME,OBJECT_ID,EPOCH,MEAN_MOTION,...)")
     for row in reader:
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue
-        _add_omm(row, source, reader.line_num, builder)
+        _add_omm(row, source, reader.line_num, builder, normalized=True)
 
 
 def _read_omm_json(text: str, source: str, builder: _Builder) -> None:

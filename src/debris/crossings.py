@@ -25,7 +25,7 @@ import numpy as np
 from .frames import earth_orientation, enu_basis, rotate, teme_to_itrs
 from .hermite import hermite_position, hermite_velocity
 from .magnitude import standard_magnitudes, visual_magnitude
-from .passes import DEFAULT_STEP_S, _elevation, _site_events, _Track
+from .passes import DEFAULT_STEP_S, _site_events, _Track
 from .propagation import propagate
 from .sun import is_sunlit, sun_position_gcrs_km
 from .table import Table
@@ -116,8 +116,7 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         enu = (r - site.itrs_km) @ basis.T
         # Segments where the object is above the limit somewhere: at an end, or at an
         # elevation maximum inside (found on the Hermite track as for passes).
-        el = _elevation(enu)
-        high = el > min_elevation_deg
+        high = enu[..., 2] > sin_min * np.linalg.norm(enu, axis=-1)
         mask = high[:, :-1] | high[:, 1:]
         e_obj, e_seg, _, e_kind = _site_events(enu, v @ basis.T, step, min_elevation_deg)
         mask[e_obj, e_seg] = True

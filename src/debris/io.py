@@ -102,10 +102,38 @@ def table_to_csv(table: Table, float_format: str = "{:.6f}") -> str:
     return buffer.getvalue()
 
 
+def _json_tokens(values: np.ndarray) -> np.ndarray:
+    """JSON literals for one column, shape (M,) of str (NaN and empty text -> null)."""
+    kind = values.dtype.kind
+    if kind == "b":
+        return np.where(values, "true", "false")
+    if kind in "iu":
+        return values.astype(str)
+    if kind == "f":
+        finite = np.isfinite(values)
+        text = np.char.mod("%.12g", np.where(finite, values, 0.0))
+        return np.where(finite, text, "null")
+    if kind in "US":
+        out = np.array([json.dumps(v) if v != "" else "null" for v in values.tolist()],
+                       dtype=object)
+        return out.astype(str)
+    return np.array([json.dumps(v, default=_plain) for v in values.tolist()])
+
+
 def table_to_json(table: Table, key: str, meta: dict) -> str:
-    """Return ``{"meta": {...}, key: [records]}`` as JSON text, one record per line."""
+    """Return ``{"meta": {...}, key: [records]}`` as JSON text, one record per line.
+
+    Floats are written with 12 significant digits; NaN and empty text become ``null``.
+    """
     head = json.dumps({"meta": meta}, indent=1, allow_nan=False, default=_plain)[:-2]
-    rows = ",\n".join(json.dumps(row, allow_nan=False) for row in table.records())
+    rows = ""
+    if len(table):
+        line = None
+        for i, (name, values) in enumerate(table.columns.items()):
+            prefix = ("{" if i == 0 else ", ") + json.dumps(name) + ": "
+            part = np.char.add(prefix, _json_tokens(values))
+            line = part if line is None else np.char.add(line, part)
+        rows = ",\n".join(np.char.add(line, "}").tolist())
     return f'{head},\n "{key}": [\n{rows}\n]}}\n' if rows else f'{head},\n "{key}": []}}\n'
 
 

@@ -32,7 +32,7 @@ import numpy as np
 from .frames import earth_orientation, enu_basis, rotate, teme_to_itrs
 from .hermite import hermite_position, hermite_velocity
 from .propagation import propagate
-from .sun import is_sunlit, sun_altitude_deg, sun_position_gcrs_km
+from .sun import is_sunlit, is_sunlit_fast, sun_altitude_deg, sun_position_gcrs_km
 from .table import Table
 from .timescale import Times, format_iso, time_range, to_times
 
@@ -173,10 +173,10 @@ def _site_events(enu, enu_dot, step_s, min_elevation_deg):
         Local segment time of each event.
     kind : ndarray of int8, shape (E,)
     """
-    el = _elevation(enu)
+    sin_min = np.sin(np.radians(min_elevation_deg))
     g = _elevation_rate_sign(enu, enu_dot)
-    f = el - min_elevation_deg
-    n, t = el.shape
+    f = enu[..., 2] - sin_min * np.linalg.norm(enu, axis=-1)  # sign of elevation - limit
+    n, t = f.shape
     out_obj, out_seg, out_s, out_kind = [], [], [], []
 
     # Maxima: elevation rate goes from + to - inside the segment.
@@ -186,7 +186,8 @@ def _site_events(enu, enu_dot, step_s, min_elevation_deg):
     if mobj.size:
         segs = _Segments(enu, enu_dot, mobj, mseg, step_s)
         s_max = _bisect(segs.rate_sign, np.zeros(mobj.size), np.ones(mobj.size), rising=False)
-        f_max = segs.elevation(s_max) - min_elevation_deg
+        p_max = segs.position(s_max)
+        f_max = p_max[:, 2] - sin_min * np.linalg.norm(p_max, axis=1)
         keep = f_max > 0
         out_obj.append(mobj[keep])
         out_seg.append(mseg[keep])
@@ -209,7 +210,6 @@ def _site_events(enu, enu_dot, step_s, min_elevation_deg):
         rising = f_hi[crossing] > 0
         segs = _Segments(enu, enu_dot, cobj, cseg, step_s)
         lo, hi = piece_lo[crossing], piece_hi[crossing]
-        sin_min = np.sin(np.radians(min_elevation_deg))
 
         def above(s):  # sign of elevation - limit, without the arctangent
             p = segs.position(s)
@@ -372,7 +372,7 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
         r_itrs, v_itrs = teme_to_itrs(states.r_teme_km, states.v_teme_km_s, eo)
         del states
         track = _Track(r_itrs, v_itrs, step, sun_itrs)
-        sunlit = is_sunlit(r_itrs, sun_itrs)
+        sunlit = is_sunlit_fast(r_itrs, sun_itrs)
         flips = _sunlit_transitions(track, sunlit, step)
         for site in sites:
             tables.append(_passes_for_site(chunk, std_mag[rows], site, track, flips, context))
@@ -421,9 +421,9 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx) -> Table:
     enu_dot = track.v @ basis.T
     step = ctx.step
     obj, seg, s, kind = _site_events(enu, enu_dot, step, ctx.min_el)
-    el = _elevation(enu)
-    f_start = el[:, 0] - ctx.min_el
-    f_end = el[:, -1] - ctx.min_el
+    el_start, el_end = _elevation(enu[:, 0]), _elevation(enu[:, -1])
+    f_start = el_start - ctx.min_el
+    f_end = el_end - ctx.min_el
     event_el = _Segments(enu, enu_dot, obj, seg, step).elevation(s) if obj.size else np.empty(0)
     passes = _assemble(obj, seg, s, kind, f_start, f_end, event_el)
     if not passes:
@@ -438,8 +438,8 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx) -> Table:
     # Passes cut by the window with no interior maximum culminate at the higher edge.
     edge = np.isnan(t_culm)
     if edge.any():
-        el_rise = np.where(has_rise[edge], -np.inf, el[p_obj[edge], 0])
-        el_set = np.where(has_set[edge], -np.inf, el[p_obj[edge], -1])
+        el_rise = np.where(has_rise[edge], -np.inf, el_start[p_obj[edge]])
+        el_set = np.where(has_set[edge], -np.inf, el_end[p_obj[edge]])
         t_culm[edge] = np.where(el_rise >= el_set, t_rise[edge], t_set[edge])
 
     def topo(t):

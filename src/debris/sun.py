@@ -17,7 +17,7 @@ import numpy as np
 from .frames import EarthOrientation, earth_orientation, enu_basis, rotate
 from .timescale import skyfield_data_file, skyfield_time, to_times
 
-__all__ = ["sun_position_gcrs_km", "is_sunlit", "sun_altitude_deg", "EARTH_SHADOW_RADIUS_KM",
+__all__ = ["sun_position_gcrs_km", "is_sunlit", "is_sunlit_fast", "sun_altitude_deg", "EARTH_SHADOW_RADIUS_KM",
            "ephemeris"]
 
 #: Earth radius used for the shadow test (km), Skyfield's ERAD.
@@ -65,6 +65,20 @@ def is_sunlit(r_km: np.ndarray, sun_km: np.ndarray,
         far = -b + np.sqrt(disc)
     shadowed = (disc > 0) & (far > 0)
     return ~shadowed & np.isfinite(b)
+
+
+def is_sunlit_fast(r_km: np.ndarray, sun_km: np.ndarray,
+                   earth_radius_km: float = EARTH_SHADOW_RADIUS_KM) -> np.ndarray:
+    """Cylindrical-shadow version of :func:`is_sunlit` (Sun direction from the geocentre).
+
+    Cheaper; differs from the exact line-of-sight test only within about 0.3 km of the
+    shadow edge (tens of milliseconds of a LEO orbit). Used to bracket transitions that
+    the exact test then refines.
+    """
+    s_hat = sun_km / np.linalg.norm(sun_km, axis=-1, keepdims=True)
+    along = np.einsum("...i,...i->...", r_km, s_hat)
+    perp2 = np.einsum("...i,...i->...", r_km, r_km) - along * along
+    return ((along > 0) | (perp2 > earth_radius_km ** 2)) & np.isfinite(along)
 
 
 def sun_altitude_deg(times, site, eo: EarthOrientation | None = None) -> np.ndarray:
