@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .frames import earth_orientation, enu_basis, rotate, teme_to_itrs
+from .frames import earth_orientation, enu_basis, rotate, teme_to_itrs, vector_norm
 from .hermite import hermite_position, hermite_velocity
 from .magnitude import standard_magnitudes, visual_magnitude
 from .passes import DEFAULT_STEP_S, _site_events, _Track
@@ -40,10 +40,6 @@ CROSSING_COLUMNS = (
 )
 _SUB = 8  # sub-steps per coarse segment
 _RATE_MARGIN = 1.5
-
-
-def _unit(v):
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
 def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None, dec_deg=None,
@@ -116,7 +112,7 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         enu = (r - site.itrs_km) @ basis.T
         # Segments where the object is above the limit somewhere: at an end, or at an
         # elevation maximum inside (found on the Hermite track as for passes).
-        high = enu[..., 2] > sin_min * np.linalg.norm(enu, axis=-1)
+        high = enu[..., 2] > sin_min * vector_norm(enu)
         mask = high[:, :-1] | high[:, 1:]
         e_obj, e_seg, _, e_kind = _site_events(enu, v @ basis.T, step, min_elevation_deg)
         mask[e_obj, e_seg] = True
@@ -149,9 +145,9 @@ def _geometry(track, obj, t, site, target):
     """cos(separation), angular rate (rad/s) and site-relative ITRS position at times t."""
     pos, vel = track.state(obj, t)
     rho = pos - site.itrs_km
-    dist = np.linalg.norm(rho, axis=1)
+    dist = vector_norm(rho)
     cos_sep = np.einsum("mi,mi->m", rho, target(t)) / dist
-    rate = np.linalg.norm(np.cross(rho, vel), axis=1) / (dist * dist)
+    rate = vector_norm(np.cross(rho, vel)) / (dist * dist)
     return cos_sep, rate, rho
 
 
@@ -186,7 +182,7 @@ def _crossings_in(part, std_mag, site, track, obj, seg, step, span, target, cos_
         a, b = pts[rows, np.maximum(best - 1, 0)], pts[rows, np.minimum(best + 1, 8)]
     t_min = 0.5 * (a + b)
     cos_min, rate_min, rho_min = _geometry(track, c_obj, t_min, site, target)
-    dist = np.linalg.norm(rho_min, axis=1)
+    dist = vector_norm(rho_min)
     inside = (cos_min >= cos_r) & ((rho_min @ basis[2]) >= sin_min * dist)
     if not inside.any():
         return None
@@ -228,7 +224,7 @@ def _crossings_in(part, std_mag, site, track, obj, seg, step, span, target, cos_
     lit = is_sunlit(pos, sun)
     to_site, to_sun = -rho_min, sun - pos
     phase = np.arccos(np.clip(np.einsum("mi,mi->m", to_site, to_sun)
-                              / (dist * np.linalg.norm(to_sun, axis=1)), -1.0, 1.0))
+                              / (dist * vector_norm(to_sun)), -1.0, 1.0))
     mag = np.where(lit, visual_magnitude(std_mag[c_obj], dist, phase), np.nan)
     enu = rho_min @ basis.T
     gcrs = np.einsum("mij,mj->mi", eo.itrs_to_gcrs_at(t_min), rho_min)

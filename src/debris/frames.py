@@ -33,6 +33,7 @@ __all__ = [
     "earth_orientation",
     "gmst82",
     "rotate",
+    "vector_norm",
     "Topocentric",
     "topocentric",
     "teme_to_itrs",
@@ -206,6 +207,11 @@ def earth_orientation(times, polar_motion: bool = False) -> EarthOrientation:
         itrs_gcrs = pef_to_gcrs @ np.swapaxes(wt, -1, -2)
     return EarthOrientation(times, teme_pef, wt, itrs_gcrs, pef_to_gcrs @ teme_pef,
                             np.broadcast_to(theta_dot, theta.shape).copy(), gast, npb)
+
+
+def vector_norm(vectors: np.ndarray) -> np.ndarray:
+    """Euclidean norm over the last axis (several times faster than ``np.linalg.norm``)."""
+    return np.sqrt(np.einsum("...i,...i->...", vectors, vectors))
 
 
 def rotate(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:

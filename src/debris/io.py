@@ -128,12 +128,10 @@ def table_to_json(table: Table, key: str, meta: dict) -> str:
     head = json.dumps({"meta": meta}, indent=1, allow_nan=False, default=_plain)[:-2]
     rows = ""
     if len(table):
-        line = None
-        for i, (name, values) in enumerate(table.columns.items()):
-            prefix = ("{" if i == 0 else ", ") + json.dumps(name) + ": "
-            part = np.char.add(prefix, _json_tokens(values))
-            line = part if line is None else np.char.add(line, part)
-        rows = ",\n".join(np.char.add(line, "}").tolist())
+        names = list(table.columns)
+        template = "{" + ", ".join(f"{json.dumps(n)}: %s" for n in names) + "}"
+        tokens = [_json_tokens(values).tolist() for values in table.columns.values()]
+        rows = ",\n".join([template % row for row in zip(*tokens)])
     return f'{head},\n "{key}": [\n{rows}\n]}}\n' if rows else f'{head},\n "{key}": []}}\n'
 
 

@@ -29,7 +29,7 @@ import datetime as dt
 
 import numpy as np
 
-from .frames import earth_orientation, enu_basis, rotate, teme_to_itrs
+from .frames import earth_orientation, enu_basis, rotate, teme_to_itrs, vector_norm
 from .hermite import hermite_position, hermite_velocity
 from .propagation import propagate
 from .sun import is_sunlit, is_sunlit_fast, sun_altitude_deg, sun_position_gcrs_km
@@ -175,7 +175,7 @@ def _site_events(enu, enu_dot, step_s, min_elevation_deg):
     """
     sin_min = np.sin(np.radians(min_elevation_deg))
     g = _elevation_rate_sign(enu, enu_dot)
-    f = enu[..., 2] - sin_min * np.linalg.norm(enu, axis=-1)  # sign of elevation - limit
+    f = enu[..., 2] - sin_min * vector_norm(enu)  # sign of elevation - limit
     n, t = f.shape
     out_obj, out_seg, out_s, out_kind = [], [], [], []
 
@@ -187,7 +187,7 @@ def _site_events(enu, enu_dot, step_s, min_elevation_deg):
         segs = _Segments(enu, enu_dot, mobj, mseg, step_s)
         s_max = _bisect(segs.rate_sign, np.zeros(mobj.size), np.ones(mobj.size), rising=False)
         p_max = segs.position(s_max)
-        f_max = p_max[:, 2] - sin_min * np.linalg.norm(p_max, axis=1)
+        f_max = p_max[:, 2] - sin_min * vector_norm(p_max)
         keep = f_max > 0
         out_obj.append(mobj[keep])
         out_seg.append(mseg[keep])
@@ -213,7 +213,7 @@ def _site_events(enu, enu_dot, step_s, min_elevation_deg):
 
         def above(s):  # sign of elevation - limit, without the arctangent
             p = segs.position(s)
-            return p[:, 2] - sin_min * np.linalg.norm(p, axis=1)
+            return p[:, 2] - sin_min * vector_norm(p)
 
         out_obj.append(cobj)
         out_seg.append(cseg)
@@ -313,7 +313,7 @@ def _bisect_boolean(func, lo, hi, state_lo, iterations=_BISECTIONS):
 
 def _sun_elevation(sun_itrs, site, basis):
     rho = sun_itrs - site.itrs_km
-    return np.degrees(np.arcsin((rho @ basis[2]) / np.linalg.norm(rho, axis=-1)))
+    return np.degrees(np.arcsin((rho @ basis[2]) / vector_norm(rho)))
 
 
 def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
@@ -451,7 +451,7 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx) -> Table:
     rho_s, _ = topo(t_set)
     enu_r, enu_c, enu_s = rho_r @ basis.T, rho_c @ basis.T, rho_s @ basis.T
     az = lambda v: np.degrees(np.arctan2(v[:, 0], v[:, 1])) % 360.0  # noqa: E731
-    culm_range = np.linalg.norm(rho_c, axis=1)
+    culm_range = vector_norm(rho_c)
     rho_gcrs = np.einsum("mij,mj->mi", ctx.eo.itrs_to_gcrs_at(t_culm), rho_c)
     ra = np.degrees(np.arctan2(rho_gcrs[:, 1], rho_gcrs[:, 0])) % 360.0
     dec = np.degrees(np.arcsin(np.clip(rho_gcrs[:, 2] / culm_range, -1.0, 1.0)))
@@ -462,7 +462,7 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx) -> Table:
                              t_culm[:, None]], axis=1)
     rho_k, vel_k = track.state(np.repeat(p_obj, t_rate.shape[1]), t_rate.ravel())
     rho_k = rho_k - site.itrs_km
-    rate = (np.linalg.norm(np.cross(rho_k, vel_k), axis=1)
+    rate = (vector_norm(np.cross(rho_k, vel_k))
             / np.einsum("mi,mi->m", rho_k, rho_k)).reshape(t_rate.shape)
     max_rate = np.degrees(rate.max(axis=1))
 
@@ -484,10 +484,10 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx) -> Table:
         to_site = site.itrs_km - pos
         to_sun = track.sun(t_mag.ravel()) - pos
         cos_phase = np.einsum("mi,mi->m", to_site, to_sun) / (
-            np.linalg.norm(to_site, axis=1) * np.linalg.norm(to_sun, axis=1))
+            vector_norm(to_site) * vector_norm(to_sun))
         from .magnitude import visual_magnitude
 
-        mags = visual_magnitude(std_mag[o], np.linalg.norm(to_site, axis=1),
+        mags = visual_magnitude(std_mag[o], vector_norm(to_site),
                                 np.arccos(np.clip(cos_phase, -1.0, 1.0)))
         np.minimum.at(min_mag, iv_pass, mags.reshape(t_mag.shape).min(axis=1))
 

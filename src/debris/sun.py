@@ -14,7 +14,7 @@ import functools
 
 import numpy as np
 
-from .frames import EarthOrientation, earth_orientation, enu_basis, rotate
+from .frames import EarthOrientation, earth_orientation, enu_basis, rotate, vector_norm
 from .timescale import skyfield_data_file, skyfield_time, to_times
 
 __all__ = ["sun_position_gcrs_km", "is_sunlit", "is_sunlit_fast", "sun_altitude_deg", "EARTH_SHADOW_RADIUS_KM",
@@ -57,7 +57,7 @@ def is_sunlit(r_km: np.ndarray, sun_km: np.ndarray,
         False inside the shadow and for NaN positions.
     """
     to_sun = sun_km - r_km
-    d = to_sun / np.linalg.norm(to_sun, axis=-1, keepdims=True)
+    d = to_sun / vector_norm(to_sun)[..., None]
     b = np.einsum("...i,...i->...", r_km, d)
     c = np.einsum("...i,...i->...", r_km, r_km) - earth_radius_km ** 2
     disc = b * b - c
@@ -75,7 +75,7 @@ def is_sunlit_fast(r_km: np.ndarray, sun_km: np.ndarray,
     shadow edge (tens of milliseconds of a LEO orbit). Used to bracket transitions that
     the exact test then refines.
     """
-    s_hat = sun_km / np.linalg.norm(sun_km, axis=-1, keepdims=True)
+    s_hat = sun_km / vector_norm(sun_km)[..., None]
     along = np.einsum("...i,...i->...", r_km, s_hat)
     perp2 = np.einsum("...i,...i->...", r_km, r_km) - along * along
     return ((along > 0) | (perp2 > earth_radius_km ** 2)) & np.isfinite(along)
@@ -96,4 +96,4 @@ def sun_altitude_deg(times, site, eo: EarthOrientation | None = None) -> np.ndar
     sun_itrs = rotate(eo.gcrs_to_itrs, sun_position_gcrs_km(times))
     rho = sun_itrs - site.itrs_km
     up = rho @ enu_basis(site.latitude_deg, site.longitude_deg)[2]
-    return np.degrees(np.arcsin(up / np.linalg.norm(rho, axis=-1)))
+    return np.degrees(np.arcsin(up / vector_norm(rho)))
