@@ -25,7 +25,8 @@ import numpy as np
 from .frames import earth_orientation, enu_basis, rotate, teme_to_itrs, vector_norm
 from .hermite import hermite_position, hermite_velocity
 from .magnitude import standard_magnitudes, visual_magnitude
-from .passes import DEFAULT_STEP_S, _site_events, _Track
+from .passes import (DEFAULT_STEP_S, _candidate_segments, _site_events, _site_segments,
+                     _Track)
 from .propagation import propagate
 from .sun import is_sunlit, sun_position_gcrs_km
 from .table import Table
@@ -109,12 +110,15 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         r, v = teme_to_itrs(states.r_teme_km, states.v_teme_km_s, eo)
         del states
         track = _Track(r, v, step, sun)
-        enu = (r - site.itrs_km) @ basis.T
         # Segments where the object is above the limit somewhere: at an end, or at an
         # elevation maximum inside (found on the Hermite track as for passes).
-        high = enu[..., 2] > sin_min * vector_norm(enu)
-        mask = high[:, :-1] | high[:, 1:]
-        e_obj, e_seg, _, e_kind = _site_events(enu, v @ basis.T, step, min_elevation_deg)
+        c_obj, c_seg = _candidate_segments(r, v, site, step, min_elevation_deg)
+        segs = _site_segments(track, site, basis, c_obj, c_seg)
+        high = ((segs.p0[:, 2] > sin_min * vector_norm(segs.p0))
+                | (segs.p1[:, 2] > sin_min * vector_norm(segs.p1)))
+        e_obj, e_seg, _, _ = _site_events(segs, c_obj, c_seg, step, min_elevation_deg)
+        mask = np.zeros(r.shape[:2], bool)
+        mask[c_obj[high], c_seg[high]] = True
         mask[e_obj, e_seg] = True
         obj, seg = np.nonzero(mask)
         if obj.size:

@@ -127,14 +127,14 @@ def _elevation_rate_sign(enu, enu_dot):
 
 
 class _Segments:
-    """Hermite segments of site-relative ENU states for chosen (object, interval) pairs."""
+    """Hermite segments of site-relative ENU states, given by their end states (M, 3)."""
 
-    def __init__(self, enu, enu_dot, obj, seg, step_s):
-        self.p0 = enu[obj, seg]
-        self.v0 = enu_dot[obj, seg]
-        self.p1 = enu[obj, seg + 1]
-        self.v1 = enu_dot[obj, seg + 1]
-        self.step_s = step_s
+    def __init__(self, p0, v0, p1, v1, step_s):
+        self.p0, self.v0, self.p1, self.v1, self.step_s = p0, v0, p1, v1, step_s
+
+    def take(self, index) -> "_Segments":
+        return _Segments(self.p0[index], self.v0[index], self.p1[index], self.v1[index],
+                         self.step_s)
 
     def position(self, s):
         return hermite_position(self.p0, self.v0, self.p1, self.v1, self.step_s, s)
@@ -145,6 +145,28 @@ class _Segments:
     def rate_sign(self, s):
         return _elevation_rate_sign(
             self.position(s), hermite_velocity(self.p0, self.v0, self.p1, self.v1, self.step_s, s))
+
+
+def _candidate_segments(r, v, site, step, min_elevation_deg):
+    """Segments (object, interval) on which an object may be above the limit at a site.
+
+    Geometry on a sphere through the site: an object at geocentric distance r is above
+    elevation e only within the central angle ``arccos(R cos e / r) - e`` of the site.
+    Within a segment an object moves from the nearer end by at most its geocentric angular
+    rate times half the step. Margins: 0.5 deg for the geodetic vs geocentric vertical and
+    the ellipsoid, 10 % on the rate, 1 % on the radius.
+    """
+    site_r = vector_norm(site.itrs_km)
+    site_hat = site.itrs_km / site_r
+    radius = vector_norm(r)
+    central = np.arccos(np.clip((r @ site_hat) / radius, -1.0, 1.0))
+    rate = vector_norm(v) / radius
+    el = np.radians(min_elevation_deg)
+    r_max = np.maximum(radius[:, :-1], radius[:, 1:]) * 1.01
+    theta_max = np.arccos(np.clip(site_r * np.cos(el) / r_max, -1.0, 1.0)) - el
+    reach = (np.minimum(central[:, :-1], central[:, 1:])
+             - 0.55 * step * np.maximum(rate[:, :-1], rate[:, 1:]))
+    return np.nonzero(reach <= theta_max + np.radians(0.5))
 
 
 def _bisect(func, lo, hi, rising):
@@ -163,8 +185,15 @@ def _bisect(func, lo, hi, rising):
     return 0.5 * (lo + hi)
 
 
-def _site_events(enu, enu_dot, step_s, min_elevation_deg):
-    """Find rise, culmination and set events on all segments.
+def _site_events(segs: _Segments, obj, seg, step_s, min_elevation_deg):
+    """Find rise, culmination and set events on candidate segments.
+
+    Parameters
+    ----------
+    segs : _Segments
+        M candidate segments (site-relative ENU end states).
+    obj, seg : ndarray of int, shape (M,)
+        Object and interval of each segment.
 
     Returns
     -------
@@ -174,56 +203,62 @@ def _site_events(enu, enu_dot, step_s, min_elevation_deg):
     kind : ndarray of int8, shape (E,)
     """
     sin_min = np.sin(np.radians(min_elevation_deg))
-    g = _elevation_rate_sign(enu, enu_dot)
-    f = enu[..., 2] - sin_min * vector_norm(enu)  # sign of elevation - limit
-    n, t = f.shape
+    g0 = _elevation_rate_sign(segs.p0, segs.v0)
+    g1 = _elevation_rate_sign(segs.p1, segs.v1)
+    f0 = segs.p0[:, 2] - sin_min * vector_norm(segs.p0)  # sign of elevation - limit
+    f1 = segs.p1[:, 2] - sin_min * vector_norm(segs.p1)
     out_obj, out_seg, out_s, out_kind = [], [], [], []
 
     # Maxima: elevation rate goes from + to - inside the segment.
-    mobj, mseg = np.nonzero((g[:, :-1] > 0) & (g[:, 1:] <= 0))
-    s_max = np.ones(mobj.size)
-    f_max = np.empty(mobj.size)
-    if mobj.size:
-        segs = _Segments(enu, enu_dot, mobj, mseg, step_s)
-        s_max = _bisect(segs.rate_sign, np.zeros(mobj.size), np.ones(mobj.size), rising=False)
-        p_max = segs.position(s_max)
+    is_max = (g0 > 0) & (g1 <= 0)
+    m = np.flatnonzero(is_max)
+    s_max = np.ones(m.size)
+    f_max = np.empty(m.size)
+    if m.size:
+        msegs = segs.take(m)
+        s_max = _bisect(msegs.rate_sign, np.zeros(m.size), np.ones(m.size), rising=False)
+        p_max = msegs.position(s_max)
         f_max = p_max[:, 2] - sin_min * vector_norm(p_max)
         keep = f_max > 0
-        out_obj.append(mobj[keep])
-        out_seg.append(mseg[keep])
+        out_obj.append(obj[m[keep]])
+        out_seg.append(seg[m[keep]])
         out_s.append(s_max[keep])
         out_kind.append(np.full(keep.sum(), CULMINATION, np.int8))
 
     # Monotonic pieces: [0, s_max] and [s_max, 1] for segments with a maximum, else [0, 1].
-    split = np.zeros((n, t - 1), dtype=bool)
-    split[mobj, mseg] = True
-    pobj, pseg = np.nonzero(~split)
-    piece_obj = np.concatenate([pobj, mobj, mobj])
-    piece_seg = np.concatenate([pseg, mseg, mseg])
-    piece_lo = np.concatenate([np.zeros(pobj.size), np.zeros(mobj.size), s_max])
-    piece_hi = np.concatenate([np.ones(pobj.size), s_max, np.ones(mobj.size)])
-    f_lo = np.concatenate([f[pobj, pseg], f[mobj, mseg], f_max])
-    f_hi = np.concatenate([f[pobj, pseg + 1], f_max, f[mobj, mseg + 1]])
+    p = np.flatnonzero(~is_max)
+    piece = np.concatenate([p, m, m])
+    piece_lo = np.concatenate([np.zeros(p.size), np.zeros(m.size), s_max])
+    piece_hi = np.concatenate([np.ones(p.size), s_max, np.ones(m.size)])
+    f_lo = np.concatenate([f0[p], f0[m], f_max])
+    f_hi = np.concatenate([f1[p], f_max, f1[m]])
     crossing = ((f_lo <= 0) & (f_hi > 0)) | ((f_lo > 0) & (f_hi <= 0))
     if crossing.any():
-        cobj, cseg = piece_obj[crossing], piece_seg[crossing]
+        c = piece[crossing]
         rising = f_hi[crossing] > 0
-        segs = _Segments(enu, enu_dot, cobj, cseg, step_s)
-        lo, hi = piece_lo[crossing], piece_hi[crossing]
+        csegs = segs.take(c)
 
         def above(s):  # sign of elevation - limit, without the arctangent
-            p = segs.position(s)
-            return p[:, 2] - sin_min * vector_norm(p)
+            q = csegs.position(s)
+            return q[:, 2] - sin_min * vector_norm(q)
 
-        out_obj.append(cobj)
-        out_seg.append(cseg)
-        out_s.append(_bisect(above, lo, hi, rising))
+        out_obj.append(obj[c])
+        out_seg.append(seg[c])
+        out_s.append(_bisect(above, piece_lo[crossing], piece_hi[crossing], rising))
         out_kind.append(np.where(rising, RISE, SET).astype(np.int8))
     if not out_obj:
         empty = np.empty(0, dtype=np.intp)
         return empty, empty, np.empty(0), np.empty(0, dtype=np.int8)
     return (np.concatenate(out_obj), np.concatenate(out_seg), np.concatenate(out_s),
             np.concatenate(out_kind))
+
+
+def _site_segments(track, site, basis, obj, seg):
+    """Site-relative ENU Hermite segments for (object, interval) pairs."""
+    p0 = (track.r[obj, seg] - site.itrs_km) @ basis.T
+    p1 = (track.r[obj, seg + 1] - site.itrs_km) @ basis.T
+    return _Segments(p0, track.v[obj, seg] @ basis.T, p1, track.v[obj, seg + 1] @ basis.T,
+                     track.step)
 
 
 def _assemble(obj, seg, s, kind, f_start, f_end, el_edges):
@@ -417,14 +452,16 @@ def _empty_table() -> Table:
 
 def _passes_for_site(chunk, std_mag, site, track, flips, ctx) -> Table:
     basis = enu_basis(site.latitude_deg, site.longitude_deg)
-    enu = (track.r - site.itrs_km) @ basis.T
-    enu_dot = track.v @ basis.T
     step = ctx.step
-    obj, seg, s, kind = _site_events(enu, enu_dot, step, ctx.min_el)
-    el_start, el_end = _elevation(enu[:, 0]), _elevation(enu[:, -1])
+    c_obj, c_seg = _candidate_segments(track.r, track.v, site, step, ctx.min_el)
+    segs = _site_segments(track, site, basis, c_obj, c_seg)
+    obj, seg, s, kind = _site_events(segs, c_obj, c_seg, step, ctx.min_el)
+    el_start = _elevation((track.r[:, 0] - site.itrs_km) @ basis.T)
+    el_end = _elevation((track.r[:, -1] - site.itrs_km) @ basis.T)
     f_start = el_start - ctx.min_el
     f_end = el_end - ctx.min_el
-    event_el = _Segments(enu, enu_dot, obj, seg, step).elevation(s) if obj.size else np.empty(0)
+    event_el = (_site_segments(track, site, basis, obj, seg).elevation(s) if obj.size
+                else np.empty(0))
     passes = _assemble(obj, seg, s, kind, f_start, f_end, event_el)
     if not passes:
         return _empty_table()
