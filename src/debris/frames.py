@@ -247,14 +247,15 @@ def teme_to_itrs(r_teme_km, v_teme_km_s, eo: EarthOrientation):
     -------
     r_itrs_km, v_itrs_km_s : ndarray, same shape
     """
-    # R3(theta) only mixes x and y: 4 products a component pair instead of 9.
-    c, s = eo.teme_to_pef[:, 0, 0], eo.teme_to_pef[:, 0, 1]
-    r_pef = np.empty(np.broadcast_shapes(r_teme_km.shape, c.shape + (3,)))
+    # R3(theta) only turns the x-y plane: one complex product per vector (the fastest
+    # numpy form for the interleaved (..., 3) layout).
+    turn = eo.teme_to_pef[:, 0, 0] - 1j * eo.teme_to_pef[:, 0, 1]
+    r_pef = np.empty(np.broadcast_shapes(r_teme_km.shape, turn.shape + (3,)))
     v_pef = np.empty_like(r_pef)
     for out, vec in ((r_pef, r_teme_km), (v_pef, v_teme_km_s)):
-        x, y = vec[..., 0], vec[..., 1]
-        out[..., 0] = c * x + s * y
-        out[..., 1] = c * y - s * x
+        z = (vec[..., 0] + 1j * vec[..., 1]) * turn
+        out[..., 0] = z.real
+        out[..., 1] = z.imag
         out[..., 2] = vec[..., 2]
     w = eo.omega_rad_s
     v_pef[..., 0] += w * r_pef[..., 1]

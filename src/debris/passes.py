@@ -407,10 +407,12 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
         r_itrs, v_itrs = teme_to_itrs(states.r_teme_km, states.v_teme_km_s, eo)
         del states
         track = _Track(r_itrs, v_itrs, step, sun_itrs)
-        sunlit = is_sunlit_fast(r_itrs, sun_itrs)
-        flips = _sunlit_transitions(track, sunlit, step)
-        for site in sites:
-            tables.append(_passes_for_site(chunk, std_mag[rows], site, track, flips, context))
+        candidates = [_candidate_segments(r_itrs, v_itrs, site, step, min_elevation_deg)
+                      for site in sites]
+        flips = _sunlit_transitions(track, candidates, step)
+        for site, cand in zip(sites, candidates):
+            tables.append(_passes_for_site(chunk, std_mag[rows], site, track, flips, context,
+                                           cand))
     table = Table.concat(tables) if tables else _empty_table()
     return table.sort("site", "culmination_utc", "norad_id") if len(table) else table
 
@@ -421,10 +423,26 @@ class _Context:
         self.min_el, self.sun_limit = min_el, sun_limit
 
 
-def _sunlit_transitions(track, sunlit, step):
-    """Times where each object enters or leaves the Earth's shadow, sorted by (object, time)."""
-    obj, seg = np.nonzero(sunlit[:, :-1] != sunlit[:, 1:])
-    state_lo = sunlit[obj, seg]
+def _sunlit_transitions(track, candidates, step):
+    """Shadow entries and exits on the segments where an object may be above a site.
+
+    Parameters
+    ----------
+    candidates : list of (obj, seg) arrays, one pair per site
+        Only these segments can hold part of a pass, so only they are examined.
+
+    Returns
+    -------
+    obj, t, new_state : ndarray, shape (F,)
+    """
+    mask = np.zeros(track.r.shape[:2], bool)
+    for c_obj, c_seg in candidates:
+        mask[c_obj, c_seg] = True
+    u_obj, u_seg = np.nonzero(mask)
+    lit0 = is_sunlit_fast(track.r[u_obj, u_seg], track._sun[u_seg])
+    lit1 = is_sunlit_fast(track.r[u_obj, u_seg + 1], track._sun[u_seg + 1])
+    flip = lit0 != lit1
+    obj, seg, state_lo = u_obj[flip], u_seg[flip], lit0[flip]
     ends = (track.r[obj, seg], track.v[obj, seg], track.r[obj, seg + 1], track.v[obj, seg + 1])
     sun0, sun1 = track._sun[seg], track._sun[seg + 1]
 
@@ -450,10 +468,10 @@ def _empty_table() -> Table:
     return Table(columns)
 
 
-def _passes_for_site(chunk, std_mag, site, track, flips, ctx) -> Table:
+def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> Table:
     basis = enu_basis(site.latitude_deg, site.longitude_deg)
     step = ctx.step
-    c_obj, c_seg = _candidate_segments(track.r, track.v, site, step, ctx.min_el)
+    c_obj, c_seg = candidates
     segs = _site_segments(track, site, basis, c_obj, c_seg)
     obj, seg, s, kind = _site_events(segs, c_obj, c_seg, step, ctx.min_el)
     el_start = _elevation((track.r[:, 0] - site.itrs_km) @ basis.T)
@@ -493,8 +511,9 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx) -> Table:
     ra = np.degrees(np.arctan2(rho_gcrs[:, 1], rho_gcrs[:, 0])) % 360.0
     dec = np.degrees(np.arcsin(np.clip(rho_gcrs[:, 2] / culm_range, -1.0, 1.0)))
 
-    # Maximum angular rate (alt-az, Earth-fixed) over the pass: 17 points and the culmination.
-    frac = np.linspace(0.0, 1.0, 17)
+    # Maximum angular rate (alt-az, Earth-fixed) over the pass: 9 points and the culmination
+    # (where it nearly always is: the culmination is the closest approach).
+    frac = np.linspace(0.0, 1.0, 9)
     t_rate = np.concatenate([t_rise[:, None] + frac * (t_set - t_rise)[:, None],
                              t_culm[:, None]], axis=1)
     rho_k, vel_k = track.state(np.repeat(p_obj, t_rate.shape[1]), t_rate.ravel())
