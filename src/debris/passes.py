@@ -147,7 +147,7 @@ class _Segments:
             self.position(s), hermite_velocity(self.p0, self.v0, self.p1, self.v1, self.step_s, s))
 
 
-def _candidate_segments(r, v, site, step, min_elevation_deg):
+def _candidate_segments(r, v, site, step, min_elevation_deg, radius=None, rate=None):
     """Segments (object, interval) on which an object may be above the limit at a site.
 
     Geometry on a sphere through the site: an object at geocentric distance r is above
@@ -158,9 +158,9 @@ def _candidate_segments(r, v, site, step, min_elevation_deg):
     """
     site_r = vector_norm(site.itrs_km)
     site_hat = site.itrs_km / site_r
-    radius = vector_norm(r)
+    radius = vector_norm(r) if radius is None else radius
+    rate = vector_norm(v) / radius if rate is None else rate
     central = np.arccos(np.clip((r @ site_hat) / radius, -1.0, 1.0))
-    rate = vector_norm(v) / radius
     el = np.radians(min_elevation_deg)
     r_max = np.maximum(radius[:, :-1], radius[:, 1:]) * 1.01
     theta_max = np.arccos(np.clip(site_r * np.cos(el) / r_max, -1.0, 1.0)) - el
@@ -407,8 +407,10 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
         r_itrs, v_itrs = teme_to_itrs(states.r_teme_km, states.v_teme_km_s, eo)
         del states
         track = _Track(r_itrs, v_itrs, step, sun_itrs)
-        candidates = [_candidate_segments(r_itrs, v_itrs, site, step, min_elevation_deg)
-                      for site in sites]
+        radius = vector_norm(r_itrs)
+        rate = vector_norm(v_itrs) / radius
+        candidates = [_candidate_segments(r_itrs, v_itrs, site, step, min_elevation_deg,
+                                          radius, rate) for site in sites]
         flips = _sunlit_transitions(track, candidates, step)
         for site, cand in zip(sites, candidates):
             tables.append(_passes_for_site(chunk, std_mag[rows], site, track, flips, context,
