@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .frames import earth_orientation, enu_basis, rotate, teme_to_itrs, vector_norm
+from .frames import earth_orientation, enu_basis, rotate, vector_norm
 from .hermite import hermite_position, hermite_velocity
 from .magnitude import standard_magnitudes, visual_magnitude
 from .passes import (DEFAULT_STEP_S, _candidate_segments, _site_events, _site_segments,
@@ -107,17 +107,15 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         rows = np.arange(a0, min(a0 + chunk, len(catalog)))
         part = catalog.subset(rows)
         states = propagate(part, grid, backend=backend)
-        r, v = teme_to_itrs(states.r_teme_km, states.v_teme_km_s, eo)
-        del states
-        track = _Track(r, v, step, sun)
+        track = _Track(states.r_teme_km, states.v_teme_km_s, step, sun, eo)
         # Segments where the object is above the limit somewhere: at an end, or at an
         # elevation maximum inside (found on the Hermite track as for passes).
-        c_obj, c_seg = _candidate_segments(r, v, site, step, min_elevation_deg)
+        c_obj, c_seg = _candidate_segments(track, site, min_elevation_deg)
         segs = _site_segments(track, site, basis, c_obj, c_seg)
         high = ((segs.p0[:, 2] > sin_min * vector_norm(segs.p0))
                 | (segs.p1[:, 2] > sin_min * vector_norm(segs.p1)))
         e_obj, e_seg, _, _ = _site_events(segs, c_obj, c_seg, step, min_elevation_deg)
-        mask = np.zeros(r.shape[:2], bool)
+        mask = np.zeros((track.n_objects, track.n_times), bool)
         mask[c_obj[high], c_seg[high]] = True
         mask[e_obj, e_seg] = True
         obj, seg = np.nonzero(mask)

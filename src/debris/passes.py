@@ -29,7 +29,7 @@ import datetime as dt
 
 import numpy as np
 
-from .frames import earth_orientation, enu_basis, rotate, teme_to_itrs, vector_norm
+from .frames import earth_orientation, enu_basis, rotate, vector_norm
 from .hermite import hermite_position, hermite_velocity
 from .propagation import propagate
 from .sun import is_sunlit, is_sunlit_fast, sun_altitude_deg, sun_position_gcrs_km
@@ -147,25 +147,25 @@ class _Segments:
             self.position(s), hermite_velocity(self.p0, self.v0, self.p1, self.v1, self.step_s, s))
 
 
-def _candidate_segments(r, v, site, step, min_elevation_deg, radius=None, rate=None):
+def _candidate_segments(track, site, min_elevation_deg, radius=None, rate=None):
     """Segments (object, interval) on which an object may be above the limit at a site.
 
     Geometry on a sphere through the site: an object at geocentric distance r is above
     elevation e only within the central angle ``arccos(R cos e / r) - e`` of the site.
-    Within a segment an object moves from the nearer end by at most its geocentric angular
+    Within a segment an object moves from the nearer end by at most its Earth-fixed angular
     rate times half the step. Margins: 0.5 deg for the geodetic vs geocentric vertical and
     the ellipsoid, 10 % on the rate, 1 % on the radius.
     """
+    if radius is None:
+        radius, rate = track.radius_and_rate()
     site_r = vector_norm(site.itrs_km)
-    site_hat = site.itrs_km / site_r
-    radius = vector_norm(r) if radius is None else radius
-    rate = vector_norm(v) / radius if rate is None else rate
-    central = np.arccos(np.clip((r @ site_hat) / radius, -1.0, 1.0))
+    toward = np.einsum("nti,ti->nt", track.r, track.site_direction_teme(site))
+    central = np.arccos(np.clip(toward / radius, -1.0, 1.0))
     el = np.radians(min_elevation_deg)
     r_max = np.maximum(radius[:, :-1], radius[:, 1:]) * 1.01
     theta_max = np.arccos(np.clip(site_r * np.cos(el) / r_max, -1.0, 1.0)) - el
     reach = (np.minimum(central[:, :-1], central[:, 1:])
-             - 0.55 * step * np.maximum(rate[:, :-1], rate[:, 1:]))
+             - 0.55 * track.step * np.maximum(rate[:, :-1], rate[:, 1:]))
     return np.nonzero(reach <= theta_max + np.radians(0.5))
 
 
@@ -255,10 +255,9 @@ def _site_events(segs: _Segments, obj, seg, step_s, min_elevation_deg):
 
 def _site_segments(track, site, basis, obj, seg):
     """Site-relative ENU Hermite segments for (object, interval) pairs."""
-    p0 = (track.r[obj, seg] - site.itrs_km) @ basis.T
-    p1 = (track.r[obj, seg + 1] - site.itrs_km) @ basis.T
-    return _Segments(p0, track.v[obj, seg] @ basis.T, p1, track.v[obj, seg + 1] @ basis.T,
-                     track.step)
+    r0, v0, r1, v1 = track.ends(obj, seg)
+    return _Segments((r0 - site.itrs_km) @ basis.T, v0 @ basis.T,
+                     (r1 - site.itrs_km) @ basis.T, v1 @ basis.T, track.step)
 
 
 def _assemble(obj, seg, s, kind, f_start, f_end, el_edges):
@@ -303,22 +302,47 @@ def _assemble(obj, seg, s, kind, f_start, f_end, el_edges):
 
 
 class _Track:
-    """Hermite interpolation of the Earth-fixed states of a chunk of objects on the grid.
+    """Hermite interpolation of Earth-fixed states of a chunk of objects on the grid.
+
+    States are kept as SGP4 gives them (TEME); only the samples that are used are turned
+    to Earth-fixed ITRS (GMST 1982 rotation and the Earth-rotation velocity term, polar
+    motion off), which saves rotating the whole (n, T, 3) arrays.
 
     Parameters
     ----------
     r, v : ndarray, shape (n, T, 3)
-        ITRS positions (km) and velocities (km/s) at the grid times.
+        TEME positions (km) and velocities (km/s) at the grid times.
     step : float
         Grid step (s).
     sun : ndarray, shape (T, 3)
         Geocentric Sun position in ITRS (km) at the grid times; interpolated linearly
         (its direction is what matters, and that is exact to ~1e-6 rad over a step).
+    eo : EarthOrientation
+        For the grid times (polar motion off).
     """
 
-    def __init__(self, r, v, step, sun):
+    def __init__(self, r, v, step, sun, eo):
         self.r, self.v, self.step, self._sun = r, v, step, sun
         self.last = r.shape[1] - 2
+        self.n_objects, self.n_times = r.shape[:2]
+        self._cos = eo.teme_to_pef[:, 0, 0]
+        self._sin = eo.teme_to_pef[:, 0, 1]
+        self._omega = eo.omega_rad_s
+
+    def itrs(self, obj, k):
+        """ITRS position and velocity of objects `obj` at grid indices `k`, each (M, 3)."""
+        r, v = self.r[obj, k], self.v[obj, k]
+        c, s, w = self._cos[k], self._sin[k], self._omega[k]
+        x = c * r[:, 0] + s * r[:, 1]
+        y = c * r[:, 1] - s * r[:, 0]
+        pos = np.stack([x, y, r[:, 2]], axis=-1)
+        vel = np.stack([c * v[:, 0] + s * v[:, 1] + w * y,
+                        c * v[:, 1] - s * v[:, 0] - w * x, v[:, 2]], axis=-1)
+        return pos, vel
+
+    def ends(self, obj, seg):
+        """ITRS end states (p0, v0, p1, v1) of segments (obj, seg), each (M, 3)."""
+        return self.itrs(obj, seg) + self.itrs(obj, seg + 1)
 
     def _locate(self, t):
         seg = np.clip(np.floor(t / self.step).astype(np.intp), 0, self.last)
@@ -327,13 +351,26 @@ class _Track:
     def state(self, obj, t):
         """Position and velocity of objects `obj` at seconds `t`, each shape (M, 3)."""
         seg, s = self._locate(np.asarray(t, dtype=float))
-        ends = (self.r[obj, seg], self.v[obj, seg], self.r[obj, seg + 1], self.v[obj, seg + 1])
+        ends = self.ends(obj, seg)
         return (hermite_position(*ends, self.step, s), hermite_velocity(*ends, self.step, s))
 
     def sun(self, t):
         seg, s = self._locate(np.asarray(t, dtype=float))
         s = s[..., None]
         return self._sun[seg] * (1.0 - s) + self._sun[seg + 1] * s
+
+    def radius_and_rate(self):
+        """Geocentric distance (km) and an upper bound of the Earth-fixed angular rate
+        (rad/s), each (n, T): |v_ITRS| <= |v_TEME| + omega |r|."""
+        radius = vector_norm(self.r)
+        return radius, vector_norm(self.v) / radius + self._omega
+
+    def site_direction_teme(self, site):
+        """The site's geocentric unit vector in TEME at the grid times, (T, 3)."""
+        u = site.itrs_km / vector_norm(site.itrs_km)
+        c, s = self._cos, self._sin
+        return np.stack([c * u[0] - s * u[1], s * u[0] + c * u[1],
+                         np.full_like(c, u[2])], axis=-1)
 
 
 def _bisect_boolean(func, lo, hi, state_lo, iterations=_BISECTIONS):
@@ -404,13 +441,10 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
         rows = np.arange(a, min(a + chunk_objects, len(catalog)))
         chunk = catalog.subset(rows)
         states = propagate(chunk, grid, backend=backend)
-        r_itrs, v_itrs = teme_to_itrs(states.r_teme_km, states.v_teme_km_s, eo)
-        del states
-        track = _Track(r_itrs, v_itrs, step, sun_itrs)
-        radius = vector_norm(r_itrs)
-        rate = vector_norm(v_itrs) / radius
-        candidates = [_candidate_segments(r_itrs, v_itrs, site, step, min_elevation_deg,
-                                          radius, rate) for site in sites]
+        track = _Track(states.r_teme_km, states.v_teme_km_s, step, sun_itrs, eo)
+        radius, rate = track.radius_and_rate()
+        candidates = [_candidate_segments(track, site, min_elevation_deg, radius, rate)
+                      for site in sites]
         flips = _sunlit_transitions(track, candidates, step)
         for site, cand in zip(sites, candidates):
             tables.append(_passes_for_site(chunk, std_mag[rows], site, track, flips, context,
@@ -437,15 +471,15 @@ def _sunlit_transitions(track, candidates, step):
     -------
     obj, t, new_state : ndarray, shape (F,)
     """
-    mask = np.zeros(track.r.shape[:2], bool)
+    mask = np.zeros((track.n_objects, track.n_times), bool)
     for c_obj, c_seg in candidates:
         mask[c_obj, c_seg] = True
     u_obj, u_seg = np.nonzero(mask)
-    lit0 = is_sunlit_fast(track.r[u_obj, u_seg], track._sun[u_seg])
-    lit1 = is_sunlit_fast(track.r[u_obj, u_seg + 1], track._sun[u_seg + 1])
+    lit0 = is_sunlit_fast(track.itrs(u_obj, u_seg)[0], track._sun[u_seg])
+    lit1 = is_sunlit_fast(track.itrs(u_obj, u_seg + 1)[0], track._sun[u_seg + 1])
     flip = lit0 != lit1
     obj, seg, state_lo = u_obj[flip], u_seg[flip], lit0[flip]
-    ends = (track.r[obj, seg], track.v[obj, seg], track.r[obj, seg + 1], track.v[obj, seg + 1])
+    ends = track.ends(obj, seg)
     sun0, sun1 = track._sun[seg], track._sun[seg + 1]
 
     def lit(s):
@@ -476,8 +510,10 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> Tab
     c_obj, c_seg = candidates
     segs = _site_segments(track, site, basis, c_obj, c_seg)
     obj, seg, s, kind = _site_events(segs, c_obj, c_seg, step, ctx.min_el)
-    el_start = _elevation((track.r[:, 0] - site.itrs_km) @ basis.T)
-    el_end = _elevation((track.r[:, -1] - site.itrs_km) @ basis.T)
+    every = np.arange(track.n_objects)
+    el_start = _elevation((track.itrs(every, np.zeros_like(every))[0] - site.itrs_km) @ basis.T)
+    el_end = _elevation((track.itrs(every, np.full_like(every, track.n_times - 1))[0]
+                         - site.itrs_km) @ basis.T)
     f_start = el_start - ctx.min_el
     f_end = el_end - ctx.min_el
     event_el = (_site_segments(track, site, basis, obj, seg).elevation(s) if obj.size
