@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -102,35 +103,38 @@ def table_to_csv(table: Table, float_format: str = "{:.6f}") -> str:
     return buffer.getvalue()
 
 
-def _json_tokens(values: np.ndarray) -> np.ndarray:
-    """JSON literals for one column, shape (M,) of str (NaN and empty text -> null)."""
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f-\uffff]')
+
+
+def _json_tokens(values: np.ndarray) -> list[str]:
+    """JSON literals for one column (NaN and empty text -> null)."""
     kind = values.dtype.kind
     if kind == "b":
-        return np.where(values, "true", "false")
+        return ["true" if v else "false" for v in values.tolist()]
     if kind in "iu":
-        return values.astype(str)
+        return list(map(str, values.tolist()))
     if kind == "f":
-        finite = np.isfinite(values)
-        text = np.char.mod("%.12g", np.where(finite, values, 0.0))
-        return np.where(finite, text, "null")
+        tokens = list(map(repr, values.tolist()))  # shortest round-trip form
+        for i in np.flatnonzero(~np.isfinite(values)).tolist():
+            tokens[i] = "null"
+        return tokens
     if kind in "US":
-        out = np.array([json.dumps(v) if v != "" else "null" for v in values.tolist()],
-                       dtype=object)
-        return out.astype(str)
-    return np.array([json.dumps(v, default=_plain) for v in values.tolist()])
+        return [("null" if v == "" else json.dumps(v) if _NEEDS_ESCAPE.search(v)
+                 else f'"{v}"') for v in values.tolist()]
+    return [json.dumps(v, default=_plain) for v in values.tolist()]
 
 
 def table_to_json(table: Table, key: str, meta: dict) -> str:
     """Return ``{"meta": {...}, key: [records]}`` as JSON text, one record per line.
 
-    Floats are written with 12 significant digits; NaN and empty text become ``null``.
+    Floats are written in their shortest round-trip form; NaN and empty text become ``null``.
     """
     head = json.dumps({"meta": meta}, indent=1, allow_nan=False, default=_plain)[:-2]
     rows = ""
     if len(table):
         names = list(table.columns)
         template = "{" + ", ".join(f"{json.dumps(n)}: %s" for n in names) + "}"
-        tokens = [_json_tokens(values).tolist() for values in table.columns.values()]
+        tokens = [_json_tokens(values) for values in table.columns.values()]
         rows = ",\n".join([template % row for row in zip(*tokens)])
     return f'{head},\n "{key}": [\n{rows}\n]}}\n' if rows else f'{head},\n "{key}": []}}\n'
 
