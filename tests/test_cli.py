@@ -155,3 +155,14 @@ def test_crossings_command_json(capsys, tmp_path):
     code, _, err = run(capsys, "crossings", "--site", "dushanbe", "--radius-deg", "1",
                        "--ra-deg", "5", "--start", "2024-11-01T16:00:00Z", "--hours", "1")
     assert code == 2 and "either --ra-deg and --dec-deg" in err
+
+
+def test_decayed_object_is_reported_not_fatal(capsys):
+    # The ISS elements of 2024-10-31 propagated two years on: SGP4 reports decay (error 6).
+    code, out, err = run(capsys, "passes", "--norad", "25544,58683", "--site", "sanglokh",
+                         "--start", "2026-11-23T12:00:00Z", "--hours", "12", "--format", "json")
+    assert code == 0
+    assert "SGP4 failed for 1 objects during the window" in err and "NORAD 25544 (error 6)" in err
+    doc = json.loads(out)
+    assert doc["meta"]["sgp4_failures_in_window"] == 1
+    assert {p["norad_id"] for p in doc["passes"]} == {58683}

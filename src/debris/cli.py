@@ -83,12 +83,17 @@ def _window(args, site):
         if float(end.seconds_since(start)[0]) <= 0:
             raise DebrisError(f"--end {end.iso()[0]} is not after --start {start.iso()[0]}")
         return start[0:1], end[0:1]
-    night = args.night
-    if night is None:
-        # The coming night at the site: today's local date (mean solar time).
-        local = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=site.longitude_deg / 15.0)
-        night = (local - dt.timedelta(hours=12)).date().isoformat()
-    return night_window(site, night, args.sun_altitude_deg)
+    if args.night is not None:
+        return night_window(site, args.night, args.sun_altitude_deg)
+    # The coming night at the site: the one under way, else the next (local mean solar time).
+    now = dt.datetime.now(dt.timezone.utc)
+    local = now + dt.timedelta(hours=site.longitude_deg / 15.0)
+    day = (local - dt.timedelta(hours=12)).date()
+    start, end = night_window(site, day.isoformat(), args.sun_altitude_deg)
+    if float(end.seconds_since(to_times(now))[0]) < 0:
+        start, end = night_window(site, (day + dt.timedelta(days=1)).isoformat(),
+                                  args.sun_altitude_deg)
+    return start, end
 
 
 # ----------------------------------------------------------------------- commands
@@ -215,6 +220,12 @@ def cmd_passes(args) -> int:
                         std_mag_table=std_mags)
     if args.visible_only:
         table = table.take(table["visible"])
+    failures = table.meta.get("sgp4_failures", {})
+    if failures:
+        examples = ", ".join(f"NORAD {k} (error {v})" for k, v in list(failures.items())[:5])
+        _note(f"SGP4 failed for {len(failures)} objects during the window (decayed or invalid "
+              f"elements; error 6 = decayed), they have no passes while failed: {examples}"
+              + (" ..." if len(failures) > 5 else ""))
     if args.format == "json":
         info = leo.info()
         meta = meta_block(
@@ -230,7 +241,8 @@ def cmd_passes(args) -> int:
                                            "and 90 deg phase"},
             catalog_epoch_range_utc=[info.get("epoch_min_utc"), info.get("epoch_max_utc")],
             objects=len(leo), rejected=len(leo.rejected),
-            sgp4_init_errors=int((leo.sgp4_init_error != 0).sum()), passes=len(table))
+            sgp4_init_errors=int((leo.sgp4_init_error != 0).sum()),
+            sgp4_failures_in_window=len(failures), passes=len(table))
         text = table_to_json(table, "passes", meta)
     elif args.format == "csv":
         text = table_to_csv(table)

@@ -436,11 +436,15 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     std_mag = standard_magnitudes(catalog, std_mag_table)
     context = _Context(grid, step, span_s, eo, min_elevation_deg, sun_altitude_deg_limit)
     tables = []
+    failed_ids, failed_codes = [], []
     chunk_objects = chunk_objects or max(500, int(2.5e6 // len(grid)))
     for a in range(0, len(catalog), chunk_objects):
         rows = np.arange(a, min(a + chunk_objects, len(catalog)))
         chunk = catalog.subset(rows)
         states = propagate(chunk, grid, backend=backend)
+        bad = np.flatnonzero(states.error.any(axis=1))
+        failed_ids.extend(chunk.norad_id[bad].tolist())
+        failed_codes.extend(states.error[bad].max(axis=1).tolist())
         track = _Track(states.r_teme_km, states.v_teme_km_s, step, sun_itrs, eo)
         radius, rate = track.radius_and_rate()
         candidates = [_candidate_segments(track, site, min_elevation_deg, radius, rate)
@@ -450,7 +454,10 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
             tables.append(_passes_for_site(chunk, std_mag[rows], site, track, flips, context,
                                            cand))
     table = Table.concat(tables) if tables else _empty_table()
-    return table.sort("site", "culmination_utc", "norad_id") if len(table) else table
+    table = table.sort("site", "culmination_utc", "norad_id") if len(table) else table
+    # Objects SGP4 failed on during the window (decayed, bad elements): no passes while failed.
+    table.meta["sgp4_failures"] = dict(zip(failed_ids, failed_codes))
+    return table
 
 
 class _Context:

@@ -22,8 +22,10 @@ class Table:
         All of the same length.
     """
 
-    def __init__(self, columns: dict):
+    def __init__(self, columns: dict, meta: dict | None = None):
         self.columns = {name: np.asarray(values) for name, values in columns.items()}
+        #: Facts about how the table was made (e.g. objects SGP4 failed on).
+        self.meta = dict(meta or {})
         lengths = {len(v) for v in self.columns.values()}
         if len(lengths) > 1:
             raise ValueError(f"columns have different lengths: "
@@ -47,7 +49,7 @@ class Table:
 
     def take(self, index) -> "Table":
         """Return the rows selected by a mask or index array."""
-        return Table({name: values[index] for name, values in self.columns.items()})
+        return Table({name: values[index] for name, values in self.columns.items()}, self.meta)
 
     def sort(self, *names: str) -> "Table":
         """Return the table sorted by the given columns (first name is the primary key)."""
