@@ -24,7 +24,6 @@ import time
 
 
 def run_case(case: str, hours: float, step_s: float) -> dict:
-    import numpy as np
 
     from debris import Catalog, iter_propagate, propagate, time_range
     from debris.propagation import get_backend

@@ -32,7 +32,7 @@ from sgp4.api import SGP4_ERRORS, WGS72, Satrec, SatrecArray
 
 from .errors import CatalogError, OMMFormatError, TLEFormatError
 from .tle import alpha5_to_int, check_tle_lines
-from .timescale import DAY_S, Times, to_times
+from .timescale import Times, to_times
 
 __all__ = ["Catalog", "Rejection", "bundled_catalog_path", "LEO_MIN_MEAN_MOTION_REV_DAY",
            "EARTH_RADIUS_WGS72_KM"]

@@ -23,7 +23,6 @@ from __future__ import annotations
 import numpy as np
 
 from .frames import earth_orientation, enu_basis, rotate, vector_norm
-from .hermite import hermite_position, hermite_velocity
 from .magnitude import standard_magnitudes, visual_magnitude
 from .passes import (DEFAULT_STEP_S, _candidate_segments, _site_events, _site_segments,
                      _Track)
