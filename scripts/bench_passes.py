@@ -75,7 +75,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=1000,
                         help="objects Skyfield is timed on (scaled to the full count)")
-    parser.add_argument("--backend", default="auto", choices=["auto", "sgp4", "heyoka"])
+    parser.add_argument("--backend", default="auto", choices=["auto", "sgp4", "heyoka", "numba"])
     args = parser.parse_args()
     from debris.propagation import get_backend
 

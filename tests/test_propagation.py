@@ -84,3 +84,32 @@ def test_heyoka_agrees_with_python_sgp4_to_1mm(bundled):
     ok = ref.error == 0
     assert np.max(np.abs(fast.r_teme_km[ok] - ref.r_teme_km[ok])) < ONE_MM_KM
     assert np.max(np.abs(fast.v_teme_km_s[ok] - ref.v_teme_km_s[ok])) < ONE_MM_KM
+
+
+def test_numba_kernel_agrees_with_python_sgp4_to_1mm(bundled):
+    # debris' compiled SGP4 (vectorised sgp4init + numba kernel) against python-sgp4 on the
+    # whole real catalogue, 2 days either side of the epochs; deep space falls back.
+    pytest.importorskip("numba")
+    times = time_range("2024-10-30T00:00:00Z", hours=96, step_s=3 * 3600)
+    fast = propagate(bundled, times, backend="numba")
+    ref = propagate(bundled, times, backend="sgp4")
+    np.testing.assert_array_equal(fast.error, ref.error)
+    ok = ref.error == 0
+    assert np.max(np.abs(fast.r_teme_km[ok] - ref.r_teme_km[ok])) < ONE_MM_KM
+    assert np.max(np.abs(fast.v_teme_km_s[ok] - ref.v_teme_km_s[ok])) < ONE_MM_KM
+    assert np.isnan(fast.r_teme_km[~ok]).all()
+
+
+def test_numba_kernel_on_vallado_near_earth_cases(data_dir):
+    # The near-Earth cases of Vallado's verification set, including the decaying ones.
+    pytest.importorskip("numba")
+    lines = (data_dir / "SGP4-VER.TLE").read_text().splitlines()
+    text = "\n".join(line[:69] for line in lines if line[:2] in ("1 ", "2 "))
+    cat = Catalog.from_tle_lines(text, verify_checksums=False)
+    times = time_range("2006-06-25T00:00:00Z", days=3, step_s=1800)
+    near = cat.subset(1440.0 / cat.mean_motion_rev_day < 225.0)  # period in minutes
+    fast = propagate(near, times, backend="numba")
+    ref = propagate(near, times, backend="sgp4")
+    np.testing.assert_array_equal(fast.error, ref.error)
+    ok = ref.error == 0
+    assert np.max(np.abs(fast.r_teme_km[ok] - ref.r_teme_km[ok])) < ONE_MM_KM

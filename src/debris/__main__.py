@@ -21,12 +21,12 @@ def report() -> str:
     lines = [f"debris {__version__} (Python {platform.python_version()}, {sys.platform})",
              f"numpy {numpy.__version__}, sgp4 {sgp4.__version__} "
              f"(accelerated: {sgp4.api.accelerated}), skyfield {skyfield.__version__}"]
-    try:
-        import heyoka
-
-        lines.append(f"heyoka {heyoka.__version__}")
-    except ImportError:
-        lines.append("heyoka not installed (pip install 'debris[fast]' for the fast backend)")
+    for name in ("numba", "heyoka"):
+        try:
+            module = __import__(name)
+            lines.append(f"{name} {module.__version__}")
+        except ImportError:
+            lines.append(f"{name} not installed (pip install 'debris[fast]' for fast backends)")
     lines.append(f"propagation backends: {', '.join(available_backends())}; "
                  f"auto selects: {get_backend('auto').name}")
     ts = skyfield_timescale()

@@ -326,8 +326,9 @@ def cmd_crossings(args) -> int:
 
 # ------------------------------------------------------------------------- parser
 def _add_backend(parser) -> None:
-    parser.add_argument("--backend", default="auto", choices=["auto", "sgp4", "heyoka"],
-                        help="propagation backend (default: heyoka if installed, else sgp4)")
+    parser.add_argument("--backend", default="auto", choices=["auto", "sgp4", "heyoka", "numba"],
+                        help="propagation backend (default: numba, else heyoka, else sgp4, "
+                             "by what is installed)")
 
 
 def build_parser() -> argparse.ArgumentParser:
