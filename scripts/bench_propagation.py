@@ -4,7 +4,8 @@ Each case runs in its own fresh process (so peak memory is its own) on the same 
 
 * ``python-sgp4``       one ``SatrecArray.sgp4`` call over all objects and times (the peer);
 * ``debris sgp4``       ``debris.propagate(..., backend="sgp4")`` (forked workers);
-* ``debris auto``       ``debris.propagate`` with the default backend (heyoka when installed);
+* ``debris heyoka``     ``debris.propagate(..., backend="heyoka")`` (when installed);
+* ``debris numba``      ``debris.propagate(..., backend="numba")`` (debris' compiled kernel);
 * ``debris windowed``   ``debris.iter_propagate`` over 256 MB windows (bounded memory).
 
 Prints the throughput (object-times per second), the ratio to python-sgp4 and the peak
@@ -44,7 +45,10 @@ def run_case(case: str, hours: float, step_s: float) -> dict:
         for _, states in iter_propagate(catalog, times, max_bytes=256e6):
             ok += int((states.error == 0).sum())
     else:
-        backend = "sgp4" if case == "debris-sgp4" else get_backend("auto").name
+        backend = case.split("-", 1)[1]
+        if backend == "numba":  # load (or compile once into numba's cache) the kernel first
+            propagate(catalog.subset([0]), times[0:2], backend="numba")
+            start = time.perf_counter()
         states = propagate(catalog, times, backend=backend)
         ok = int((states.error == 0).sum())
     elapsed = time.perf_counter() - start
@@ -69,7 +73,11 @@ def main() -> int:
 
     print(f"machine: {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
     results = []
-    for case in ("python-sgp4", "debris-sgp4", "debris-auto", "debris-windowed"):
+    from debris.propagation import available_backends
+
+    cases = ["python-sgp4", "debris-sgp4"] + [f"debris-{name}" for name in ("heyoka", "numba")
+                                              if name in available_backends()]
+    for case in cases + ["debris-windowed"]:
         out = subprocess.run([sys.executable, __file__, "--case", case, "--hours", str(args.hours),
                               "--step-s", str(args.step_s)], capture_output=True, text=True)
         if out.returncode != 0:

@@ -149,12 +149,14 @@ def near_earth_elements(satrecs):
     return np.ascontiguousarray(table), near
 
 
-def _propagate_py(table, jd, fr, r_out, v_out, e_out):  # pragma: no cover - compiled below
+def _propagate_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no cover - compiled
+    """Propagate table row i into output row rows[i] (so deep-space rows can be skipped)."""
     n = table.shape[0]
     t_count = jd.shape[0]
     vkmpersec = _RE * _XKE / 60.0
     for i in numba.prange(n):
         c = table[i]
+        o = rows[i]
         mo, mdot, argpo, argpdot = c[0], c[1], c[2], c[3]
         nodeo, nodedot, nodecf, cc1, cc4, cc5 = c[4], c[5], c[6], c[7], c[8], c[9]
         t2cof, t3cof, t4cof, t5cof, omgcof, eta = c[10], c[11], c[12], c[13], c[14], c[15]
@@ -240,9 +242,9 @@ def _propagate_py(table, jd, fr, r_out, v_out, e_out):  # pragma: no cover - com
                 error = 4
             if error != 0:
                 for j in range(3):
-                    r_out[i, k, j] = np.nan
-                    v_out[i, k, j] = np.nan
-                e_out[i, k] = error
+                    r_out[o, k, j] = np.nan
+                    v_out[o, k, j] = np.nan
+                e_out[o, k] = error
                 continue
             rl = am * (1.0 - ecose)
             rdotl = np.sqrt(am) * esine / rl
@@ -277,19 +279,19 @@ def _propagate_py(table, jd, fr, r_out, v_out, e_out):  # pragma: no cover - com
             vx = xmx * cossu - cnod * sinsu
             vy = xmy * cossu - snod * sinsu
             vz = sini * cossu
-            r_out[i, k, 0] = mrt * ux * _RE
-            r_out[i, k, 1] = mrt * uy * _RE
-            r_out[i, k, 2] = mrt * uz * _RE
-            v_out[i, k, 0] = (mvt * ux + rvdot * vx) * vkmpersec
-            v_out[i, k, 1] = (mvt * uy + rvdot * vy) * vkmpersec
-            v_out[i, k, 2] = (mvt * uz + rvdot * vz) * vkmpersec
+            r_out[o, k, 0] = mrt * ux * _RE
+            r_out[o, k, 1] = mrt * uy * _RE
+            r_out[o, k, 2] = mrt * uz * _RE
+            v_out[o, k, 0] = (mvt * ux + rvdot * vx) * vkmpersec
+            v_out[o, k, 1] = (mvt * uy + rvdot * vy) * vkmpersec
+            v_out[o, k, 2] = (mvt * uz + rvdot * vz) * vkmpersec
             if mrt < 1.0:
-                e_out[i, k] = 6
+                e_out[o, k] = 6
                 for j in range(3):
-                    r_out[i, k, j] = np.nan
-                    v_out[i, k, j] = np.nan
+                    r_out[o, k, j] = np.nan
+                    v_out[o, k, j] = np.nan
             else:
-                e_out[i, k] = 0
+                e_out[o, k] = 0
 
 
 _propagate = (numba.njit(parallel=True, cache=True)(_propagate_py)
@@ -321,30 +323,20 @@ class NumbaBackend:
         return result
 
     def propagate(self, satrecs, times, satrec_array=None):
-        from .propagation import States, _finish
+        from .propagation import _finish
 
         n, t = len(satrecs), len(times)
         table, near_idx, far_idx = self._split(satrecs)
         far_states = (self.fallback.propagate([satrecs[i] for i in far_idx], times)
                       if far_idx.size else None)
-        jd = np.ascontiguousarray(times.jd, dtype=float)
-        fr = np.ascontiguousarray(times.fr, dtype=float)
-        if not far_idx.size:
-            r = np.empty((n, t, 3))
-            v = np.empty((n, t, 3))
-            e = np.empty((n, t), np.int8)
-            _propagate(table, jd, fr, r, v, e)
-            return States(r, v, e)
         r = np.empty((n, t, 3))
         v = np.empty((n, t, 3))
         e = np.zeros((n, t), np.int8)
         if near_idx.size:
-            rn = np.empty((near_idx.size, t, 3))
-            vn = np.empty((near_idx.size, t, 3))
-            en = np.empty((near_idx.size, t), np.int8)
-            _propagate(table, jd, fr, rn, vn, en)
-            r[near_idx], v[near_idx], e[near_idx] = rn, vn, en
-        r[far_idx] = far_states.r_teme_km
-        v[far_idx] = far_states.v_teme_km_s
-        e[far_idx] = far_states.error
+            _propagate(table, near_idx.astype(np.int64), np.ascontiguousarray(times.jd, float),
+                       np.ascontiguousarray(times.fr, float), r, v, e)
+        if far_states is not None:
+            r[far_idx] = far_states.r_teme_km
+            v[far_idx] = far_states.v_teme_km_s
+            e[far_idx] = far_states.error
         return _finish(r, v, e)
