@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .frames import earth_orientation, enu_basis, rotate, vector_norm
+from .frames import enu_basis, vector_norm
 from .magnitude import standard_magnitudes, visual_magnitude
 from .passes import (DEFAULT_STEP_S, _candidate_segments, _site_events, _site_segments,
-                     _Track)
+                     _Track, coarse_grid)
 from .propagation import propagate
-from .sun import is_sunlit, sun_position_gcrs_km
+from .sun import is_sunlit
 from .table import Table
-from .timescale import Times, format_iso, to_times
+from .timescale import format_iso
 
 __all__ = ["find_crossings", "CROSSING_COLUMNS"]
 
@@ -73,15 +73,7 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
     fixed_sky = ra_deg is not None and dec_deg is not None
     if fixed_sky == (az_deg is not None and el_deg is not None):
         raise ValueError("give either --ra-deg and --dec-deg, or --az-deg and --el-deg")
-    t0 = to_times(start)[0:1]
-    span = float(to_times(end)[0:1].seconds_since(t0)[0])
-    if span <= 0:
-        raise ValueError("the window ends before it starts")
-    n_steps = max(1, int(np.ceil(span / step_s)))
-    step = span / n_steps
-    grid = Times.from_jd(t0.jd[0], t0.fr[0] + np.arange(n_steps + 1) * (step / 86400.0))
-    eo = earth_orientation(grid)
-    sun = rotate(eo.gcrs_to_itrs, sun_position_gcrs_km(grid))
+    grid, step, span, eo, sun = coarse_grid(start, end, step_s)
     basis = enu_basis(site.latitude_deg, site.longitude_deg)
     if fixed_sky:
         ra, dec = np.radians(ra_deg), np.radians(dec_deg)

@@ -424,15 +424,7 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     from .magnitude import standard_magnitudes
 
     sites = [sites] if hasattr(sites, "itrs_km") else list(sites)
-    t0 = to_times(start)[0:1]
-    span_s = float(to_times(end)[0:1].seconds_since(t0)[0])
-    if span_s <= 0:
-        raise ValueError("the window ends before it starts")
-    n_steps = max(1, int(np.ceil(span_s / step_s)))
-    step = span_s / n_steps
-    grid = Times.from_jd(t0.jd[0], t0.fr[0] + np.arange(n_steps + 1) * (step / 86400.0))
-    eo = earth_orientation(grid)
-    sun_itrs = rotate(eo.gcrs_to_itrs, sun_position_gcrs_km(grid))
+    grid, step, span_s, eo, sun_itrs = coarse_grid(start, end, step_s)
     std_mag = standard_magnitudes(catalog, std_mag_table)
     context = _Context(grid, step, span_s, eo, min_elevation_deg, sun_altitude_deg_limit)
     tables = []
@@ -458,6 +450,31 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     # Objects SGP4 failed on during the window (decayed, bad elements): no passes while failed.
     table.meta["sgp4_failures"] = dict(zip(failed_ids, failed_codes))
     return table
+
+
+def coarse_grid(start, end, step_s):
+    """The shared coarse grid of a window: times, step, span, Earth orientation and Sun.
+
+    Returns
+    -------
+    grid : Times, shape (T,)
+        Evenly spaced from `start` to `end` inclusive, step at most `step_s`.
+    step, span : float
+        Seconds.
+    eo : EarthOrientation
+        For the grid (polar motion off).
+    sun_itrs : ndarray, shape (T, 3)
+        Geocentric Sun in ITRS (km).
+    """
+    t0 = to_times(start)[0:1]
+    span = float(to_times(end)[0:1].seconds_since(t0)[0])
+    if span <= 0:
+        raise ValueError("the window ends before it starts")
+    n_steps = max(1, int(np.ceil(span / step_s)))
+    step = span / n_steps
+    grid = Times.from_jd(t0.jd[0], t0.fr[0] + np.arange(n_steps + 1) * (step / 86400.0))
+    eo = earth_orientation(grid)
+    return grid, step, span, eo, rotate(eo.gcrs_to_itrs, sun_position_gcrs_km(grid))
 
 
 class _Context:
