@@ -161,7 +161,26 @@ def _finish(r, v, e) -> States:
     return States(r, v, e)
 
 
-class HeyokaBackend:
+class NearEarthBackend:
+    """Base of the fast backends: near-Earth objects on a fast kernel, the rest on python-sgp4.
+
+    Subclasses implement ``_prepare(satrecs)``, whose result is kept for the last catalogue
+    seen (a catalogue is prepared once, however many windows are propagated).
+    """
+
+    def __init__(self, workers: int | None = None):
+        self.fallback = Sgp4Backend(workers)
+        self._prepared_for = None
+        self._prepared = None
+
+    def prepared(self, satrecs):
+        if self._prepared_for is not satrecs:
+            self._prepared = self._prepare(satrecs)
+            self._prepared_for = satrecs
+        return self._prepared
+
+
+class HeyokaBackend(NearEarthBackend):
     """heyoka's vectorised SGP4 for near-Earth objects, python-sgp4 for the rest.
 
     Parameters
@@ -176,27 +195,21 @@ class HeyokaBackend:
     def __init__(self, time_block: int = 64, workers: int | None = None):
         import heyoka  # noqa: F401  (raises ImportError when the extra is absent)
 
+        super().__init__(workers)
         self.time_block = int(time_block)
-        self.fallback = Sgp4Backend(workers)
-        self._cache: dict[int, tuple] = {}
 
-    def _split(self, satrecs):
+    def _prepare(self, satrecs):
         import heyoka as hy
 
-        key = id(satrecs)
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] is satrecs:
-            return cached[1:]
         near = np.array([s.error == 0 and not hy.model.gpe_is_deep_space(s.no_kozai, s.ecco, s.inclo)
                          for s in satrecs], dtype=bool)
         near_idx = np.flatnonzero(near)
         prop = hy.model.sgp4_propagator([satrecs[i] for i in near_idx]) if near_idx.size else None
-        self._cache = {key: (satrecs, near_idx, np.flatnonzero(~near), prop)}
         return near_idx, np.flatnonzero(~near), prop
 
     def propagate(self, satrecs, times: Times, satrec_array=None) -> States:
         n, t = len(satrecs), len(times)
-        near_idx, far_idx, prop = self._split(satrecs)
+        near_idx, far_idx, prop = self.prepared(satrecs)
         far_states = None
         if far_idx.size:  # first, while this process is small (the fallback may fork)
             far_states = self.fallback.propagate([satrecs[i] for i in far_idx], times)

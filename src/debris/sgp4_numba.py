@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .propagation import NearEarthBackend
+
 __all__ = ["NumbaBackend", "near_earth_elements", "available"]
 
 # WGS-72 (python-sgp4's default gravity model)
@@ -298,7 +300,7 @@ _propagate = (numba.njit(parallel=True, cache=True)(_propagate_py)
               if available else None)
 
 
-class NumbaBackend:
+class NumbaBackend(NearEarthBackend):
     """Compiled SGP4 for near-Earth objects (numba), python-sgp4 for the rest."""
 
     name = "numba"
@@ -306,27 +308,18 @@ class NumbaBackend:
     def __init__(self, workers: int | None = None):
         if not available:
             raise ImportError("numba is not installed")
-        from .propagation import Sgp4Backend
+        super().__init__(workers)
 
-        self.fallback = Sgp4Backend(workers)
-        self._cache: dict[int, tuple] = {}
-
-    def _split(self, satrecs):
-        key = id(satrecs)
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] is satrecs:
-            return cached[1:]
+    def _prepare(self, satrecs):
         table, near = near_earth_elements(satrecs)
         near_idx = np.flatnonzero(near)
-        result = (np.ascontiguousarray(table[near_idx]), near_idx, np.flatnonzero(~near))
-        self._cache = {key: (satrecs,) + result}
-        return result
+        return np.ascontiguousarray(table[near_idx]), near_idx, np.flatnonzero(~near)
 
     def propagate(self, satrecs, times, satrec_array=None):
         from .propagation import _finish
 
         n, t = len(satrecs), len(times)
-        table, near_idx, far_idx = self._split(satrecs)
+        table, near_idx, far_idx = self.prepared(satrecs)
         far_states = (self.fallback.propagate([satrecs[i] for i in far_idx], times)
                       if far_idx.size else None)
         r = np.empty((n, t, 3))
