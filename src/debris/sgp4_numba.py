@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
 _FIELDS = ("mo", "mdot", "argpo", "argpdot", "nodeo", "nodedot", "nodecf", "cc1", "cc4", "cc5",
            "t2cof", "t3cof", "t4cof", "t5cof", "omgcof", "eta", "xmcof", "delmo", "sinmao",
            "d2", "d3", "d4", "isimp", "no_unkozai", "ecco", "inclo", "bstar", "aycof", "xlcof",
-           "con41", "x1mth2", "x7thm1", "jd", "fr")
+           "con41", "x1mth2", "x7thm1", "jd", "fr", "ao")
 _COL = {name: i for i, name in enumerate(_FIELDS)}
 
 
@@ -144,7 +144,7 @@ def near_earth_elements(satrecs):
                   t4cof=t4cof, t5cof=t5cof, omgcof=omgcof, eta=eta, xmcof=xmcof, delmo=delmo,
                   sinmao=sinmao, d2=d2, d3=d3, d4=d4, isimp=isimp, no_unkozai=no_unkozai,
                   ecco=ecco, inclo=inclo, bstar=bstar, aycof=aycof, xlcof=xlcof, con41=con41,
-                  x1mth2=x1mth2, x7thm1=x7thm1, jd=jd, fr=fr)
+                  x1mth2=x1mth2, x7thm1=x7thm1, jd=jd, fr=fr, ao=ao)
     table = np.column_stack([values[name] for name in _FIELDS])
     near = ((_TWOPI / no_unkozai < 225.0) & (error == 0) & (omeosq > 0)
             & np.isfinite(table).all(axis=1))
@@ -164,7 +164,7 @@ def _propagate_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no cover
         t2cof, t3cof, t4cof, t5cof, omgcof, eta = c[10], c[11], c[12], c[13], c[14], c[15]
         xmcof, delmo, sinmao, d2, d3, d4, isimp = c[16], c[17], c[18], c[19], c[20], c[21], c[22]
         no_unkozai, ecco, inclo, bstar, aycof, xlcof = c[23], c[24], c[25], c[26], c[27], c[28]
-        con41, x1mth2, x7thm1, ejd, efr = c[29], c[30], c[31], c[32], c[33]
+        con41, x1mth2, x7thm1, ejd, efr, ao = c[29], c[30], c[31], c[32], c[33], c[34]
         for k in range(t_count):
             t = (jd[k] - ejd) * 1440.0 + (fr[k] - efr) * 1440.0
             xmdf = mo + mdot * t
@@ -195,8 +195,10 @@ def _propagate_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no cover
             error = 0
             if nm <= 0.0:
                 error = 2
-            am = (_XKE / nm) ** _X2O3 * tempa * tempa
-            nm = _XKE / am ** 1.5
+            # am = (xke/n)^(2/3) tempa^2 and n' = xke / am^1.5 = n / tempa^3, with the
+            # per-object (xke/n)^(2/3) precomputed (two pow calls fewer per propagation).
+            am = ao * tempa * tempa
+            nm = no_unkozai / (tempa * tempa * tempa)
             em = em - tempe
             if em >= 1.0 or em < -0.001:
                 error = 1
