@@ -88,3 +88,18 @@ def test_fixed_altaz_stare_and_bad_arguments(objects):
         find_crossings(objects, site, START, end, radius_deg=1.0, ra_deg=1.0)
     with pytest.raises(ValueError, match="radius must be positive"):
         find_crossings(objects, site, START, end, radius_deg=0.0, az_deg=0.0, el_deg=90.0)
+
+
+def test_crossing_cut_by_the_window_has_no_entry(objects, crossings):
+    # Start the window in the middle of a reported crossing: its entry must be null.
+    row = crossings.records()[0]
+    start = to_times(row["closest_utc"])
+    end = start.shift_seconds(600)
+    again = find_crossings(objects.filter(norad_ids=[row["norad_id"]]), get_site("dushanbe"),
+                           start, end, radius_deg=RADIUS, ra_deg=RA, dec_deg=DEC)
+    assert len(again) >= 1
+    first = again.records()[0]
+    assert first["entry_utc"] is None
+    # the same exit, to the Hermite accuracy of a differently placed grid
+    gap = to_times(first["exit_utc"]).seconds_since(to_times(row["exit_utc"]))[0]
+    assert abs(gap) < 0.01

@@ -200,8 +200,8 @@ def _crossings_in(part, std_mag, site, track, obj, seg, step, span, target, cos_
     def inside_at(t, o):
         return _geometry(track, o, t, site, target)[0] >= cos_r
 
-    entry, has_entry = _edge(inside_at, c_obj, t_min, rate_min, radius_deg, span, sub, -1.0)
-    exit_, has_exit = _edge(inside_at, c_obj, t_min, rate_min, radius_deg, span, sub, +1.0)
+    entry, has_entry = _edge(inside_at, c_obj, t_min, span, sub, -1.0)
+    exit_, has_exit = _edge(inside_at, c_obj, t_min, span, sub, +1.0)
     # Candidates of one passage through the circle share its entry: keep the closest.
     order = np.lexsort((-cos_min, np.round(entry, 3), c_obj))
     first = np.ones(order.size, bool)
@@ -241,24 +241,25 @@ def _crossings_in(part, std_mag, site, track, obj, seg, step, span, target, cos_
     })
 
 
-def _edge(inside_at, obj, t_min, rate, radius_deg, span, sub, direction):
+def _edge(inside_at, obj, t_min, span, sub, direction):
     """Bisection for the entry (direction -1) or exit (+1) time of each crossing."""
-    # Step outwards in sub-steps until outside the circle or at the window edge.
+    # Step outwards in sub-steps until outside the circle; an object still inside at the
+    # window edge has its entry (exit) cut by the window.
     far = t_min.copy()
-    inside = np.ones(obj.size, bool)
+    active = np.ones(obj.size, bool)
+    cut = np.zeros(obj.size, bool)
     for _ in range(400):
-        if not inside.any():
-            break
         nxt = np.clip(far + direction * sub, 0.0, span)
-        moved = inside & (nxt != far)
-        inside &= moved
-        if not moved.any():
+        stuck = active & (nxt == far)
+        cut |= stuck
+        active &= ~stuck
+        if not active.any():
             break
-        far = np.where(moved, nxt, far)
-        inside[moved] = inside_at(far[moved], obj[moved])
+        far = np.where(active, nxt, far)
+        active[active] = inside_at(far[active], obj[active])
+    cut |= active  # still inside after 400 sub-steps: treat as cut
     near = far - direction * sub
     near = np.where(direction < 0, np.maximum(near, t_min), np.minimum(near, t_min))
-    cut = inside  # still inside at the window edge
     lo, hi = (far, near) if direction < 0 else (near, far)
     for _ in range(30):
         mid = 0.5 * (lo + hi)
