@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from sgp4.api import SatrecArray
 
-from debris import Catalog, get_backend, iter_propagate, propagate, time_range
+from debris import (Catalog, get_backend, iter_propagate, propagate, propagate_at, time_range,
+                    to_times)
 from debris import propagation as prop_module
 
 ONE_MM_KM = 1e-6
@@ -113,3 +114,27 @@ def test_numba_kernel_on_vallado_near_earth_cases(data_dir):
     np.testing.assert_array_equal(fast.error, ref.error)
     ok = ref.error == 0
     assert np.max(np.abs(fast.r_teme_km[ok] - ref.r_teme_km[ok])) < ONE_MM_KM
+
+
+@pytest.mark.parametrize("backend", ["sgp4", "numba", "heyoka"])
+def test_propagate_at_equals_satrec_sgp4(bundled, backend):
+    # Scattered (object, time) pairs, deep-space and failing objects included, against
+    # python-sgp4's Satrec.sgp4 called one pair at a time.
+    pytest.importorskip({"sgp4": "sgp4", "numba": "numba", "heyoka": "heyoka"}[backend])
+    rng = np.random.default_rng(5)
+    obj = rng.integers(0, len(bundled), 3000)
+    times = to_times("2024-11-01T00:00:00Z").shift_seconds(rng.uniform(-86400, 2 * 86400, 3000))
+    r, v, e = propagate_at(bundled, obj, times, backend=backend)
+    for i in range(0, 3000, 7):
+        code, r_ref, v_ref = bundled.satrecs[obj[i]].sgp4(times.jd[i], times.fr[i])
+        assert e[i] == code
+        if code == 0:
+            assert np.abs(r[i] - r_ref).max() < 1e-6  # km
+            assert np.abs(v[i] - v_ref).max() < 1e-9  # km/s
+        else:
+            assert np.isnan(r[i]).all()
+
+
+def test_propagate_at_checks_shapes(leo_sample):
+    with pytest.raises(ValueError, match="objects for"):
+        propagate_at(leo_sample, [0, 1], to_times(["2024-11-01T00:00:00Z"]))

@@ -14,7 +14,8 @@ from .errors import (CatalogError, DebrisError, NaiveDatetimeError, OMMFormatErr
                      SiteFormatError, TimeFormatError, TLEFormatError, UnknownSiteError)
 from .frames import EarthOrientation, Topocentric, earth_orientation, topocentric
 from .passes import find_passes, night_window
-from .propagation import States, available_backends, get_backend, iter_propagate, propagate
+from .propagation import (States, available_backends, get_backend, iter_propagate, propagate,
+                          propagate_at)
 from .sites import BUILTIN_SITES, Site, get_site, load_sites_toml, parse_site
 from .sun import is_sunlit, sun_altitude_deg, sun_position_gcrs_km
 from .table import Table
@@ -27,7 +28,7 @@ __all__ = [
     "TimeFormatError", "UnknownSiteError", "SiteFormatError",
     "EarthOrientation", "Topocentric", "earth_orientation", "topocentric",
     "find_passes", "night_window",
-    "States", "propagate", "iter_propagate", "get_backend", "available_backends",
+    "States", "propagate", "propagate_at", "iter_propagate", "get_backend", "available_backends",
     "Site", "BUILTIN_SITES", "get_site", "parse_site", "load_sites_toml",
     "is_sunlit", "sun_altitude_deg", "sun_position_gcrs_km",
     "Table",

@@ -2,17 +2,20 @@
 
 The whole catalogue is handled with array code:
 
-1. propagate every object on a coarse grid (``step_s``, 120 s by default)
+1. propagate every object on a coarse grid (``step_s``, 180 s by default)
    and rotate to Earth-fixed ITRS with one matrix per time;
 2. per site, the site-relative positions and velocities at the samples
-   define a cubic Hermite segment per interval (at most 13 m from exact
-   SGP4 on the real LEO catalogue at 120 s; under 2 m at 60 s);
+   define a cubic Hermite segment per interval (within 100 m of exact
+   SGP4 on the real LEO catalogue at 180 s, 13 m at 120 s, 2 m at 60 s);
 3. the sign of the elevation rate at the samples marks the segments
    holding an elevation maximum, which bisection on the Hermite segment
    locates - so a short pass whose both samples are below the limit is
    still found when its maximum is above it;
 4. limit crossings are found by bisection on the monotonic pieces
-   between the segment ends and the maxima.
+   between the segment ends and the maxima; then exact SGP4 refines each
+   event (:func:`debris.propagate_at`): one Newton step on the exact
+   elevation for a rise or set, an exact bracket of +-1 s for a maximum.
+   The interpolant only has to find events, exact SGP4 times them.
 
 5. sunlit/shadow and dark-sky transitions are found the same way (bisection
    on the Hermite track, the Sun interpolated between samples), the visible
@@ -31,7 +34,7 @@ import numpy as np
 
 from .frames import earth_orientation, enu_basis, rotate, vector_norm
 from .hermite import hermite_position, hermite_velocity
-from .propagation import propagate
+from .propagation import propagate, propagate_at
 from .sun import is_sunlit, is_sunlit_fast, sun_altitude_deg, sun_position_gcrs_km
 from .table import Table
 from .timescale import Times, format_iso, time_range, to_times
@@ -39,10 +42,11 @@ from .timescale import Times, format_iso, time_range, to_times
 __all__ = ["find_passes", "night_window", "PASS_COLUMNS"]
 
 RISE, CULMINATION, SET = 0, 1, 2
-#: Coarse step (s). Cubic Hermite through SGP4 states 120 s apart follows the real LEO
-#: catalogue to 13 m at worst (median 5 m; tests/test_hermite.py), which moves a limit
-#: crossing by milliseconds.
-DEFAULT_STEP_S = 120.0
+#: Coarse step (s). Cubic Hermite through SGP4 states 180 s apart follows the real LEO
+#: catalogue to within 100 m (tests/test_hermite.py): enough to find every event, whose
+#: time exact SGP4 then refines. Whether a pass exists at all does not depend on the step
+#: (see _candidate_segments).
+DEFAULT_STEP_S = 180.0
 _BISECTIONS = 24  # 180 s / 2^24 ~ 11 microseconds
 
 PASS_COLUMNS = (
@@ -133,8 +137,8 @@ class _Segments:
         self.p0, self.v0, self.p1, self.v1, self.step_s = p0, v0, p1, v1, step_s
 
     def take(self, index) -> "_Segments":
-        return _Segments(self.p0[index], self.v0[index], self.p1[index], self.v1[index],
-                         self.step_s)
+        step = self.step_s[index] if np.ndim(self.step_s) else self.step_s
+        return _Segments(self.p0[index], self.v0[index], self.p1[index], self.v1[index], step)
 
     def position(self, s):
         return hermite_position(self.p0, self.v0, self.p1, self.v1, self.step_s, s)
@@ -142,9 +146,11 @@ class _Segments:
     def elevation(self, s):
         return _elevation(self.position(s))
 
+    def velocity(self, s):
+        return hermite_velocity(self.p0, self.v0, self.p1, self.v1, self.step_s, s)
+
     def rate_sign(self, s):
-        return _elevation_rate_sign(
-            self.position(s), hermite_velocity(self.p0, self.v0, self.p1, self.v1, self.step_s, s))
+        return _elevation_rate_sign(self.position(s), self.velocity(s))
 
 
 def _candidate_segments(track, site, min_elevation_deg, radius=None, rate=None):
@@ -328,6 +334,21 @@ class _Track:
         self._cos = eo.teme_to_pef[:, 0, 0]
         self._sin = eo.teme_to_pef[:, 0, 1]
         self._omega = eo.omega_rad_s
+        self._theta = np.unwrap(np.arctan2(self._sin, self._cos))
+
+    def to_itrs(self, r, v, t):
+        """TEME states (M, 3) at seconds `t` (M,) to ITRS, GMST interpolated (linear to
+        ~1e-12 rad over a step)."""
+        grid = np.arange(self.n_times) * self.step
+        theta = np.interp(t, grid, self._theta)
+        w = np.interp(t, grid, self._omega)
+        c, s = np.cos(theta), np.sin(theta)
+        x = c * r[:, 0] + s * r[:, 1]
+        y = c * r[:, 1] - s * r[:, 0]
+        pos = np.stack([x, y, r[:, 2]], axis=-1)
+        vel = np.stack([c * v[:, 0] + s * v[:, 1] + w * y,
+                        c * v[:, 1] - s * v[:, 0] - w * x, v[:, 2]], axis=-1)
+        return pos, vel
 
     def itrs(self, obj, k):
         """ITRS position and velocity of objects `obj` at grid indices `k`, each (M, 3)."""
@@ -426,7 +447,8 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     sites = [sites] if hasattr(sites, "itrs_km") else list(sites)
     grid, step, span_s, eo, sun_itrs = coarse_grid(start, end, step_s)
     std_mag = standard_magnitudes(catalog, std_mag_table)
-    context = _Context(grid, step, span_s, eo, min_elevation_deg, sun_altitude_deg_limit)
+    context = _Context(grid, step, span_s, eo, min_elevation_deg, sun_altitude_deg_limit,
+                       backend)
     tables = []
     failed_ids, failed_codes = [], []
     chunk_objects = chunk_objects or max(500, int(2.5e6 // len(grid)))
@@ -478,9 +500,68 @@ def coarse_grid(start, end, step_s):
 
 
 class _Context:
-    def __init__(self, grid, step, span, eo, min_el, sun_limit):
+    def __init__(self, grid, step, span, eo, min_el, sun_limit, backend="auto"):
         self.grid, self.step, self.span, self.eo = grid, step, span, eo
-        self.min_el, self.sun_limit = min_el, sun_limit
+        self.min_el, self.sun_limit, self.backend = min_el, sun_limit, backend
+
+
+_NEWTON_MAX_S = 2.0  # largest correction exact SGP4 may make to an interpolated event time
+_CULMINATION_HALF_S = 1.0  # half-width of the exact bracket around an interpolated maximum
+
+
+def _exact_enu(track, chunk, ctx, site, basis, obj, t):
+    """Exact SGP4 site-relative ENU position (km) and Earth-fixed velocity (km/s), (M, 3)."""
+    r, v, _ = propagate_at(chunk, obj, ctx.grid[0:1].shift_seconds(t), backend=ctx.backend)
+    pos, vel = track.to_itrs(r, v, t)
+    return (pos - site.itrs_km) @ basis.T, vel @ basis.T
+
+
+def _elevation_rate(enu, enu_dot):
+    """d(elevation)/dt (rad/s)."""
+    horizontal2 = enu[:, 0] ** 2 + enu[:, 1] ** 2
+    return _elevation_rate_sign(enu, enu_dot) / (
+        np.sqrt(horizontal2) * np.einsum("mi,mi->m", enu, enu))
+
+
+def _refine_crossings(track, chunk, ctx, site, basis, obj, t):
+    """One Newton step on exact SGP4 elevation for limit crossings at interpolated times `t`.
+
+    The interpolated times are within a fraction of a second of the exact ones, where the
+    elevation is linear to micro-seconds of time, so one step is enough. Returns the refined
+    times and ENU positions there (first-order from the exact state: centimetres).
+    """
+    enu, enu_dot = _exact_enu(track, chunk, ctx, site, basis, obj, t)
+    el = np.arctan2(enu[:, 2], np.hypot(enu[:, 0], enu[:, 1]))
+    rate = _elevation_rate(enu, enu_dot)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dt = -(el - np.radians(ctx.min_el)) / rate
+    dt = np.where(np.isfinite(dt), np.clip(dt, -_NEWTON_MAX_S, _NEWTON_MAX_S), 0.0)
+    t_new = np.clip(t + dt, 0.0, ctx.span)
+    good = np.isfinite(enu[:, 0])
+    return np.where(good, t_new, t), enu + enu_dot * (t_new - t)[:, None], good
+
+
+def _refine_culminations(track, chunk, ctx, site, basis, obj, t):
+    """The exact elevation maximum near interpolated maxima `t`: exact SGP4 states one
+    second either side bracket the zero of the elevation rate, located on the cubic Hermite
+    segment between them (metres and milliseconds). Returns times, ENU positions and a flag
+    of the maxima the bracket held (the others keep their interpolated values)."""
+    h = _CULMINATION_HALF_S
+    lo = np.clip(t - h, 0.0, ctx.span)
+    hi = np.clip(t + h, 0.0, ctx.span)
+    both = np.concatenate([lo, hi])
+    enu, enu_dot = _exact_enu(track, chunk, ctx, site, basis, np.concatenate([obj, obj]), both)
+    m = len(t)
+    p0, v0, p1, v1 = enu[:m], enu_dot[:m], enu[m:], enu_dot[m:]
+    g0, g1 = _elevation_rate_sign(p0, v0), _elevation_rate_sign(p1, v1)
+    held = (g0 > 0) & (g1 <= 0) & (hi > lo)
+    segs = _Segments(p0, v0, p1, v1, np.maximum(hi - lo, 1e-9))
+    s = np.full(m, 0.5)
+    if held.any():
+        sub = segs.take(held)
+        s[held] = _bisect(lambda x: _elevation_rate_sign(sub.position(x), sub.velocity(x)),
+                          np.zeros(held.sum()), np.ones(held.sum()), rising=False)
+    return lo + s * (hi - lo), segs.position(s), held
 
 
 def _sunlit_transitions(track, candidates, step):
@@ -560,13 +641,25 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> Tab
         t_culm[edge] = np.where(el_rise >= el_set, t_rise[edge], t_set[edge])
 
     def topo(t):
-        pos, vel = track.state(p_obj, t)
-        return pos - site.itrs_km, vel
+        pos, _ = track.state(p_obj, t)
+        return (pos - site.itrs_km) @ basis.T
 
-    rho_r, _ = topo(t_rise)
-    rho_c, _ = topo(t_culm)
-    rho_s, _ = topo(t_set)
-    enu_r, enu_c, enu_s = rho_r @ basis.T, rho_c @ basis.T, rho_s @ basis.T
+    enu_r, enu_c, enu_s = topo(t_rise), topo(t_culm), topo(t_set)
+    # Exact SGP4 for the interior events: the interpolant is metres off at the default step,
+    # which can move an event time by a tenth of a second on fast low orbits.
+    for has, times, enu in ((has_rise, t_rise, enu_r), (has_set, t_set, enu_s)):
+        k = np.flatnonzero(has)
+        if k.size:
+            t_new, enu_new, good = _refine_crossings(track, chunk, ctx, site, basis,
+                                                     p_obj[k], times[k])
+            times[k[good]], enu[k[good]] = t_new[good], enu_new[good]
+    k = np.flatnonzero(~edge)
+    if k.size:
+        t_new, enu_new, held = _refine_culminations(track, chunk, ctx, site, basis,
+                                                    p_obj[k], t_culm[k])
+        t_culm[k[held]], enu_c[k[held]] = t_new[held], enu_new[held]
+    t_culm = np.clip(t_culm, t_rise, t_set)
+    rho_c = enu_c @ basis
     az = lambda v: np.degrees(np.arctan2(v[:, 0], v[:, 1])) % 360.0  # noqa: E731
     culm_range = vector_norm(rho_c)
     rho_gcrs = np.einsum("mij,mj->mi", ctx.eo.itrs_to_gcrs_at(t_culm), rho_c)

@@ -44,6 +44,7 @@ from .timescale import Times, to_times
 __all__ = [
     "States",
     "propagate",
+    "propagate_at",
     "iter_propagate",
     "get_backend",
     "available_backends",
@@ -147,6 +148,25 @@ class Sgp4Backend:
                 raise RuntimeError(f"an SGP4 worker process failed (exit code {child.exitcode})")
         return _finish(r, v, e.view(np.int8))
 
+    def propagate_at(self, satrecs, obj, times: Times):
+        """Propagate object ``obj[i]`` to ``times[i]`` (one time per element)."""
+        return _sgp4_at(satrecs, obj, times)
+
+
+def _sgp4_at(satrecs, obj, times: Times):
+    """python-sgp4, one (object, time) pair at a time: (r (E, 3), v (E, 3), error (E,))."""
+    m = len(obj)
+    r = np.empty((m, 3))
+    v = np.empty((m, 3))
+    e = np.zeros(m, np.int8)
+    for i, (o, jd, fr) in enumerate(zip(np.asarray(obj).tolist(), times.jd.tolist(),
+                                        times.fr.tolist())):
+        e[i], r[i], v[i] = satrecs[o].sgp4(jd, fr)
+    bad = e != 0
+    r[bad] = np.nan
+    v[bad] = np.nan
+    return r, v, e
+
 
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
@@ -172,6 +192,10 @@ class NearEarthBackend:
         self.fallback = Sgp4Backend(workers)
         self._prepared_for = None
         self._prepared = None
+
+    def propagate_at(self, satrecs, obj, times: Times):
+        """Propagate object ``obj[i]`` to ``times[i]`` (python-sgp4 unless overridden)."""
+        return _sgp4_at(satrecs, obj, times)
 
     def prepared(self, satrecs):
         if self._prepared_for is not satrecs:
@@ -313,6 +337,36 @@ def propagate(source, times, *, backend="auto") -> States:
         t = len(times)
         return States(np.empty((0, t, 3)), np.empty((0, t, 3)), np.empty((0, t), np.int8))
     return get_backend(backend).propagate(satrecs, times, satrec_array=array)
+
+
+def propagate_at(source, obj, times, *, backend="auto"):
+    """Propagate object ``obj[i]`` to time ``times[i]``: scattered (object, time) pairs.
+
+    For refining event times with exact SGP4 (a few evaluations per event), where each
+    object needs its own times.
+
+    Parameters
+    ----------
+    source : Catalog or sequence of sgp4.api.Satrec
+    obj : ndarray of int, shape (E,)
+        Object indices into `source`.
+    times : Times or time-like, shape (E,)
+    backend : str or backend object
+
+    Returns
+    -------
+    r, v : ndarray, shape (E, 3)
+        TEME position (km) and velocity (km/s); NaN where SGP4 failed.
+    error : ndarray of int8, shape (E,)
+    """
+    times = to_times(times)
+    obj = np.asarray(obj, dtype=np.intp)
+    if obj.shape != times.shape:
+        raise ValueError(f"propagate_at: {obj.shape} objects for {times.shape} times")
+    satrecs, _ = _satrecs_of(source)
+    if obj.size == 0:
+        return np.empty((0, 3)), np.empty((0, 3)), np.empty(0, np.int8)
+    return get_backend(backend).propagate_at(satrecs, obj, times)
 
 
 def iter_propagate(source, times, *, backend="auto", max_bytes: float = 256e6,

@@ -335,3 +335,34 @@ class NumbaBackend(NearEarthBackend):
             v[far_idx] = far_states.v_teme_km_s
             e[far_idx] = far_states.error
         return _finish(r, v, e)
+
+    def propagate_at(self, satrecs, obj, times):
+        """Object ``obj[i]`` at ``times[i]``: the grid kernel on one time, with each row's
+        epoch moved by that row's offset from the common time (exact to ~1e-11 s)."""
+        from .propagation import _sgp4_at
+
+        table, near_idx, _ = self.prepared(satrecs)
+        row_of = np.full(len(satrecs), -1, np.int64)
+        row_of[near_idx] = np.arange(near_idx.size)
+        rows = row_of[obj]
+        near = rows >= 0
+        m = len(obj)
+        r = np.empty((m, 3))
+        v = np.empty((m, 3))
+        e = np.zeros(m, np.int8)
+        if near.any():
+            jd, fr = times.jd[near], times.fr[near]
+            tab = table[rows[near]]
+            tab[:, _COL["fr"]] -= (jd - jd[0]) + (fr - fr[0])
+            k = int(near.sum())
+            rn, vn, en = np.empty((k, 1, 3)), np.empty((k, 1, 3)), np.zeros((k, 1), np.int8)
+            _propagate(tab, np.arange(k, dtype=np.int64), jd[:1].astype(float),
+                       fr[:1].astype(float), rn, vn, en)
+            r[near], v[near], e[near] = rn[:, 0], vn[:, 0], en[:, 0]
+        if not near.all():
+            far = ~near
+            r[far], v[far], e[far] = _sgp4_at(satrecs, np.asarray(obj)[far], times[far])
+        bad = e != 0
+        r[bad] = np.nan
+        v[bad] = np.nan
+        return r, v, e
