@@ -166,3 +166,79 @@ def test_decayed_object_is_reported_not_fatal(capsys):
     doc = json.loads(out)
     assert doc["meta"]["sgp4_failures_in_window"] == 1
     assert {p["norad_id"] for p in doc["passes"]} == {58683}
+
+
+def test_screen_json_with_sites(capsys, tmp_path):
+    out = tmp_path / "conj.json"
+    code, _, err = run(capsys, "screen", IRIDIUM, "--start", "2009-02-10T00:00:00Z", "--days",
+                       "1", "--site", "dushanbe", "--site", "60,95", "--format", "json",
+                       "--output", str(out))
+    assert code == 0, err
+    doc = json.loads(out.read_text())
+    assert doc["meta"]["conjunctions"] == 1 and doc["meta"]["command"] == "screen"
+    row = doc["conjunctions"][0]
+    assert (row["norad_id_1"], row["norad_id_2"]) == (22675, 24946)
+    assert row["tca_utc"] == "2009-02-10T16:55:59.796Z"
+    assert abs(row["miss_distance_km"] - 0.698) < 0.001
+    assert set(row["observable_from"]) == {"dushanbe", "60,95"}
+    assert row["covariance"] == "default" and row["hard_body_radius_m"] > 0
+    assert 0 < row["probability"] <= row["max_probability"] <= 1
+
+
+def test_screen_csv_has_a_column_per_site(capsys):
+    code, out, _ = run(capsys, "screen", IRIDIUM, "--start", "2009-02-10T16:00:00Z", "--hours",
+                       "2", "--site", "hissar", "--format", "csv")
+    header = out.splitlines()[0].split(",")
+    assert code == 0 and header[:2] == ["norad_id_1", "norad_id_2"]
+    assert "observable_hissar" in header and len(out.splitlines()) == 2
+
+
+def test_screen_cdm_output_parses_back(capsys, tmp_path):
+    from debris.cdm import OBLIGATORY_OBJECT, cdm_pc, read_cdm
+
+    folder = tmp_path / "cdms"
+    code, _, err = run(capsys, "screen", IRIDIUM, "--start", "2009-02-10T16:00:00Z", "--hours",
+                       "2", "--format", "cdm", "--output", str(folder))
+    assert code == 0, err
+    files = sorted(folder.iterdir())
+    assert [f.suffix for f in files] == [".cdm"]
+    cdm = read_cdm(files[0])
+    assert all(k in obj for obj in cdm.objects for k in OBLIGATORY_OBJECT)
+    assert cdm.objects[0]["COVARIANCE_METHOD"] == "DEFAULT"
+    assert cdm.relative["TCA"] == "2009-02-10T16:55:59.796"
+    result = cdm_pc(cdm)  # the written states and covariances give back the written Pc
+    assert result["probability"] == pytest.approx(float(cdm.relative["COLLISION_PROBABILITY"]),
+                                                  rel=1e-6)
+    assert result["miss_distance_km"] == pytest.approx(0.698, abs=0.001)
+
+
+def test_screen_bad_input_messages(capsys, tmp_path):
+    code, _, err = run(capsys, "screen", IRIDIUM, "--start", "2009-02-10T00:00:00Z",
+                       "--primary", "99999")
+    assert code == 2 and "primary NORAD id(s) not in the catalogue: 99999" in err
+    code, _, err = run(capsys, "screen", IRIDIUM, "--start", "2009-02-10T00:00:00Z",
+                       "--format", "cdm")
+    assert code == 2 and "give --output DIR" in err
+    bad = tmp_path / "hbr.csv"
+    bad.write_text("norad_id,hbr_m\n24946,big\n")
+    code, _, err = run(capsys, "screen", IRIDIUM, "--start", "2009-02-10T00:00:00Z",
+                       "--hours", "1", "--hbr-file", str(bad))
+    assert code == 2 and "hbr.csv, line 2: expected norad_id,hbr_m" in err
+
+
+def test_pc_command_on_cara_cdms(capsys, data_dir, tmp_path):
+    files = sorted(str(p) for p in (data_dir / "cara_cdms").glob("*.cdm"))[:5]
+    broken = tmp_path / "broken.cdm"
+    broken.write_text("CCSDS_CDM_VERS = 1.0\nnonsense\n")
+    code, out, err = run(capsys, "pc", *files, str(broken), "--format", "json")
+    assert code == 1 and "broken.cdm, line 2" in err  # reported, the others still done
+    doc = json.loads(out)
+    assert doc["meta"]["cdms"] == 5
+    for rec in doc["results"]:
+        assert rec["method"] == "foster"
+        assert abs(rec["probability"] - rec["cdm_probability"]) <= 5e-3 * rec["cdm_probability"]
+    code, out, _ = run(capsys, "pc", files[0], "--hbr-m", "1", "--method", "chan",
+                       "--format", "json")
+    small = json.loads(out)["results"][0]
+    assert code == 0 and small["method"] == "chan" and small["hard_body_radius_m"] == 1.0
+    assert small["probability"] < doc["results"][0]["probability"]  # a smaller disk

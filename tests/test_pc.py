@@ -88,6 +88,10 @@ def test_max_pc_is_the_worst_case_over_covariance_scale():
     closed = hbr ** 2 / (math.e * math.sqrt(values.prod()) * v)
     assert worst == pytest.approx(closed, rel=2e-2)
     assert max_pc(np.array([0.01, 0.0]), cov, hbr) == 1.0  # miss inside the disk
+    # a small disk far from the miss takes the closed form: still the maximum over k
+    far = np.array([2.0, 0.5])
+    samples = [foster_pc(far, cov * k * k, 0.01) for k in np.geomspace(0.1, 30, 2000)]
+    assert max_pc(far, cov, 0.01) == pytest.approx(max(samples), rel=1e-3)
 
 
 def test_rtn_rotation_is_orthonormal_and_keeps_radial_variance():

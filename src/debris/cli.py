@@ -324,6 +324,326 @@ def cmd_crossings(args) -> int:
     return 0
 
 
+def _read_ids(text: str) -> list[int]:
+    return [int(tok) for tok in text.replace(",", " ").split() if tok.strip()]
+
+
+def _primaries(args, catalog):
+    """NORAD ids of the primaries from --primary / --primary-file, or None (all-vs-all)."""
+    if args.primary and args.primary_file:
+        raise DebrisError("give either --primary or --primary-file, not both")
+    if args.primary:
+        if args.primary.strip().lower() in ("payloads", "payload"):
+            ids = catalog.norad_id[catalog.object_type == "PAYLOAD"].tolist()
+            if not ids:
+                raise DebrisError("--primary payloads: the catalogue has no payloads")
+            return ids
+        try:
+            ids = _read_ids(args.primary)
+        except ValueError:
+            raise DebrisError(f"--primary {args.primary!r}: expected NORAD ids like "
+                              "25544,48274 or the word payloads") from None
+    elif args.primary_file:
+        try:
+            with open(args.primary_file, encoding="utf-8") as handle:
+                ids = _read_ids(handle.read())
+        except OSError as exc:
+            raise DebrisError(f"--primary-file {args.primary_file}: {exc.strerror}") from None
+        except ValueError:
+            raise DebrisError(f"--primary-file {args.primary_file}: expected NORAD ids "
+                              "(one per line or comma-separated)") from None
+    else:
+        return None
+    missing = sorted(set(ids) - set(catalog.norad_id.tolist()))
+    if missing:
+        raise DebrisError(f"primary NORAD id(s) not in the catalogue: "
+                          f"{', '.join(map(str, missing[:10]))}")
+    return ids
+
+
+def _read_hbr_file(path) -> dict:
+    import csv
+
+    out = {}
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            for number, row in enumerate(csv.reader(handle), start=1):
+                if not row or row[0].strip().startswith("#") or row[0].strip() == "norad_id":
+                    continue
+                try:
+                    out[int(row[0])] = float(row[1])
+                except (ValueError, IndexError):
+                    raise DebrisError(f"{path}, line {number}: expected norad_id,hbr_m, got "
+                                      f"{','.join(row)!r}") from None
+    except OSError as exc:
+        raise DebrisError(f"{path}: {exc.strerror}") from None
+    return out
+
+
+def _read_covariances(paths) -> dict:
+    """RTN position covariances (km^2) by NORAD id from CSV (norad_id,sigma_r_km,sigma_t_km,
+    sigma_n_km) or CDM files."""
+    import csv
+
+    from .cdm import read_cdm
+
+    out = {}
+    for path in paths or []:
+        if str(path).lower().endswith((".cdm", ".xml", ".kvn")):
+            cdm = read_cdm(path)
+            for k in (0, 1):
+                ident = cdm.objects[k].get("OBJECT_DESIGNATOR", "").lstrip("0")
+                if ident.isdigit():
+                    out[int(ident)] = cdm.covariance_rtn(k)[:3, :3]
+            continue
+        try:
+            with open(path, encoding="utf-8", newline="") as handle:
+                for number, row in enumerate(csv.reader(handle), start=1):
+                    if not row or row[0].strip().startswith("#") or row[0].strip() == "norad_id":
+                        continue
+                    try:
+                        sig = [float(x) for x in row[1:4]]
+                        if len(sig) != 3 or min(sig) <= 0:
+                            raise ValueError
+                        out[int(row[0])] = np.diag(np.square(sig))
+                    except ValueError:
+                        raise DebrisError(
+                            f"{path}, line {number}: expected norad_id,sigma_r_km,sigma_t_km,"
+                            f"sigma_n_km with positive sigmas, got {','.join(row)!r}") from None
+        except OSError as exc:
+            raise DebrisError(f"{path}: {exc.strerror}") from None
+    return out
+
+
+def _screen_window(args):
+    from .timescale import to_times
+
+    start = to_times(args.start) if args.start else to_times(
+        np.datetime64(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), "ms"))
+    given = [x is not None for x in (args.end, args.hours, args.days)]
+    if sum(given) > 1:
+        raise DebrisError("give one of --end, --hours, --days")
+    if args.end:
+        end = to_times(args.end)
+    else:
+        hours = args.hours if args.hours is not None else 24.0 * (args.days or 7.0)
+        end = start.shift_seconds(float(hours) * 3600.0)
+    if float(end.seconds_since(start)[0]) <= 0:
+        raise DebrisError(f"--end {end.iso()[0]} is not after --start {start.iso()[0]}")
+    return start[0:1], end[0:1]
+
+
+def _progress(label):
+    if not sys.stderr.isatty():
+        return None
+    import time
+
+    began = time.monotonic()
+
+    def report(done, total):
+        elapsed = time.monotonic() - began
+        left = elapsed / done * (total - done) if done else 0.0
+        width = 30
+        bar = "#" * int(width * done / total)
+        print(f"\r{label} [{bar:<{width}}] {done}/{total} steps, {left:5.0f} s left",
+              end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    return report
+
+
+def cmd_screen(args) -> int:
+    from .cdm import conjunction_cdm
+    from .io import (atomic_write, meta_block, table_to_csv, table_to_json, table_to_text,
+                     utc_now_iso, write_text)
+    from .screening import (DEFAULT_HBR_M, DEFAULT_SIGMA_RIC_KM, SIGMA_GROWTH_RIC_KM_PER_DAY,
+                            conjunction_states, default_covariance_rtn, gcrf_states,
+                            observability, screen)
+    from .timescale import to_times
+
+    if not args.threshold_km > 0:
+        raise DebrisError(f"--threshold-km {args.threshold_km}: must be positive")
+    catalog = _load_catalog(args.files)
+    primaries = _primaries(args, catalog)
+    sites = [parse_site(spec, load_sites_toml(args.sites_file) if args.sites_file else None)
+             for spec in (args.site or [])]
+    start, end = _screen_window(args)
+    _stale_note(catalog, start, end)
+    hbr_table = _read_hbr_file(args.hbr_file) if args.hbr_file else None
+    covariances = _read_covariances(args.covariance_file)
+    if args.format == "cdm" and not args.output:
+        raise DebrisError("--format cdm writes one file per conjunction: give --output DIR")
+    table = screen(catalog, start, end, args.threshold_km, primaries=primaries,
+                   step_s=args.step_s, backend=args.backend, hbr_table=hbr_table,
+                   pc_method=args.method, covariances=covariances,
+                   progress=_progress("screening"))
+    failures = table.meta.get("sgp4_failures", {})
+    if failures:
+        examples = ", ".join(f"NORAD {k} (error {v})" for k, v in list(failures.items())[:5])
+        _note(f"SGP4 failed for {len(failures)} objects during the window (decayed or invalid "
+              f"elements; error 6 = decayed); they drop out while failed: {examples}"
+              + (" ..." if len(failures) > 5 else ""))
+    visibility = (observability(catalog, table, sites, window_minutes=args.observe_minutes,
+                                min_elevation_deg=args.min_elevation_deg,
+                                backend=args.backend) if sites and len(table) else None)
+    if visibility is not None:
+        table.columns["observable_from"] = np.array(visibility, dtype=object)
+    covariance_model = {
+        "default_sigma_rtn_km_at_epoch": list(DEFAULT_SIGMA_RIC_KM),
+        "default_sigma_growth_rtn_km_per_day": list(SIGMA_GROWTH_RIC_KM_PER_DAY),
+        "user_covariances": len(covariances),
+        "default_hard_body_radius_m_by_type": DEFAULT_HBR_M,
+        "combined_hard_body_radius": "sum of both objects' radii",
+        "pc_method": args.method, "max_probability": "Alfano 2005, worst case over "
+                                                       "covariance scale"}
+    meta = meta_block(
+        command="screen", inputs=[str(s) for s in (catalog.sources or ["<bundled>"])],
+        window={"start_utc": start.iso()[0], "end_utc": end.iso()[0]},
+        parameters={"threshold_km": args.threshold_km, "step_s": table.meta.get("step_s"),
+                    "mode": table.meta.get("mode"),
+                    "primaries": len(primaries) if primaries is not None else None,
+                    "sites": [s.name for s in sites], "observe_minutes": args.observe_minutes},
+        covariance=covariance_model, objects=len(catalog), rejected=len(catalog.rejected),
+        sgp4_failures_in_window=len(failures), conjunctions=len(table))
+    if args.format == "cdm":
+        import os
+
+        rows = {int(n): r for r, n in enumerate(catalog.norad_id.tolist())}
+        os.makedirs(args.output, exist_ok=True)
+        i = np.array([rows[int(n)] for n in table["norad_id_1"].tolist()], dtype=np.intp)
+        j = np.array([rows[int(n)] for n in table["norad_id_2"].tolist()], dtype=np.intp)
+        tca = to_times(list(table["tca_utc"])) if len(table) else None
+        created = utc_now_iso()
+        if len(table):
+            r1, v1, r2, v2 = conjunction_states(catalog, i, j, tca, backend=args.backend)
+            g1 = gcrf_states(r1, v1, tca)
+            g2 = gcrf_states(r2, v2, tca)
+        for k in range(len(table)):
+            row = {name: table[name][k] for name in table.names}
+            objects = []
+            for idx, (r, v), which in ((i[k], g1, "1"), (j[k], g2, "2")):
+                norad = int(catalog.norad_id[idx])
+                age = (tca.jd[k] - catalog.epoch.jd[idx]) + (tca.fr[k] - catalog.epoch.fr[idx])
+                user = covariances.get(norad)
+                cov = np.zeros((6, 6))
+                cov[:3, :3] = user if user is not None else default_covariance_rtn(age)
+                n_rad_s = float(catalog.mean_motion_rev_day[idx]) * 2 * np.pi / 86400.0
+                cov[3:, 3:] = cov[:3, :3] * n_rad_s ** 2  # velocity: position sigma x n
+                objects.append({
+                    "norad_id": norad, "name": str(catalog.name[idx]),
+                    "intl_designator": str(catalog.intl_designator[idx]),
+                    "r_km": r[k], "v_km_s": v[k], "cov_rtn_km": cov,
+                    "covariance_method": "CALCULATED" if user is not None else "DEFAULT",
+                    "comments": [f"element set epoch {catalog.epoch[idx:idx + 1].iso()[0]}, "
+                                 f"{abs(age):.2f} days from TCA; SGP4 propagation"]
+                    + ([] if user is not None else [
+                        "covariance assumed (TLE/OMM carry none): RTN sigmas "
+                        f"{DEFAULT_SIGMA_RIC_KM} km + {SIGMA_GROWTH_RIC_KM_PER_DAY} km/day "
+                        "from epoch; velocity sigmas = position sigmas x mean motion"]),
+                })
+            ric = (row["radial_km"], row["in_track_km"], row["cross_track_km"])
+            rel_v = np.asarray(_rtn(g1[0][k], g1[1][k]) @ (g2[1][k] - g1[1][k]))
+            ident = f"{objects[0]['norad_id']}_{objects[1]['norad_id']}_" + \
+                str(row["tca_utc"]).replace("-", "").replace(":", "").replace(".", "")[:15]
+            cdm = conjunction_cdm(
+                message_id=f"debris_{ident}", creation_utc=created, originator="debris",
+                tca_utc=str(row["tca_utc"]), miss_distance_km=float(row["miss_distance_km"]),
+                relative_speed_km_s=float(row["relative_speed_km_s"]), relative_rtn_km=ric,
+                relative_rtn_km_s=rel_v, probability=float(row["probability"]),
+                pc_method="FOSTER-1992" if args.method == "foster" else "CHAN-1997",
+                objects=objects,
+                comments=[f"HBR = {row['hard_body_radius_m']:g} [m]",
+                          f"MAX_PROBABILITY (Alfano 2005) = {row['max_probability']:.6e}",
+                          f"screened by debris {__version__}"])
+            with atomic_write(os.path.join(args.output, f"{ident}.cdm")) as handle:
+                handle.write(cdm.to_kvn())
+        _note(f"{len(table)} CDMs written to {args.output}")
+        return 0
+    if args.format == "json":
+        text = table_to_json(table, "conjunctions", meta)
+    elif args.format == "csv":
+        out = table
+        if visibility is not None:
+            columns = {k: v for k, v in table.columns.items() if k != "observable_from"}
+            for site in sites:
+                columns[f"observable_{site.name}"] = np.array(
+                    [v[site.name]["observable_within_window"] for v in visibility])
+            out = Table(columns, table.meta)
+        text = table_to_csv(out)
+    else:
+        short = lambda v: v.replace("T", " ")[:23] if v else "-"  # noqa: E731
+        columns = ["tca_utc", "norad_id_1", "name_1", "norad_id_2", "name_2",
+                   "miss_distance_km", "relative_speed_km_s", "radial_km", "in_track_km",
+                   "cross_track_km", "probability", "max_probability"]
+        text = (f"# {len(table)} conjunctions below {args.threshold_km:g} km, "
+                f"{start.iso()[0]} .. {end.iso()[0]} ({table.meta.get('mode')}); "
+                "Pc with an assumed covariance unless one was given\n") + table_to_text(
+            table, columns=columns,
+            formats={"tca_utc": short, "miss_distance_km": "{:.3f}",
+                     "relative_speed_km_s": "{:.2f}", "radial_km": "{:.3f}",
+                     "in_track_km": "{:.3f}", "cross_track_km": "{:.3f}",
+                     "probability": "{:.2e}", "max_probability": "{:.2e}"},
+            headers={"tca_utc": "tca_utc", "miss_distance_km": "miss_km",
+                     "relative_speed_km_s": "v_rel_km_s", "radial_km": "R_km",
+                     "in_track_km": "I_km", "cross_track_km": "C_km", "probability": "Pc",
+                     "max_probability": "max_Pc"})
+        if visibility is not None:
+            lines = []
+            for row, vis in zip(table.records(), visibility):
+                seen = [name for name, v in vis.items() if v["observable_within_window"]]
+                if seen:
+                    lines.append(f"#   {row['norad_id_1']} x {row['norad_id_2']} at "
+                                 f"{row['tca_utc']}: observable from {', '.join(seen)}")
+            text += "\n".join(lines) + ("\n" if lines else "")
+    write_text(text, args.output)
+    _note(f"{len(table)} conjunctions written" + (f" to {args.output}" if args.output else ""))
+    return 0
+
+
+def _rtn(r, v):
+    from .pc import rtn_basis
+
+    return rtn_basis(r, v)
+
+
+def cmd_pc(args) -> int:
+    from .cdm import CDMFormatError, cdm_pc, read_cdm
+    from .io import meta_block, table_to_json, table_to_text, write_text
+
+    results, failed = [], 0
+    for path in args.files:
+        try:
+            results.append(cdm_pc(read_cdm(path), hbr_m=args.hbr_m, method=args.method))
+        except (CDMFormatError, DebrisError, ValueError) as exc:
+            failed += 1
+            _note(f"skipped: {exc}")
+    if not results:
+        raise DebrisError("no CDM could be read")
+    columns = {}
+    for key in results[0]:
+        values = [r[key] for r in results]
+        if key in ("probability", "max_probability", "hard_body_radius_m", "miss_distance_km",
+                   "cdm_probability"):
+            columns[key] = np.array([np.nan if x is None else x for x in values], float)
+        else:
+            columns[key] = np.array(["" if x is None else str(x) for x in values])
+    table = Table(columns)
+    if args.format == "json":
+        meta = meta_block(command="pc", inputs=list(args.files), method=args.method,
+                          hard_body_radius_m=args.hbr_m, cdms=len(results), unreadable=failed)
+        text = table_to_json(table, "results", meta)
+    else:
+        text = table_to_text(table, columns=["file", "tca_utc", "norad_id_1", "norad_id_2",
+                                             "miss_distance_km", "hard_body_radius_m",
+                                             "probability", "cdm_probability",
+                                             "max_probability"],
+                             formats={"probability": "{:.4e}", "cdm_probability": "{:.4e}",
+                                      "max_probability": "{:.4e}",
+                                      "miss_distance_km": "{:.4f}",
+                                      "hard_body_radius_m": "{:g}"})
+    write_text(text, args.output)
+    return 0 if not failed else 1
+
+
 # ------------------------------------------------------------------------- parser
 def _add_backend(parser) -> None:
     parser.add_argument("--backend", default="auto", choices=["auto", "sgp4", "heyoka", "numba"],
@@ -409,6 +729,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="output file (written atomically); default stdout")
     _add_backend(p)
     p.set_defaults(func=cmd_crossings)
+
+    p = sub.add_parser("screen", help="conjunction screening (close approaches, Pc, CDMs)")
+    p.add_argument("files", nargs="*", help="TLE/3LE/OMM files (default: bundled catalogue)")
+    p.add_argument("--start", help="ISO-8601 UTC start (default: now)")
+    p.add_argument("--end", help="ISO-8601 UTC end")
+    p.add_argument("--hours", type=float, help="span in hours")
+    p.add_argument("--days", type=float, help="span in days (default 7)")
+    p.add_argument("--threshold-km", type=float, default=5.0,
+                   help="report approaches at or below this distance (default 5 km)")
+    p.add_argument("--primary", help="NORAD ids (comma-separated) or 'payloads': screen these "
+                   "against the catalogue instead of all-vs-all")
+    p.add_argument("--primary-file", help="file of primary NORAD ids")
+    p.add_argument("--step-s", type=float, default=60.0,
+                   help="grid step (s); completeness does not depend on it (default 60)")
+    p.add_argument("--hbr-file", help="CSV norad_id,hbr_m of hard-body radii")
+    p.add_argument("--covariance-file", action="append",
+                   help="CSV norad_id,sigma_r_km,sigma_t_km,sigma_n_km or a CDM with the "
+                        "objects' RTN covariances; repeatable")
+    p.add_argument("--method", choices=["foster", "chan"], default="foster",
+                   help="Pc method (default foster)")
+    p.add_argument("--site", action="append",
+                   help="also say whether each conjunction is observable from this site")
+    p.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
+    p.add_argument("--observe-minutes", type=float, default=5.0,
+                   help="observability is checked over TCA +- this (default 5)")
+    p.add_argument("--min-elevation-deg", type=float, default=10.0,
+                   help="elevation limit for observability (default 10)")
+    p.add_argument("--format", choices=["table", "csv", "json", "cdm"], default="table")
+    p.add_argument("--output", help="output file (cdm: a folder), written atomically")
+    _add_backend(p)
+    p.set_defaults(func=cmd_screen)
+
+    p = sub.add_parser("pc", help="collision probability from CDMs (KVN or XML)")
+    p.add_argument("files", nargs="+", help="CDM files")
+    p.add_argument("--hbr-m", type=float, help="combined hard-body radius (m); default the "
+                   "CDM's COMMENT HBR, else 20 m")
+    p.add_argument("--method", choices=["foster", "chan"], default="foster")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--output", help="output file (written atomically); default stdout")
+    p.set_defaults(func=cmd_pc)
     return parser
 
 

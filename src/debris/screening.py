@@ -53,7 +53,7 @@ from .timescale import Times, format_iso, to_times
 
 __all__ = ["screen", "CONJUNCTION_COLUMNS", "DEFAULT_SCREEN_STEP_S", "DEFAULT_SIGMA_RIC_KM",
            "SIGMA_GROWTH_RIC_KM_PER_DAY", "DEFAULT_HBR_M", "default_covariance_rtn",
-           "hard_body_radius_m", "conjunction_states", "gcrf_states"]
+           "hard_body_radius_m", "conjunction_states", "gcrf_states", "observability"]
 
 MU_KM3_S2 = 398600.8
 EARTH_RADIUS_KM = 6378.135
@@ -448,3 +448,66 @@ def gcrf_states(r_teme, v_teme, times: Times):
     rate (precession, nutation) changes velocities by under a micrometre per second."""
     m = earth_orientation(times).teme_to_gcrs
     return np.einsum("mij,mj->mi", m, r_teme), np.einsum("mij,mj->mi", m, v_teme)
+
+
+def observability(catalog, table: Table, sites, *, window_minutes: float = 5.0,
+                  step_s: float = 30.0, min_elevation_deg: float = 10.0,
+                  sun_altitude_deg_limit: float = -12.0, backend="auto") -> list[dict]:
+    """Whether each conjunction can be watched from each site.
+
+    At TCA and at `step_s` samples over +-`window_minutes`: the elevation of both objects,
+    whether both are sunlit and whether the site's Sun is at or below the twilight limit.
+    A conjunction is observable at a moment when both objects are above
+    `min_elevation_deg`, both sunlit and the sky dark.
+
+    Returns
+    -------
+    list of dict, one per conjunction
+        ``{site_name: {"elevation_deg_1", "elevation_deg_2", "sunlit_1", "sunlit_2",
+        "sky_dark", "observable_at_tca", "observable_within_window",
+        "first_observable_utc", "last_observable_utc"}}``.
+    """
+    from .frames import enu_basis, teme_to_itrs
+    from .sun import is_sunlit, sun_altitude_deg, sun_position_gcrs_km
+
+    m = len(table)
+    if m == 0:
+        return []
+    offsets = np.arange(-window_minutes * 60.0, window_minutes * 60.0 + 1e-9, step_s)
+    k = len(offsets)
+    mid = int(np.argmin(np.abs(offsets)))
+    tca = to_times(list(table["tca_utc"]))
+    flat = Times(np.repeat(tca.jd, k), np.repeat(tca.fr, k) + np.tile(offsets, m) / 86400.0)
+    rows = {int(n): r for r, n in enumerate(catalog.norad_id.tolist())}
+    i = np.repeat([rows[int(n)] for n in table["norad_id_1"].tolist()], k)
+    j = np.repeat([rows[int(n)] for n in table["norad_id_2"].tolist()], k)
+    eo = earth_orientation(flat)
+    sun = sun_position_gcrs_km(flat)
+    out = [dict() for _ in range(m)]
+    for site in sites:
+        basis = enu_basis(site.latitude_deg, site.longitude_deg)
+        dark = (sun_altitude_deg(flat, site, eo) <= sun_altitude_deg_limit).reshape(m, k)
+        per = []
+        for obj in (i, j):
+            r, v, _ = propagate_at(catalog, obj, flat, backend=backend)
+            r_itrs, _ = teme_to_itrs(r[None], v[None], eo)
+            enu = (r_itrs[0] - site.itrs_km) @ basis.T
+            el = np.degrees(np.arctan2(enu[:, 2], np.hypot(enu[:, 0], enu[:, 1])))
+            lit = is_sunlit(np.einsum("tij,tj->ti", eo.teme_to_gcrs, r), sun)
+            per.append((el.reshape(m, k), lit.reshape(m, k)))
+        (el1, lit1), (el2, lit2) = per
+        ok = (el1 >= min_elevation_deg) & (el2 >= min_elevation_deg) & lit1 & lit2 & dark
+        iso = format_iso(flat).reshape(m, k)
+        for c in range(m):
+            good = np.flatnonzero(ok[c])
+            out[c][site.name] = {
+                "elevation_deg_1": round(float(el1[c, mid]), 3),
+                "elevation_deg_2": round(float(el2[c, mid]), 3),
+                "sunlit_1": bool(lit1[c, mid]), "sunlit_2": bool(lit2[c, mid]),
+                "sky_dark": bool(dark[c, mid]),
+                "observable_at_tca": bool(ok[c, mid]),
+                "observable_within_window": bool(good.size),
+                "first_observable_utc": str(iso[c, good[0]]) if good.size else None,
+                "last_observable_utc": str(iso[c, good[-1]]) if good.size else None,
+            }
+    return out
