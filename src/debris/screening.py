@@ -193,6 +193,50 @@ def _shell_survivors(lo, hi, pad, primary_mask=None):
     return ok
 
 
+def _use_compiled_broadphase() -> bool:
+    """The numba broad phase when numba is installed, unless DEBRIS_BROADPHASE=scipy."""
+    import os
+
+    choice = os.environ.get("DEBRIS_BROADPHASE", "auto").strip().lower()
+    if choice == "scipy":
+        return False
+    from .broadphase_numba import available
+
+    if choice == "numba" and not available:
+        raise ImportError("DEBRIS_BROADPHASE=numba but numba is not installed")
+    return available
+
+
+def _tree_pairs(rows, mid, rho, r0, r1, primary_mask, threshold, sag):
+    """k-d tree broad phase (scipy): pairs of objects passing the midpoint and chord tests."""
+    m = mid[rows]
+    radius = threshold + 2.0 * rho[rows].max()
+    tree = cKDTree(m)
+    if primary_mask is None:
+        pairs = tree.query_pairs(radius, output_type="ndarray")
+    else:
+        prim = np.flatnonzero(primary_mask[rows])
+        if prim.size == 0:
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        hits = cKDTree(m[prim]).query_ball_tree(tree, radius)
+        counts = np.fromiter((len(h) for h in hits), int, len(hits))
+        if counts.sum() == 0:
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        a = np.repeat(prim, counts)
+        b = np.concatenate([np.asarray(h, int) for h in hits if h])
+        pairs = np.stack([a, b], axis=1)
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        both = primary_mask[rows[pairs[:, 1]]]  # both primaries: keep one order only
+        pairs = pairs[~both | (pairs[:, 0] < pairs[:, 1])]
+    if len(pairs) == 0:
+        return np.empty(0, np.intp), np.empty(0, np.intp)
+    gi, gj = rows[pairs[:, 0]], rows[pairs[:, 1]]
+    near = vector_norm(mid[gi] - mid[gj]) <= threshold + rho[gi] + rho[gj]
+    gi, gj = gi[near], gj[near]
+    close = _chord_min_distance(r0[gj] - r0[gi], r1[gj] - r1[gi]) <= threshold + 2.0 * sag
+    return gi[close], gj[close]
+
+
 def _window_candidates(r, v, valid, step, threshold, primary_mask):
     """Candidate minima (obj_i, obj_j, interval, s) in one window of states (n, W+1, 3)."""
     n, w1, _ = r.shape
@@ -205,47 +249,31 @@ def _window_candidates(r, v, valid, step, threshold, primary_mask):
     hi = np.where(ok_iv, mid_norm + rho, -np.inf).max(axis=1)
     alive = ok_iv.any(axis=1) & _shell_survivors(lo, hi, threshold, primary_mask)
     out_i, out_j, out_k, out_s = [], [], [], []
-    for k in range(w1 - 1):
-        rows = np.flatnonzero(alive & ok_iv[:, k])
-        if rows.size < 2:
-            continue
-        m = mid[rows, k]
-        radius = threshold + 2.0 * rho[rows, k].max()
-        tree = cKDTree(m)
-        if primary_mask is None:
-            pairs = tree.query_pairs(radius, output_type="ndarray")
-        else:
-            prim = np.flatnonzero(primary_mask[rows])
-            if prim.size == 0:
+    if _use_compiled_broadphase():
+        from .broadphase_numba import window_pairs
+
+        pi, pj, pk = window_pairs(mid, rho, r, ok_iv & alive[:, None], primary_mask, threshold,
+                                  threshold + 2.0 * sag)
+        batches = [(pi, pj, pk)] if pi.size else []
+    else:
+        batches = []
+        for k in range(w1 - 1):
+            rows = np.flatnonzero(alive & ok_iv[:, k])
+            if rows.size < 2:
                 continue
-            hits = cKDTree(m[prim]).query_ball_tree(tree, radius)
-            counts = np.fromiter((len(h) for h in hits), int, len(hits))
-            if counts.sum() == 0:
-                continue
-            a = np.repeat(prim, counts)
-            b = np.concatenate([np.asarray(h, int) for h in hits if h])
-            pairs = np.stack([a, b], axis=1)
-            pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-            # both primaries: keep one order only
-            both = primary_mask[rows[pairs[:, 1]]]
-            pairs = pairs[~both | (pairs[:, 0] < pairs[:, 1])]
-        if len(pairs) == 0:
-            continue
-        gi, gj = rows[pairs[:, 0]], rows[pairs[:, 1]]
-        near = vector_norm(mid[gi, k] - mid[gj, k]) <= threshold + rho[gi, k] + rho[gj, k]
-        gi, gj = gi[near], gj[near]
+            gi, gj = _tree_pairs(rows, mid[:, k], rho[:, k], r[:, k], r[:, k + 1],
+                                 primary_mask, threshold, sag)
+            if gi.size:
+                batches.append((gi, gj, np.full(gi.size, k)))
+    for gi, gj, k in batches:
         d0 = r[gj, k] - r[gi, k]
         d1 = r[gj, k + 1] - r[gi, k + 1]
-        close = _chord_min_distance(d0, d1) <= threshold + 2.0 * sag
-        gi, gj, d0, d1 = gi[close], gj[close], d0[close], d1[close]
-        if gi.size == 0:
-            continue
         seg, s, dist = _hermite_minima(d0, v[gj, k] - v[gi, k], d1,
                                        v[gj, k + 1] - v[gi, k + 1], step)
         keep = dist <= threshold + _HERMITE_MARGIN_KM
         out_i.append(gi[seg[keep]])
         out_j.append(gj[seg[keep]])
-        out_k.append(np.full(int(keep.sum()), k))
+        out_k.append(k[seg[keep]])
         out_s.append(s[keep])
     if not out_i:
         empty = np.empty(0, np.intp)
