@@ -234,3 +234,20 @@ def test_decayed_objects_drop_out_with_a_report(bundled):
     assert set(failures) & low
     assert not set(failures) & (set(table["norad_id_1"].tolist()) | set(table["norad_id_2"].tolist()))
     assert len(table) > 0  # the others are still screened
+
+
+def test_broad_phases_agree(band, monkeypatch):
+    # The compiled broad phase (whole intervals or Hermite pieces) and the scipy k-d tree
+    # must give the same conjunctions.
+    from debris import screening
+
+    start, end = "2024-11-01T00:00:00Z", "2024-11-01T06:00:00Z"
+    results = []
+    for choice, pieces in (("scipy", 1), ("auto", 1), ("auto", 3)):
+        monkeypatch.setenv("DEBRIS_BROADPHASE", choice)
+        monkeypatch.setattr(screening, "_SUB_STEPS", pieces)
+        table = screen(band, start, end, 10.0)
+        results.append(list(zip(table["norad_id_1"].tolist(), table["norad_id_2"].tolist(),
+                                table["tca_utc"].tolist())))
+    assert len(results[0]) > 20
+    assert results[0] == results[1] == results[2]

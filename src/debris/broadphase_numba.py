@@ -1,11 +1,11 @@
 """The screening broad phase as a compiled kernel (numba, the ``fast`` extra).
 
-Same test as the k-d tree path of :mod:`debris.screening` - the midpoint bound
+Same tests as the k-d tree path of :mod:`debris.screening` - the midpoint bound
 ``|m_i - m_j| <= d + rho_i + rho_j`` and then the chord test - but objects are binned into a
-uniform grid of cells at least ``d + 2 max(rho)`` wide (counting sort, one pass), each object
-is compared with the objects of its own and the 26 neighbouring cells, and both tests run in
-the same loop, in parallel over objects. Two passes (count, then fill) give exact output
-sizes without Python lists.
+uniform grid of cells at least ``d + 2 max(rho)`` wide, hashed into buckets (counting sort,
+O(n), no grid allocated), each object is compared with the objects of its own and the 26
+neighbouring cells, and both tests run in the same loop. A whole window of intervals is one
+call, in parallel over intervals; two passes (count, then fill) give exact output sizes.
 """
 
 from __future__ import annotations
@@ -20,14 +20,25 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
     numba = None
     available = False
 
-__all__ = ["candidate_pairs", "window_pairs", "available"]
+__all__ = ["window_pairs", "available"]
 
 
-def _scan_py(i, mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx, ukeys, start,
-             order, out_i, out_j, offset, write):  # pragma: no cover - compiled
-    """Pairs (i, j > i) of object i with the objects of its 27 cells; returns their count."""
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _bucket_py(x, y, z, bits):  # pragma: no cover - compiled
+    """Hash of a cell (x, y, z) to one of 2**bits buckets (Fibonacci hashing)."""
+    key = np.uint64((x << 42) | (y << 21) | z)
+    return np.int64((key * np.uint64(_GOLDEN)) >> np.uint64(64 - bits))
+
+
+def _scan_py(i, mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx, bits, start,
+             identity, out_i, out_j, offset, write):  # pragma: no cover - compiled
+    """Pairs (i, j > i) of object i with the objects of its 27 cells; returns their count.
+
+    Objects are sorted by hash bucket; a neighbour cell's objects are those of its bucket
+    whose cell matches (other cells sharing the bucket are skipped)."""
     found = 0
-    n_cells = ukeys.shape[0]
     for dx in range(-1, 2):
         x = cx[i, 0] + dx
         if x < 0:
@@ -40,12 +51,10 @@ def _scan_py(i, mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx, uk
                 z = cx[i, 2] + dz
                 if z < 0:
                     continue
-                c = np.searchsorted(ukeys, (x << 42) | (y << 21) | z)
-                if c >= n_cells or ukeys[c] != ((x << 42) | (y << 21) | z):
-                    continue
+                c = _bucket(x, y, z, bits)
                 for p in range(start[c], start[c + 1]):
-                    j = order[p]
-                    if j <= i:
+                    j = identity[p]
+                    if j <= i or cx[j, 0] != x or cx[j, 1] != y or cx[j, 2] != z:
                         continue
                     if use_prim and not (prim[i] or prim[j]):
                         continue
@@ -79,65 +88,41 @@ def _scan_py(i, mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx, uk
 
 
 def _cells_py(mid, cell):  # pragma: no cover - compiled
-    """Cell of each object, the objects' order by cell, the occupied cells' keys and starts.
+    """Cell of each object and the objects' order by hash bucket (counting sort, O(n)).
 
-    Cells are keyed by 21 bits per axis in one int64 and sorted: no dense grid (whose size
-    would follow the farthest object, lunar-distance orbits included), only occupied cells.
+    Returns cx (n, 3), order (n,), bits and the bucket starts (2**bits + 1,). Cells are
+    hashed, so no grid is allocated whatever the extent (lunar-distance orbits included).
     """
     n = mid.shape[0]
     cx = np.empty((n, 3), np.int64)
-    keys = np.empty(n, np.int64)
     for a in range(3):
         lo = mid[:, a].min()
         for i in range(n):
             cx[i, a] = int((mid[i, a] - lo) / cell)
+    bits = 4
+    while (1 << bits) < 2 * n:
+        bits += 1
+    size = 1 << bits
+    bucket = np.empty(n, np.int64)
+    start = np.zeros(size + 1, np.int64)
     for i in range(n):
-        keys[i] = (cx[i, 0] << 42) | (cx[i, 1] << 21) | cx[i, 2]
-    order = np.argsort(keys)
-    sorted_keys = keys[order]
-    n_cells = 1
-    for p in range(1, n):
-        if sorted_keys[p] != sorted_keys[p - 1]:
-            n_cells += 1
-    ukeys = np.empty(n_cells, np.int64)
-    start = np.empty(n_cells + 1, np.int64)
-    c = 0
-    ukeys[0] = sorted_keys[0]
-    start[0] = 0
-    for p in range(1, n):
-        if sorted_keys[p] != sorted_keys[p - 1]:
-            c += 1
-            ukeys[c] = sorted_keys[p]
-            start[c] = p
-    start[n_cells] = n
-    return cx, order, ukeys, start
-
-
-def _pairs_py(mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx, ukeys,
-              start):  # pragma: no cover - compiled
-    """Both passes over objects already sorted by cell (neighbours contiguous in memory)."""
-    n = mid.shape[0]
-    identity = np.arange(n)
-    counts = np.zeros(n, np.int64)
-    none = np.empty(0, np.int64)
-    for i in numba.prange(n):
-        counts[i] = _scan(i, mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx,
-                          ukeys, start, identity, none, none, 0, False)
-    offsets = np.zeros(n + 1, np.int64)
+        bucket[i] = _bucket(cx[i, 0], cx[i, 1], cx[i, 2], bits)
+        start[bucket[i] + 1] += 1
+    for c in range(size):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    order = np.empty(n, np.int64)
     for i in range(n):
-        offsets[i + 1] = offsets[i] + counts[i]
-    out_i = np.empty(offsets[n], np.int64)
-    out_j = np.empty(offsets[n], np.int64)
-    for i in numba.prange(n):
-        if counts[i]:
-            _scan(i, mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx, ukeys,
-                  start, identity, out_i, out_j, offsets[i], True)
-    return out_i, out_j
+        order[fill[bucket[i]]] = i
+        fill[bucket[i]] += 1
+    return cx, order, bits, start
 
 
-def _interval_py(k, mid, rho, r, ok, prim, use_prim, threshold, chord_limit, out_i, out_j,
-                 offset, write):  # pragma: no cover - compiled
-    """One interval k of a window: bin the valid objects, scan, return (or write) pairs."""
+def _interval_py(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, margin, out_i,
+                 out_j, offset, write):  # pragma: no cover - compiled
+    """One interval k of a window, in `sub_steps` pieces: bin the valid objects, scan, count
+    (or write) pairs. Sub-step ends come from the cubic Hermite segment through the SGP4
+    states, `margin` bounding its error."""
     rows = np.flatnonzero(ok[:, k])
     m = rows.shape[0]
     if m < 2:
@@ -147,53 +132,67 @@ def _interval_py(k, mid, rho, r, ok, prim, use_prim, threshold, chord_limit, out
     r0 = np.empty((m, 3))
     r1 = np.empty((m, 3))
     prim_s = np.empty(m, np.bool_)
-    big = 0.0
-    for q in range(m):
-        o = rows[q]
-        rho_s[q] = rho[o, k]
-        big = max(big, rho_s[q])
-        prim_s[q] = prim[o] if use_prim else False
-        for a in range(3):
-            ms[q, a] = mid[o, k, a]
-            r0[q, a] = r[o, k, a]
-            r1[q, a] = r[o, k + 1, a]
-    cell = threshold + 2.0 * big
-    cx, order, ukeys, start = _cells(ms, cell)
-    ms = ms[order]
-    rho_s = rho_s[order]
-    r0 = r0[order]
-    r1 = r1[order]
-    prim_s = prim_s[order]
-    cx = cx[order]
     identity = np.arange(m)
-    total = 0
     none = np.empty(0, np.int64)
-    if not write:
-        for q in range(m):
-            total += _scan(q, ms, rho_s, r0, r1, prim_s, use_prim, threshold, chord_limit, cx,
-                           ukeys, start, identity, none, none, 0, False)
-        return total
+    chord_limit = threshold + 2.0 * (sag + margin)
     pos = 0
-    for q in range(m):
-        c = _scan(q, ms, rho_s, r0, r1, prim_s, use_prim, threshold, chord_limit, cx, ukeys,
-                  start, identity, out_i, out_j, offset + pos, True)
-        for t in range(offset + pos, offset + pos + c):
-            a = rows[order[out_i[t]]]
-            b = rows[order[out_j[t]]]
-            out_i[t] = min(a, b)
-            out_j[t] = max(a, b)
-        pos += c
+    for sub in range(sub_steps):
+        for end in range(2):
+            s = (sub + end) / sub_steps
+            h00 = 2 * s ** 3 - 3 * s ** 2 + 1
+            h10 = (s ** 3 - 2 * s ** 2 + s) * step
+            h01 = -2 * s ** 3 + 3 * s ** 2
+            h11 = (s ** 3 - s ** 2) * step
+            for q in range(m):
+                o = rows[q]
+                for a in range(3):
+                    value = (h00 * r[o, k, a] + h10 * v[o, k, a] + h01 * r[o, k + 1, a]
+                             + h11 * v[o, k + 1, a])
+                    if end == 0:
+                        r0[q, a] = value
+                    else:
+                        r1[q, a] = value
+        big = 0.0
+        for q in range(m):
+            half2 = 0.0
+            for a in range(3):
+                ms[q, a] = 0.5 * (r0[q, a] + r1[q, a])
+                half2 += (r1[q, a] - r0[q, a]) ** 2
+            rho_s[q] = 0.5 * np.sqrt(half2) + sag + margin
+            big = max(big, rho_s[q])
+            prim_s[q] = prim[rows[q]] if use_prim else False
+        cx, order, bits, start = _cells(ms, threshold + 2.0 * big)
+        mo = ms[order]
+        rho_o = rho_s[order]
+        r0o = r0[order]
+        r1o = r1[order]
+        prim_o = prim_s[order]
+        cxo = cx[order]
+        for q in range(m):
+            if not write:
+                pos += _scan(q, mo, rho_o, r0o, r1o, prim_o, use_prim, threshold, chord_limit,
+                             cxo, bits, start, identity, none, none, 0, False)
+                continue
+            c = _scan(q, mo, rho_o, r0o, r1o, prim_o, use_prim, threshold, chord_limit, cxo,
+                      bits, start, identity, out_i, out_j, offset + pos, True)
+            for t in range(offset + pos, offset + pos + c):
+                a = rows[order[out_i[t]]]
+                b = rows[order[out_j[t]]]
+                out_i[t] = min(a, b)
+                out_j[t] = max(a, b)
+            pos += c
     return pos
 
 
-def _window_py(mid, rho, r, ok, prim, use_prim, threshold, chord_limit):  # pragma: no cover
+def _window_py(r, v, ok, prim, use_prim, threshold, step, sub_steps, sag,
+               margin):  # pragma: no cover - compiled
     """All intervals of a window, in parallel over intervals: pairs (i, j) and interval k."""
-    w = mid.shape[1]
+    w = ok.shape[1]
     counts = np.zeros(w, np.int64)
     none = np.empty(0, np.int64)
     for k in numba.prange(w):
-        counts[k] = _interval(k, mid, rho, r, ok, prim, use_prim, threshold, chord_limit,
-                              none, none, 0, False)
+        counts[k] = _interval(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag,
+                              margin, none, none, 0, False)
     offsets = np.zeros(w + 1, np.int64)
     for k in range(w):
         offsets[k + 1] = offsets[k] + counts[k]
@@ -202,80 +201,55 @@ def _window_py(mid, rho, r, ok, prim, use_prim, threshold, chord_limit):  # prag
     out_k = np.empty(offsets[w], np.int64)
     for k in numba.prange(w):
         if counts[k]:
-            _interval(k, mid, rho, r, ok, prim, use_prim, threshold, chord_limit, out_i, out_j,
-                      offsets[k], True)
+            _interval(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, margin,
+                      out_i, out_j, offsets[k], True)
             for t in range(offsets[k], offsets[k + 1]):
                 out_k[t] = k
     return out_i, out_j, out_k
 
 
 if available:
+    _bucket = numba.njit(cache=True, inline="always")(_bucket_py)
     _scan = numba.njit(cache=True)(_scan_py)
     _cells = numba.njit(cache=True)(_cells_py)
-    _pairs = numba.njit(parallel=True, cache=True)(_pairs_py)
     _interval = numba.njit(cache=True)(_interval_py)
     _window = numba.njit(parallel=True, cache=True)(_window_py)
 else:  # pragma: no cover
-    _scan = _cells = _pairs = _interval = _window = None
+    _bucket = _scan = _cells = _interval = _window = None
 
 
-def window_pairs(mid, rho, r, ok, primary, threshold, chord_limit):
+def window_pairs(r, v, ok, primary, threshold, step, sub_steps, a_max, margin):
     """Candidate pairs of every interval of a window at once (parallel over intervals).
+
+    Each interval is cut into `sub_steps` pieces whose ends lie on the cubic Hermite segment
+    through the SGP4 states; on a piece of length ``step / sub_steps`` a path stays within
+    ``a_max (step / sub_steps)^2 / 8`` of its chord, plus `margin` for the interpolation
+    error of the ends. Shorter pieces mean smaller cells and far fewer pair tests.
 
     Parameters
     ----------
-    mid : ndarray, shape (n, W, 3)
-        Chord midpoints of each object and interval (km).
-    rho : ndarray, shape (n, W)
-        Path radii around the midpoints (km).
-    r : ndarray, shape (n, W + 1, 3)
-        Positions at the grid times (km).
+    r, v : ndarray, shape (n, W + 1, 3)
+        Positions (km) and velocities (km/s) at the grid times.
     ok : ndarray of bool, shape (n, W)
         Intervals to consider for each object.
     primary : ndarray of bool, shape (n,), or None
-    threshold, chord_limit : float
+    threshold : float
+        Screening distance (km).
+    step : float
+        Grid step (s).
+    sub_steps : int
+    a_max : float
+        Bound on accelerations (km/s^2).
+    margin : float
+        Bound on the Hermite interpolation error (km).
 
     Returns
     -------
     i, j, k : ndarray of int64, shape (P,)
-        Pairs (i < j) and their interval.
+        Pairs (i < j) and their interval; a pair can repeat (several pieces).
     """
-    prim = primary if primary is not None else np.zeros(len(mid), np.bool_)
-    return _window(np.ascontiguousarray(mid), np.ascontiguousarray(rho),
-                   np.ascontiguousarray(r), np.ascontiguousarray(ok), prim,
-                   primary is not None, float(threshold), float(chord_limit))
-
-
-def candidate_pairs(mid, rho, r0, r1, primary, threshold, chord_limit):
-    """Pairs (i < j) of rows that pass the midpoint bound and the chord test.
-
-    Parameters
-    ----------
-    mid : ndarray, shape (n, 3)
-        Chord midpoints (km).
-    rho : ndarray, shape (n,)
-        Radius around the midpoint holding each path (km).
-    r0, r1 : ndarray, shape (n, 3)
-        Positions at the interval's ends (km).
-    primary : ndarray of bool, shape (n,), or None
-        With primaries, only pairs holding one are returned.
-    threshold, chord_limit : float
-        Screening distance, and the chord test's limit (threshold + path-to-chord bounds).
-
-    Returns
-    -------
-    i, j : ndarray of int64, shape (P,)
-    """
-    n = len(mid)
-    if n < 2:
-        empty = np.empty(0, np.int64)
-        return empty, empty
-    cell = threshold + 2.0 * float(rho.max())
-    prim = primary if primary is not None else np.zeros(n, np.bool_)
-    cx, order, ukeys, start = _cells(np.ascontiguousarray(mid, dtype=float), cell)
-    # scan in cell order (neighbours contiguous in memory), report the caller's rows
-    out_i, out_j = _pairs(mid[order], rho[order], r0[order], r1[order], prim[order],
-                          primary is not None, float(threshold), float(chord_limit),
-                          cx[order], ukeys, start)
-    a, b = order[out_i], order[out_j]
-    return np.minimum(a, b), np.maximum(a, b)
+    prim = primary if primary is not None else np.zeros(len(r), np.bool_)
+    piece = step / sub_steps
+    return _window(np.ascontiguousarray(r), np.ascontiguousarray(v), np.ascontiguousarray(ok),
+                   prim, primary is not None, float(threshold), float(step), int(sub_steps),
+                   float(a_max * piece * piece / 8.0), float(margin))

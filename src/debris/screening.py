@@ -61,6 +61,7 @@ EARTH_RADIUS_KM = 6378.135
 A_MAX_KM_S2 = 1.01 * MU_KM3_S2 / EARTH_RADIUS_KM ** 2
 DEFAULT_SCREEN_STEP_S = 60.0
 _HERMITE_MARGIN_KM = 0.05
+_SUB_STEPS = 1  # pieces per interval in the compiled broad phase (measured: more pieces cost more)
 _SCAN_POINTS = 33
 
 #: Default 1-sigma position uncertainty of an element set at its epoch, radial / in-track /
@@ -252,8 +253,12 @@ def _window_candidates(r, v, valid, step, threshold, primary_mask):
     if _use_compiled_broadphase():
         from .broadphase_numba import window_pairs
 
-        pi, pj, pk = window_pairs(mid, rho, r, ok_iv & alive[:, None], primary_mask, threshold,
-                                  threshold + 2.0 * sag)
+        pi, pj, pk = window_pairs(r, v, ok_iv & alive[:, None], primary_mask, threshold,
+                                  step, _SUB_STEPS, A_MAX_KM_S2, _HERMITE_MARGIN_KM)
+        if pi.size:  # a pair found on several pieces of an interval counts once
+            key = np.unique((pk * n + pi) * n + pj)
+            pk, rest = np.divmod(key, n * n)
+            pi, pj = np.divmod(rest, n)
         batches = [(pi, pj, pk)] if pi.size else []
     else:
         batches = []
