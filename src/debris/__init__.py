@@ -10,12 +10,15 @@ error codes).
 
 from ._version import __version__
 from .catalog import Catalog, Rejection, bundled_catalog_path
+from .cdm import Cdm, CDMFormatError, cdm_pc, parse_cdm, read_cdm
 from .errors import (CatalogError, DebrisError, NaiveDatetimeError, OMMFormatError,
                      SiteFormatError, TimeFormatError, TLEFormatError, UnknownSiteError)
 from .frames import EarthOrientation, Topocentric, earth_orientation, topocentric
 from .passes import find_passes, night_window
+from .pc import chan_pc, conjunction_pc, encounter_plane, foster_pc, max_pc
 from .propagation import (States, available_backends, get_backend, iter_propagate, propagate,
                           propagate_at)
+from .screening import observability, screen
 from .sites import BUILTIN_SITES, Site, get_site, load_sites_toml, parse_site
 from .sun import is_sunlit, sun_altitude_deg, sun_position_gcrs_km
 from .table import Table
@@ -28,6 +31,9 @@ __all__ = [
     "TimeFormatError", "UnknownSiteError", "SiteFormatError",
     "EarthOrientation", "Topocentric", "earth_orientation", "topocentric",
     "find_passes", "night_window",
+    "screen", "observability",
+    "foster_pc", "chan_pc", "max_pc", "encounter_plane", "conjunction_pc",
+    "Cdm", "CDMFormatError", "read_cdm", "parse_cdm", "cdm_pc",
     "States", "propagate", "propagate_at", "iter_propagate", "get_backend", "available_backends",
     "Site", "BUILTIN_SITES", "get_site", "parse_site", "load_sites_toml",
     "is_sunlit", "sun_altitude_deg", "sun_position_gcrs_km",

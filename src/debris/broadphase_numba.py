@@ -34,7 +34,9 @@ def _bucket_py(x, y, z, bits):  # pragma: no cover - compiled
 
 def _scan_py(i, mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx, bits, start,
              identity, out_i, out_j, offset, write):  # pragma: no cover - compiled
-    """Pairs (i, j > i) of object i with the objects of its 27 cells; returns their count.
+    """Pairs of object i with the objects of its own cell (j > i) and of the 13 neighbouring
+    cells that follow it (each pair of cells is visited from one side only); returns their
+    count.
 
     Objects are sorted by hash bucket; a neighbour cell's objects are those of its bucket
     whose cell matches (other cells sharing the bucket are skipped)."""
@@ -51,10 +53,13 @@ def _scan_py(i, mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx, bi
                 z = cx[i, 2] + dz
                 if z < 0:
                     continue
+                same = dx == 0 and dy == 0 and dz == 0
+                if not same and (dx < 0 or (dx == 0 and (dy < 0 or (dy == 0 and dz < 0)))):
+                    continue  # the preceding half: that cell finds the pair
                 c = _bucket(x, y, z, bits)
                 for p in range(start[c], start[c + 1]):
                     j = identity[p]
-                    if j <= i or cx[j, 0] != x or cx[j, 1] != y or cx[j, 2] != z:
+                    if (same and j <= i) or cx[j, 0] != x or cx[j, 1] != y or cx[j, 2] != z:
                         continue
                     if use_prim and not (prim[i] or prim[j]):
                         continue
@@ -119,7 +124,7 @@ def _cells_py(mid, cell):  # pragma: no cover - compiled
 
 
 def _interval_py(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, margin, out_i,
-                 out_j, offset, write):  # pragma: no cover - compiled
+                 out_j, offset, write, per_object):  # pragma: no cover - compiled
     """One interval k of a window, in `sub_steps` pieces: bin the valid objects, scan, count
     (or write) pairs. Sub-step ends come from the cubic Hermite segment through the SGP4
     states, `margin` bounding its error."""
@@ -170,9 +175,13 @@ def _interval_py(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, m
         cxo = cx[order]
         for q in range(m):
             if not write:
-                pos += _scan(q, mo, rho_o, r0o, r1o, prim_o, use_prim, threshold, chord_limit,
-                             cxo, bits, start, identity, none, none, 0, False)
+                c = _scan(q, mo, rho_o, r0o, r1o, prim_o, use_prim, threshold, chord_limit,
+                          cxo, bits, start, identity, none, none, 0, False)
+                per_object[sub * m + q] = c
+                pos += c
                 continue
+            if per_object[sub * m + q] == 0:
+                continue  # known from the counting pass: nothing to write
             c = _scan(q, mo, rho_o, r0o, r1o, prim_o, use_prim, threshold, chord_limit, cxo,
                       bits, start, identity, out_i, out_j, offset + pos, True)
             for t in range(offset + pos, offset + pos + c):
@@ -190,9 +199,10 @@ def _window_py(r, v, ok, prim, use_prim, threshold, step, sub_steps, sag,
     w = ok.shape[1]
     counts = np.zeros(w, np.int64)
     none = np.empty(0, np.int64)
+    per_object = np.zeros((w, sub_steps * ok.shape[0]), np.int32)
     for k in numba.prange(w):
         counts[k] = _interval(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag,
-                              margin, none, none, 0, False)
+                              margin, none, none, 0, False, per_object[k])
     offsets = np.zeros(w + 1, np.int64)
     for k in range(w):
         offsets[k + 1] = offsets[k] + counts[k]
@@ -202,7 +212,7 @@ def _window_py(r, v, ok, prim, use_prim, threshold, step, sub_steps, sag,
     for k in numba.prange(w):
         if counts[k]:
             _interval(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, margin,
-                      out_i, out_j, offsets[k], True)
+                      out_i, out_j, offsets[k], True, per_object[k])
             for t in range(offsets[k], offsets[k + 1]):
                 out_k[t] = k
     return out_i, out_j, out_k

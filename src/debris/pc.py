@@ -33,7 +33,6 @@ import math
 import warnings
 
 import numpy as np
-from scipy import integrate, optimize, special
 
 __all__ = ["encounter_plane", "foster_pc", "chan_pc", "max_pc", "ric_to_inertial",
            "rtn_basis", "conjunction_pc"]
@@ -126,11 +125,11 @@ def _principal(miss, cov, min_sigma):
     return sig, axes.T @ np.asarray(miss, float)
 
 
-def _ndtr_diff(a, b):
+def _ndtr_diff(a, b, ndtr):
     """Phi(b) - Phi(a) for a <= b without cancellation in the tails."""
     if a > 0:
-        return special.ndtr(-a) - special.ndtr(-b)
-    return special.ndtr(b) - special.ndtr(a)
+        return ndtr(-a) - ndtr(-b)
+    return ndtr(b) - ndtr(a)
 
 
 def foster_pc(miss, cov, hbr, *, min_sigma: float = 1e-6, rtol: float = 1e-10) -> float:
@@ -151,6 +150,9 @@ def foster_pc(miss, cov, hbr, *, min_sigma: float = 1e-6, rtol: float = 1e-10) -
     -------
     float
     """
+    from scipy import integrate, special  # loaded on first use: `import debris` stays quick
+
+    ndtr = special.ndtr
     if not hbr > 0:
         return 0.0
     if math.isinf(hbr):
@@ -164,7 +166,8 @@ def foster_pc(miss, cov, hbr, *, min_sigma: float = 1e-6, rtol: float = 1e-10) -
         v = hbr * math.sin(theta)
         half = hbr * math.cos(theta)
         gauss = norm * math.exp(-0.5 * ((v - c_minor) / s_minor) ** 2)
-        return half * gauss * _ndtr_diff((-c_major - half) / s_major, (-c_major + half) / s_major)
+        return half * gauss * _ndtr_diff((-c_major - half) / s_major, (-c_major + half) / s_major,
+                                         ndtr)
 
     points = []
     for k in (-8.0, -3.0, 0.0, 3.0, 8.0):  # where the minor-axis Gaussian lives
@@ -229,6 +232,8 @@ def max_pc(miss, cov, hbr, *, min_sigma: float = 1e-6) -> float:
     if np.linalg.norm(miss) > 100.0 * hbr:
         # Small disk: the closed form is exact to ~(hbr / miss)^2 (1e-4 relative here).
         return float(hbr * hbr / (math.e * sx * sy * v))
+    from scipy import optimize
+
     k0 = math.sqrt(max(v, 1e-300) / 2.0)
     cov = np.asarray(cov, float)
 

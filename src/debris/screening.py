@@ -43,10 +43,8 @@ none (TLE data has none): see :data:`DEFAULT_SIGMA_RIC_KM` and :data:`DEFAULT_HB
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from .frames import earth_orientation, vector_norm
-from .pc import conjunction_pc, ric_to_inertial, rtn_basis
 from .propagation import propagate, propagate_at
 from .table import Table
 from .timescale import Times, format_iso, to_times
@@ -210,6 +208,8 @@ def _use_compiled_broadphase() -> bool:
 
 def _tree_pairs(rows, mid, rho, r0, r1, primary_mask, threshold, sag):
     """k-d tree broad phase (scipy): pairs of objects passing the midpoint and chord tests."""
+    from scipy.spatial import cKDTree
+
     m = mid[rows]
     radius = threshold + 2.0 * rho[rows].max()
     tree = cKDTree(m)
@@ -433,31 +433,67 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
     return table.take(order) if len(table) else table
 
 
+def _rtn_rows(r, v):
+    """RTN unit vectors as rows, (M, 3, 3), for states (M, 3)."""
+    radial = r / vector_norm(r)[:, None]
+    normal = np.cross(r, v)
+    normal /= vector_norm(normal)[:, None]
+    return np.stack([radial, np.cross(normal, radial), normal], axis=1)
+
+
+def _encounter_planes(dr, dv, cov):
+    """Miss vectors (M, 2) and combined covariances (M, 2, 2) in the encounter planes."""
+    y = dv / vector_norm(dv)[:, None]
+    z = np.cross(dr, y)
+    z_norm = vector_norm(z)
+    degenerate = ~(z_norm > 1e-12 * np.maximum(vector_norm(dr), 1e-300))
+    if degenerate.any():  # miss along the relative velocity: any normal will do
+        helper = np.where(np.abs(y[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
+        z = np.where(degenerate[:, None], np.cross(y, helper), z)
+        z_norm = vector_norm(z)
+    z = z / z_norm[:, None]
+    plane = np.stack([np.cross(y, z), z], axis=1)  # (M, 2, 3)
+    miss = np.einsum("mij,mj->mi", plane, dr)
+    return miss, plane @ cov @ np.swapaxes(plane, 1, 2)
+
+
 def _conjunction_table(catalog, i, j, tca: Times, r1, v1, r2, v2, hbr_table, pc_method,
                        covariances) -> Table:
+    from .pc import chan_pc, foster_pc, max_pc
+
     m = len(i)
     dr, dv = r2 - r1, v2 - v1
-    ric = np.zeros((m, 3))
     prob = np.full(m, np.nan)
     max_prob = np.full(m, np.nan)
     hbr = hard_body_radius_m(catalog, i, hbr_table) + hard_body_radius_m(catalog, j, hbr_table)
-    cov_kind = np.empty(m, dtype=object)
-    age1 = (tca.jd - catalog.epoch.jd[i]) + (tca.fr - catalog.epoch.fr[i]) if m else np.empty(0)
-    age2 = (tca.jd - catalog.epoch.jd[j]) + (tca.fr - catalog.epoch.fr[j]) if m else np.empty(0)
-    default1 = default_covariance_rtn(age1)
-    default2 = default_covariance_rtn(age2)
-    covariances = covariances or {}
-    for k in range(m):
-        ric[k] = rtn_basis(r1[k], v1[k]) @ dr[k]
-        c1 = covariances.get(int(catalog.norad_id[i[k]]))
-        c2 = covariances.get(int(catalog.norad_id[j[k]]))
-        cov_kind[k] = ("user" if c1 is not None and c2 is not None else
-                       "default" if c1 is None and c2 is None else "user+default")
-        c1 = np.asarray(c1, float)[:3, :3] if c1 is not None else default1[k]
-        c2 = np.asarray(c2, float)[:3, :3] if c2 is not None else default2[k]
-        prob[k], max_prob[k], _ = conjunction_pc(
-            r1[k], v1[k], ric_to_inertial(c1, r1[k], v1[k]), r2[k], v2[k],
-            ric_to_inertial(c2, r2[k], v2[k]), hbr[k] / 1000.0, method=pc_method)
+    if m == 0:
+        ric = np.zeros((0, 3))
+        cov_kind = np.empty(0, str)
+    else:
+        basis1, basis2 = _rtn_rows(r1, v1), _rtn_rows(r2, v2)
+        ric = np.einsum("mij,mj->mi", basis1, dr)
+        age1 = (tca.jd - catalog.epoch.jd[i]) + (tca.fr - catalog.epoch.fr[i])
+        age2 = (tca.jd - catalog.epoch.jd[j]) + (tca.fr - catalog.epoch.fr[j])
+        c1, c2 = default_covariance_rtn(age1), default_covariance_rtn(age2)
+        covariances = covariances or {}
+        user1 = np.array([int(n) in covariances for n in catalog.norad_id[i].tolist()], bool)
+        user2 = np.array([int(n) in covariances for n in catalog.norad_id[j].tolist()], bool)
+        for k in np.flatnonzero(user1):
+            c1[k] = np.asarray(covariances[int(catalog.norad_id[i[k]])], float)[:3, :3]
+        for k in np.flatnonzero(user2):
+            c2[k] = np.asarray(covariances[int(catalog.norad_id[j[k]])], float)[:3, :3]
+        cov_kind = np.where(user1 & user2, "user", np.where(user1 | user2, "user+default",
+                                                           "default"))
+        # RTN -> inertial: B^T C B with B the rows of each object's RTN frame
+        cov = (np.swapaxes(basis1, 1, 2) @ c1 @ basis1
+               + np.swapaxes(basis2, 1, 2) @ c2 @ basis2)
+        miss, cov2 = _encounter_planes(dr, dv, cov)
+        pc = foster_pc if pc_method == "foster" else chan_pc
+        if pc_method not in ("foster", "chan"):
+            raise ValueError(f"Pc method {pc_method!r}: expected foster or chan")
+        for k in range(m):
+            prob[k] = pc(miss[k], cov2[k], hbr[k] / 1000.0)
+            max_prob[k] = max_pc(miss[k], cov2[k], hbr[k] / 1000.0)
     return Table({
         "norad_id_1": catalog.norad_id[i],
         "norad_id_2": catalog.norad_id[j],
@@ -472,7 +508,7 @@ def _conjunction_table(catalog, i, j, tca: Times, r1, v1, r2, v2, hbr_table, pc_
         "probability": prob,
         "max_probability": max_prob,
         "hard_body_radius_m": hbr,
-        "covariance": np.asarray(cov_kind, dtype=str) if m else np.empty(0, str),
+        "covariance": np.asarray(cov_kind, dtype=str),
     }, meta={"pc_method": pc_method})
 
 
