@@ -287,14 +287,23 @@ def _window_candidates(r, v, valid, step, threshold, primary_mask):
             np.concatenate(out_s))
 
 
-def _refine_tca(catalog, i, j, t0: Times, seconds, step, backend, iterations: int = 4):
-    """Newton on the exact range rate: TCA seconds since t0, and the exact states there."""
+def _refine_tca(catalog, i, j, t0: Times, seconds, step, backend, iterations: int = 12,
+                tolerance_s: float = 1e-5):
+    """Newton on the exact range rate: TCA seconds since t0, and the exact states there.
+
+    The derivative is |dv|^2 + dr.da with two-body accelerations, which keeps Newton
+    quadratic for co-moving pairs too (relative speeds of metres per second, where dr.da is
+    as large as |dv|^2). Iterates until every step is below `tolerance_s`.
+    """
     t = np.array(seconds, dtype=float)
     start = t.copy()
+    active = np.arange(t.size)
     for _ in range(iterations):
-        times = t0.shift_seconds(t)
-        r1, v1, _ = propagate_at(catalog, i, times, backend=backend)
-        r2, v2, _ = propagate_at(catalog, j, times, backend=backend)
+        if active.size == 0:
+            break
+        times = t0.shift_seconds(t[active])
+        r1, v1, _ = propagate_at(catalog, i[active], times, backend=backend)
+        r2, v2, _ = propagate_at(catalog, j[active], times, backend=backend)
         dr, dv = r2 - r1, v2 - v1
         acc = (-MU_KM3_S2 * r2 / vector_norm(r2)[:, None] ** 3
                + MU_KM3_S2 * r1 / vector_norm(r1)[:, None] ** 3)
@@ -303,7 +312,8 @@ def _refine_tca(catalog, i, j, t0: Times, seconds, step, backend, iterations: in
         with np.errstate(divide="ignore", invalid="ignore"):
             dt = np.where(fp > 0, -f / fp, 0.0)
         dt = np.where(np.isfinite(dt), np.clip(dt, -step / 2, step / 2), 0.0)
-        t = np.clip(t + dt, start - step, start + step)
+        t[active] = np.clip(t[active] + dt, start[active] - step, start[active] + step)
+        active = active[np.abs(dt) > tolerance_s]
     times = t0.shift_seconds(t)
     r1, v1, _ = propagate_at(catalog, i, times, backend=backend)
     r2, v2, _ = propagate_at(catalog, j, times, backend=backend)
