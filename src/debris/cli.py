@@ -361,30 +361,33 @@ def _primaries(args, catalog):
     return ids
 
 
-def _read_hbr_file(path) -> dict:
+def _csv_records(path):
+    """(line number, row) of a small CSV keyed by norad_id: comments and header skipped."""
     import csv
 
-    out = {}
     try:
         with open(path, encoding="utf-8", newline="") as handle:
-            for number, row in enumerate(csv.reader(handle), start=1):
-                if not row or row[0].strip().startswith("#") or row[0].strip() == "norad_id":
-                    continue
-                try:
-                    out[int(row[0])] = float(row[1])
-                except (ValueError, IndexError):
-                    raise DebrisError(f"{path}, line {number}: expected norad_id,hbr_m, got "
-                                      f"{','.join(row)!r}") from None
+            rows = list(enumerate(csv.reader(handle), start=1))
     except OSError as exc:
         raise DebrisError(f"{path}: {exc.strerror}") from None
+    return [(number, row) for number, row in rows
+            if row and not row[0].strip().startswith("#") and row[0].strip() != "norad_id"]
+
+
+def _read_hbr_file(path) -> dict:
+    out = {}
+    for number, row in _csv_records(path):
+        try:
+            out[int(row[0])] = float(row[1])
+        except (ValueError, IndexError):
+            raise DebrisError(f"{path}, line {number}: expected norad_id,hbr_m, got "
+                              f"{','.join(row)!r}") from None
     return out
 
 
 def _read_covariances(paths) -> dict:
     """RTN position covariances (km^2) by NORAD id from CSV (norad_id,sigma_r_km,sigma_t_km,
     sigma_n_km) or CDM files."""
-    import csv
-
     from .cdm import read_cdm
 
     out = {}
@@ -396,22 +399,16 @@ def _read_covariances(paths) -> dict:
                 if ident.isdigit():
                     out[int(ident)] = cdm.covariance_rtn(k)[:3, :3]
             continue
-        try:
-            with open(path, encoding="utf-8", newline="") as handle:
-                for number, row in enumerate(csv.reader(handle), start=1):
-                    if not row or row[0].strip().startswith("#") or row[0].strip() == "norad_id":
-                        continue
-                    try:
-                        sig = [float(x) for x in row[1:4]]
-                        if len(sig) != 3 or min(sig) <= 0:
-                            raise ValueError
-                        out[int(row[0])] = np.diag(np.square(sig))
-                    except ValueError:
-                        raise DebrisError(
-                            f"{path}, line {number}: expected norad_id,sigma_r_km,sigma_t_km,"
-                            f"sigma_n_km with positive sigmas, got {','.join(row)!r}") from None
-        except OSError as exc:
-            raise DebrisError(f"{path}: {exc.strerror}") from None
+        for number, row in _csv_records(path):
+            try:
+                sig = [float(x) for x in row[1:4]]
+                if len(sig) != 3 or min(sig) <= 0:
+                    raise ValueError
+                out[int(row[0])] = np.diag(np.square(sig))
+            except ValueError:
+                raise DebrisError(
+                    f"{path}, line {number}: expected norad_id,sigma_r_km,sigma_t_km,"
+                    f"sigma_n_km with positive sigmas, got {','.join(row)!r}") from None
     return out
 
 
@@ -452,13 +449,10 @@ def _progress(label):
 
 
 def cmd_screen(args) -> int:
-    from .cdm import conjunction_cdm
     from .io import (atomic_write, meta_block, table_to_csv, table_to_json, table_to_text,
-                     utc_now_iso, write_text)
+                     write_text)
     from .screening import (DEFAULT_HBR_M, DEFAULT_SIGMA_RIC_KM, SIGMA_GROWTH_RIC_KM_PER_DAY,
-                            conjunction_states, default_covariance_rtn, gcrf_states,
-                            observability, screen)
-    from .timescale import to_times
+                            conjunction_cdms, observability, screen)
 
     if not args.threshold_km > 0:
         raise DebrisError(f"--threshold-km {args.threshold_km}: must be positive")
@@ -507,54 +501,10 @@ def cmd_screen(args) -> int:
     if args.format == "cdm":
         import os
 
-        rows = {int(n): r for r, n in enumerate(catalog.norad_id.tolist())}
         os.makedirs(args.output, exist_ok=True)
-        i = np.array([rows[int(n)] for n in table["norad_id_1"].tolist()], dtype=np.intp)
-        j = np.array([rows[int(n)] for n in table["norad_id_2"].tolist()], dtype=np.intp)
-        tca = to_times(list(table["tca_utc"])) if len(table) else None
-        created = utc_now_iso()
-        if len(table):
-            r1, v1, r2, v2 = conjunction_states(catalog, i, j, tca, backend=args.backend)
-            g1 = gcrf_states(r1, v1, tca)
-            g2 = gcrf_states(r2, v2, tca)
-        for k in range(len(table)):
-            row = {name: table[name][k] for name in table.names}
-            objects = []
-            for idx, (r, v), which in ((i[k], g1, "1"), (j[k], g2, "2")):
-                norad = int(catalog.norad_id[idx])
-                age = (tca.jd[k] - catalog.epoch.jd[idx]) + (tca.fr[k] - catalog.epoch.fr[idx])
-                user = covariances.get(norad)
-                cov = np.zeros((6, 6))
-                cov[:3, :3] = user if user is not None else default_covariance_rtn(age)
-                n_rad_s = float(catalog.mean_motion_rev_day[idx]) * 2 * np.pi / 86400.0
-                cov[3:, 3:] = cov[:3, :3] * n_rad_s ** 2  # velocity: position sigma x n
-                objects.append({
-                    "norad_id": norad, "name": str(catalog.name[idx]),
-                    "intl_designator": str(catalog.intl_designator[idx]),
-                    "r_km": r[k], "v_km_s": v[k], "cov_rtn_km": cov,
-                    "covariance_method": "CALCULATED" if user is not None else "DEFAULT",
-                    "comments": [f"element set epoch {catalog.epoch[idx:idx + 1].iso()[0]}, "
-                                 f"{abs(age):.2f} days from TCA; SGP4 propagation"]
-                    + ([] if user is not None else [
-                        "covariance assumed (TLE/OMM carry none): RTN sigmas "
-                        f"{DEFAULT_SIGMA_RIC_KM} km + {SIGMA_GROWTH_RIC_KM_PER_DAY} km/day "
-                        "from epoch; velocity sigmas = position sigmas x mean motion"]),
-                })
-            ric = (row["radial_km"], row["in_track_km"], row["cross_track_km"])
-            rel_v = np.asarray(_rtn(g1[0][k], g1[1][k]) @ (g2[1][k] - g1[1][k]))
-            ident = f"{objects[0]['norad_id']}_{objects[1]['norad_id']}_" + \
-                str(row["tca_utc"]).replace("-", "").replace(":", "").replace(".", "")[:15]
-            cdm = conjunction_cdm(
-                message_id=f"debris_{ident}", creation_utc=created, originator="debris",
-                tca_utc=str(row["tca_utc"]), miss_distance_km=float(row["miss_distance_km"]),
-                relative_speed_km_s=float(row["relative_speed_km_s"]), relative_rtn_km=ric,
-                relative_rtn_km_s=rel_v, probability=float(row["probability"]),
-                pc_method="FOSTER-1992" if args.method == "foster" else "CHAN-1997",
-                objects=objects,
-                comments=[f"HBR = {row['hard_body_radius_m']:g} [m]",
-                          f"MAX_PROBABILITY (Alfano 2005) = {row['max_probability']:.6e}",
-                          f"screened by debris {__version__}"])
-            with atomic_write(os.path.join(args.output, f"{ident}.cdm")) as handle:
+        for stem, cdm in conjunction_cdms(catalog, table, covariances=covariances,
+                                          pc_method=args.method, backend=args.backend):
+            with atomic_write(os.path.join(args.output, f"{stem}.cdm")) as handle:
                 handle.write(cdm.to_kvn())
         _note(f"{len(table)} CDMs written to {args.output}")
         return 0
@@ -597,12 +547,6 @@ def cmd_screen(args) -> int:
     write_text(text, args.output)
     _note(f"{len(table)} conjunctions written" + (f" to {args.output}" if args.output else ""))
     return 0
-
-
-def _rtn(r, v):
-    from .pc import rtn_basis
-
-    return rtn_basis(r, v)
 
 
 def cmd_pc(args) -> int:

@@ -307,6 +307,16 @@ def _assemble(obj, seg, s, kind, f_start, f_end, el_edges):
     return passes
 
 
+def _turn(r, v, c, s, w):
+    """TEME (M, 3) to ITRS by the GMST rotation (cos c, sin s) and Earth rate w (M,)."""
+    x = c * r[:, 0] + s * r[:, 1]
+    y = c * r[:, 1] - s * r[:, 0]
+    pos = np.stack([x, y, r[:, 2]], axis=-1)
+    vel = np.stack([c * v[:, 0] + s * v[:, 1] + w * y,
+                    c * v[:, 1] - s * v[:, 0] - w * x, v[:, 2]], axis=-1)
+    return pos, vel
+
+
 class _Track:
     """Hermite interpolation of Earth-fixed states of a chunk of objects on the grid.
 
@@ -341,25 +351,12 @@ class _Track:
         ~1e-12 rad over a step)."""
         grid = np.arange(self.n_times) * self.step
         theta = np.interp(t, grid, self._theta)
-        w = np.interp(t, grid, self._omega)
-        c, s = np.cos(theta), np.sin(theta)
-        x = c * r[:, 0] + s * r[:, 1]
-        y = c * r[:, 1] - s * r[:, 0]
-        pos = np.stack([x, y, r[:, 2]], axis=-1)
-        vel = np.stack([c * v[:, 0] + s * v[:, 1] + w * y,
-                        c * v[:, 1] - s * v[:, 0] - w * x, v[:, 2]], axis=-1)
-        return pos, vel
+        return _turn(r, v, np.cos(theta), np.sin(theta), np.interp(t, grid, self._omega))
 
     def itrs(self, obj, k):
         """ITRS position and velocity of objects `obj` at grid indices `k`, each (M, 3)."""
-        r, v = self.r[obj, k], self.v[obj, k]
-        c, s, w = self._cos[k], self._sin[k], self._omega[k]
-        x = c * r[:, 0] + s * r[:, 1]
-        y = c * r[:, 1] - s * r[:, 0]
-        pos = np.stack([x, y, r[:, 2]], axis=-1)
-        vel = np.stack([c * v[:, 0] + s * v[:, 1] + w * y,
-                        c * v[:, 1] - s * v[:, 0] - w * x, v[:, 2]], axis=-1)
-        return pos, vel
+        return _turn(self.r[obj, k], self.v[obj, k], self._cos[k], self._sin[k],
+                     self._omega[k])
 
     def ends(self, obj, seg):
         """ITRS end states (p0, v0, p1, v1) of segments (obj, seg), each (M, 3)."""

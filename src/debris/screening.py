@@ -51,7 +51,8 @@ from .timescale import Times, format_iso, to_times
 
 __all__ = ["screen", "CONJUNCTION_COLUMNS", "DEFAULT_SCREEN_STEP_S", "DEFAULT_SIGMA_RIC_KM",
            "SIGMA_GROWTH_RIC_KM_PER_DAY", "DEFAULT_HBR_M", "default_covariance_rtn",
-           "hard_body_radius_m", "conjunction_states", "gcrf_states", "observability"]
+           "hard_body_radius_m", "conjunction_states", "gcrf_states", "observability",
+           "conjunction_cdms"]
 
 MU_KM3_S2 = 398600.8
 EARTH_RADIUS_KM = 6378.135
@@ -520,6 +521,78 @@ def _conjunction_table(catalog, i, j, tca: Times, r1, v1, r2, v2, hbr_table, pc_
         "hard_body_radius_m": hbr,
         "covariance": np.asarray(cov_kind, dtype=str),
     }, meta={"pc_method": pc_method})
+
+
+def conjunction_cdms(catalog, table: Table, *, covariances: dict | None = None,
+                     pc_method: str = "foster", backend="auto", originator: str = "debris"):
+    """One CCSDS CDM per conjunction of a :func:`screen` table.
+
+    States are exact SGP4 at TCA rotated to GCRF; each object's 6x6 RTN covariance is the
+    user's (``COVARIANCE_METHOD = CALCULATED``) or the default model
+    (``DEFAULT``; velocity sigmas = position sigmas x mean motion); the relative state is in
+    object 1's RTN frame; ``COMMENT HBR`` and the max Pc go with the Pc.
+
+    Returns
+    -------
+    list of (str, Cdm)
+        A file stem (``ID1_ID2_YYYYMMDDThhmmss``) and the message.
+    """
+    from ._version import __version__
+    from .cdm import conjunction_cdm
+    from .io import utc_now_iso
+
+    if len(table) == 0:
+        return []
+    covariances = covariances or {}
+    rows = {int(n): r for r, n in enumerate(catalog.norad_id.tolist())}
+    i = np.array([rows[int(n)] for n in table["norad_id_1"].tolist()], dtype=np.intp)
+    j = np.array([rows[int(n)] for n in table["norad_id_2"].tolist()], dtype=np.intp)
+    tca = to_times(list(table["tca_utc"]))
+    r1, v1, r2, v2 = conjunction_states(catalog, i, j, tca, backend=backend)
+    g1, g2 = gcrf_states(r1, v1, tca), gcrf_states(r2, v2, tca)
+    rel_v = np.einsum("mij,mj->mi", _rtn_rows(*g1), g2[1] - g1[1])
+    created = utc_now_iso()
+    out = []
+    for k in range(len(table)):
+        objects = []
+        for idx, (r, v) in ((i[k], g1), (j[k], g2)):
+            norad = int(catalog.norad_id[idx])
+            age = (tca.jd[k] - catalog.epoch.jd[idx]) + (tca.fr[k] - catalog.epoch.fr[idx])
+            user = covariances.get(norad)
+            cov = np.zeros((6, 6))
+            cov[:3, :3] = (np.asarray(user, float)[:3, :3] if user is not None
+                           else default_covariance_rtn(age))
+            n_rad_s = float(catalog.mean_motion_rev_day[idx]) * 2 * np.pi / 86400.0
+            cov[3:, 3:] = cov[:3, :3] * n_rad_s ** 2
+            comments = [f"element set epoch {catalog.epoch[idx:idx + 1].iso()[0]}, "
+                        f"{abs(age):.2f} days from TCA; SGP4 propagation"]
+            if user is None:
+                comments.append(
+                    f"covariance assumed (TLE/OMM carry none): RTN sigmas "
+                    f"{DEFAULT_SIGMA_RIC_KM} km + {SIGMA_GROWTH_RIC_KM_PER_DAY} km/day from "
+                    "epoch; velocity sigmas = position sigmas x mean motion")
+            objects.append({
+                "norad_id": norad, "name": str(catalog.name[idx]),
+                "intl_designator": str(catalog.intl_designator[idx]),
+                "r_km": r[k], "v_km_s": v[k], "cov_rtn_km": cov,
+                "covariance_method": "CALCULATED" if user is not None else "DEFAULT",
+                "comments": comments})
+        tca_utc = str(table["tca_utc"][k])
+        stem = (f"{objects[0]['norad_id']}_{objects[1]['norad_id']}_"
+                + tca_utc.replace("-", "").replace(":", "").replace(".", "")[:15])
+        out.append((stem, conjunction_cdm(
+            message_id=f"{originator}_{stem}", creation_utc=created, originator=originator,
+            tca_utc=tca_utc, miss_distance_km=float(table["miss_distance_km"][k]),
+            relative_speed_km_s=float(table["relative_speed_km_s"][k]),
+            relative_rtn_km=(table["radial_km"][k], table["in_track_km"][k],
+                             table["cross_track_km"][k]),
+            relative_rtn_km_s=rel_v[k], probability=float(table["probability"][k]),
+            pc_method="FOSTER-1992" if pc_method == "foster" else "CHAN-1997",
+            objects=objects,
+            comments=[f"HBR = {table['hard_body_radius_m'][k]:g} [m]",
+                      f"MAX_PROBABILITY (Alfano 2005) = {table['max_probability'][k]:.6e}",
+                      f"screened by debris {__version__}"])))
+    return out
 
 
 def gcrf_states(r_teme, v_teme, times: Times):
