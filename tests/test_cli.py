@@ -242,3 +242,34 @@ def test_pc_command_on_cara_cdms(capsys, data_dir, tmp_path):
     small = json.loads(out)["results"][0]
     assert code == 0 and small["method"] == "chan" and small["hard_body_radius_m"] == 1.0
     assert small["probability"] < doc["results"][0]["probability"]  # a smaller disk
+
+
+def test_schedule_command(capsys, tmp_path, leo_sample, repo_root):
+    from sgp4.exporter import export_tle
+
+    lines = []
+    for name, sat in zip(leo_sample.name, leo_sample.satrecs):
+        lines += [str(name), *export_tle(sat)]
+    tle = tmp_path / "sample.3le"
+    tle.write_text("\n".join(lines) + "\n")
+    prio = tmp_path / "prio.csv"
+    prio.write_text(f"norad_id,weight\n{leo_sample.norad_id[0]},5\n")
+    out = tmp_path / "night.json"
+    scope = os.path.join(repo_root, "examples", "telescope_dushanbe.toml")
+    code, _, err = run(capsys, "schedule", str(tle), "--site", "dushanbe", "--night",
+                       "2024-11-01", "--telescope", scope, "--priorities", str(prio),
+                       "--format", "json", "--output", str(out), "--track-step-s", "2")
+    assert code == 0, err
+    doc = json.loads(out.read_text())
+    info = doc["meta"]["objective"]["dushanbe_05m"]
+    assert doc["meta"]["observations"] == len(doc["observations"]) == info["observations"] > 0
+    assert info["objective"] >= info["objective_greedy"]
+    assert doc["meta"]["night"]["start_utc"].startswith("2024-11-01T13:2")
+    tracks = (tmp_path / "night.tracks.csv").read_text().splitlines()
+    assert tracks[0] == "telescope,norad_id,time_utc,azimuth_deg,elevation_deg,ra_deg,dec_deg,rate_deg_s"
+    assert len(tracks) - 1 == sum(16 for _ in doc["observations"])  # 30 s tracks every 2 s
+    bad = tmp_path / "bad.toml"
+    bad.write_text(open(scope).read().replace("settle_time_s = 4.0", "settle_time_s = -1"))
+    code, _, err = run(capsys, "schedule", str(tle), "--site", "dushanbe", "--night",
+                       "2024-11-01", "--telescope", str(bad))
+    assert code == 2 and "settle_time_s = -1; expected a number of seconds >= 0" in err

@@ -18,10 +18,12 @@ from .passes import find_passes, night_window
 from .pc import chan_pc, conjunction_pc, encounter_plane, foster_pc, max_pc
 from .propagation import (States, available_backends, get_backend, iter_propagate, propagate,
                           propagate_at)
+from .schedule import pointing_track, schedule_night
 from .screening import observability, screen
 from .sites import BUILTIN_SITES, Site, get_site, load_sites_toml, parse_site
 from .sun import is_sunlit, sun_altitude_deg, sun_position_gcrs_km
 from .table import Table
+from .telescope import Telescope, TelescopeFileError, load_telescopes
 from .timescale import Times, format_iso, time_range, to_times
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "EarthOrientation", "Topocentric", "earth_orientation", "topocentric",
     "find_passes", "night_window",
     "screen", "observability",
+    "schedule_night", "pointing_track", "Telescope", "TelescopeFileError", "load_telescopes",
     "foster_pc", "chan_pc", "max_pc", "encounter_plane", "conjunction_pc",
     "Cdm", "CDMFormatError", "read_cdm", "parse_cdm", "cdm_pc",
     "States", "propagate", "propagate_at", "iter_propagate", "get_backend", "available_backends",

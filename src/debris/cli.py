@@ -588,6 +588,90 @@ def cmd_pc(args) -> int:
     return 0 if not failed else 1
 
 
+def cmd_schedule(args) -> int:
+    from .io import meta_block, table_to_csv, table_to_json, table_to_text, write_text
+    from .schedule import pointing_track, schedule_night, weights_from_conjunctions
+    from .telescope import load_telescopes
+
+    telescopes = load_telescopes(args.telescope)
+    sites = _sites(args)
+    if len(sites) != 1:
+        raise DebrisError("schedule takes one --site")
+    site = sites[0]
+    catalog = _load_catalog(args.files)
+    leo = catalog.filter(leo=True)
+    start, end = _window(args, site)
+    _stale_note(leo, start, end)
+    weights = {}
+    if args.priorities:
+        for number, row in _csv_records(args.priorities):
+            try:
+                weight = float(row[1])
+                if not weight >= 0:
+                    raise ValueError
+                weights[int(row[0])] = weight
+            except (ValueError, IndexError):
+                raise DebrisError(f"{args.priorities}, line {number}: expected norad_id,weight "
+                                  f"with a weight >= 0, got {','.join(row)!r}") from None
+    if args.conjunctions:
+        try:
+            for norad, weight in weights_from_conjunctions(args.conjunctions).items():
+                weights[norad] = max(weights.get(norad, 1.0), weight)
+        except ValueError as exc:
+            raise DebrisError(str(exc)) from None
+    std_mags = load_std_mag_table(args.std_mag_file) if args.std_mag_file else None
+    table, tracks = schedule_night(leo, site, start, end, telescopes, weights=weights,
+                                   sun_altitude_deg_limit=args.sun_altitude_deg,
+                                   std_mag_table=std_mags, backend=args.backend,
+                                   improvement_rounds=args.improvement_rounds)
+    for name, info in table.meta["telescopes"].items():
+        _note(f"{name}: {info['observations']} observations, objective {info['objective']:g} "
+              f"(greedy {info['objective_greedy']:g}), {info['candidate_windows']} candidate "
+              f"windows of {info['objects_with_windows']} objects")
+    tracks_path = args.tracks_output
+    if tracks_path is None and args.output and args.output != "-":
+        stem = args.output.rsplit(".", 1)[0] if "." in args.output else args.output
+        tracks_path = f"{stem}.tracks.csv"
+    if tracks_path:
+        track = pointing_track(leo, site, start, tracks, step_s=args.track_step_s,
+                               backend=args.backend)
+        write_text(table_to_csv(track), tracks_path)
+        _note(f"pointing tracks ({len(track)} rows, every {args.track_step_s:g} s) written to "
+              f"{tracks_path}")
+    if args.format == "json":
+        meta = meta_block(
+            command="schedule", inputs=[str(s) for s in (leo.sources or ["<bundled>"])],
+            site=site.as_dict(),
+            night={"start_utc": start.iso()[0], "end_utc": end.iso()[0],
+                   "twilight": f"Sun centre at or below {args.sun_altitude_deg:g} deg",
+                   "evening_twilight_utc": start.iso()[0],
+                   "morning_twilight_utc": end.iso()[0]},
+            telescopes=[{k: v for k, v in vars(t).items()} for t in telescopes],
+            objective=table.meta["telescopes"], weights=len(weights),
+            candidate_passes=table.meta["candidate_passes"], observations=len(table))
+        text = table_to_json(table, "observations", meta)
+    elif args.format == "csv":
+        text = table_to_csv(table)
+    else:
+        short = lambda v: v[11:19] if v else "-"  # noqa: E731
+        text = (f"# {len(table)} observations, night {start.iso()[0]} .. {end.iso()[0]}, "
+                f"site {site.name}\n") + table_to_text(
+            table, columns=["telescope", "norad_id", "name", "start_utc", "end_utc",
+                            "start_azimuth_deg", "start_elevation_deg", "end_azimuth_deg",
+                            "end_elevation_deg", "peak_rate_deg_s", "magnitude", "weight",
+                            "slew_time_s"],
+            formats={"start_utc": short, "end_utc": short, "start_azimuth_deg": "{:.1f}",
+                     "start_elevation_deg": "{:.1f}", "end_azimuth_deg": "{:.1f}",
+                     "end_elevation_deg": "{:.1f}", "peak_rate_deg_s": "{:.2f}",
+                     "magnitude": "{:.1f}", "weight": "{:g}", "slew_time_s": "{:.1f}"},
+            headers={"start_utc": "start", "end_utc": "end", "start_azimuth_deg": "az0",
+                     "start_elevation_deg": "el0", "end_azimuth_deg": "az1",
+                     "end_elevation_deg": "el1", "peak_rate_deg_s": "deg/s",
+                     "magnitude": "mag", "slew_time_s": "slew_s"})
+    write_text(text, args.output)
+    return 0
+
+
 # ------------------------------------------------------------------------- parser
 def _add_backend(parser) -> None:
     parser.add_argument("--backend", default="auto", choices=["auto", "sgp4", "heyoka", "numba"],
@@ -713,6 +797,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--output", help="output file (written atomically); default stdout")
     p.set_defaults(func=cmd_pc)
+
+    p = sub.add_parser("schedule", help="a night's telescope schedule from passes (and "
+                       "conjunctions)")
+    p.add_argument("files", nargs="*", help="TLE/3LE/OMM files (default: bundled catalogue)")
+    p.add_argument("--site", action="append", help="site name or LAT,LON[,ALT_M]")
+    p.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
+    p.add_argument("--telescope", required=True, help="TOML telescope description(s)")
+    p.add_argument("--night", help="YYYY-MM-DD: the night beginning that local evening")
+    p.add_argument("--start", help="ISO-8601 UTC start (instead of --night)")
+    p.add_argument("--end", help="ISO-8601 UTC end")
+    p.add_argument("--hours", type=float, help="span in hours after --start")
+    p.add_argument("--sun-altitude-deg", type=float, default=-12.0)
+    p.add_argument("--priorities", help="CSV norad_id,weight (default weight 1)")
+    p.add_argument("--conjunctions", help="JSON from debris screen: objects in close "
+                   "approaches weigh more")
+    p.add_argument("--std-mag-file", help="CSV norad_id,std_mag")
+    p.add_argument("--improvement-rounds", type=int, default=300,
+                   help="local-search rounds after the greedy fill (default 300)")
+    p.add_argument("--track-step-s", type=float, default=1.0,
+                   help="step of the pointing tracks (default 1 s)")
+    p.add_argument("--tracks-output", help="pointing-track CSV (default: beside --output)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--output", help="output file (written atomically); default stdout")
+    _add_backend(p)
+    p.set_defaults(func=cmd_schedule)
     return parser
 
 

@@ -1,0 +1,437 @@
+"""Telescope night schedules: which object to track when, in an order the mount can execute.
+
+1. **Candidates.** The night's visible passes (:func:`debris.find_passes`) brighter than the
+   telescope's limit somewhere are sampled every second with exact SGP4. A second is usable
+   when the object is above the elevation limit and the horizon mask, below the upper limit,
+   sunlit, the site's Sun at or below the twilight limit, the angular rate within the
+   mount's tracking rate, the predicted magnitude brighter than the limiting magnitude and,
+   if asked, the Moon far enough. Runs of usable seconds at least ``min_track_s`` long (less
+   one second at each end, a margin for the checker) are the *windows*.
+2. **Value.** Each object has a weight (priorities CSV, conjunctions JSON, default 1); each of
+   its first ``tracks_per_object`` tracks (one per pass) is worth ``weight /
+   tracks_per_object``. The objective is the sum over scheduled tracks.
+3. **Greedy.** Windows in decreasing value (earlier first on ties) are inserted at the earliest
+   start where the track (``min_track_s`` long) fits between its neighbours with the slew and
+   settle times of :func:`debris.telescope.slew_time_s` on both sides.
+4. **Improvement.** Ruin and recreate (a local search): remove the tracks of a random stretch
+   of the night, reinsert candidates greedily in a randomly perturbed order, keep the result
+   when the objective does not drop; a fixed number of rounds with a fixed seed, so a night
+   is reproducible. Both objectives are reported.
+
+Several telescopes at one site are scheduled one after the other; an object's tracks by
+earlier telescopes count towards its ``tracks_per_object``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from .frames import earth_orientation, enu_basis, vector_norm
+from .magnitude import standard_magnitudes, visual_magnitude
+from .passes import find_passes
+from .propagation import propagate_at
+from .sun import is_sunlit, sun_position_gcrs_km
+from .table import Table
+from .telescope import Telescope, slew_time_s
+from .timescale import Times, format_iso, to_times
+
+__all__ = ["schedule_night", "weights_from_conjunctions", "pointing_track",
+           "OBSERVATION_COLUMNS", "sample_geometry"]
+
+OBSERVATION_COLUMNS = (
+    "telescope", "norad_id", "name", "start_utc", "end_utc", "start_azimuth_deg",
+    "start_elevation_deg", "end_azimuth_deg", "end_elevation_deg", "start_ra_deg",
+    "start_dec_deg", "mid_ra_deg", "mid_dec_deg", "end_ra_deg", "end_dec_deg",
+    "peak_rate_deg_s", "magnitude", "weight", "slew_time_s",
+)
+_CHUNK = 400_000  # samples per exact-SGP4 batch
+
+
+def weights_from_conjunctions(path, *, base: float = 1.0) -> dict:
+    """Weights by NORAD id from a ``debris screen`` JSON: closer and likelier approaches
+    weigh more. An object in a conjunction gets ``1 + 4 / (1 + miss_km)`` plus
+    ``10 * max(probability)**(1/4)``; the largest over its conjunctions is kept."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            doc = json.load(handle)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})") from None
+    rows = doc.get("conjunctions") if isinstance(doc, dict) else None
+    if not isinstance(rows, list):
+        raise ValueError(f"{path}: expected the JSON of debris screen "
+                         '({"meta": ..., "conjunctions": [...]})')
+    out = {}
+    for row in rows:
+        miss = float(row.get("miss_distance_km") or 0.0)
+        prob = float(row.get("probability") or 0.0)
+        weight = base + 4.0 / (1.0 + miss) + 10.0 * max(prob, 0.0) ** 0.25
+        for key in ("norad_id_1", "norad_id_2"):
+            norad = int(row[key])
+            out[norad] = max(out.get(norad, 0.0), weight)
+    return out
+
+
+def sample_geometry(catalog, obj, t0: Times, seconds, site, *, backend="auto", std_mag=None,
+                    moon: bool = False):
+    """Exact topocentric geometry of objects `obj` at `t0 + seconds` (one time each), (M,).
+
+    SGP4 is exact at every sample; the Earth orientation, the Sun and the Moon are computed
+    on a 60 s grid and interpolated (GMST and GAST linearly, the slow precession-nutation
+    matrix element-wise: micro-arcseconds; Sun and Moon positions: metres and kilometres,
+    far below what their directions need).
+
+    Returns a dict of arrays: ``az``, ``el``, ``ra``, ``dec``, ``ha`` (hour angle, deg),
+    ``rate`` (deg/s, Earth-fixed angular rate), ``range_km``, ``sunlit``, ``sun_el`` (the
+    site's Sun elevation), ``magnitude`` (when `std_mag` (N,) is given), ``moon_sep`` (deg,
+    when `moon`).
+    """
+    from .sun import ephemeris
+    from .timescale import skyfield_time
+
+    seconds = np.asarray(seconds, float)
+    lo, hi = float(seconds.min()), float(seconds.max())
+    grid_s = np.arange(lo, hi + 60.0, 60.0) if hi > lo else np.array([lo, lo + 60.0])
+    grid = t0.shift_seconds(grid_s)
+    eo = earth_orientation(grid)
+    theta = np.unwrap(np.arctan2(eo.teme_to_pef[:, 0, 1], eo.teme_to_pef[:, 0, 0]))
+    th = np.interp(seconds, grid_s, theta)
+    w = np.interp(seconds, grid_s, eo.omega_rad_s)
+    r, v, _ = propagate_at(catalog, obj, t0.shift_seconds(seconds), backend=backend)
+    c, sn = np.cos(th), np.sin(th)
+    x = c * r[:, 0] + sn * r[:, 1]
+    y = c * r[:, 1] - sn * r[:, 0]
+    r_itrs = np.stack([x, y, r[:, 2]], axis=-1)
+    v_itrs = np.stack([c * v[:, 0] + sn * v[:, 1] + w * y, c * v[:, 1] - sn * v[:, 0] - w * x,
+                       v[:, 2]], axis=-1)
+    rho, rho_dot = r_itrs - site.itrs_km, v_itrs
+    basis = enu_basis(site.latitude_deg, site.longitude_deg)
+    enu = rho @ basis.T
+    rng = vector_norm(rho)
+    az = np.degrees(np.arctan2(enu[:, 0], enu[:, 1])) % 360.0
+    el = np.degrees(np.arctan2(enu[:, 2], np.hypot(enu[:, 0], enu[:, 1])))
+    rate = np.degrees(vector_norm(np.cross(rho, rho_dot)) / (rng * rng))
+    to_gcrs = eo.itrs_to_gcrs_at(seconds - grid_s[0])
+    rho_gcrs = np.einsum("mij,mj->mi", to_gcrs, rho)
+    ra = np.degrees(np.arctan2(rho_gcrs[:, 1], rho_gcrs[:, 0])) % 360.0
+    dec = np.degrees(np.arcsin(np.clip(rho_gcrs[:, 2] / rng, -1.0, 1.0)))
+    gast = np.degrees(np.interp(seconds, grid_s, np.unwrap(eo.gast_rad)))
+    ha = (gast + site.longitude_deg - ra + 180.0) % 360.0 - 180.0
+    interp3 = lambda table: np.stack([np.interp(seconds, grid_s, table[:, k])  # noqa: E731
+                                      for k in range(3)], axis=1)
+    sun = interp3(sun_position_gcrs_km(grid))
+    site_gcrs = np.einsum("mij,j->mi", to_gcrs, site.itrs_km)
+    r_gcrs = site_gcrs + rho_gcrs
+    lit = is_sunlit(r_gcrs, sun)
+    to_sun = sun - site_gcrs
+    up = np.einsum("mij,j->mi", to_gcrs, basis[2])
+    sun_el = np.degrees(np.arcsin(np.einsum("mi,mi->m", to_sun, up) / vector_norm(to_sun)))
+    out = {"az": az, "el": el, "ra": ra, "dec": dec, "ha": ha, "rate": rate, "range_km": rng,
+           "sunlit": lit, "sun_el": sun_el}
+    if std_mag is not None:
+        obj_to_sun = sun - r_gcrs
+        cos_phase = np.einsum("mi,mi->m", -rho_gcrs, obj_to_sun) / (
+            rng * vector_norm(obj_to_sun))
+        out["magnitude"] = visual_magnitude(std_mag[obj], rng,
+                                            np.arccos(np.clip(cos_phase, -1.0, 1.0)))
+    if moon:
+        eph = ephemeris()
+        moon_grid = np.asarray((eph["moon"] - eph["earth"]).at(skyfield_time(grid))
+                               .position.km).T.reshape(len(grid_s), 3)
+        to_moon = interp3(moon_grid) - site_gcrs
+        cos_m = np.einsum("mi,mi->m", to_moon, rho_gcrs) / (vector_norm(to_moon) * rng)
+        out["moon_sep"] = np.degrees(np.arccos(np.clip(cos_m, -1.0, 1.0)))
+    return out
+
+
+class _Window:
+    """A run of usable seconds of one pass for one telescope (times: s since night start)."""
+
+    __slots__ = ("obj", "pass_id", "t0", "axes", "geo", "value")
+
+    def __init__(self, obj, pass_id, t0, axes, geo):
+        self.obj, self.pass_id, self.t0, self.axes, self.geo = obj, pass_id, t0, axes, geo
+        self.value = 0.0
+
+    @property
+    def t1(self):
+        return self.t0 + len(self.axes) - 1
+
+
+def _windows_for(telescope: Telescope, samples, sun_limit) -> list:
+    """Usable runs per pass, from 1 s samples (dict of arrays plus 'pass', 'obj', 't')."""
+    floor = telescope.mask_elevation_deg(samples["az"])
+    ok = ((samples["el"] >= floor) & (samples["el"] <= telescope.max_elevation_deg)
+          & samples["sunlit"] & (samples["sun_el"] <= sun_limit)
+          & (samples["rate"] <= telescope.max_tracking_rate_deg_s)
+          & (samples["magnitude"] <= telescope.limiting_magnitude))
+    if telescope.moon_min_distance_deg is not None:
+        ok &= samples["moon_sep"] >= telescope.moon_min_distance_deg
+    # break runs where the pass changes or a second is missing
+    p, t = samples["pass"], samples["t"]
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return []
+    brk = np.flatnonzero((np.diff(idx) != 1) | (np.diff(p[idx]) != 0) | (np.diff(t[idx]) != 1))
+    starts = np.concatenate([[0], brk + 1])
+    ends = np.concatenate([brk, [idx.size - 1]])
+    axes_key = ("az", "el") if telescope.mount == "altaz" else ("ha", "dec")
+    need = int(math.ceil(telescope.min_track_s)) + 2
+    out = []
+    for a, b in zip(idx[starts] + 1, idx[ends] - 1):  # one second of margin at each end
+        if b - a + 1 < need - 1:
+            continue
+        sl = slice(a, b + 1)
+        axes = np.stack([samples[axes_key[0]][sl], samples[axes_key[1]][sl]], axis=1)
+        geo = {k: samples[k][sl] for k in ("az", "el", "ra", "dec", "rate", "magnitude")}
+        out.append(_Window(int(samples["obj"][a]), int(p[a]), int(t[a]), axes, geo))
+    return out
+
+
+class _Plan:
+    """A time-ordered sequence of tracks (window, start) with feasibility checks."""
+
+    def __init__(self, telescope: Telescope, length: int):
+        self.tel, self.length = telescope, length
+        self.items: list = []  # (start, window) sorted by start
+
+    def copy(self) -> "_Plan":
+        other = _Plan(self.tel, self.length)
+        other.items = list(self.items)
+        return other
+
+    def objective(self) -> float:
+        return float(sum(w.value for _, w in self.items))
+
+    def _end_axes(self, start, w):
+        return w.axes[start + self.length - w.t0]
+
+    def earliest(self, w: _Window):
+        """The earliest feasible start of window w in the plan, or None."""
+        lo, hi = w.t0, w.t1 - self.length
+        if hi < lo:
+            return None
+        starts = [s for s, _ in self.items]
+        k = int(np.searchsorted(starts, lo, side="left"))
+        k = max(k - 1, 0)
+        while k <= len(self.items):
+            prev = self.items[k - 1] if k - 1 >= 0 else None
+            nxt = self.items[k] if k < len(self.items) else None
+            gap_lo = lo if prev is None else max(lo, prev[0] + self.length)
+            gap_hi = hi if nxt is None else min(hi, nxt[0] - self.length)
+            if prev is not None and prev[0] > hi:
+                return None
+            if gap_lo <= gap_hi:
+                s = np.arange(gap_lo, gap_hi + 1)
+                feasible = np.ones(s.size, bool)
+                if prev is not None:
+                    slew_in = slew_time_s(self.tel, self._end_axes(*prev), w.axes[s - w.t0])
+                    feasible &= prev[0] + self.length + slew_in <= s
+                if nxt is not None:
+                    slew_out = slew_time_s(self.tel, w.axes[s + self.length - w.t0],
+                                           nxt[1].axes[nxt[0] - nxt[1].t0])
+                    feasible &= s + self.length + slew_out <= nxt[0]
+                if feasible.any():
+                    return int(s[np.argmax(feasible)])
+            if nxt is None or nxt[0] > hi + self.length:
+                return None
+            k += 1
+        return None
+
+    def insert(self, start, w):
+        starts = [s for s, _ in self.items]
+        self.items.insert(int(np.searchsorted(starts, start)), (start, w))
+
+
+def _fill(plan: _Plan, order, tracks_left: dict, used_passes: set) -> None:
+    for w in order:
+        if tracks_left.get(w.obj, 0) <= 0 or (w.obj, w.pass_id) in used_passes:
+            continue
+        s = plan.earliest(w)
+        if s is not None:
+            plan.insert(s, w)
+            tracks_left[w.obj] -= 1
+            used_passes.add((w.obj, w.pass_id))
+
+
+def _counts(plan, base_left):
+    left = dict(base_left)
+    used = set()
+    for _, w in plan.items:
+        left[w.obj] -= 1
+        used.add((w.obj, w.pass_id))
+    return left, used
+
+
+def _improve(plan: _Plan, windows, base_left, rounds, rng) -> _Plan:
+    best = plan.copy()
+    best_value = best.objective()
+    if not windows or not best.items:
+        return best
+    for _ in range(rounds):
+        trial = best.copy()
+        centre = trial.items[int(rng.integers(len(trial.items)))][0]
+        half = float(rng.uniform(60.0, 900.0))
+        lo, hi = centre - half, centre + half
+        trial.items = [(s, w) for s, w in trial.items if not lo <= s <= hi]
+        left, used = _counts(trial, base_left)
+        pool = [w for w in windows if w.t1 >= lo - 60 and w.t0 <= hi + 60]
+        noise = rng.uniform(0.7, 1.3, len(pool))
+        order = [pool[k] for k in np.lexsort(([w.t0 for w in pool],
+                                               -np.array([w.value for w in pool]) * noise))]
+        _fill(trial, order, left, used)
+        value = trial.objective()
+        if value >= best_value - 1e-12:
+            best, best_value = trial, value
+    return best
+
+
+def schedule_night(catalog, site, start, end, telescopes, *, weights: dict | None = None,
+                   sun_altitude_deg_limit: float = -12.0, std_mag_table: dict | None = None,
+                   improvement_rounds: int = 300, seed: int = 1, backend="auto"):
+    """Schedule a night for one or more telescopes at a site.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        LEO objects.
+    site : Site
+    start, end : time-like
+        The night (e.g. from :func:`debris.night_window`).
+    telescopes : list of Telescope
+    weights : dict of int -> float, optional
+        Weight per NORAD id (default 1).
+    improvement_rounds : int
+        Ruin-and-recreate rounds per telescope after the greedy fill.
+
+    Returns
+    -------
+    observations : Table
+        Columns :data:`OBSERVATION_COLUMNS`, time-ordered per telescope; ``meta`` has the
+        objectives (greedy and improved) per telescope and candidate counts.
+    tracks : list of (telescope name, window, start_s, length_s)
+        For :func:`pointing_track`.
+    """
+    weights = weights or {}
+    t0 = to_times(start)[0:1]
+    span = float(to_times(end)[0:1].seconds_since(t0)[0])
+    min_el = min(t.min_elevation_deg for t in telescopes)
+    passes = find_passes(catalog, site, t0, t0.shift_seconds(span), min_elevation_deg=min_el,
+                         sun_altitude_deg_limit=sun_altitude_deg_limit, backend=backend,
+                         std_mag_table=std_mag_table)
+    brightest = max(t.limiting_magnitude for t in telescopes)
+    keep = passes["visible"] & (passes["min_magnitude"] <= brightest)
+    passes = passes.take(np.flatnonzero(keep))
+    rows = {int(n): k for k, n in enumerate(catalog.norad_id.tolist())}
+    std_mag = standard_magnitudes(catalog, std_mag_table)
+    # 1 s samples over each pass's visible part
+    vs = to_times(list(passes["visible_start_utc"])).seconds_since(t0) if len(passes) else []
+    ve = to_times(list(passes["visible_end_utc"])).seconds_since(t0) if len(passes) else []
+    obj_l, pass_l, t_l = [], [], []
+    for k in range(len(passes)):
+        ts = np.arange(math.ceil(vs[k]), math.floor(ve[k]) + 1)
+        obj_l.append(np.full(ts.size, rows[int(passes["norad_id"][k])]))
+        pass_l.append(np.full(ts.size, k))
+        t_l.append(ts)
+    samples = {"obj": np.concatenate(obj_l) if obj_l else np.empty(0, int),
+               "pass": np.concatenate(pass_l) if pass_l else np.empty(0, int),
+               "t": np.concatenate(t_l) if t_l else np.empty(0, int)}
+    geo = {}
+    for a in range(0, len(samples["t"]), _CHUNK):
+        sl = slice(a, a + _CHUNK)
+        part = sample_geometry(catalog, samples["obj"][sl], t0,
+                               samples["t"][sl].astype(float), site, backend=backend,
+                               std_mag=std_mag, moon=any(
+                                   t.moon_min_distance_deg is not None for t in telescopes))
+        for key, value in part.items():
+            geo.setdefault(key, []).append(value)
+    samples.update({k: np.concatenate(v) for k, v in geo.items()})
+    rng = np.random.default_rng(seed)
+    tracks_total = {}
+    results, tracks, meta = [], [], {"telescopes": {}}
+    for tel in telescopes:
+        windows = _windows_for(tel, samples, sun_altitude_deg_limit) if len(samples["t"]) else []
+        for w in windows:
+            norad = int(catalog.norad_id[w.obj])
+            w.value = float(weights.get(norad, 1.0)) / tel.tracks_per_object
+        base_left = {w.obj: tel.tracks_per_object - tracks_total.get(w.obj, 0) for w in windows}
+        length = int(math.ceil(tel.min_track_s))
+        order = sorted(windows, key=lambda w: (-w.value, w.t0))
+        plan = _Plan(tel, length)
+        left, used = dict(base_left), set()
+        _fill(plan, order, left, used)
+        greedy_value = plan.objective()
+        plan = _improve(plan, windows, base_left, improvement_rounds, rng)
+        meta["telescopes"][tel.name] = {
+            "candidate_windows": len(windows), "objects_with_windows":
+                len({w.obj for w in windows}), "observations": len(plan.items),
+            "objective_greedy": round(greedy_value, 6),
+            "objective": round(plan.objective(), 6),
+        }
+        for _, w in plan.items:
+            tracks_total[w.obj] = tracks_total.get(w.obj, 0) + 1
+        prev = None
+        for s, w in plan.items:
+            slew = 0.0 if prev is None else float(slew_time_s(
+                tel, prev[1].axes[prev[0] + length - prev[1].t0], w.axes[s - w.t0]))
+            a, m, b = s - w.t0, s - w.t0 + length // 2, s - w.t0 + length
+            g = w.geo
+            results.append({
+                "telescope": tel.name, "norad_id": int(catalog.norad_id[w.obj]),
+                "name": str(catalog.name[w.obj]), "start_s": float(s), "end_s": float(s + length),
+                "start_azimuth_deg": g["az"][a], "start_elevation_deg": g["el"][a],
+                "end_azimuth_deg": g["az"][b], "end_elevation_deg": g["el"][b],
+                "start_ra_deg": g["ra"][a], "start_dec_deg": g["dec"][a],
+                "mid_ra_deg": g["ra"][m], "mid_dec_deg": g["dec"][m],
+                "end_ra_deg": g["ra"][b], "end_dec_deg": g["dec"][b],
+                "peak_rate_deg_s": float(g["rate"][a:b + 1].max()),
+                "magnitude": float(g["magnitude"][a:b + 1].min()),
+                "weight": float(weights.get(int(catalog.norad_id[w.obj]), 1.0)),
+                "slew_time_s": slew,
+            })
+            tracks.append((tel.name, w, s, length))
+            prev = (s, w)
+    columns = {}
+    start_s = np.array([r["start_s"] for r in results])
+    end_s = np.array([r["end_s"] for r in results])
+    for name in OBSERVATION_COLUMNS:
+        if name == "start_utc":
+            columns[name] = format_iso(t0.shift_seconds(start_s)) if results else np.empty(0, str)
+        elif name == "end_utc":
+            columns[name] = format_iso(t0.shift_seconds(end_s)) if results else np.empty(0, str)
+        else:
+            values = [r[name] for r in results]
+            columns[name] = np.array(values) if values else np.empty(0)
+    meta["candidate_passes"] = int(len(passes))
+    return Table(columns, meta), tracks
+
+
+def pointing_track(catalog, site, start, tracks, *, step_s: float = 1.0, backend="auto") -> Table:
+    """Pointing tracks of scheduled observations at `step_s`: UTC, az, el, RA, Dec, rate.
+
+    Exact SGP4 at each step (not the schedule's samples), so a mount can follow it.
+    """
+    t0 = to_times(start)[0:1]
+    tel_l, obj_l, t_l = [], [], []
+    for tel_name, w, s, length in tracks:
+        ts = np.arange(s, s + length + 1e-9, step_s)
+        tel_l += [tel_name] * ts.size
+        obj_l.append(np.full(ts.size, w.obj))
+        t_l.append(ts)
+    if not t_l:
+        return Table({k: np.empty(0) for k in ("telescope", "norad_id", "time_utc", "azimuth_deg",
+                                                 "elevation_deg", "ra_deg", "dec_deg",
+                                                 "rate_deg_s")})
+    obj = np.concatenate(obj_l)
+    ts = np.concatenate(t_l)
+    times = t0.shift_seconds(ts)
+    g = sample_geometry(catalog, obj, t0, ts, site, backend=backend)
+    return Table({
+        "telescope": np.array(tel_l), "norad_id": catalog.norad_id[obj],
+        "time_utc": format_iso(times), "azimuth_deg": g["az"], "elevation_deg": g["el"],
+        "ra_deg": g["ra"], "dec_deg": g["dec"], "rate_deg_s": g["rate"],
+    })

@@ -1,0 +1,202 @@
+"""Night schedules, checked by an independent checker.
+
+The checker re-propagates every scheduled track with python-sgp4 through Skyfield
+(``EarthSatellite.from_satrec``; altaz, is_sunlit and the Sun's altitude from Skyfield) every
+half second and confirms each constraint: elevation limits and horizon mask, sunlit, Sun below
+the twilight limit, angular rate, magnitude, no overlap, and enough time to slew and settle.
+"""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from debris import get_site, night_window
+from debris.magnitude import standard_magnitudes, visual_magnitude
+from debris.schedule import schedule_night
+from debris.telescope import Telescope, load_telescopes, slew_time_s
+from debris.timescale import skyfield_time, skyfield_timescale, to_times
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "telescope_dushanbe.toml"
+SUN_LIMIT = -12.0
+
+
+def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT):
+    """Every violation found, as text (empty when the schedule is valid)."""
+    from skyfield.api import EarthSatellite, wgs84
+
+    from debris.sun import ephemeris
+
+    eph = ephemeris()
+    ts = skyfield_timescale()
+    here = wgs84.latlon(site.latitude_deg, site.longitude_deg, elevation_m=site.altitude_m)
+    observer = eph["earth"] + here
+    std = standard_magnitudes(catalog)
+    rows = {int(n): k for k, n in enumerate(catalog.norad_id.tolist())}
+    by_name = {t.name: t for t in telescopes}
+    problems = []
+    last = {}
+    for rec in table.records():
+        tel = by_name[rec["telescope"]]
+        k = rows[rec["norad_id"]]
+        sat = EarthSatellite.from_satrec(catalog.satrecs[k], ts)
+        t0 = to_times(rec["start_utc"])
+        length = to_times(rec["end_utc"]).seconds_since(t0)[0]
+        if length < tel.min_track_s - 1e-6:
+            problems.append(f"{rec['norad_id']}: track {length} s shorter than min_track_s")
+        offsets = np.arange(0.0, length + 1e-9, 0.5)
+        t = skyfield_time(t0.shift_seconds(offsets))
+        topo = (sat - here).at(t)
+        alt, az, distance = topo.altaz()
+        el, azd = alt.degrees, az.degrees
+        floor = tel.mask_elevation_deg(azd)
+        if np.any(el < floor - 1e-3) or np.any(el > tel.max_elevation_deg + 1e-3):
+            problems.append(f"{rec['norad_id']}: elevation outside limits/mask "
+                            f"({el.min():.3f}..{el.max():.3f})")
+        if not np.all(sat.at(t).is_sunlit(eph)):
+            problems.append(f"{rec['norad_id']}: not sunlit during the track")
+        sun_alt = observer.at(t).observe(eph["sun"]).apparent().altaz()[0].degrees
+        if np.any(sun_alt > sun_limit + 0.05):
+            problems.append(f"{rec['norad_id']}: sky not dark (Sun {sun_alt.max():.2f} deg)")
+        # angular rate from directions 0.1 s apart
+        t_b = skyfield_time(t0.shift_seconds(offsets + 0.1))
+        alt_b, az_b, _ = (sat - here).at(t_b).altaz()
+        u = _unit(el, azd)
+        ub = _unit(alt_b.degrees, az_b.degrees)
+        rate = np.degrees(np.arccos(np.clip(np.sum(u * ub, axis=1), -1, 1))) / 0.1
+        if np.any(rate > tel.max_tracking_rate_deg_s + 1e-3):
+            problems.append(f"{rec['norad_id']}: rate {rate.max():.3f} deg/s above the mount's")
+        sun_pos = eph["sun"].at(t).position.km - eph["earth"].at(t).position.km
+        obj = sat.at(t).position.km
+        obs = observer.at(t).position.km - eph["earth"].at(t).position.km
+        to_sun, to_obs = sun_pos - obj, obs - obj
+        cos_phase = np.sum(to_sun * to_obs, axis=0) / (np.linalg.norm(to_sun, axis=0)
+                                                       * np.linalg.norm(to_obs, axis=0))
+        mag = visual_magnitude(std[k], distance.km, np.arccos(np.clip(cos_phase, -1, 1)))
+        if np.any(mag > tel.limiting_magnitude + 0.01):
+            problems.append(f"{rec['norad_id']}: magnitude {mag.max():.2f} fainter than limit")
+        start_axes = np.array([azd[0], el[0]])
+        end_axes = np.array([azd[-1], el[-1]])
+        if tel.name in last:
+            prev_end, prev_axes = last[tel.name]
+            gap = t0.seconds_since(prev_end)[0]
+            need = float(slew_time_s(tel, prev_axes, start_axes))
+            if gap < need - 0.05:
+                problems.append(f"{rec['norad_id']}: {gap:.2f} s after the previous track, "
+                                f"slew needs {need:.2f} s")
+        last[tel.name] = (to_times(rec["end_utc"]), end_axes)
+    return problems
+
+
+def _unit(el_deg, az_deg):
+    el, az = np.radians(el_deg), np.radians(az_deg)
+    return np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=1)
+
+
+@pytest.fixture(scope="module")
+def night():
+    site = get_site("dushanbe")
+    return site, night_window(site, "2024-11-01")
+
+
+@pytest.fixture(scope="module")
+def example_schedule(leo_sample, night):
+    site, (start, end) = night
+    telescopes = load_telescopes(EXAMPLE)
+    table, tracks = schedule_night(leo_sample, site, start, end, telescopes,
+                                   improvement_rounds=100)
+    return table, tracks, telescopes
+
+
+def test_example_night_passes_the_checker(example_schedule, leo_sample, night):
+    table, _, telescopes = example_schedule
+    info = table.meta["telescopes"]["dushanbe_05m"]
+    assert len(table) >= 5 and info["observations"] == len(table)
+    assert info["objective"] >= info["objective_greedy"]
+    assert check_schedule(table, leo_sample, night[0], telescopes) == []
+    starts = to_times(list(table["start_utc"])).seconds_since(to_times(table["start_utc"][0]))
+    assert np.all(np.diff(starts) > 0)  # time-ordered
+
+
+def test_checker_catches_a_violation(example_schedule, leo_sample, night):
+    # the checker is not vacuous: a faster tracking limit than the schedule used is caught
+    table, _, telescopes = example_schedule
+    strict = [Telescope(**{**vars(telescopes[0]), "max_tracking_rate_deg_s": 0.01})]
+    assert any("rate" in p for p in check_schedule(table, leo_sample, night[0], strict))
+    dim = [Telescope(**{**vars(telescopes[0]), "limiting_magnitude": 0.0})]
+    assert any("magnitude" in p for p in check_schedule(table, leo_sample, night[0], dim))
+
+
+def test_weights_steer_the_schedule(leo_sample, night):
+    site, (start, end) = night
+    telescopes = load_telescopes(EXAMPLE)
+    plain, _ = schedule_night(leo_sample, site, start, end, telescopes, improvement_rounds=0)
+    info = plain.meta["telescopes"]["dushanbe_05m"]
+    assert info["objects_with_windows"] > len(plain)  # some objects were left out
+    chosen = set(plain["norad_id"].tolist())
+    left_out = set(leo_sample.norad_id.tolist()) - chosen
+    weighted, _ = schedule_night(leo_sample, site, start, end, telescopes,
+                                 weights={n: 100.0 for n in left_out}, improvement_rounds=0)
+    # heavier objects take windows the plain schedule gave to others
+    assert set(weighted["norad_id"].tolist()) & left_out
+    assert weighted.meta["telescopes"]["dushanbe_05m"]["objective"] > info["objective"]
+    assert set(weighted["weight"].tolist()) <= {1.0, 100.0}
+
+
+@settings(max_examples=4, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), min_el=st.floats(10, 40), rate=st.floats(0.3, 2.0),
+       slew=st.floats(1.0, 12.0), accel=st.one_of(st.none(), st.floats(0.5, 6.0)),
+       settle=st.floats(0.0, 10.0), limit=st.floats(7.0, 14.0), track=st.floats(5.0, 60.0))
+def test_random_small_nights_never_violate(leo_sample, night, seed, min_el, rate, slew, accel,
+                                           settle, limit, track):
+    site, (start, end) = night
+    rng = np.random.default_rng(seed)
+    cat = leo_sample.subset(np.sort(rng.choice(len(leo_sample), 80, replace=False)))
+    tel = Telescope(name="t", mount="altaz", min_elevation_deg=min_el,
+                    max_slew_rate_deg_s=slew, max_tracking_rate_deg_s=rate,
+                    limiting_magnitude=limit, min_track_s=track,
+                    max_slew_acceleration_deg_s2=accel, settle_time_s=settle,
+                    horizon_mask=((0.0, min_el + 5.0), (180.0, min_el)))
+    table, _ = schedule_night(cat, site, start, start.shift_seconds(4 * 3600.0), [tel],
+                              improvement_rounds=20, seed=seed)
+    assert check_schedule(table, cat, site, [tel]) == []
+
+
+def test_slew_model():
+    tel = Telescope(name="t", mount="altaz", min_elevation_deg=10, max_slew_rate_deg_s=5.0,
+                    max_tracking_rate_deg_s=1, limiting_magnitude=12, min_track_s=10,
+                    max_slew_acceleration_deg_s2=1.0, settle_time_s=2.0)
+    # 100 deg in azimuth: accelerate 5 s (12.5 deg), cruise, decelerate: 100/5 + 5 + settle
+    assert float(slew_time_s(tel, [10.0, 30.0], [110.0, 30.0])) == pytest.approx(27.0)
+    # short move: never reaches full rate: 2 sqrt(d / a)
+    assert float(slew_time_s(tel, [0.0, 30.0], [0.0, 34.0])) == pytest.approx(4.0 + 2.0)
+    # azimuth wraps the short way round
+    assert float(slew_time_s(tel, [355.0, 30.0], [5.0, 30.0])) == pytest.approx(
+        2 * math.sqrt(10.0) + 2.0)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[telescopes.a]\nmount = 'altaz'\n", "missing key 'min_elevation_deg'"),
+    ("[telescopes.a]\nmount = 'dobson'\n", "mount = 'dobson'; expected 'altaz' or 'equatorial'"),
+    (EXAMPLE.read_text().replace("max_slew_rate_deg_s = 10.0", "max_slew_rate_deg_s = -3"),
+     "max_slew_rate_deg_s = -3; expected a positive number of degrees per second"),
+    (EXAMPLE.read_text().replace("max_slew_rate_deg_s", "max_slew_rate_rad_s"),
+     "unknown key 'max_slew_rate_rad_s'"),
+    (EXAMPLE.read_text().replace("min_track_s = 30", "min_track_s = '30 s'"),
+     "min_track_s = '30 s'; expected a positive number of seconds"),
+    (EXAMPLE.read_text().replace("horizon_mask = [[0, 22]", "horizon_mask = [[0]"),
+     "horizon_mask"),
+    ("not toml = = 1", "not valid TOML"),
+    ("[other]\nx = 1\n", "no [telescopes.NAME] or [telescope] table"),
+])
+def test_bad_telescope_files_name_the_key(tmp_path, text, message):
+    from debris.telescope import TelescopeFileError
+
+    path = tmp_path / "scope.toml"
+    path.write_text(text)
+    with pytest.raises(TelescopeFileError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_telescopes(path)
