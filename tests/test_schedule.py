@@ -200,3 +200,27 @@ def test_bad_telescope_files_name_the_key(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(TelescopeFileError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_telescopes(path)
+
+
+def test_small_nights_against_the_exhaustive_search(leo_sample, night):
+    # On nights small enough to search every order, the exhaustive optimum bounds the
+    # heuristics from above, the final plan is that optimum, and the checker accepts it.
+    site, (start, end) = night
+    tel = Telescope(name="t", mount="altaz", min_elevation_deg=25, max_slew_rate_deg_s=2.0,
+                    max_tracking_rate_deg_s=1.0, limiting_magnitude=9.0, min_track_s=40,
+                    max_slew_acceleration_deg_s2=0.5, settle_time_s=8.0)
+    seen_exact = 0
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        cat = leo_sample.subset(np.sort(rng.choice(len(leo_sample), 60, replace=False)))
+        table, _ = schedule_night(cat, site, start, start.shift_seconds(3 * 3600.0), [tel],
+                                  improvement_rounds=30, seed=seed)
+        info = table.meta["telescopes"]["t"]
+        if info["objective_exact"] is None:
+            continue
+        seen_exact += 1
+        assert info["objective_greedy"] <= info["objective_local_search"] <= \
+            info["objective_exact"] + 1e-9
+        assert info["objective"] == pytest.approx(info["objective_exact"])
+        assert check_schedule(table, cat, site, [tel]) == []
+    assert seen_exact >= 3

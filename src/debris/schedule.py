@@ -16,7 +16,9 @@
 4. **Improvement.** Ruin and recreate (a local search): remove the tracks of a random stretch
    of the night, reinsert candidates greedily in a randomly perturbed order, keep the result
    when the objective does not drop; a fixed number of rounds with a fixed seed, so a night
-   is reproducible. Both objectives are reported.
+   is reproducible. On small nights (``exact_limit`` windows or fewer) an exhaustive
+   depth-first search over every order also runs, and its optimum is kept and reported.
+   All objectives are reported.
 
 Several telescopes at one site are scheduled one after the other; an object's tracks by
 earlier telescopes count towards its ``tracks_per_object``.
@@ -290,9 +292,55 @@ def _improve(plan: _Plan, windows, base_left, rounds, rng) -> _Plan:
     return best
 
 
+def _exact(tel: Telescope, windows, length, base_left, budget: int = 50_000):
+    """Best sequence by depth-first search over every order of the windows (small nights).
+
+    Each track starts at the earliest second its window, the previous track's end and the
+    slew allow (the same rule as the heuristics). Branches whose value plus everything still
+    available cannot beat the best are cut. Returns (value, [(start, window), ...]) or None
+    when the search exceeds `budget` steps.
+    """
+    best = [0.0, []]
+    steps = [0]
+
+    def dfs(free, axes, left, used, value, seq):
+        steps[0] += 1
+        if steps[0] > budget:
+            raise TimeoutError
+        if value > best[0] + 1e-12:
+            best[0], best[1] = value, list(seq)
+        options = []
+        for w in windows:
+            if left.get(w.obj, 0) <= 0 or (w.obj, w.pass_id) in used or w.t1 - length < free:
+                continue
+            first = w.t0 if free == -math.inf else max(w.t0, int(math.ceil(free)))
+            s = np.arange(first, w.t1 - length + 1)
+            if axes is not None:
+                s = s[s >= free + slew_time_s(tel, axes, w.axes[s - w.t0])]
+            if s.size:
+                options.append((int(s[0]), w))
+        if value + sum(w.value for _, w in options) <= best[0] + 1e-12:
+            return
+        for start, w in sorted(options, key=lambda o: o[0]):
+            left[w.obj] -= 1
+            used.add((w.obj, w.pass_id))
+            seq.append((start, w))
+            dfs(start + length, w.axes[start + length - w.t0], left, used, value + w.value, seq)
+            seq.pop()
+            used.discard((w.obj, w.pass_id))
+            left[w.obj] += 1
+
+    try:
+        dfs(-math.inf, None, dict(base_left), set(), 0.0, [])
+    except TimeoutError:
+        return None
+    return best[0], best[1]
+
+
 def schedule_night(catalog, site, start, end, telescopes, *, weights: dict | None = None,
                    sun_altitude_deg_limit: float = -12.0, std_mag_table: dict | None = None,
-                   improvement_rounds: int = 300, seed: int = 1, backend="auto"):
+                   improvement_rounds: int = 300, seed: int = 1, backend="auto",
+                   exact_limit: int = 12):
     """Schedule a night for one or more telescopes at a site.
 
     Parameters
@@ -307,6 +355,9 @@ def schedule_night(catalog, site, start, end, telescopes, *, weights: dict | Non
         Weight per NORAD id (default 1).
     improvement_rounds : int
         Ruin-and-recreate rounds per telescope after the greedy fill.
+    exact_limit : int
+        With at most this many candidate windows, an exhaustive search also runs; its
+        objective is reported (``objective_exact``) and its plan kept when better.
 
     Returns
     -------
@@ -366,10 +417,16 @@ def schedule_night(catalog, site, start, end, telescopes, *, weights: dict | Non
         _fill(plan, order, left, used)
         greedy_value = plan.objective()
         plan = _improve(plan, windows, base_left, improvement_rounds, rng)
+        improved_value = plan.objective()
+        exact = _exact(tel, windows, length, base_left) if len(windows) <= exact_limit else None
+        if exact is not None and exact[0] > improved_value + 1e-12:
+            plan.items = list(exact[1])
         meta["telescopes"][tel.name] = {
             "candidate_windows": len(windows), "objects_with_windows":
                 len({w.obj for w in windows}), "observations": len(plan.items),
             "objective_greedy": round(greedy_value, 6),
+            "objective_local_search": round(improved_value, 6),
+            "objective_exact": None if exact is None else round(exact[0], 6),
             "objective": round(plan.objective(), 6),
         }
         for _, w in plan.items:
