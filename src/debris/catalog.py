@@ -107,6 +107,29 @@ def _object_type_from_name(name: str) -> str:
     return "PAYLOAD"
 
 
+def _read_text(text: str, source: str, format: str, builder, verify_checksums: bool) -> None:
+    kind = _detect_format(text) if format == "auto" else format
+    builder.sources.append(source)
+    before = len(builder.satrecs) + len(builder.rejected)
+    if kind == "empty":
+        raise CatalogError(f"{source}: file is empty; expected TLE/3LE lines or OMM "
+                           "(CSV, JSON, XML)")
+    if kind == "tle":
+        _read_tle_text(text, source, builder, verify_checksums)
+    elif kind == "omm-csv":
+        _read_omm_csv(text, source, builder)
+    elif kind == "omm-json":
+        _read_omm_json(text, source, builder)
+    elif kind == "omm-xml":
+        _read_omm_xml(text, source, builder)
+    else:
+        raise CatalogError(f"unknown catalogue format {kind!r}; use auto, tle, omm-csv, "
+                           "omm-json or omm-xml")
+    if len(builder.satrecs) + len(builder.rejected) == before:
+        raise CatalogError(f"{source}: no element sets found; expected TLE/3LE lines "
+                           "('1 ...' / '2 ...') or OMM (CSV, JSON, XML)")
+
+
 class _Builder:
     """Collects accepted records and rejections while reading one or more files."""
 
@@ -486,26 +509,15 @@ class Catalog:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 text = raw.decode("latin-1")
-            kind = _detect_format(text) if format == "auto" else format
-            builder.sources.append(source)
-            before = len(builder.satrecs) + len(builder.rejected)
-            if kind == "empty":
-                raise CatalogError(f"{source}: file is empty; expected TLE/3LE lines or OMM "
-                                   "(CSV, JSON, XML)")
-            if kind == "tle":
-                _read_tle_text(text, source, builder, verify_checksums)
-            elif kind == "omm-csv":
-                _read_omm_csv(text, source, builder)
-            elif kind == "omm-json":
-                _read_omm_json(text, source, builder)
-            elif kind == "omm-xml":
-                _read_omm_xml(text, source, builder)
-            else:
-                raise CatalogError(f"unknown catalogue format {kind!r}; use auto, tle, omm-csv, "
-                                   "omm-json or omm-xml")
-            if len(builder.satrecs) + len(builder.rejected) == before:
-                raise CatalogError(f"{source}: no element sets found; expected TLE/3LE lines "
-                                   "('1 ...' / '2 ...') or OMM (CSV, JSON, XML)")
+            _read_text(text, source, format, builder, verify_checksums)
+        return builder.build()
+
+    @classmethod
+    def from_text(cls, text: str, source: str = "<text>", *, strict: bool = False,
+                  verify_checksums: bool = True, format: str = "auto") -> "Catalog":
+        """Read catalogue text (TLE/3LE or OMM CSV/JSON/XML, detected like files)."""
+        builder = _Builder(strict)
+        _read_text(text, source, format, builder, verify_checksums)
         return builder.build()
 
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 
 import numpy as np
@@ -122,8 +123,18 @@ def cmd_sites(args) -> int:
 def cmd_catalog_info(args) -> int:
     from .io import write_text
 
-    catalog = Catalog.from_files(args.files, verify_checksums=not args.no_verify_checksums) \
-        if args.files else Catalog.bundled()
+    if args.archive:
+        from .archive import Archive
+
+        if args.files:
+            raise DebrisError("give catalogue files or --archive, not both")
+        with Archive(os.path.expanduser(args.archive)) as archive:
+            catalog = archive.catalog_for(
+                args.date or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+                .isoformat() + "Z")
+    else:
+        catalog = Catalog.from_files(args.files, verify_checksums=not args.no_verify_checksums) \
+            if args.files else Catalog.bundled()
     info = catalog.info()
     info["object_types"] = {str(k): v for k, v in info["object_types"].items()}
     info["rejected_records"] = [
@@ -373,7 +384,35 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--format", choices=["table", "json"], default="table")
     pi.add_argument("--no-verify-checksums", action="store_true",
                     help="accept TLE lines whose checksum digit is wrong")
+    pi.add_argument("--archive", help="read the catalogue from this archive instead of files")
+    pi.add_argument("--date", help="with --archive: the catalogue as known at this UTC time "
+                    "(default now)")
     pi.set_defaults(func=cmd_catalog_info)
+    ph = csub.add_parser("history", help="an object's element sets over time (archive)")
+    ph.add_argument("norad", type=int)
+    ph.add_argument("--archive", default="~/.local/share/debris/archive.sqlite")
+    ph.add_argument("--format", choices=["table", "json"], default="table")
+    ph.set_defaults(func=_lazy("cli_fetch", "cmd_catalog_history"))
+
+    p = sub.add_parser("fetch", help="download current element sets (CelesTrak, Space-Track)")
+    p.add_argument("--source", choices=["celestrak", "spacetrack"], default="celestrak")
+    p.add_argument("--group", help="CelesTrak group: active, stations, starlink, "
+                   "cosmos-2251-debris, ...")
+    p.add_argument("--catnr", help="comma-separated NORAD ids (CelesTrak)")
+    p.add_argument("--format", choices=["tle", "3le", "json", "csv", "xml"], default="tle")
+    p.add_argument("--output", required=True, help="file to replace (only with valid data)")
+    p.add_argument("--archive", default="~/.local/share/debris/archive.sqlite",
+                   help="SQLite archive to add the elements to")
+    p.add_argument("--no-archive", action="store_true")
+    p.add_argument("--force", action="store_true",
+                   help="download even if the file is younger than 2 hours")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    p.add_argument("--retries", type=int, default=3)
+    p.add_argument("--min-objects", type=int, default=1,
+                   help="fewer objects than this is a failed download")
+    p.add_argument("--base-url", default="https://celestrak.org/NORAD/elements/gp.php",
+                   help=argparse.SUPPRESS)
+    p.set_defaults(func=_lazy("cli_fetch", "cmd_fetch"))
 
     p = sub.add_parser("ephemeris", help="state vectors of one object (CSV or CCSDS OEM)")
     p.add_argument("files", nargs="*", help="TLE/3LE/OMM files (default: bundled catalogue)")

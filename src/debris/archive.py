@@ -1,0 +1,164 @@
+"""A local archive of every element set fetched: one SQLite file, no server.
+
+Tables: ``fetches`` (when, from where, how many objects) and ``elements`` (one row per object
+and epoch: the TLE lines, exported by python-sgp4 whatever the fetched format, plus mean
+motion, eccentricity, inclination, perigee/apogee and B*). A repeated element set (same object,
+same epoch) is stored once.
+
+* :meth:`Archive.catalog_for` gives the latest element set of every object with an epoch at or
+  before a moment, as a :class:`~debris.Catalog`: the catalogue as it was known then.
+* :meth:`Archive.history` lists an object's element sets over time with flags: ``manoeuvre``
+  where the semi-major axis jumps between consecutive sets by more than drag explains
+  (``MANOEUVRE_KM`` above the trend of the neighbouring steps), ``decaying`` when the perigee is
+  below ``DECAY_PERIGEE_KM``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+from sgp4.exporter import export_tle
+
+from .catalog import Catalog
+from .errors import DebrisError
+from .table import Table
+from .timescale import format_iso, to_times
+
+__all__ = ["Archive", "ArchiveError", "MANOEUVRE_KM", "DECAY_PERIGEE_KM"]
+
+MANOEUVRE_KM = 0.5
+DECAY_PERIGEE_KM = 200.0
+_MU = 398600.8
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS fetches (
+    id INTEGER PRIMARY KEY, fetched_utc TEXT NOT NULL, source TEXT NOT NULL, url TEXT,
+    objects INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS elements (
+    norad_id INTEGER NOT NULL, epoch_jd REAL NOT NULL, epoch_utc TEXT NOT NULL,
+    fetch_id INTEGER NOT NULL REFERENCES fetches(id), name TEXT, object_type TEXT,
+    line1 TEXT NOT NULL, line2 TEXT NOT NULL, mean_motion_rev_day REAL, eccentricity REAL,
+    inclination_deg REAL, perigee_km REAL, apogee_km REAL, bstar REAL,
+    PRIMARY KEY (norad_id, epoch_utc));
+CREATE INDEX IF NOT EXISTS elements_epoch ON elements (epoch_jd);
+"""
+
+
+class ArchiveError(DebrisError):
+    """An archive that cannot be opened or queried."""
+
+
+class Archive:
+    """The SQLite element-set archive at `path` (created when missing)."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path)
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"{self.path}: not a usable SQLite archive ({exc})") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def add(self, catalog: Catalog, *, source: str, url: str | None = None,
+            fetched_utc: str | None = None) -> int:
+        """Store a fetched catalogue; returns the number of new element sets."""
+        fetched_utc = fetched_utc or dt.datetime.now(dt.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+        epoch_iso = catalog.epoch.iso() if len(catalog) else []
+        epoch_jd = catalog.epoch.jd + catalog.epoch.fr if len(catalog) else []
+        with self._db:
+            cur = self._db.execute(
+                "INSERT INTO fetches (fetched_utc, source, url, objects) VALUES (?, ?, ?, ?)",
+                (fetched_utc, source, url, len(catalog)))
+            fetch_id = cur.lastrowid
+            before = self._db.total_changes
+            rows = []
+            for k, sat in enumerate(catalog.satrecs):
+                line1, line2 = export_tle(sat)
+                rows.append((int(catalog.norad_id[k]), float(epoch_jd[k]), str(epoch_iso[k]),
+                             fetch_id, str(catalog.name[k]), str(catalog.object_type[k]),
+                             line1, line2, float(catalog.mean_motion_rev_day[k]),
+                             float(catalog.eccentricity[k]), float(catalog.inclination_deg[k]),
+                             float(catalog.perigee_km[k]), float(catalog.apogee_km[k]),
+                             float(sat.bstar)))
+            self._db.executemany(
+                "INSERT OR IGNORE INTO elements VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            return self._db.total_changes - before
+
+    def fetches(self) -> list[dict]:
+        cur = self._db.execute("SELECT id, fetched_utc, source, url, objects FROM fetches "
+                               "ORDER BY id")
+        return [dict(zip(("id", "fetched_utc", "source", "url", "objects"), row))
+                for row in cur.fetchall()]
+
+    def catalog_for(self, when) -> Catalog:
+        """The latest element set of every object with an epoch at or before `when`."""
+        t = to_times(when)[0:1]
+        jd = float(t.jd[0] + t.fr[0])
+        cur = self._db.execute(
+            "SELECT e.norad_id, e.name, e.line1, e.line2, e.object_type FROM elements e JOIN ("
+            " SELECT norad_id, MAX(epoch_jd) AS jd FROM elements WHERE epoch_jd <= ?"
+            " GROUP BY norad_id) last ON e.norad_id = last.norad_id AND e.epoch_jd = last.jd"
+            " ORDER BY e.norad_id", (jd,))
+        rows = cur.fetchall()
+        if not rows:
+            raise ArchiveError(f"{self.path}: no element set with an epoch before "
+                               f"{format_iso(t)[0]}")
+        lines = []
+        for _, name, line1, line2, _ in rows:
+            lines += ([f"0 {name}"] if name else []) + [line1, line2]
+        catalog = Catalog.from_tle_lines(lines, source=f"{self.path} (as of {format_iso(t)[0]})")
+        stored = {int(r[0]): r[4] for r in rows}  # the fetched OBJECT_TYPE, not re-inferred
+        catalog.object_type = np.array([stored.get(n) or kind for n, kind in
+                                        zip(catalog.norad_id.tolist(), catalog.object_type)],
+                                       dtype=str)
+        return catalog
+
+    def history(self, norad_id: int) -> Table:
+        """An object's element sets over time, oldest first, with manoeuvre/decay flags."""
+        cur = self._db.execute(
+            "SELECT e.epoch_utc, e.mean_motion_rev_day, e.eccentricity, e.inclination_deg,"
+            " e.perigee_km, e.apogee_km, e.bstar, f.fetched_utc, f.source FROM elements e"
+            " JOIN fetches f ON f.id = e.fetch_id WHERE e.norad_id = ? ORDER BY e.epoch_jd",
+            (int(norad_id),))
+        rows = cur.fetchall()
+        if not rows:
+            raise ArchiveError(f"{self.path}: no element sets of NORAD {norad_id}")
+        cols = list(zip(*rows))
+        n = np.array(cols[1], float)
+        a = (_MU * (86400.0 / (2 * np.pi * n)) ** 2) ** (1.0 / 3.0)
+        step = np.diff(a, prepend=a[0])
+        trend = np.array([np.median(step[max(1, k - 3):k]) if k > 1 else 0.0
+                          for k in range(len(step))])
+        manoeuvre = np.abs(step - trend) > MANOEUVRE_KM
+        manoeuvre[0] = False
+        perigee = np.array(cols[4], float)
+        return Table({
+            "norad_id": np.full(len(rows), int(norad_id)),
+            "epoch_utc": np.array(cols[0], dtype=str),
+            "mean_motion_rev_day": n,
+            "semi_major_axis_km": a,
+            "eccentricity": np.array(cols[2], float),
+            "inclination_deg": np.array(cols[3], float),
+            "perigee_km": perigee,
+            "apogee_km": np.array(cols[5], float),
+            "bstar": np.array(cols[6], float),
+            "manoeuvre": manoeuvre,
+            "decaying": perigee < DECAY_PERIGEE_KM,
+            "fetched_utc": np.array(cols[7], dtype=str),
+            "source": np.array(cols[8], dtype=str),
+        })
+
