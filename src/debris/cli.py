@@ -394,6 +394,15 @@ def build_parser() -> argparse.ArgumentParser:
     ph.add_argument("--format", choices=["table", "json"], default="table")
     ph.set_defaults(func=_lazy("cli_fetch", "cmd_catalog_history"))
 
+    p = sub.add_parser("nightly", help="the night's whole run: elements, passes, screening, "
+                       "schedules, HTML report")
+    p.add_argument("--config", required=True, help="nightly TOML (see examples/)")
+    p.add_argument("--night", help="YYYY-MM-DD (default: the coming night at the first site)")
+    p.add_argument("--offline", action="store_true", help="do not fetch; use the configured "
+                   "catalogue, the archive or the bundled one")
+    p.add_argument("--verbose", action="store_true", help="log to stderr as well")
+    p.set_defaults(func=_lazy("cli_fetch", "cmd_nightly"))
+
     p = sub.add_parser("fetch", help="download current element sets (CelesTrak, Space-Track)")
     p.add_argument("--source", choices=["celestrak", "spacetrack"], default="celestrak")
     p.add_argument("--group", help="CelesTrak group: active, stations, starlink, "

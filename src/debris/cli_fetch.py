@@ -7,7 +7,7 @@ import sys
 from .cli import _note
 from .errors import DebrisError
 
-__all__ = ["cmd_fetch", "cmd_catalog_history", "DEFAULT_ARCHIVE"]
+__all__ = ["cmd_fetch", "cmd_catalog_history", "cmd_nightly", "DEFAULT_ARCHIVE"]
 
 DEFAULT_ARCHIVE = "~/.local/share/debris/archive.sqlite"
 
@@ -69,4 +69,17 @@ def cmd_catalog_history(args) -> int:
                                   "semi_major_axis_km": "{:.3f}", "perigee_km": "{:.1f}",
                                   "apogee_km": "{:.1f}", "inclination_deg": "{:.4f}"})
     sys.stdout.write(text)
+    return 0
+
+
+def cmd_nightly(args) -> int:
+    import time
+
+    from .nightly import run_nightly
+
+    began = time.monotonic()
+    folder = run_nightly(args.config, night=args.night, offline=args.offline,
+                         verbose=args.verbose or sys.stderr.isatty())
+    _note(f"night's outputs in {folder} (report.html, passes, conjunctions, CDMs, schedules, "
+          f"pointing tracks, nightly.log); {time.monotonic() - began:.0f} s")
     return 0

@@ -1,0 +1,251 @@
+"""The nightly pipeline: elements, passes for every site, screening, schedules, a report.
+
+``debris nightly --config FILE.toml`` (example: ``examples/nightly_tajikistan.toml``)::
+
+    [nightly]
+    output_folder = "nightly"          # a dated folder per night inside it
+    catalog = "../tle/celestrak_on_orbit_2024-11-01.omm.csv"   # optional fixed file
+    fetch_group = "active"             # optional: fetch from CelesTrak first
+    archive = "~/.local/share/debris/archive.sqlite"
+    sites = ["dushanbe", "sanglokh", "hissar"]
+    sun_altitude_deg = -12
+    min_elevation_deg = 10
+
+    [screening]
+    primaries = [25544, 48274]          # or "payloads"
+    threshold_km = 5
+    days = 1
+
+    [[schedule]]
+    site = "dushanbe"
+    telescope_file = "telescope_dushanbe.toml"
+
+Elements: fetched when ``fetch_group`` is set and not ``--offline`` (a failed fetch falls back,
+saying so), else the ``catalog`` file, else the archive as of the night, else the bundled
+catalogue. Paths are relative to the config file. The dated folder (``YYYY-MM-DD``) is built
+beside the final one and moved into place when complete; a re-run replaces it whole. A log
+(``nightly.log``) goes into it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+from .errors import DebrisError
+
+__all__ = ["NightlyConfigError", "load_config", "run_nightly"]
+
+
+class NightlyConfigError(DebrisError):
+    """A nightly configuration that cannot be used: names the key and the expectation."""
+
+
+def load_config(path) -> dict:
+    """Read and check a nightly TOML configuration."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise NightlyConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise NightlyConfigError(f"{path}: not valid TOML ({exc})") from None
+    night = data.get("nightly")
+    if not isinstance(night, dict):
+        raise NightlyConfigError(f"{path}: missing [nightly] table")
+    base = path.parent
+
+    def rel(value):
+        return str((base / os.path.expanduser(value)).resolve()) if value else None
+
+    sites = night.get("sites")
+    if not isinstance(sites, list) or not sites or not all(isinstance(s, str) for s in sites):
+        raise NightlyConfigError(f"{path}: [nightly] sites = {sites!r}; expected a list of "
+                                 "site names or 'LAT,LON[,ALT_M]' strings")
+    screening = data.get("screening", {})
+    primaries = screening.get("primaries", "payloads")
+    if not (primaries == "payloads" or (isinstance(primaries, list)
+                                        and all(isinstance(p, int) for p in primaries))):
+        raise NightlyConfigError(f"{path}: [screening] primaries = {primaries!r}; expected a "
+                                 "list of NORAD ids or \"payloads\"")
+    schedules = data.get("schedule", [])
+    for k, entry in enumerate(schedules):
+        if not isinstance(entry, dict) or "site" not in entry or "telescope_file" not in entry:
+            raise NightlyConfigError(f"{path}: [[schedule]] #{k + 1} needs site and "
+                                     "telescope_file")
+    config = {
+        "path": str(path), "output_folder": rel(night.get("output_folder", "nightly")),
+        "catalog": rel(night.get("catalog")), "fetch_group": night.get("fetch_group"),
+        "fetch_format": night.get("fetch_format", "tle"),
+        "archive": os.path.expanduser(night["archive"]) if night.get("archive") else None,
+        "sites": sites, "sun_altitude_deg": float(night.get("sun_altitude_deg", -12.0)),
+        "min_elevation_deg": float(night.get("min_elevation_deg", 10.0)),
+        "primaries": primaries, "threshold_km": float(screening.get("threshold_km", 5.0)),
+        "days": float(screening.get("days", 1.0)),
+        "schedules": [{"site": e["site"], "telescope_file": rel(e["telescope_file"])}
+                      for e in schedules],
+    }
+    if not config["threshold_km"] > 0 or not config["days"] > 0:
+        raise NightlyConfigError(f"{path}: [screening] threshold_km and days must be positive")
+    return config
+
+
+def _elements(config, night_start, offline, log):
+    from .archive import Archive
+    from .catalog import Catalog
+
+    if config["fetch_group"] and not offline:
+        from .fetch import FetchError, fetch_celestrak
+
+        target = Path(config["output_folder"]) / f"elements_{config['fetch_group']}." + (
+            "tle" if config["fetch_format"] in ("tle", "3le") else config["fetch_format"])
+        archive = Archive(config["archive"]) if config["archive"] else None
+        try:
+            result = fetch_celestrak(target, group=config["fetch_group"],
+                                     fmt=config["fetch_format"], archive=archive)
+            log.info("elements: %d objects from %s%s", result.objects, result.url,
+                     " (recent copy kept)" if result.reused else "")
+            return Catalog.from_file(target), f"{result.url} ({result.fetched_utc})"
+        except FetchError as exc:
+            log.warning("fetch failed, using older data: %s", exc)
+            if target.exists():
+                return Catalog.from_file(target), f"{target} (last good download)"
+        finally:
+            if archive is not None:
+                archive.close()
+    if config["catalog"]:
+        log.info("elements: %s%s", config["catalog"], " (offline)" if offline else "")
+        return Catalog.from_file(config["catalog"]), config["catalog"]
+    if config["archive"] and Path(config["archive"]).exists():
+        with Archive(config["archive"]) as archive:
+            catalog = archive.catalog_for(night_start)
+        log.info("elements: archive %s as of %s (offline)", config["archive"], night_start)
+        return catalog, f"archive {config['archive']}"
+    log.info("elements: the bundled catalogue (offline, no catalogue configured)")
+    return Catalog.bundled(), "bundled catalogue"
+
+
+def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
+                verbose: bool = False) -> Path:
+    """Run the whole night's jobs; returns the dated output folder."""
+    from .io import meta_block, table_to_csv, table_to_json, write_text
+    from .passes import find_passes, night_window
+    from .report import render_report, write_png_charts
+    from .schedule import pointing_track, schedule_night, weights_from_conjunctions
+    from .screening import conjunction_cdms, screen
+    from .sites import parse_site
+    from .telescope import load_telescopes
+
+    began = time.monotonic()
+    config = load_config(config_path)
+    sites = [parse_site(s) for s in config["sites"]]
+    if night is None:
+        local = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=sites[0].longitude_deg
+                                                                 / 15.0)
+        night = (local - dt.timedelta(hours=12)).date().isoformat()
+    start, end = night_window(sites[0], night, config["sun_altitude_deg"])
+    out_root = Path(config["output_folder"])
+    out_root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{night}.", suffix=".partial", dir=out_root))
+    log = logging.getLogger(f"debris.nightly.{id(work)}")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    handler = logging.FileHandler(work / "nightly.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    if verbose:
+        console = logging.StreamHandler()
+        console.setFormatter(logging.Formatter("debris nightly: %(message)s"))
+        log.addHandler(console)
+    try:
+        catalog, elements_source = _elements(config, start.iso()[0], offline, log)
+        leo = catalog.filter(leo=True)
+        log.info("night %s: %s .. %s; %d objects (%d LEO)", night, start.iso()[0],
+                 end.iso()[0], len(catalog), len(leo))
+        passes = find_passes(leo, sites, start, end,
+                             min_elevation_deg=config["min_elevation_deg"],
+                             sun_altitude_deg_limit=config["sun_altitude_deg"])
+        visible = passes.take(passes["visible"])
+        for site in sites:
+            mine = visible.take(visible["site"] == site.name)
+            write_text(table_to_csv(mine), work / f"passes_{site.name}.csv")
+        write_text(table_to_json(visible, "passes", meta_block(
+            command="nightly passes", night=night, window={"start_utc": start.iso()[0],
+                                                           "end_utc": end.iso()[0]},
+            sites=[s.as_dict() for s in sites], elements=elements_source)),
+            work / "passes.json")
+        log.info("passes: %d visible of %d", len(visible), len(passes))
+        primaries = (catalog.norad_id[catalog.object_type == "PAYLOAD"].tolist()
+                     if config["primaries"] == "payloads"
+                     else [p for p in config["primaries"] if p in set(catalog.norad_id.tolist())])
+        screen_end = start.shift_seconds(config["days"] * 86400.0)
+        conj = screen(catalog, start, screen_end, config["threshold_km"],
+                      primaries=primaries or None)
+        conj_meta = meta_block(command="nightly screen", night=night,
+                               window={"start_utc": start.iso()[0],
+                                       "end_utc": screen_end.iso()[0]},
+                               primaries=len(primaries), threshold_km=config["threshold_km"],
+                               elements=elements_source)
+        write_text(table_to_json(conj, "conjunctions", conj_meta), work / "conjunctions.json")
+        write_text(table_to_csv(conj), work / "conjunctions.csv")
+        (work / "cdm").mkdir()
+        for stem, cdm in conjunction_cdms(catalog, conj):
+            write_text(cdm.to_kvn(), work / "cdm" / f"{stem}.cdm")
+        log.info("screening: %d conjunctions below %g km with %d primaries over %g days",
+                 len(conj), config["threshold_km"], len(primaries), config["days"])
+        weights = weights_from_conjunctions(work / "conjunctions.json")
+        observations, telescope_names, objectives = [], [], {}
+        for entry in config["schedules"]:
+            site = parse_site(entry["site"])
+            telescopes = load_telescopes(entry["telescope_file"])
+            table, tracks = schedule_night(leo, site, start, end, telescopes, weights=weights,
+                                           sun_altitude_deg_limit=config["sun_altitude_deg"])
+            tag = site.name
+            write_text(table_to_json(table, "observations", meta_block(
+                command="nightly schedule", night=night, site=site.as_dict(),
+                objective=table.meta["telescopes"])), work / f"schedule_{tag}.json")
+            write_text(table_to_csv(table), work / f"schedule_{tag}.csv")
+            write_text(table_to_csv(pointing_track(leo, site, start, tracks)),
+                       work / f"tracks_{tag}.csv")
+            observations += table.records()
+            telescope_names += [t.name for t in telescopes]
+            objectives.update(table.meta["telescopes"])
+            log.info("schedule %s: %s", tag, json.dumps(table.meta["telescopes"]))
+        night_info = {"date": night, "start_utc": start.iso()[0], "end_utc": end.iso()[0]}
+        meta = {"night": night, "dark window (UTC)": f"{start.iso()[0]} .. {end.iso()[0]}",
+                "elements": elements_source, "objects": len(catalog), "LEO objects": len(leo),
+                "sites": ", ".join(s.name for s in sites), "visible passes": len(visible),
+                "conjunctions": len(conj), "screen_start_utc": start.iso()[0],
+                "screen_end_utc": screen_end.iso()[0], "observations": len(observations),
+                "objectives": json.dumps(objectives), "created_utc": meta_block()["created_utc"],
+                "wall time (s)": f"{time.monotonic() - began:.1f}"}
+        html_text = render_report(meta, visible.records(), observations, conj.records(),
+                                  [s.name for s in sites], telescope_names, night_info)
+        write_text(html_text, work / "report.html")
+        pngs = write_png_charts(work, visible.records(), observations, conj.records(),
+                                [s.name for s in sites], telescope_names, night_info)
+        log.info("report written (%d PNG charts); %.1f s", len(pngs),
+                 time.monotonic() - began)
+    except BaseException:
+        handler.close()
+        log.removeHandler(handler)
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    handler.close()
+    log.handlers.clear()
+    final = out_root / night
+    if final.exists():  # replace a previous run of the same night: swap, then delete
+        old = out_root / f".{night}.old-{os.getpid()}"
+        os.replace(final, old)
+        os.replace(work, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(work, final)
+    return final
