@@ -273,3 +273,17 @@ def test_schedule_command(capsys, tmp_path, leo_sample, repo_root):
     code, _, err = run(capsys, "schedule", str(tle), "--site", "dushanbe", "--night",
                        "2024-11-01", "--telescope", str(bad))
     assert code == 2 and "settle_time_s = -1; expected a number of seconds >= 0" in err
+
+
+def test_progress_bar_only_on_a_terminal():
+    import io as _io
+
+    from debris.progress import progress_bar
+
+    assert progress_bar("x", stream=_io.StringIO()) is None  # cron: quiet
+    out = _io.StringIO()
+    report = progress_bar("screening", stream=out, force=True)
+    report(1, 4)
+    report(4, 4)
+    text = out.getvalue()
+    assert "screening [" in text and "1/4" in text and text.endswith("4/4,     0 s left\n")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 
 import numpy as np
 
 from .cli import _csv_records, _load_catalog, _note, _stale_note
 from .errors import DebrisError
+from .progress import progress_bar
 from .sites import load_sites_toml, parse_site
 from .table import Table
 
@@ -108,24 +108,6 @@ def _screen_window(args):
     return start[0:1], end[0:1]
 
 
-def _progress(label):
-    if not sys.stderr.isatty():
-        return None
-    import time
-
-    began = time.monotonic()
-
-    def report(done, total):
-        elapsed = time.monotonic() - began
-        left = elapsed / done * (total - done) if done else 0.0
-        width = 30
-        bar = "#" * int(width * done / total)
-        print(f"\r{label} [{bar:<{width}}] {done}/{total} steps, {left:5.0f} s left",
-              end="" if done < total else "\n", file=sys.stderr, flush=True)
-
-    return report
-
-
 def cmd_screen(args) -> int:
     from .io import (atomic_write, meta_block, table_to_csv, table_to_json, table_to_text,
                      write_text)
@@ -147,7 +129,7 @@ def cmd_screen(args) -> int:
     table = screen(catalog, start, end, args.threshold_km, primaries=primaries,
                    step_s=args.step_s, backend=args.backend, hbr_table=hbr_table,
                    pc_method=args.method, covariances=covariances,
-                   progress=_progress("screening"))
+                   progress=progress_bar("screening"))
     failures = table.meta.get("sgp4_failures", {})
     if failures:
         examples = ", ".join(f"NORAD {k} (error {v})" for k, v in list(failures.items())[:5])

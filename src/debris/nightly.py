@@ -137,6 +137,7 @@ def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
     """Run the whole night's jobs; returns the dated output folder."""
     from .io import meta_block, table_to_csv, table_to_json, write_text
     from .passes import find_passes, night_window
+    from .progress import progress_bar
     from .report import render_report, write_png_charts
     from .schedule import pointing_track, schedule_night, weights_from_conjunctions
     from .screening import conjunction_cdms, screen
@@ -187,7 +188,7 @@ def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
                      else [p for p in config["primaries"] if p in set(catalog.norad_id.tolist())])
         screen_end = start.shift_seconds(config["days"] * 86400.0)
         conj = screen(catalog, start, screen_end, config["threshold_km"],
-                      primaries=primaries or None)
+                      primaries=primaries or None, progress=progress_bar("screening"))
         conj_meta = meta_block(command="nightly screen", night=night,
                                window={"start_utc": start.iso()[0],
                                        "end_utc": screen_end.iso()[0]},
