@@ -24,7 +24,7 @@ from ._version import __version__
 from .table import Table
 from .timescale import format_iso
 
-__all__ = ["atomic_write", "write_text", "table_to_csv", "table_to_json", "table_to_text",
+__all__ = ["atomic_write", "write_text", "read_toml", "table_to_csv", "table_to_json", "table_to_text",
            "oem_kvn", "meta_block", "utc_now_iso"]
 
 
@@ -49,6 +49,21 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def read_toml(path, error_type) -> dict:
+    """Parse a TOML file, raising `error_type` naming the file when it is missing or bad."""
+    import tomllib
+
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error_type(f"{path}: no such file") from None
+    except OSError as exc:
+        raise error_type(f"{path}: cannot read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error_type(f"{path}: not valid TOML ({exc})") from None
 
 
 def write_text(text: str, output=None) -> None:

@@ -36,7 +36,6 @@ import os
 import shutil
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 
 from .errors import DebrisError
@@ -50,13 +49,10 @@ class NightlyConfigError(DebrisError):
 
 def load_config(path) -> dict:
     """Read and check a nightly TOML configuration."""
+    from .io import read_toml
+
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise NightlyConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise NightlyConfigError(f"{path}: not valid TOML ({exc})") from None
+    data = read_toml(path, NightlyConfigError)
     night = data.get("nightly")
     if not isinstance(night, dict):
         raise NightlyConfigError(f"{path}: missing [nightly] table")

@@ -27,7 +27,6 @@ A TOML file of user sites looks like::
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,13 +125,10 @@ def load_sites_toml(path) -> dict[str, Site]:
     SiteFormatError
         Naming the file, the site and the key that is missing or wrong.
     """
+    from .io import read_toml
+
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SiteFormatError(f"{path}: no such sites file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SiteFormatError(f"{path}: not valid TOML ({exc})") from None
+    data = read_toml(path, SiteFormatError)
     table = data.get("sites")
     if not isinstance(table, dict) or not table:
         raise SiteFormatError(f"{path}: expected [sites.NAME] tables with latitude_deg, "

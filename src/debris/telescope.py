@@ -28,7 +28,6 @@ rate, deceleration); the slew takes the slower axis's time plus the settle time.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,13 +170,10 @@ def load_telescopes(path) -> list[Telescope]:
     TelescopeFileError
         Naming the file, the telescope, the key and the expected value.
     """
+    from .io import read_toml
+
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TelescopeFileError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise TelescopeFileError(f"{path}: not valid TOML ({exc})") from None
+    data = read_toml(path, TelescopeFileError)
     if "telescopes" in data and isinstance(data["telescopes"], dict):
         tables = data["telescopes"]
     elif "telescope" in data and isinstance(data["telescope"], dict):
