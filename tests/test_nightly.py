@@ -136,3 +136,13 @@ def test_report_renders_in_a_headless_browser(night_folder, tmp_path):
     assert count(PASS_RGB) > 200  # the sky charts' pass tracks are drawn
     assert count(TRACK_RGB) > 50  # the schedule timeline's tracks are drawn
     assert count((0x99, 0x99, 0xAA), 30) > 150  # elevation rings of the polar charts
+
+
+def test_primaries_missing_from_the_catalogue_are_reported(tmp_path, elements):
+    config = tmp_path / "c.toml"
+    config.write_text(_config(tmp_path, elements).read_text().replace(
+        "primaries = [25544, 48274]", "primaries = [99999]"))
+    folder = run_nightly(config, night="2024-11-01", offline=True)
+    assert json.loads((folder / "conjunctions.json").read_text())["conjunctions"] == []
+    assert "primaries not in the catalogue, not screened: [99999]" in (
+        folder / "nightly.log").read_text()

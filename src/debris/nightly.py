@@ -182,14 +182,20 @@ def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
         primaries = (catalog.norad_id[catalog.object_type == "PAYLOAD"].tolist()
                      if config["primaries"] == "payloads"
                      else [p for p in config["primaries"] if p in set(catalog.norad_id.tolist())])
+        if config["primaries"] != "payloads" and len(primaries) < len(config["primaries"]):
+            missing = sorted(set(config["primaries"]) - set(primaries))
+            log.warning("primaries not in the catalogue, not screened: %s", missing)
         screen_end = start.shift_seconds(config["days"] * 86400.0)
-        conj = screen(catalog, start, screen_end, config["threshold_km"],
-                      primaries=primaries or None, progress=progress_bar("screening"))
         conj_meta = meta_block(command="nightly screen", night=night,
                                window={"start_utc": start.iso()[0],
                                        "end_utc": screen_end.iso()[0]},
                                primaries=len(primaries), threshold_km=config["threshold_km"],
                                elements=elements_source)
+        if primaries:
+            conj = screen(catalog, start, screen_end, config["threshold_km"],
+                          primaries=primaries, progress=progress_bar("screening"))
+        else:  # nothing to screen: an empty table with the right columns
+            conj = screen(catalog.subset([]), start, screen_end, config["threshold_km"])
         write_text(table_to_json(conj, "conjunctions", conj_meta), work / "conjunctions.json")
         write_text(table_to_csv(conj), work / "conjunctions.csv")
         (work / "cdm").mkdir()
