@@ -345,6 +345,8 @@ class _Track:
         self._sin = eo.teme_to_pef[:, 0, 1]
         self._omega = eo.omega_rad_s
         self._theta = np.unwrap(np.arctan2(self._sin, self._cos))
+        self._r_rows = r.reshape(-1, 3)  # views: (n * T, 3)
+        self._v_rows = v.reshape(-1, 3)
 
     def to_itrs(self, r, v, t):
         """TEME states (M, 3) at seconds `t` (M,) to ITRS, GMST interpolated (linear to
@@ -355,8 +357,9 @@ class _Track:
 
     def itrs(self, obj, k):
         """ITRS position and velocity of objects `obj` at grid indices `k`, each (M, 3)."""
-        return _turn(self.r[obj, k], self.v[obj, k], self._cos[k], self._sin[k],
-                     self._omega[k])
+        flat = np.asarray(obj) * self.n_times + np.asarray(k)  # one gather on rows: faster
+        return _turn(np.take(self._r_rows, flat, axis=0), np.take(self._v_rows, flat, axis=0),
+                     self._cos[k], self._sin[k], self._omega[k])
 
     def ends(self, obj, seg):
         """ITRS end states (p0, v0, p1, v1) of segments (obj, seg), each (M, 3)."""
