@@ -62,6 +62,17 @@ def _stale_note(catalog: Catalog, start, end) -> None:
               "window near the epochs")
 
 
+def _failure_note(table, consequence: str) -> dict:
+    """Say which objects SGP4 failed on during the window (``meta['sgp4_failures']``)."""
+    failures = table.meta.get("sgp4_failures", {})
+    if failures:
+        examples = ", ".join(f"NORAD {k} (error {v})" for k, v in list(failures.items())[:5])
+        _note(f"SGP4 failed for {len(failures)} objects during the window (decayed or invalid "
+              f"elements; error 6 = decayed); {consequence}: {examples}"
+              + (" ..." if len(failures) > 5 else ""))
+    return failures
+
+
 def _sites(args) -> list:
     extra = load_sites_toml(args.sites_file) if getattr(args, "sites_file", None) else None
     return [parse_site(spec, extra) for spec in (args.site or ["dushanbe"])]
@@ -231,12 +242,7 @@ def cmd_passes(args) -> int:
                         std_mag_table=std_mags)
     if args.visible_only:
         table = table.take(table["visible"])
-    failures = table.meta.get("sgp4_failures", {})
-    if failures:
-        examples = ", ".join(f"NORAD {k} (error {v})" for k, v in list(failures.items())[:5])
-        _note(f"SGP4 failed for {len(failures)} objects during the window (decayed or invalid "
-              f"elements; error 6 = decayed), they have no passes while failed: {examples}"
-              + (" ..." if len(failures) > 5 else ""))
+    failures = _failure_note(table, "they have no passes while failed")
     if args.format == "json":
         info = leo.info()
         meta = meta_block(

@@ -6,7 +6,7 @@ import datetime as dt
 
 import numpy as np
 
-from .cli import _csv_records, _load_catalog, _note, _stale_note
+from .cli import _csv_records, _failure_note, _load_catalog, _note, _stale_note
 from .errors import DebrisError
 from .progress import progress_bar
 from .sites import load_sites_toml, parse_site
@@ -130,12 +130,7 @@ def cmd_screen(args) -> int:
                    step_s=args.step_s, backend=args.backend, hbr_table=hbr_table,
                    pc_method=args.method, covariances=covariances,
                    progress=progress_bar("screening"))
-    failures = table.meta.get("sgp4_failures", {})
-    if failures:
-        examples = ", ".join(f"NORAD {k} (error {v})" for k, v in list(failures.items())[:5])
-        _note(f"SGP4 failed for {len(failures)} objects during the window (decayed or invalid "
-              f"elements; error 6 = decayed); they drop out while failed: {examples}"
-              + (" ..." if len(failures) > 5 else ""))
+    failures = _failure_note(table, "they drop out while failed")
     visibility = (observability(catalog, table, sites, window_minutes=args.observe_minutes,
                                 min_elevation_deg=args.min_elevation_deg,
                                 backend=args.backend) if sites and len(table) else None)
