@@ -34,7 +34,7 @@ import numpy as np
 
 from .frames import earth_orientation, enu_basis, rotate, vector_norm
 from .hermite import hermite_position, hermite_velocity
-from .propagation import propagate, propagate_at
+from .propagation import get_backend, propagate, propagate_at
 from .sun import is_sunlit, is_sunlit_fast, sun_altitude_deg, sun_position_gcrs_km
 from .table import Table
 from .timescale import Times, format_iso, time_range, to_times
@@ -344,6 +344,7 @@ class _Track:
         self._cos = eo.teme_to_pef[:, 0, 0]
         self._sin = eo.teme_to_pef[:, 0, 1]
         self._omega = eo.omega_rad_s
+        self._eo = eo
         self._theta = np.unwrap(np.arctan2(self._sin, self._cos))
         self._r_rows = r.reshape(-1, 3)  # views: (n * T, 3)
         self._v_rows = v.reshape(-1, 3)
@@ -388,10 +389,7 @@ class _Track:
 
     def site_direction_teme(self, site):
         """The site's geocentric unit vector in TEME at the grid times, (T, 3)."""
-        u = site.itrs_km / vector_norm(site.itrs_km)
-        c, s = self._cos, self._sin
-        return np.stack([c * u[0] - s * u[1], s * u[0] + c * u[1],
-                         np.full_like(c, u[2])], axis=-1)
+        return _site_direction_teme(self._eo, site)
 
 
 def _bisect_boolean(func, lo, hi, state_lo, iterations=_BISECTIONS):
@@ -445,7 +443,7 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     from .magnitude import standard_magnitudes
 
     sites = [sites] if hasattr(sites, "itrs_km") else list(sites)
-    grid, step, span_s, eo, sun_itrs = coarse_grid(start, end, step_s)
+    grid, step, span_s, eo, sun_itrs = coarse_grid(start, end, step_s, SPARSE_RATIO)
     std_mag = standard_magnitudes(catalog, std_mag_table)
     context = _Context(grid, step, span_s, eo, min_elevation_deg, sun_altitude_deg_limit,
                        backend)
@@ -455,14 +453,11 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     for a in range(0, len(catalog), chunk_objects):
         rows = np.arange(a, min(a + chunk_objects, len(catalog)))
         chunk = catalog.subset(rows)
-        states = propagate(chunk, grid, backend=backend)
-        bad = np.flatnonzero(states.error.any(axis=1))
+        track, error, candidates = _track_and_candidates(chunk, grid, step, sun_itrs, eo,
+                                                         sites, min_elevation_deg, backend)
+        bad = np.flatnonzero(error.any(axis=1))
         failed_ids.extend(chunk.norad_id[bad].tolist())
-        failed_codes.extend(states.error[bad].max(axis=1).tolist())
-        track = _Track(states.r_teme_km, states.v_teme_km_s, step, sun_itrs, eo)
-        radius, rate = track.radius_and_rate()
-        candidates = [_candidate_segments(track, site, min_elevation_deg, radius, rate)
-                      for site in sites]
+        failed_codes.extend(error[bad].max(axis=1).tolist())
         flips = _sunlit_transitions(track, candidates, step)
         for site, cand in zip(sites, candidates):
             tables.append(_passes_for_site(chunk, std_mag[rows], site, track, flips, context,
@@ -474,7 +469,60 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     return table
 
 
-def coarse_grid(start, end, step_s):
+#: Grid steps per sparse interval of the compiled first stage (:mod:`debris.passes_numba`);
+#: the grid always has a multiple of it steps, so every backend uses the same grid.
+SPARSE_RATIO = 3
+
+
+def _track_and_candidates(chunk, grid, step, sun_itrs, eo, sites, min_elevation_deg, backend):
+    """Propagate a chunk on the grid and list, per site, the candidate (object, interval)
+    pairs: where the object may be above the limit.
+
+    With the numba backend, propagation and the site test run fused in one kernel that only
+    propagates the grid samples near candidate intervals (:mod:`debris.passes_numba`);
+    otherwise the whole grid is propagated and tested with array code.
+
+    Returns
+    -------
+    track : _Track
+    error : ndarray of int8, shape (n, T)
+    candidates : list of (obj, seg) arrays, one pair per site
+    """
+    engine = get_backend(backend)
+    if getattr(engine, "name", "") != "numba":
+        states = propagate(chunk, grid, backend=engine)
+        track = _Track(states.r_teme_km, states.v_teme_km_s, step, sun_itrs, eo)
+        radius, rate = track.radius_and_rate()
+        return track, states.error, [
+            _candidate_segments(track, site, min_elevation_deg, radius, rate) for site in sites]
+    from .passes_numba import pass_candidates
+
+    table, near_idx, far_idx = engine.prepared(chunk.satrecs)
+    site_dir = np.stack([_site_direction_teme(eo, site) for site in sites], axis=1)
+    site_r = np.array([vector_norm(site.itrs_km) for site in sites])
+    r, v, error, flags = pass_candidates(table, near_idx, grid, SPARSE_RATIO, step, site_dir,
+                                         site_r, min_elevation_deg, eo.omega_rad_s, len(chunk))
+    track = _Track(r, v, step, sun_itrs, eo)
+    if far_idx.size:  # deep-space or failed initialisation: python-sgp4 on the whole grid
+        states = propagate(chunk.subset(far_idx), grid, backend="sgp4")
+        r[far_idx], v[far_idx] = states.r_teme_km, states.v_teme_km_s
+        error[far_idx] = states.error
+        far = _Track(states.r_teme_km, states.v_teme_km_s, step, sun_itrs, eo)
+        radius, rate = far.radius_and_rate()
+        for s, site in enumerate(sites):
+            f_obj, f_seg = _candidate_segments(far, site, min_elevation_deg, radius, rate)
+            flags[s, far_idx[f_obj], f_seg] = 1
+    return track, error, [np.nonzero(flags[s]) for s in range(len(sites))]
+
+
+def _site_direction_teme(eo, site):
+    """A site's geocentric unit vector in TEME at the grid times, (T, 3)."""
+    u = site.itrs_km / vector_norm(site.itrs_km)
+    c, s = eo.teme_to_pef[:, 0, 0], eo.teme_to_pef[:, 0, 1]
+    return np.stack([c * u[0] - s * u[1], s * u[0] + c * u[1], np.full_like(c, u[2])], axis=-1)
+
+
+def coarse_grid(start, end, step_s, multiple: int = 1):
     """The shared coarse grid of a window: times, step, span, Earth orientation and Sun.
 
     Returns
@@ -483,6 +531,8 @@ def coarse_grid(start, end, step_s):
         Evenly spaced from `start` to `end` inclusive, step at most `step_s`.
     step, span : float
         Seconds.
+    multiple : int
+        The number of steps is a multiple of it.
     eo : EarthOrientation
         For the grid (polar motion off).
     sun_itrs : ndarray, shape (T, 3)
@@ -492,7 +542,7 @@ def coarse_grid(start, end, step_s):
     span = float(to_times(end)[0:1].seconds_since(t0)[0])
     if span <= 0:
         raise ValueError("the window ends before it starts")
-    n_steps = max(1, int(np.ceil(span / step_s)))
+    n_steps = multiple * max(1, int(np.ceil(span / (step_s * multiple))))
     step = span / n_steps
     grid = Times.from_jd(t0.jd[0], t0.fr[0] + np.arange(n_steps + 1) * (step / 86400.0))
     eo = earth_orientation(grid)

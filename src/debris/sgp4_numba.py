@@ -151,153 +151,163 @@ def near_earth_elements(satrecs):
     return np.ascontiguousarray(table), near
 
 
+def _sgp4_point_py(c, t):  # pragma: no cover - compiled
+    """SGP4 (near-Earth) of coefficient row `c` at `t` minutes from its epoch.
+
+    Returns
+    -------
+    rx, ry, rz, vx, vy, vz : float
+        TEME position (km) and velocity (km/s); NaN when SGP4 fails.
+    error : int
+        python-sgp4's error code (0 when fine; 6 = decayed).
+    """
+    vkmpersec = _RE * _XKE / 60.0
+    mo, mdot, argpo, argpdot = c[0], c[1], c[2], c[3]
+    nodeo, nodedot, nodecf, cc1, cc4, cc5 = c[4], c[5], c[6], c[7], c[8], c[9]
+    t2cof, t3cof, t4cof, t5cof, omgcof, eta = c[10], c[11], c[12], c[13], c[14], c[15]
+    xmcof, delmo, sinmao, d2, d3, d4, isimp = c[16], c[17], c[18], c[19], c[20], c[21], c[22]
+    no_unkozai, ecco, inclo, bstar, aycof, xlcof = c[23], c[24], c[25], c[26], c[27], c[28]
+    con41, x1mth2, x7thm1, ao = c[29], c[30], c[31], c[34]
+    xmdf = mo + mdot * t
+    argpdf = argpo + argpdot * t
+    nodedf = nodeo + nodedot * t
+    argpm = argpdf
+    mm = xmdf
+    t2 = t * t
+    nodem = nodedf + nodecf * t2
+    tempa = 1.0 - cc1 * t
+    tempe = bstar * cc4 * t
+    templ = t2cof * t2
+    if isimp != 1.0:
+        delomg = omgcof * t
+        delmtemp = 1.0 + eta * np.cos(xmdf)
+        delm = xmcof * (delmtemp * delmtemp * delmtemp - delmo)
+        temp = delomg + delm
+        mm = xmdf + temp
+        argpm = argpdf - temp
+        t3 = t2 * t
+        t4 = t3 * t
+        tempa = tempa - d2 * t2 - d3 * t3 - d4 * t4
+        tempe = tempe + bstar * cc5 * (np.sin(mm) - sinmao)
+        templ = templ + t3cof * t3 + t4 * (t4cof + t * t5cof)
+    nm = no_unkozai
+    em = ecco
+    inclm = inclo
+    error = 0
+    if nm <= 0.0:
+        error = 2
+    # am = (xke/n)^(2/3) tempa^2 and n' = xke / am^1.5 = n / tempa^3, with the
+    # per-object (xke/n)^(2/3) precomputed (two pow calls fewer per propagation).
+    am = ao * tempa * tempa
+    nm = no_unkozai / (tempa * tempa * tempa)
+    em = em - tempe
+    if em >= 1.0 or em < -0.001:
+        error = 1
+    if em < 1.0e-6:
+        em = 1.0e-6
+    mm = mm + no_unkozai * templ
+    xlm = mm + argpm + nodem
+    nodem = np.fmod(nodem, _TWOPI)
+    argpm = np.fmod(argpm, _TWOPI)
+    xlm = np.fmod(xlm, _TWOPI)
+    mm = np.fmod(xlm - argpm - nodem, _TWOPI)
+    sinim = np.sin(inclm)
+    cosim = np.cos(inclm)
+    ep = em
+    xincp = inclm
+    argpp = argpm
+    nodep = nodem
+    mp = mm
+    sinip = sinim
+    cosip = cosim
+    axnl = ep * np.cos(argpp)
+    temp = 1.0 / (am * (1.0 - ep * ep))
+    aynl = ep * np.sin(argpp) + temp * aycof
+    xl = mp + argpp + nodep + temp * xlcof * axnl
+    u = np.fmod(xl - nodep, _TWOPI)
+    eo1 = u
+    tem5 = 9999.9
+    ktr = 1
+    sineo1 = 0.0
+    coseo1 = 0.0
+    while abs(tem5) >= 1.0e-12 and ktr <= 10:
+        sineo1 = np.sin(eo1)
+        coseo1 = np.cos(eo1)
+        tem5 = 1.0 - coseo1 * axnl - sineo1 * aynl
+        tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / tem5
+        if abs(tem5) >= 0.95:
+            tem5 = 0.95 if tem5 > 0.0 else -0.95
+        eo1 = eo1 + tem5
+        ktr += 1
+    ecose = axnl * coseo1 + aynl * sineo1
+    esine = axnl * sineo1 - aynl * coseo1
+    el2 = axnl * axnl + aynl * aynl
+    pl = am * (1.0 - el2)
+    if pl < 0.0:
+        error = 4
+    if error != 0:
+        return np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, error
+    rl = am * (1.0 - ecose)
+    rdotl = np.sqrt(am) * esine / rl
+    rvdotl = np.sqrt(pl) / rl
+    betal = np.sqrt(1.0 - el2)
+    temp = esine / (1.0 + betal)
+    sinu = am / rl * (sineo1 - aynl - axnl * temp)
+    cosu = am / rl * (coseo1 - axnl + aynl * temp)
+    su = np.arctan2(sinu, cosu)
+    sin2u = (cosu + cosu) * sinu
+    cos2u = 1.0 - 2.0 * sinu * sinu
+    temp = 1.0 / pl
+    temp1 = 0.5 * _J2 * temp
+    temp2 = temp1 * temp
+    mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
+    su = su - 0.25 * temp2 * x7thm1 * sin2u
+    xnode = nodep + 1.5 * temp2 * cosip * sin2u
+    xinc = xincp + 1.5 * temp2 * cosip * sinip * cos2u
+    mvt = rdotl - nm * temp1 * x1mth2 * sin2u / _XKE
+    rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) / _XKE
+    sinsu = np.sin(su)
+    cossu = np.cos(su)
+    snod = np.sin(xnode)
+    cnod = np.cos(xnode)
+    sini = np.sin(xinc)
+    cosi = np.cos(xinc)
+    xmx = -snod * cosi
+    xmy = cnod * cosi
+    ux = xmx * sinsu + cnod * cossu
+    uy = xmy * sinsu + snod * cossu
+    uz = sini * sinsu
+    vx = xmx * cossu - cnod * sinsu
+    vy = xmy * cossu - snod * sinsu
+    vz = sini * cossu
+    if mrt < 1.0:
+        return np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 6
+    return (mrt * ux * _RE, mrt * uy * _RE, mrt * uz * _RE,
+            (mvt * ux + rvdot * vx) * vkmpersec, (mvt * uy + rvdot * vy) * vkmpersec,
+            (mvt * uz + rvdot * vz) * vkmpersec, 0)
+
+
 def _propagate_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no cover - compiled
     """Propagate table row i into output row rows[i] (so deep-space rows can be skipped)."""
     n = table.shape[0]
     t_count = jd.shape[0]
-    vkmpersec = _RE * _XKE / 60.0
     for i in numba.prange(n):
         c = table[i]
         o = rows[i]
-        mo, mdot, argpo, argpdot = c[0], c[1], c[2], c[3]
-        nodeo, nodedot, nodecf, cc1, cc4, cc5 = c[4], c[5], c[6], c[7], c[8], c[9]
-        t2cof, t3cof, t4cof, t5cof, omgcof, eta = c[10], c[11], c[12], c[13], c[14], c[15]
-        xmcof, delmo, sinmao, d2, d3, d4, isimp = c[16], c[17], c[18], c[19], c[20], c[21], c[22]
-        no_unkozai, ecco, inclo, bstar, aycof, xlcof = c[23], c[24], c[25], c[26], c[27], c[28]
-        con41, x1mth2, x7thm1, ejd, efr, ao = c[29], c[30], c[31], c[32], c[33], c[34]
+        ejd, efr = c[32], c[33]
         for k in range(t_count):
             t = (jd[k] - ejd) * 1440.0 + (fr[k] - efr) * 1440.0
-            xmdf = mo + mdot * t
-            argpdf = argpo + argpdot * t
-            nodedf = nodeo + nodedot * t
-            argpm = argpdf
-            mm = xmdf
-            t2 = t * t
-            nodem = nodedf + nodecf * t2
-            tempa = 1.0 - cc1 * t
-            tempe = bstar * cc4 * t
-            templ = t2cof * t2
-            if isimp != 1.0:
-                delomg = omgcof * t
-                delmtemp = 1.0 + eta * np.cos(xmdf)
-                delm = xmcof * (delmtemp * delmtemp * delmtemp - delmo)
-                temp = delomg + delm
-                mm = xmdf + temp
-                argpm = argpdf - temp
-                t3 = t2 * t
-                t4 = t3 * t
-                tempa = tempa - d2 * t2 - d3 * t3 - d4 * t4
-                tempe = tempe + bstar * cc5 * (np.sin(mm) - sinmao)
-                templ = templ + t3cof * t3 + t4 * (t4cof + t * t5cof)
-            nm = no_unkozai
-            em = ecco
-            inclm = inclo
-            error = 0
-            if nm <= 0.0:
-                error = 2
-            # am = (xke/n)^(2/3) tempa^2 and n' = xke / am^1.5 = n / tempa^3, with the
-            # per-object (xke/n)^(2/3) precomputed (two pow calls fewer per propagation).
-            am = ao * tempa * tempa
-            nm = no_unkozai / (tempa * tempa * tempa)
-            em = em - tempe
-            if em >= 1.0 or em < -0.001:
-                error = 1
-            if em < 1.0e-6:
-                em = 1.0e-6
-            mm = mm + no_unkozai * templ
-            xlm = mm + argpm + nodem
-            nodem = np.fmod(nodem, _TWOPI)
-            argpm = np.fmod(argpm, _TWOPI)
-            xlm = np.fmod(xlm, _TWOPI)
-            mm = np.fmod(xlm - argpm - nodem, _TWOPI)
-            sinim = np.sin(inclm)
-            cosim = np.cos(inclm)
-            ep = em
-            xincp = inclm
-            argpp = argpm
-            nodep = nodem
-            mp = mm
-            sinip = sinim
-            cosip = cosim
-            axnl = ep * np.cos(argpp)
-            temp = 1.0 / (am * (1.0 - ep * ep))
-            aynl = ep * np.sin(argpp) + temp * aycof
-            xl = mp + argpp + nodep + temp * xlcof * axnl
-            u = np.fmod(xl - nodep, _TWOPI)
-            eo1 = u
-            tem5 = 9999.9
-            ktr = 1
-            sineo1 = 0.0
-            coseo1 = 0.0
-            while abs(tem5) >= 1.0e-12 and ktr <= 10:
-                sineo1 = np.sin(eo1)
-                coseo1 = np.cos(eo1)
-                tem5 = 1.0 - coseo1 * axnl - sineo1 * aynl
-                tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / tem5
-                if abs(tem5) >= 0.95:
-                    tem5 = 0.95 if tem5 > 0.0 else -0.95
-                eo1 = eo1 + tem5
-                ktr += 1
-            ecose = axnl * coseo1 + aynl * sineo1
-            esine = axnl * sineo1 - aynl * coseo1
-            el2 = axnl * axnl + aynl * aynl
-            pl = am * (1.0 - el2)
-            if pl < 0.0:
-                error = 4
-            if error != 0:
-                for j in range(3):
-                    r_out[o, k, j] = np.nan
-                    v_out[o, k, j] = np.nan
-                e_out[o, k] = error
-                continue
-            rl = am * (1.0 - ecose)
-            rdotl = np.sqrt(am) * esine / rl
-            rvdotl = np.sqrt(pl) / rl
-            betal = np.sqrt(1.0 - el2)
-            temp = esine / (1.0 + betal)
-            sinu = am / rl * (sineo1 - aynl - axnl * temp)
-            cosu = am / rl * (coseo1 - axnl + aynl * temp)
-            su = np.arctan2(sinu, cosu)
-            sin2u = (cosu + cosu) * sinu
-            cos2u = 1.0 - 2.0 * sinu * sinu
-            temp = 1.0 / pl
-            temp1 = 0.5 * _J2 * temp
-            temp2 = temp1 * temp
-            mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
-            su = su - 0.25 * temp2 * x7thm1 * sin2u
-            xnode = nodep + 1.5 * temp2 * cosip * sin2u
-            xinc = xincp + 1.5 * temp2 * cosip * sinip * cos2u
-            mvt = rdotl - nm * temp1 * x1mth2 * sin2u / _XKE
-            rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) / _XKE
-            sinsu = np.sin(su)
-            cossu = np.cos(su)
-            snod = np.sin(xnode)
-            cnod = np.cos(xnode)
-            sini = np.sin(xinc)
-            cosi = np.cos(xinc)
-            xmx = -snod * cosi
-            xmy = cnod * cosi
-            ux = xmx * sinsu + cnod * cossu
-            uy = xmy * sinsu + snod * cossu
-            uz = sini * sinsu
-            vx = xmx * cossu - cnod * sinsu
-            vy = xmy * cossu - snod * sinsu
-            vz = sini * cossu
-            r_out[o, k, 0] = mrt * ux * _RE
-            r_out[o, k, 1] = mrt * uy * _RE
-            r_out[o, k, 2] = mrt * uz * _RE
-            v_out[o, k, 0] = (mvt * ux + rvdot * vx) * vkmpersec
-            v_out[o, k, 1] = (mvt * uy + rvdot * vy) * vkmpersec
-            v_out[o, k, 2] = (mvt * uz + rvdot * vz) * vkmpersec
-            if mrt < 1.0:
-                e_out[o, k] = 6
-                for j in range(3):
-                    r_out[o, k, j] = np.nan
-                    v_out[o, k, j] = np.nan
-            else:
-                e_out[o, k] = 0
+            rx, ry, rz, vx, vy, vz, error = _sgp4_point(c, t)
+            r_out[o, k, 0] = rx
+            r_out[o, k, 1] = ry
+            r_out[o, k, 2] = rz
+            v_out[o, k, 0] = vx
+            v_out[o, k, 1] = vy
+            v_out[o, k, 2] = vz
+            e_out[o, k] = error
 
 
+_sgp4_point = numba.njit(cache=True)(_sgp4_point_py) if available else None
 _propagate = (numba.njit(parallel=True, cache=True)(_propagate_py)
               if available else None)
 
