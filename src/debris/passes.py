@@ -47,7 +47,10 @@ RISE, CULMINATION, SET = 0, 1, 2
 #: time exact SGP4 then refines. Whether a pass exists at all does not depend on the step
 #: (see _candidate_segments).
 DEFAULT_STEP_S = 180.0
-_BISECTIONS = 24  # 180 s / 2^24 ~ 11 microseconds
+#: Bisections on a grid interval: 180 s / 2^14 = 11 ms. Enough to find events, which exact
+#: SGP4 then times (rise/set: Newton; culmination: an exact bracket of +-1 s); shadow and
+#: twilight boundaries keep this resolution.
+_BISECTIONS = 14
 
 PASS_COLUMNS = (
     "norad_id", "name", "site", "rise_utc", "culmination_utc", "set_utc",
@@ -267,44 +270,65 @@ def _site_segments(track, site, basis, obj, seg):
 
 
 def _assemble(obj, seg, s, kind, f_start, f_end, el_edges):
-    """Group sorted events of each object into passes.
+    """Group the events of each object into passes.
 
-    Returns a list of (object, rise_event, culmination_event, set_event),
-    each event an index into the event arrays or a tuple ('edge', seg, s)
-    for a pass cut by the window.
+    Per object, in time order: a rise opens a pass (so does the window start when the
+    object is above the limit then), a set closes it, the highest culmination in between
+    is its culmination; a rise while a pass is open closes the open one at the window (no
+    set), and so does the end of the object's events. Objects above the limit the whole
+    window with no event form one pass.
+
+    Returns
+    -------
+    p_obj, rise, culmination, set : ndarray of int, shape (P,)
+        Object of each pass and the index of its events in the event arrays, -1 for none
+        (a pass cut by the window).
     """
+    n_obj = len(f_start)
     order = np.lexsort((kind, seg + s, obj))
-    passes = []
-    current = None  # [obj, rise, best_culm, best_el]
-    objects_with_events = set()
-    for i in order:
-        o = int(obj[i])
-        if current is not None and current[0] != o:
-            passes.append((current[0], current[1], current[2], None))
-            current = None
-        if o not in objects_with_events:
-            objects_with_events.add(o)
-            if f_start[o] > 0:
-                current = [o, None, None, -np.inf]
-        k = kind[i]
-        if k == RISE:
-            if current is not None:  # a rise while open: close the old one at the window
-                passes.append((current[0], current[1], current[2], None))
-            current = [o, i, None, -np.inf]
-        elif k == CULMINATION:
-            if current is not None and el_edges[i] > current[3]:
-                current[2], current[3] = i, el_edges[i]
-        else:
-            if current is not None:
-                passes.append((o, current[1], current[2], i))
-            current = None
-    if current is not None:
-        passes.append((current[0], current[1], current[2], None))
+    o, k, el = obj[order], kind[order], el_edges[order]
+    index = order.astype(np.intp)
+    # A virtual rise (index -1) before the first event of objects above at the window start.
+    first = np.ones(o.size, bool)
+    first[1:] = o[1:] != o[:-1]
+    starts_open = first & (f_start[o] > 0)
+    at = np.flatnonzero(starts_open)
+    o = np.insert(o, at, o[at])
+    k = np.insert(k, at, RISE).astype(np.int8)
+    el = np.insert(el, at, -np.inf)
+    index = np.insert(index, at, -1)
+    first = np.ones(o.size, bool)
+    first[1:] = o[1:] != o[:-1]
+    # Stretches: each starts at a rise or set, or at an object's first event; a stretch
+    # opened by a rise is a pass, closed by the next stretch's opener if that is a set.
+    opener = first | (k != CULMINATION)
+    starts = np.flatnonzero(opener)
+    stretch = np.cumsum(opener) - 1
+    is_pass = k[starts] == RISE
+    nxt = np.append(starts[1:], o.size)
+    closed = (nxt < o.size) & ~first[np.minimum(nxt, o.size - 1)]
+    closed &= k[np.minimum(nxt, o.size - 1)] == SET
+    set_idx = np.where(closed, index[np.minimum(nxt, o.size - 1)], -1)
+    # The highest culmination of each stretch.
+    culm = np.flatnonzero(k == CULMINATION)
+    best = np.full(starts.size, -1, np.intp)
+    if culm.size:
+        by = np.lexsort((el[culm], stretch[culm]))
+        c_sorted = culm[by]
+        last = np.ones(c_sorted.size, bool)
+        last[:-1] = stretch[c_sorted[1:]] != stretch[c_sorted[:-1]]
+        best[stretch[c_sorted[last]]] = index[c_sorted[last]]
+    p_obj = o[starts[is_pass]]
+    rise = index[starts[is_pass]]
+    culmination = best[is_pass]
+    sets = set_idx[is_pass]
     # Objects above the limit the whole window, with no event at all.
-    for o in np.flatnonzero((f_start > 0) & (f_end > 0)):
-        if int(o) not in objects_with_events:
-            passes.append((int(o), None, None, None))
-    return passes
+    has_events = np.zeros(n_obj, bool)
+    has_events[obj] = True
+    whole = np.flatnonzero((f_start > 0) & (f_end > 0) & ~has_events)
+    none = np.full(whole.size, -1, np.intp)
+    return (np.concatenate([p_obj, whole]).astype(np.intp), np.concatenate([rise, none]),
+            np.concatenate([culmination, none]), np.concatenate([sets, none]))
 
 
 def _turn(r, v, c, s, w):
@@ -673,16 +697,16 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> Tab
     f_end = el_end - ctx.min_el
     event_el = (_site_segments(track, site, basis, obj, seg).elevation(s) if obj.size
                 else np.empty(0))
-    passes = _assemble(obj, seg, s, kind, f_start, f_end, event_el)
-    if not passes:
+    p_obj, i_rise, i_culm, i_set = _assemble(obj, seg, s, kind, f_start, f_end, event_el)
+    n_passes = p_obj.size
+    if not n_passes:
         return _empty_table()
-    event_t = (seg + s) * step
-    p_obj = np.array([p[0] for p in passes], dtype=np.intp)
-    has_rise = np.array([p[1] is not None for p in passes])
-    has_set = np.array([p[3] is not None for p in passes])
-    t_rise = np.array([event_t[p[1]] if p[1] is not None else 0.0 for p in passes])
-    t_set = np.array([event_t[p[3]] if p[3] is not None else ctx.span for p in passes])
-    t_culm = np.array([event_t[p[2]] if p[2] is not None else np.nan for p in passes])
+    event_t = np.append((seg + s) * step, np.nan)  # index -1: no event
+    has_rise = i_rise >= 0
+    has_set = i_set >= 0
+    t_rise = np.where(has_rise, event_t[i_rise], 0.0)
+    t_set = np.where(has_set, event_t[i_set], ctx.span)
+    t_culm = event_t[i_culm]
     # Passes cut by the window with no interior maximum culminate at the higher edge.
     edge = np.isnan(t_culm)
     if edge.any():
@@ -729,13 +753,13 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> Tab
 
     vis = _visibility(p_obj, t_rise, t_set, track, flips, site, basis, ctx)
     iv_pass, iv_a, iv_b, sunlit_time = vis
-    visible = np.zeros(len(passes), bool)
+    visible = np.zeros(n_passes, bool)
     visible[iv_pass] = True
-    v_start = np.full(len(passes), np.inf)
-    v_end = np.full(len(passes), -np.inf)
+    v_start = np.full(n_passes, np.inf)
+    v_end = np.full(n_passes, -np.inf)
     np.minimum.at(v_start, iv_pass, iv_a)
     np.maximum.at(v_end, iv_pass, iv_b)
-    min_mag = np.full(len(passes), np.inf)
+    min_mag = np.full(n_passes, np.inf)
     if iv_pass.size:
         frac = np.linspace(0.0, 1.0, 9)
         t_mag = np.concatenate([iv_a[:, None] + frac * (iv_b - iv_a)[:, None],
@@ -759,7 +783,7 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> Tab
     return Table({
         "norad_id": chunk.norad_id[p_obj],
         "name": chunk.name[p_obj],
-        "site": np.full(len(passes), site.name),
+        "site": np.full(n_passes, site.name),
         "rise_utc": np.where(has_rise, iso(t_rise), ""),
         "culmination_utc": iso(t_culm),
         "set_utc": np.where(has_set, iso(t_set), ""),
