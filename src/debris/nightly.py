@@ -132,7 +132,7 @@ def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
                 verbose: bool = False) -> Path:
     """Run the whole night's jobs; returns the dated output folder."""
     from .io import meta_block, table_to_csv, table_to_json, write_text
-    from .passes import find_passes, night_window
+    from .passes import PASS_DECIMALS, find_passes, night_window
     from .progress import progress_bar
     from .report import render_report, write_png_charts
     from .schedule import pointing_track, schedule_night, weights_from_conjunctions
@@ -176,7 +176,7 @@ def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
         write_text(table_to_json(visible, "passes", meta_block(
             command="nightly passes", night=night, window={"start_utc": start.iso()[0],
                                                            "end_utc": end.iso()[0]},
-            sites=[s.as_dict() for s in sites], elements=elements_source)),
+            sites=[s.as_dict() for s in sites], elements=elements_source), PASS_DECIMALS),
             work / "passes.json")
         log.info("passes: %d visible of %d", len(visible), len(passes))
         primaries = (catalog.norad_id[catalog.object_type == "PAYLOAD"].tolist()

@@ -39,7 +39,7 @@ from .sun import is_sunlit, is_sunlit_fast, sun_altitude_deg, sun_position_gcrs_
 from .table import Table
 from .timescale import Times, format_iso, time_range, to_times
 
-__all__ = ["find_passes", "night_window", "PASS_COLUMNS"]
+__all__ = ["PASS_COLUMNS", "PASS_DECIMALS", "find_passes", "night_window"]
 
 RISE, CULMINATION, SET = 0, 1, 2
 #: Coarse step (s). Cubic Hermite through SGP4 states 180 s apart follows the real LEO
@@ -59,6 +59,15 @@ PASS_COLUMNS = (
     "max_angular_rate_deg_s", "visible", "visible_start_utc", "visible_end_utc",
     "sunlit_fraction", "min_magnitude", "duration_s", "std_magnitude",
 )
+
+#: Decimals of the float columns in JSON output: 1e-6 deg (4 mas), 1 mm, 1 ms - far
+#: finer than SGP4 predicts - and shorter to write than full doubles.
+PASS_DECIMALS = {
+    "rise_azimuth_deg": 6, "culmination_azimuth_deg": 6, "set_azimuth_deg": 6,
+    "max_elevation_deg": 6, "culmination_range_km": 6, "culmination_ra_deg": 6,
+    "culmination_dec_deg": 6, "max_angular_rate_deg_s": 6, "sunlit_fraction": 6,
+    "min_magnitude": 3, "duration_s": 3, "std_magnitude": 3,
+}
 
 
 def night_window(site, date, sun_altitude_deg_limit: float = -12.0) -> tuple[Times, Times]:
