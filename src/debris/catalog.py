@@ -316,10 +316,87 @@ def _read_omm_csv(text: str, source: str, builder: _Builder) -> None:
     if not reader.fieldnames or "NORAD_CAT_ID" not in reader.fieldnames:
         raise CatalogError(f"{source}: CSV header lacks NORAD_CAT_ID; expected CelesTrak OMM CSV "
                            "columns (OBJECT_NAME,OBJECT_ID,EPOCH,MEAN_MOTION,...)")
-    for row in reader:
+    header = list(reader.fieldnames)
+    plain = csv.reader(io.StringIO(text, newline=""))
+    next(plain)
+    rows, numbers = [], []
+    for row in plain:
+        if row:
+            rows.append(row)
+            numbers.append(plain.line_num)
+    if _omm_csv_columns(header, rows, numbers, source, builder):
+        return
+    for row in reader:  # the record-by-record path: the same checks, one message per record
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue
         _add_omm(row, source, reader.line_num, builder, normalized=True)
+
+
+_OMM_FLOATS = ("MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
+               "ARG_OF_PERICENTER", "MEAN_ANOMALY", "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
+_OMM_INTS = ("NORAD_CAT_ID", "EPHEMERIS_TYPE", "ELEMENT_SET_NO", "REV_AT_EPOCH")
+
+
+def _omm_csv_columns(header, rows, numbers, source, builder) -> bool:
+    """Read a clean OMM CSV a column at a time (numbers and epochs converted with numpy).
+
+    Returns False, having added nothing, when any record is not clean (missing or
+    unreadable fields, values out of range, rows of another length): the caller then
+    reads record by record, which names each bad record.
+    """
+    width = len(header)
+    if not rows or any(len(row) != width for row in rows) or "EPOCH" not in header:
+        return False
+    columns = dict(zip(header, zip(*rows)))
+    n = len(rows)
+    if any(key not in columns for key in _OMM_REQUIRED):
+        return False
+
+    def text(key):
+        return columns[key] if key in columns else (_OMM_DEFAULTS[key],) * n
+
+    try:
+        floats = {key: np.array(text(key), dtype=float) for key in _OMM_FLOATS}
+        ints = {key: np.array(text(key), dtype=np.int64) for key in _OMM_INTS}
+        stamps = np.char.rstrip(np.char.strip(np.array(columns["EPOCH"])), "Z")
+        when = stamps.astype("datetime64[us]")
+    except (ValueError, TypeError, OverflowError):
+        return False
+    ecc, mean_motion, incl = (floats["ECCENTRICITY"], floats["MEAN_MOTION"],
+                              floats["INCLINATION"])
+    ok = ((ecc >= 0.0) & (ecc < 1.0) & (mean_motion > 0.0) & (incl >= 0.0) & (incl <= 180.0)
+          & np.isfinite(np.column_stack(list(floats.values()))).all(axis=1))
+    names = [str(v).strip() for v in text("OBJECT_NAME")]
+    ids = [str(v) for v in text("OBJECT_ID")]
+    classes = [str(v) or "U" for v in text("CLASSIFICATION_TYPE")]
+    if not ok.all() or np.isnat(when).any():
+        return False
+    epoch_us = (when - np.datetime64("1949-12-31T00:00:00", "us")).astype(np.int64)
+    epoch = (epoch_us / 1e6 / 86400.0).tolist()  # as total_seconds() / 86400 does
+    norad = ints["NORAD_CAT_ID"].tolist()
+    bstar = floats["BSTAR"].tolist()
+    ndot = (floats["MEAN_MOTION_DOT"] / (1036800.0 / np.pi)).tolist()
+    nddot = (floats["MEAN_MOTION_DDOT"] / (2985984000.0 / 2.0 / np.pi)).tolist()
+    argp = (floats["ARG_OF_PERICENTER"] * _DEG).tolist()
+    inclo = (incl * _DEG).tolist()
+    mo = (floats["MEAN_ANOMALY"] * _DEG).tolist()
+    no = (mean_motion / 720.0 * np.pi).tolist()
+    node = (floats["RA_OF_ASC_NODE"] * _DEG).tolist()
+    eccs = ecc.tolist()
+    ephtype, elnum, revnum = (ints[k].tolist() for k in _OMM_INTS[1:])
+    types = ([str(v).strip().upper() or None for v in columns["OBJECT_TYPE"]]
+             if "OBJECT_TYPE" in columns else [None] * n)
+    for i in range(n):
+        satrec = Satrec()
+        satrec.classification = classes[i]
+        satrec.intldesg = ids[i][2:].replace("-", "")
+        satrec.ephtype = ephtype[i]
+        satrec.elnum = elnum[i]
+        satrec.revnum = revnum[i]
+        satrec.sgp4init(WGS72, "i", norad[i], epoch[i], bstar[i], ndot[i], nddot[i], eccs[i],
+                        argp[i], inclo[i], mo[i], no[i], node[i])
+        builder.add(satrec, names[i], norad[i], ids[i].strip(), source, numbers[i], types[i])
+    return True
 
 
 def _read_omm_json(text: str, source: str, builder: _Builder) -> None:
