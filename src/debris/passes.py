@@ -476,7 +476,7 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     from .magnitude import standard_magnitudes
 
     sites = [sites] if hasattr(sites, "itrs_km") else list(sites)
-    grid, step, span_s, eo, sun_itrs = coarse_grid(start, end, step_s, SPARSE_RATIO)
+    grid, step, span_s, eo, sun_itrs = coarse_grid(start, end, step_s)
     std_mag = standard_magnitudes(catalog, std_mag_table)
     context = _Context(grid, step, span_s, eo, min_elevation_deg, sun_altitude_deg_limit,
                        backend)
@@ -500,11 +500,6 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     # Objects SGP4 failed on during the window (decayed, bad elements): no passes while failed.
     table.meta["sgp4_failures"] = dict(zip(failed_ids, failed_codes))
     return table
-
-
-#: Grid steps per sparse interval of the compiled first stage (:mod:`debris.passes_numba`);
-#: the grid always has a multiple of it steps, so every backend uses the same grid.
-SPARSE_RATIO = 3
 
 
 def _track_and_candidates(chunk, grid, step, sun_itrs, eo, sites, min_elevation_deg, backend):
@@ -533,7 +528,7 @@ def _track_and_candidates(chunk, grid, step, sun_itrs, eo, sites, min_elevation_
     table, near_idx, far_idx = engine.prepared(chunk.satrecs)
     site_dir = np.stack([_site_direction_teme(eo, site) for site in sites], axis=1)
     site_r = np.array([vector_norm(site.itrs_km) for site in sites])
-    r, v, error, flags = pass_candidates(table, near_idx, grid, SPARSE_RATIO, step, site_dir,
+    r, v, error, flags = pass_candidates(table, near_idx, grid, step, site_dir,
                                          site_r, min_elevation_deg, eo.omega_rad_s, len(chunk))
     track = _Track(r, v, step, sun_itrs, eo)
     if far_idx.size:  # deep-space or failed initialisation: python-sgp4 on the whole grid
@@ -555,7 +550,7 @@ def _site_direction_teme(eo, site):
     return np.stack([c * u[0] - s * u[1], s * u[0] + c * u[1], np.full_like(c, u[2])], axis=-1)
 
 
-def coarse_grid(start, end, step_s, multiple: int = 1):
+def coarse_grid(start, end, step_s):
     """The shared coarse grid of a window: times, step, span, Earth orientation and Sun.
 
     Returns
@@ -564,8 +559,6 @@ def coarse_grid(start, end, step_s, multiple: int = 1):
         Evenly spaced from `start` to `end` inclusive, step at most `step_s`.
     step, span : float
         Seconds.
-    multiple : int
-        The number of steps is a multiple of it.
     eo : EarthOrientation
         For the grid (polar motion off).
     sun_itrs : ndarray, shape (T, 3)
@@ -575,7 +568,7 @@ def coarse_grid(start, end, step_s, multiple: int = 1):
     span = float(to_times(end)[0:1].seconds_since(t0)[0])
     if span <= 0:
         raise ValueError("the window ends before it starts")
-    n_steps = multiple * max(1, int(np.ceil(span / (step_s * multiple))))
+    n_steps = max(1, int(np.ceil(span / step_s)))
     step = span / n_steps
     grid = Times.from_jd(t0.jd[0], t0.fr[0] + np.arange(n_steps + 1) * (step / 86400.0))
     eo = earth_orientation(grid)

@@ -1,26 +1,30 @@
 """Compiled first stage of the pass search (numba): propagation fused with the site filter.
 
-Most of the time an object is far below a site's horizon, and there is no need to know
-where it is every coarse step. Per object, this kernel
+Most of the time an object is far below every site's horizon, and there is no need to know
+where it is every grid step. An object at distance r is above elevation e only within the
+central angle ``arccos(R cos e / r) - e`` of a site (the *cap*), and its direction from the
+Earth's centre turns, relative to the rotating site, at most at its Earth-fixed angular
+rate. Per object, this kernel
 
-1. propagates SGP4 every `ratio` grid steps (the *sparse* samples, 540 s by default);
-2. tests each sparse interval against every site with the same geometry as the
-   candidate test of :mod:`debris.passes` (an object at distance r is above elevation e
-   only within the central angle ``arccos(R cos e / r) - e`` of the site, and moves by at
-   most its Earth-fixed angular rate times half the interval from the nearer end), using
-   the object's largest distance and angular rate over the window (+1 % and +10 %);
-3. only on the sparse intervals that may hold part of a pass, propagates the grid samples
-   in between and applies the grid-step candidate test of :mod:`debris.passes`.
+1. bounds the object's distance and angular rate over the window (:func:`_bounds`, from its
+   states at both window ends);
+2. walks the grid: from a sample at central angle d beyond every site's cap, the object
+   needs at least d / rate to reach one, so it jumps that many grid steps (at least one)
+   and propagates only there;
+3. where it steps one interval at a time, applies the grid-interval candidate test of
+   :mod:`debris.passes` to each interval and flags it per site.
 
-So the states a pass search reads are all computed, at about 40 % of the propagations of
-the full grid, and no (N, T) geometry arrays are built. Samples of intervals that cannot
-hold a pass are left as NaN and never read.
+So every state a pass search reads is computed, at about a third of the propagations of
+the full grid, and no (N, T) geometry arrays are built. Samples that are skipped are NaN
+and never read: only flagged intervals (whose two ends are computed) and the window's two
+ends are.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .sgp4_numba import _RE as _RE_KM
 from .sgp4_numba import _sgp4_point, available
 
 if available:
@@ -62,13 +66,50 @@ def _cap(site_r, cos_el, el, radius):  # pragma: no cover - compiled
     return np.arccos(min(1.0, max(-1.0, site_r * cos_el / radius))) - el
 
 
-def _pass_candidates_py(table, rows, jd, fr, ratio, step, site_dir, site_r, el, margin,
+_MU = 398600.8  # km^3/s^2, WGS-72 as SGP4
+_ESCAPE_RATE = 11.2 / 6378.0  # rad/s: escape speed at the Earth's surface, the largest rate
+
+
+def _bounds(r_out, v_out, e_out, o, k_last, ecc, omega_max, ao_km):  # pragma: no cover
+    """Upper bounds of an object's geocentric distance (km) and Earth-fixed angular rate
+    (rad/s) over the window, from its osculating semi-major axes at both window ends.
+
+    On a Keplerian orbit the angular rate |v|/r peaks at perigee at
+    n sqrt(1 + e) / (1 - e)^1.5 and the distance at apogee at a (1 + e); margins of 10 %
+    on the rate, 1 % on the distance and 0.005 on e cover SGP4's periodic terms and drag
+    over a window. An object that fails at an end (decay) gets the absolute bounds: escape
+    speed at the surface, 5 % over its apogee.
+    """
+    fallback_r = ao_km * (1.0 + ecc) * 1.05
+    fallback_rate = _ESCAPE_RATE + omega_max
+    a_hi = 0.0
+    a_lo = 1.0e30
+    for k in (0, k_last):
+        if e_out[o, k] != 0:
+            return fallback_r, fallback_rate
+        x, y, z = r_out[o, k, 0], r_out[o, k, 1], r_out[o, k, 2]
+        vx, vy, vz = v_out[o, k, 0], v_out[o, k, 1], v_out[o, k, 2]
+        inv_a = 2.0 / np.sqrt(x * x + y * y + z * z) - (vx * vx + vy * vy + vz * vz) / _MU
+        if inv_a <= 0.0:
+            return fallback_r, fallback_rate
+        a_hi = max(a_hi, 1.0 / inv_a)
+        a_lo = min(a_lo, 1.0 / inv_a)
+    e = min(ecc + 0.005, 0.9)
+    n = np.sqrt(_MU / (a_lo * a_lo * a_lo))
+    rate = 1.1 * n * np.sqrt(1.0 + e) / (1.0 - e) ** 1.5 + omega_max
+    return a_hi * (1.0 + e) * 1.01, min(rate, fallback_rate)
+
+
+def _pass_candidates_py(table, rows, jd, fr, step, site_dir, site_r, el, margin,
                         omega, r_out, v_out, e_out, cand):  # pragma: no cover - compiled
     n = table.shape[0]
     t_count = jd.shape[0]
     n_sites = site_dir.shape[1]
-    n_sparse = (t_count - 1) // ratio
+    last = t_count - 1
     cos_el = np.cos(el)
+    omega_max = 0.0
+    for k in range(t_count):
+        omega_max = max(omega_max, omega[k])
     for i in numba.prange(n):
         c = table[i]
         o = rows[i]
@@ -79,46 +120,40 @@ def _pass_candidates_py(table, rows, jd, fr, ratio, step, site_dir, site_r, el, 
                 r_out[o, k, j] = np.nan
                 v_out[o, k, j] = np.nan
             e_out[o, k] = 0
-        radius_max = 0.0
-        rate_max = 0.0
-        for q in range(n_sparse + 1):
-            k = q * ratio
+        for k in (0, last):
             _store(c, (jd[k] - ejd) * 1440.0 + (fr[k] - efr) * 1440.0, r_out, v_out, e_out, o, k)
+        radius_max, rate_max = _bounds(r_out, v_out, e_out, o, last, c[24], omega_max,
+                                       c[34] * _RE_KM)
+        caps = np.empty(n_sites)
+        for s in range(n_sites):
+            caps[s] = _cap(site_r[s], cos_el, el, radius_max) + margin
+        # Walk the grid: from a sample at central angle d beyond every site's cap the object
+        # needs at least d / rate_max to come within one, so the samples in between are
+        # skipped; where no jump is possible, each grid interval gets the candidate test.
+        k = 0
+        while k < last:
+            jump = 1
             if e_out[o, k] == 0:
-                radius, rate = _radius_rate(r_out, v_out, o, k, omega)
-                radius_max = max(radius_max, radius)
-                rate_max = max(rate_max, rate)
-        if radius_max == 0.0:
-            continue
-        reach_sparse = 0.55 * ratio * step * rate_max
-        for q in range(n_sparse):
-            k0 = q * ratio
-            k1 = k0 + ratio
-            if e_out[o, k0] != 0 or e_out[o, k1] != 0:
-                continue
-            maybe = False
-            for s in range(n_sites):
-                near = min(_central(r_out, o, k0, site_dir, s), _central(r_out, o, k1, site_dir, s))
-                if near - reach_sparse <= _cap(site_r[s], cos_el, el, radius_max * 1.01) + margin:
-                    maybe = True
-                    break
-            if not maybe:
-                continue
-            for k in range(k0 + 1, k1):
-                _store(c, (jd[k] - ejd) * 1440.0 + (fr[k] - efr) * 1440.0,
-                       r_out, v_out, e_out, o, k)
-            for k in range(k0, k1):
-                if e_out[o, k] != 0 or e_out[o, k + 1] != 0:
-                    continue
+                d = 1.0e9
+                for s in range(n_sites):
+                    d = min(d, _central(r_out, o, k, site_dir, s) - caps[s])
+                if d > 0.0:
+                    jump = max(1, min(int(d / (rate_max * step)), last - k))
+            nxt = k + jump
+            if nxt != last:
+                _store(c, (jd[nxt] - ejd) * 1440.0 + (fr[nxt] - efr) * 1440.0,
+                       r_out, v_out, e_out, o, nxt)
+            if jump == 1 and e_out[o, k] == 0 and e_out[o, nxt] == 0:
                 ra, wa = _radius_rate(r_out, v_out, o, k, omega)
-                rb, wb = _radius_rate(r_out, v_out, o, k + 1, omega)
+                rb, wb = _radius_rate(r_out, v_out, o, nxt, omega)
                 reach = 0.55 * step * max(wa, wb)
                 for s in range(n_sites):
                     cap = _cap(site_r[s], cos_el, el, max(ra, rb) * 1.01)
                     near = min(_central(r_out, o, k, site_dir, s),
-                               _central(r_out, o, k + 1, site_dir, s))
+                               _central(r_out, o, nxt, site_dir, s))
                     if near - reach <= cap + margin:
                         cand[s, o, k] = 1
+            k = nxt
 
 
 if available:
@@ -127,11 +162,12 @@ if available:
     _central = _jit(_central)
     _radius_rate = _jit(_radius_rate)
     _cap = _jit(_cap)
+    _bounds = _jit(_bounds)
     _pass_candidates = numba.njit(parallel=True, cache=True)(_pass_candidates_py)
 
 
-def pass_candidates(table, rows, times, ratio, step, site_dir, site_r, min_elevation_deg,
-                    omega, n_out, margin_deg=0.5):
+def pass_candidates(table, rows, times, step, site_dir, site_r, min_elevation_deg, omega,
+                    n_out, margin_deg=0.5):
     """Propagate near-Earth objects where passes may be, and flag candidate grid intervals.
 
     Parameters
@@ -141,9 +177,7 @@ def pass_candidates(table, rows, times, ratio, step, site_dir, site_r, min_eleva
     rows : ndarray of int, shape (M,)
         Output row of each table row.
     times : Times, shape (T,)
-        The grid; ``T - 1`` must be a multiple of `ratio`.
-    ratio : int
-        Grid steps per sparse interval.
+        The grid.
     step : float
         Grid step (s).
     site_dir : ndarray, shape (T, S, 3)
@@ -167,8 +201,6 @@ def pass_candidates(table, rows, times, ratio, step, site_dir, site_r, min_eleva
         1 on the grid intervals where the object may be above the limit at the site.
     """
     t_count = len(times)
-    if (t_count - 1) % ratio:
-        raise ValueError(f"grid of {t_count - 1} steps is not a multiple of {ratio}")
     r = np.empty((n_out, t_count, 3))
     v = np.empty((n_out, t_count, 3))
     e = np.zeros((n_out, t_count), np.int8)
@@ -176,7 +208,7 @@ def pass_candidates(table, rows, times, ratio, step, site_dir, site_r, min_eleva
     if len(rows):
         _pass_candidates(np.ascontiguousarray(table), np.asarray(rows, np.int64),
                          np.ascontiguousarray(times.jd, float),
-                         np.ascontiguousarray(times.fr, float), int(ratio), float(step),
+                         np.ascontiguousarray(times.fr, float), float(step),
                          np.ascontiguousarray(site_dir, float), np.asarray(site_r, float),
                          float(np.radians(min_elevation_deg)), float(np.radians(margin_deg)),
                          np.ascontiguousarray(omega, float), r, v, e, cand)
