@@ -209,3 +209,29 @@ def test_night_window_matches_skyfield_almanac():
     for ours, ref in ((start, dusk), (end, dawn)):
         diff = abs(float(ours.seconds_since(to_times(ref))[0]))
         assert diff < 60.0  # one minute (apparent vs geometric Sun, refraction-free both)
+
+
+def test_compiled_and_array_paths_find_the_same_passes(leo_sample, monkeypatch):
+    """The numba path (site-filter walk, compiled events and interpolation) and the array
+    path (full grid with python-sgp4, numpy events) give the same passes."""
+    pytest.importorskip("numba")
+    import debris.passes as passes_module
+
+    sites = [get_site("dushanbe"), get_site("hissar")]
+    end = time_range(START, hours=HOURS, step_s=3600)[-1:]
+    compiled = find_passes(leo_sample, sites, START, end, backend="numba")
+    monkeypatch.setattr(passes_module, "_USE_COMPILED", False)
+    arrays = find_passes(leo_sample, sites, START, end, backend="sgp4")
+    assert len(compiled) == len(arrays) > 200
+    for name in ("norad_id", "site", "visible"):
+        assert (compiled[name] == arrays[name]).all(), name
+    t0 = to_times(START)
+    for name in ("rise_utc", "culmination_utc", "set_utc", "visible_start_utc",
+                 "visible_end_utc"):
+        a, b = compiled[name], arrays[name]
+        assert ((a == "") == (b == "")).all(), name
+        filled = a != ""
+        dt = np.abs(_seconds(a[filled], t0) - _seconds(b[filled], t0))
+        assert dt.max(initial=0.0) <= 0.002, name
+    for name in ("max_elevation_deg", "culmination_range_km", "sunlit_fraction"):
+        assert np.allclose(compiled[name], arrays[name], rtol=0, atol=1e-4, equal_nan=True), name

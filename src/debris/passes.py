@@ -350,6 +350,18 @@ def _turn(r, v, c, s, w):
     return pos, vel
 
 
+_USE_COMPILED = True  # tests switch it off to check the array-code path
+
+
+def _compiled():
+    """The compiled helpers (:mod:`debris.passes_numba`) when numba is installed, else None."""
+    if not _USE_COMPILED:
+        return None
+    from . import passes_numba
+
+    return passes_numba if passes_numba.available else None
+
+
 class _Track:
     """Hermite interpolation of Earth-fixed states of a chunk of objects on the grid.
 
@@ -374,9 +386,10 @@ class _Track:
         self.r, self.v, self.step, self._sun = r, v, step, sun
         self.last = r.shape[1] - 2
         self.n_objects, self.n_times = r.shape[:2]
-        self._cos = eo.teme_to_pef[:, 0, 0]
-        self._sin = eo.teme_to_pef[:, 0, 1]
-        self._omega = eo.omega_rad_s
+        self._cos = np.ascontiguousarray(eo.teme_to_pef[:, 0, 0])
+        self._sin = np.ascontiguousarray(eo.teme_to_pef[:, 0, 1])
+        self._omega = np.ascontiguousarray(eo.omega_rad_s, dtype=float)
+        self._compiled = _compiled()
         self._eo = eo
         self._theta = np.unwrap(np.arctan2(self._sin, self._cos))
         self._r_rows = r.reshape(-1, 3)  # views: (n * T, 3)
@@ -391,6 +404,8 @@ class _Track:
 
     def itrs(self, obj, k):
         """ITRS position and velocity of objects `obj` at grid indices `k`, each (M, 3)."""
+        if self._compiled is not None:
+            return self._compiled.samples(self, obj, k)
         flat = np.asarray(obj) * self.n_times + np.asarray(k)  # one gather on rows: faster
         return _turn(np.take(self._r_rows, flat, axis=0), np.take(self._v_rows, flat, axis=0),
                      self._cos[k], self._sin[k], self._omega[k])
@@ -405,6 +420,8 @@ class _Track:
 
     def state(self, obj, t):
         """Position and velocity of objects `obj` at seconds `t`, each shape (M, 3)."""
+        if self._compiled is not None:
+            return self._compiled.track_states(self, obj, t)
         seg, s = self._locate(np.asarray(t, dtype=float))
         ends = self.ends(obj, seg)
         return (hermite_position(*ends, self.step, s), hermite_velocity(*ends, self.step, s))
@@ -689,16 +706,20 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> Tab
     basis = enu_basis(site.latitude_deg, site.longitude_deg)
     step = ctx.step
     c_obj, c_seg = candidates
-    segs = _site_segments(track, site, basis, c_obj, c_seg)
-    obj, seg, s, kind = _site_events(segs, c_obj, c_seg, step, ctx.min_el)
+    if track._compiled is not None:
+        obj, seg, s, kind, event_el = track._compiled.site_events(
+            track, c_obj, c_seg, site.itrs_km, basis, ctx.min_el, _BISECTIONS)
+    else:
+        segs = _site_segments(track, site, basis, c_obj, c_seg)
+        obj, seg, s, kind = _site_events(segs, c_obj, c_seg, step, ctx.min_el)
+        event_el = (_site_segments(track, site, basis, obj, seg).elevation(s) if obj.size
+                    else np.empty(0))
     every = np.arange(track.n_objects)
     el_start = _elevation((track.itrs(every, np.zeros_like(every))[0] - site.itrs_km) @ basis.T)
     el_end = _elevation((track.itrs(every, np.full_like(every, track.n_times - 1))[0]
                          - site.itrs_km) @ basis.T)
     f_start = el_start - ctx.min_el
     f_end = el_end - ctx.min_el
-    event_el = (_site_segments(track, site, basis, obj, seg).elevation(s) if obj.size
-                else np.empty(0))
     p_obj, i_rise, i_culm, i_set = _assemble(obj, seg, s, kind, f_start, f_end, event_el)
     n_passes = p_obj.size
     if not n_passes:

@@ -30,7 +30,7 @@ from .sgp4_numba import _sgp4_point, available
 if available:
     import numba
 
-__all__ = ["pass_candidates"]
+__all__ = ["pass_candidates", "samples", "site_events", "track_states"]
 
 
 def _store(c, t, r_out, v_out, e_out, o, k):  # pragma: no cover - compiled
@@ -156,6 +156,128 @@ def _pass_candidates_py(table, rows, jd, fr, step, site_dir, site_r, el, margin,
             k = nxt
 
 
+def _itrs(r, v, cosg, sing, omega, o, k):  # pragma: no cover - compiled
+    """TEME sample (o, k) turned to ITRS by the GMST rotation: position, velocity tuples."""
+    c, s, w = cosg[k], sing[k], omega[k]
+    x = c * r[o, k, 0] + s * r[o, k, 1]
+    y = c * r[o, k, 1] - s * r[o, k, 0]
+    return ((x, y, r[o, k, 2]),
+            (c * v[o, k, 0] + s * v[o, k, 1] + w * y, c * v[o, k, 1] - s * v[o, k, 0] - w * x,
+             v[o, k, 2]))
+
+
+def _hermite(p0, v0, p1, v1, h, s):  # pragma: no cover - compiled
+    """Cubic Hermite position and velocity at local time s of 3-tuples (as debris.hermite)."""
+    s2 = s * s
+    s3 = s2 * s
+    a, b, c, d = 2 * s3 - 3 * s2 + 1, (s3 - 2 * s2 + s) * h, -2 * s3 + 3 * s2, (s3 - s2) * h
+    da, db, dc = (6 * s2 - 6 * s) / h, 3 * s2 - 4 * s + 1, 3 * s2 - 2 * s
+    return ((a * p0[0] + b * v0[0] + c * p1[0] + d * v1[0],
+             a * p0[1] + b * v0[1] + c * p1[1] + d * v1[1],
+             a * p0[2] + b * v0[2] + c * p1[2] + d * v1[2]),
+            (da * (p0[0] - p1[0]) + db * v0[0] + dc * v1[0],
+             da * (p0[1] - p1[1]) + db * v0[1] + dc * v1[1],
+             da * (p0[2] - p1[2]) + db * v0[2] + dc * v1[2]))
+
+
+def _enu(p, vel, site, basis):  # pragma: no cover - compiled
+    """ITRS position and velocity tuples to site-relative ENU tuples."""
+    x, y, z = p[0] - site[0], p[1] - site[1], p[2] - site[2]
+    return ((basis[0, 0] * x + basis[0, 1] * y + basis[0, 2] * z,
+             basis[1, 0] * x + basis[1, 1] * y + basis[1, 2] * z,
+             basis[2, 0] * x + basis[2, 1] * y + basis[2, 2] * z),
+            (basis[0, 0] * vel[0] + basis[0, 1] * vel[1] + basis[0, 2] * vel[2],
+             basis[1, 0] * vel[0] + basis[1, 1] * vel[1] + basis[1, 2] * vel[2],
+             basis[2, 0] * vel[0] + basis[2, 1] * vel[1] + basis[2, 2] * vel[2]))
+
+
+def _rate_sign(p, vel):  # pragma: no cover - compiled
+    return vel[2] * (p[0] * p[0] + p[1] * p[1]) - p[2] * (p[0] * vel[0] + p[1] * vel[1])
+
+
+def _above(p, sin_min):  # pragma: no cover - compiled
+    return p[2] - sin_min * np.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+
+
+def _elevation_deg(p):  # pragma: no cover - compiled
+    return np.degrees(np.arctan2(p[2], np.sqrt(p[0] * p[0] + p[1] * p[1])))
+
+
+def _site_events_py(r, v, cosg, sing, omega, step, obj, seg, site, basis, sin_min, n_iter,
+                    ev_s, ev_kind, ev_el, ev_n):  # pragma: no cover - compiled
+    for m in numba.prange(obj.shape[0]):
+        o, k = obj[m], seg[m]
+        a_p, a_v = _itrs(r, v, cosg, sing, omega, o, k)
+        b_p, b_v = _itrs(r, v, cosg, sing, omega, o, k + 1)
+        p0, v0 = _enu(a_p, a_v, site, basis)
+        p1, v1 = _enu(b_p, b_v, site, basis)
+        f0, f1 = _above(p0, sin_min), _above(p1, sin_min)
+        count = 0
+        lo_1, hi_1, flo_1, fhi_1 = 0.0, 1.0, f0, f1
+        lo_2, hi_2, flo_2, fhi_2 = 1.0, 1.0, f1, f1  # second piece empty unless a maximum
+        if _rate_sign(p0, v0) > 0 and _rate_sign(p1, v1) <= 0:
+            lo, hi = 0.0, 1.0
+            for _ in range(n_iter):
+                mid = 0.5 * (lo + hi)
+                pm, vm = _hermite(p0, v0, p1, v1, step, mid)
+                if _rate_sign(pm, vm) > 0:
+                    lo = mid
+                else:
+                    hi = mid
+            s_max = 0.5 * (lo + hi)
+            pm, vm = _hermite(p0, v0, p1, v1, step, s_max)
+            f_max = _above(pm, sin_min)
+            if f_max > 0:
+                ev_s[m, count] = s_max
+                ev_kind[m, count] = 1
+                ev_el[m, count] = _elevation_deg(pm)
+                count += 1
+            hi_1, fhi_1 = s_max, f_max
+            lo_2, hi_2, flo_2, fhi_2 = s_max, 1.0, f_max, f1
+        for piece in range(2):
+            lo, hi, flo, fhi = (lo_1, hi_1, flo_1, fhi_1) if piece == 0 else (lo_2, hi_2, flo_2,
+                                                                                fhi_2)
+            if hi <= lo and piece == 1:
+                continue
+            if not ((flo <= 0 and fhi > 0) or (flo > 0 and fhi <= 0)):
+                continue
+            rising = fhi > 0
+            for _ in range(n_iter):
+                mid = 0.5 * (lo + hi)
+                pm, vm = _hermite(p0, v0, p1, v1, step, mid)
+                if (_above(pm, sin_min) > 0) != rising:
+                    lo = mid
+                else:
+                    hi = mid
+            s_ev = 0.5 * (lo + hi)
+            pm, vm = _hermite(p0, v0, p1, v1, step, s_ev)
+            ev_s[m, count] = s_ev
+            ev_kind[m, count] = 0 if rising else 2
+            ev_el[m, count] = _elevation_deg(pm)
+            count += 1
+        ev_n[m] = count
+
+
+def _track_states_py(r, v, cosg, sing, omega, step, last, obj, t, pos, vel):  # pragma: no cover
+    for m in numba.prange(obj.shape[0]):
+        k = min(max(int(np.floor(t[m] / step)), 0), last)
+        s = t[m] / step - k
+        a_p, a_v = _itrs(r, v, cosg, sing, omega, obj[m], k)
+        b_p, b_v = _itrs(r, v, cosg, sing, omega, obj[m], k + 1)
+        p, w = _hermite(a_p, a_v, b_p, b_v, step, s)
+        for j in range(3):
+            pos[m, j] = p[j]
+            vel[m, j] = w[j]
+
+
+def _samples_py(r, v, cosg, sing, omega, obj, k, pos, vel):  # pragma: no cover - compiled
+    for m in numba.prange(obj.shape[0]):
+        p, w = _itrs(r, v, cosg, sing, omega, obj[m], k[m])
+        for j in range(3):
+            pos[m, j] = p[j]
+            vel[m, j] = w[j]
+
+
 if available:
     _jit = numba.njit(cache=True)
     _store = _jit(_store)
@@ -163,6 +285,15 @@ if available:
     _radius_rate = _jit(_radius_rate)
     _cap = _jit(_cap)
     _bounds = _jit(_bounds)
+    _itrs = _jit(_itrs)
+    _hermite = _jit(_hermite)
+    _enu = _jit(_enu)
+    _rate_sign = _jit(_rate_sign)
+    _above = _jit(_above)
+    _elevation_deg = _jit(_elevation_deg)
+    _site_events = numba.njit(parallel=True, cache=True)(_site_events_py)
+    _track_states = numba.njit(parallel=True, cache=True)(_track_states_py)
+    _samples = numba.njit(parallel=True, cache=True)(_samples_py)
     _pass_candidates = numba.njit(parallel=True, cache=True)(_pass_candidates_py)
 
 
@@ -217,3 +348,60 @@ def pass_candidates(table, rows, times, step, site_dir, site_r, min_elevation_de
     r[missing] = np.nan
     v[missing] = np.nan
     return r, v, e, cand
+
+
+def site_events(track, obj, seg, site_itrs, basis, min_elevation_deg, iterations):
+    """Rise, culmination and set events on candidate grid intervals (compiled
+    :func:`debris.passes._site_events`): the same Hermite interpolation, tests and
+    bisections.
+
+    Returns
+    -------
+    obj, seg : ndarray of int, shape (E,)
+    s : ndarray, shape (E,)
+        Local time of each event in its interval.
+    kind : ndarray of int8, shape (E,)
+        0 rise, 1 culmination, 2 set.
+    elevation : ndarray, shape (E,)
+        Interpolated elevation (deg) at the event.
+    """
+    m = len(obj)
+    ev_s = np.empty((m, 3))
+    ev_kind = np.empty((m, 3), np.int8)
+    ev_el = np.empty((m, 3))
+    ev_n = np.zeros(m, np.int64)
+    if m:
+        _site_events(track.r, track.v, track._cos, track._sin, track._omega, float(track.step),
+                     np.asarray(obj, np.int64), np.asarray(seg, np.int64),
+                     np.asarray(site_itrs, float), np.ascontiguousarray(basis, float),
+                     float(np.sin(np.radians(min_elevation_deg))), int(iterations),
+                     ev_s, ev_kind, ev_el, ev_n)
+    keep = np.arange(3) < ev_n[:, None]
+    rows = np.nonzero(keep)[0]
+    return (np.asarray(obj)[rows], np.asarray(seg)[rows], ev_s[keep], ev_kind[keep],
+            ev_el[keep])
+
+
+def track_states(track, obj, t):
+    """Hermite-interpolated ITRS position (km) and velocity (km/s) of objects `obj` at
+    seconds `t` (compiled :meth:`debris.passes._Track.state`), each (M, 3)."""
+    obj = np.ascontiguousarray(obj, np.int64)
+    t = np.ascontiguousarray(t, float)
+    pos = np.empty((obj.size, 3))
+    vel = np.empty((obj.size, 3))
+    if obj.size:
+        _track_states(track.r, track.v, track._cos, track._sin, track._omega, float(track.step),
+                      int(track.last), obj, t, pos, vel)
+    return pos, vel
+
+
+def samples(track, obj, k):
+    """ITRS position and velocity of objects `obj` at grid indices `k` (compiled
+    :meth:`debris.passes._Track.itrs`), each (M, 3)."""
+    obj = np.ascontiguousarray(obj, np.int64)
+    k = np.ascontiguousarray(np.broadcast_to(k, obj.shape), np.int64)
+    pos = np.empty((obj.size, 3))
+    vel = np.empty((obj.size, 3))
+    if obj.size:
+        _samples(track.r, track.v, track._cos, track._sin, track._omega, obj, k, pos, vel)
+    return pos, vel
