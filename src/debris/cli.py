@@ -220,7 +220,7 @@ def cmd_ephemeris(args) -> int:
 
 
 def cmd_passes(args) -> int:
-    from .io import meta_block, table_to_csv, table_to_json, table_to_text, write_text
+    from .io import iter_table_json, meta_block, table_to_csv, table_to_text, write_text
     from .passes import PASS_DECIMALS, find_passes
 
     sites = _sites(args)
@@ -260,7 +260,7 @@ def cmd_passes(args) -> int:
             objects=len(leo), rejected=len(leo.rejected),
             sgp4_init_errors=int((leo.sgp4_init_error != 0).sum()),
             sgp4_failures_in_window=len(failures), passes=len(table))
-        text = table_to_json(table, "passes", meta, PASS_DECIMALS)
+        text = iter_table_json(table, "passes", meta, PASS_DECIMALS)
     elif args.format == "csv":
         text = table_to_csv(table)
     else:

@@ -24,7 +24,8 @@ from ._version import __version__
 from .table import Table
 from .timescale import format_iso
 
-__all__ = ["atomic_write", "write_text", "read_toml", "table_to_csv", "table_to_json", "table_to_text",
+__all__ = ["atomic_write", "iter_table_json", "write_text", "read_toml", "table_to_csv",
+           "table_to_json", "table_to_text",
            "oem_kvn", "meta_block", "utc_now_iso"]
 
 
@@ -66,14 +67,21 @@ def read_toml(path, error_type) -> dict:
         raise error_type(f"{path}: not valid TOML ({exc})") from None
 
 
-def write_text(text: str, output=None) -> None:
-    """Write text to a file atomically, or to stdout when `output` is None or '-'."""
+def write_text(text, output=None) -> None:
+    """Write text to a file atomically, or to stdout when `output` is None or '-'.
+
+    `text` is a string or an iterable of strings (written one after the other, so a large
+    output never has to be held as one string).
+    """
+    pieces = [text] if isinstance(text, str) else text
     if output is None or str(output) == "-":
-        sys.stdout.write(text)
+        for piece in pieces:
+            sys.stdout.write(piece)
         sys.stdout.flush()
         return
     with atomic_write(output) as handle:
-        handle.write(text)
+        for piece in pieces:
+            handle.write(piece)
 
 
 def utc_now_iso() -> str:
@@ -153,16 +161,27 @@ def table_to_json(table: Table, key: str, meta: dict, decimals: dict | None = No
     Floats are written in their shortest round-trip form, or with ``decimals[column]``
     decimals for the columns named there; NaN and empty text become ``null``.
     """
-    head = json.dumps({"meta": meta}, indent=1, allow_nan=False, default=_plain)[:-2]
-    rows = ""
-    if len(table):
-        names = list(table.columns)
-        template = "{" + ", ".join(f"{json.dumps(n)}: %s" for n in names) + "}"
-        decimals = decimals or {}
-        tokens = [_json_tokens(values, decimals.get(name))
+    return "".join(iter_table_json(table, key, meta, decimals))
+
+
+def iter_table_json(table: Table, key: str, meta: dict, decimals: dict | None = None,
+                    rows_per_piece: int = 4096):
+    """The text of :func:`table_to_json` in pieces of `rows_per_piece` records, for
+    :func:`write_text`: large tables are formatted a block at a time."""
+    yield json.dumps({"meta": meta}, indent=1, allow_nan=False, default=_plain)[:-2]
+    if not len(table):
+        yield f',\n "{key}": []}}\n'
+        return
+    yield f',\n "{key}": [\n'
+    decimals = decimals or {}
+    template = "{" + ", ".join(f"{json.dumps(n)}: %s" for n in table.columns) + "}"
+    for start in range(0, len(table), rows_per_piece):
+        block = slice(start, start + rows_per_piece)
+        tokens = [_json_tokens(values[block], decimals.get(name))
                   for name, values in table.columns.items()]
-        rows = ",\n".join([template % row for row in zip(*tokens)])
-    return f'{head},\n "{key}": [\n{rows}\n]}}\n' if rows else f'{head},\n "{key}": []}}\n'
+        text = ",\n".join([template % row for row in zip(*tokens)])
+        yield text if start == 0 else ",\n" + text
+    yield "\n]}\n"
 
 
 def table_to_text(table: Table, columns=None, formats: dict | None = None,

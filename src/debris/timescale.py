@@ -250,8 +250,38 @@ def format_iso(times: Times) -> np.ndarray:
     """
     days = np.round(times.jd - JD_UNIX_EPOCH).astype(np.int64)
     ms = np.round(times.fr * 86_400_000.0).astype(np.int64)
-    stamps = (days * 86_400_000 + ms).astype("datetime64[ms]")
-    return np.char.add(np.datetime_as_string(stamps, unit="ms"), "Z")
+    total = np.atleast_1d(days * 86_400_000 + ms)
+    day, ms_of_day = np.divmod(total, 86_400_000)
+    year, month, dom = _civil_from_days(day)
+    if total.size and not ((year >= 0) & (year <= 9999)).all():
+        stamps = total.astype("datetime64[ms]")
+        return np.char.add(np.datetime_as_string(stamps, unit="ms"), "Z").reshape(
+            np.shape(times.jd))
+    # Digits written straight into a (T, 24) byte array: no per-value string formatting.
+    out = np.frombuffer(b"0000-00-00T00:00:00.000Z" * total.size, np.uint8).reshape(-1, 24).copy()
+    second, milli = np.divmod(ms_of_day, 1000)
+    minute, sec = np.divmod(second, 60)
+    hour, minute = np.divmod(minute, 60)
+    for value, first, width in ((year, 0, 4), (month, 5, 2), (dom, 8, 2), (hour, 11, 2),
+                                (minute, 14, 2), (sec, 17, 2), (milli, 20, 3)):
+        for i in range(width):
+            out[:, first + width - 1 - i] += (value // 10 ** i % 10).astype(np.uint8)
+    return out.view("S24").ravel().astype("U24").reshape(np.shape(times.jd))
+
+
+def _civil_from_days(days):
+    """Proleptic Gregorian (year, month, day) of days since 1970-01-01 (H. Hinnant's
+    ``civil_from_days``), vectorised over integer arrays."""
+    z = days + 719_468
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
 
 
 @functools.lru_cache(maxsize=2)
