@@ -500,11 +500,13 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     tables = []
     failed_ids, failed_codes = [], []
     chunk_objects = chunk_objects or max(500, int(2.5e6 // len(grid)))
+    buffers: dict = {}  # the compiled path's state arrays, reused chunk after chunk
     for a in range(0, len(catalog), chunk_objects):
         rows = np.arange(a, min(a + chunk_objects, len(catalog)))
         chunk = catalog.subset(rows)
         track, error, candidates = _track_and_candidates(chunk, grid, step, sun_itrs, eo,
-                                                         sites, min_elevation_deg, backend)
+                                                         sites, min_elevation_deg, backend,
+                                                         buffers)
         bad = np.flatnonzero(error.any(axis=1))
         failed_ids.extend(chunk.norad_id[bad].tolist())
         failed_codes.extend(error[bad].max(axis=1).tolist())
@@ -522,13 +524,16 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     return table
 
 
-def _track_and_candidates(chunk, grid, step, sun_itrs, eo, sites, min_elevation_deg, backend):
+def _track_and_candidates(chunk, grid, step, sun_itrs, eo, sites, min_elevation_deg, backend,
+                          buffers=None):
     """Propagate a chunk on the grid and list, per site, the candidate (object, interval)
     pairs: where the object may be above the limit.
 
     With the numba backend, propagation and the site test run fused in one kernel that only
     propagates the grid samples near candidate intervals (:mod:`debris.passes_numba`);
     otherwise the whole grid is propagated and tested with array code.
+
+    `buffers` (a dict) keeps the compiled path's arrays from one chunk to the next.
 
     Returns
     -------
@@ -548,8 +553,9 @@ def _track_and_candidates(chunk, grid, step, sun_itrs, eo, sites, min_elevation_
     table, near_idx, far_idx = engine.prepared(chunk.satrecs)
     site_dir = np.stack([_site_direction_teme(eo, site) for site in sites], axis=1)
     site_r = np.array([vector_norm(site.itrs_km) for site in sites])
-    r, v, error, flags = pass_candidates(table, near_idx, grid, step, site_dir,
-                                         site_r, min_elevation_deg, eo.omega_rad_s, len(chunk))
+    r, v, error, flags = pass_candidates(table, near_idx, grid, step, site_dir, site_r,
+                                         min_elevation_deg, eo.omega_rad_s, len(chunk),
+                                         buffers=buffers)
     track = _Track(r, v, step, sun_itrs, eo)
     if far_idx.size:  # deep-space or failed initialisation: python-sgp4 on the whole grid
         states = propagate(chunk.subset(far_idx), grid, backend="sgp4")
@@ -559,8 +565,8 @@ def _track_and_candidates(chunk, grid, step, sun_itrs, eo, sites, min_elevation_
         radius, rate = far.radius_and_rate()
         for s, site in enumerate(sites):
             f_obj, f_seg = _candidate_segments(far, site, min_elevation_deg, radius, rate)
-            flags[s, far_idx[f_obj], f_seg] = 1
-    return track, error, [np.nonzero(flags[s]) for s in range(len(sites))]
+            flags[far_idx[f_obj], s, f_seg] = 1
+    return track, error, [np.nonzero(flags[:, s]) for s in range(len(sites))]
 
 
 def _site_direction_teme(eo, site):

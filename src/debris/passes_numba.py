@@ -152,7 +152,7 @@ def _pass_candidates_py(table, rows, jd, fr, step, site_dir, site_r, el, margin,
                     near = min(_central(r_out, o, k, site_dir, s),
                                _central(r_out, o, nxt, site_dir, s))
                     if near - reach <= cap + margin:
-                        cand[s, o, k] = 1
+                        cand[o, s, k] = 1
             k = nxt
 
 
@@ -298,7 +298,7 @@ if available:
 
 
 def pass_candidates(table, rows, times, step, site_dir, site_r, min_elevation_deg, omega,
-                    n_out, margin_deg=0.5):
+                    n_out, margin_deg=0.5, buffers=None):
     """Propagate near-Earth objects where passes may be, and flag candidate grid intervals.
 
     Parameters
@@ -322,20 +322,30 @@ def pass_candidates(table, rows, times, step, site_dir, site_r, min_elevation_de
         Rows of the outputs.
     margin_deg : float
         Margin on the central angle for the geodetic vs geocentric vertical.
+    buffers : dict, optional
+        Arrays kept between calls (one chunk after another): the outputs are views of
+        them, valid until the next call with the same dict. Reusing memory that is already
+        mapped saves the page faults of fresh arrays.
 
     Returns
     -------
     r, v : ndarray, shape (n_out, T, 3)
         TEME states (km, km/s) where computed, NaN elsewhere (and rows not in `rows`).
     error : ndarray of int8, shape (n_out, T)
-    candidates : ndarray of uint8, shape (S, n_out, T - 1)
-        1 on the grid intervals where the object may be above the limit at the site.
+    candidates : ndarray of uint8, shape (n_out, S, T - 1)
+        1 on the grid intervals where the object may be above the limit at a site.
     """
     t_count = len(times)
-    r = np.empty((n_out, t_count, 3))
-    v = np.empty((n_out, t_count, 3))
-    e = np.zeros((n_out, t_count), np.int8)
-    cand = np.zeros((site_dir.shape[1], n_out, t_count - 1), np.uint8)
+    n_sites = site_dir.shape[1]
+    buffers = {} if buffers is None else buffers
+    shape = (t_count, n_sites)
+    if buffers.get("shape") != shape or len(buffers["e"]) < n_out:
+        buffers.update(shape=shape, r=np.empty((n_out, t_count, 3)),
+                       v=np.empty((n_out, t_count, 3)), e=np.empty((n_out, t_count), np.int8),
+                       cand=np.empty((n_out, n_sites, t_count - 1), np.uint8))
+    r, v, e, cand = (buffers[name][:n_out] for name in ("r", "v", "e", "cand"))
+    e[:] = 0
+    cand[:] = 0
     if len(rows):
         _pass_candidates(np.ascontiguousarray(table), np.asarray(rows, np.int64),
                          np.ascontiguousarray(times.jd, float),
