@@ -126,7 +126,7 @@ def table_to_csv(table: Table, float_format: str = "{:.6f}") -> str:
     return buffer.getvalue()
 
 
-_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f-\uffff]')
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f-\U0010ffff]')  # so tokens are ASCII
 
 
 def _json_tokens(values: np.ndarray, decimals: int | None = None) -> list[str]:
@@ -165,23 +165,106 @@ def table_to_json(table: Table, key: str, meta: dict, decimals: dict | None = No
 
 
 def iter_table_json(table: Table, key: str, meta: dict, decimals: dict | None = None,
-                    rows_per_piece: int = 4096):
+                    rows_per_piece: int = 8192):
     """The text of :func:`table_to_json` in pieces of `rows_per_piece` records, for
-    :func:`write_text`: large tables are formatted a block at a time."""
+    :func:`write_text`: large tables are formatted a block at a time.
+
+    Each block is assembled as one (rows, bytes) array: every column's tokens padded to
+    the column's width (JSON allows the spaces), floats with fixed decimals written digit
+    by digit with integer arithmetic.
+    """
     yield json.dumps({"meta": meta}, indent=1, allow_nan=False, default=_plain)[:-2]
     if not len(table):
         yield f',\n "{key}": []}}\n'
         return
     yield f',\n "{key}": [\n'
     decimals = decimals or {}
-    template = "{" + ", ".join(f"{json.dumps(n)}: %s" for n in table.columns) + "}"
+    names = list(table.columns)
+    labels = [("{" if i == 0 else ", ") + json.dumps(n) + ": " for i, n in enumerate(names)]
     for start in range(0, len(table), rows_per_piece):
         block = slice(start, start + rows_per_piece)
-        tokens = [_json_tokens(values[block], decimals.get(name))
-                  for name, values in table.columns.items()]
-        text = ",\n".join([template % row for row in zip(*tokens)])
-        yield text if start == 0 else ",\n" + text
-    yield "\n]}\n"
+        rows = min(len(table), start + rows_per_piece) - start
+        parts = []
+        for label, name in zip(labels, names):
+            parts.append(np.broadcast_to(np.frombuffer(label.encode(), np.uint8),
+                                         (rows, len(label))))
+            parts.append(_token_matrix(table.columns[name][block], decimals.get(name)))
+        parts.append(np.broadcast_to(np.frombuffer(b"},\n", np.uint8), (rows, 3)))
+        text = np.concatenate(parts, axis=1).tobytes().decode("ascii")
+        yield text[:-2] + "\n]}\n" if start + rows >= len(table) else text
+
+
+def _token_matrix(values: np.ndarray, decimals: int | None) -> np.ndarray:
+    """A column's JSON tokens as a (N, width) ASCII byte array, padded with spaces."""
+    kind = values.dtype.kind
+    if kind == "f" and decimals is not None:
+        return _fixed_point_matrix(values, int(decimals))
+    if kind in "iub":
+        tokens = (values.astype("S") if kind != "b"
+                  else np.where(values, b"true", b"false").astype("S5"))
+    elif kind == "U" and (quoted := _plain_text_matrix(values)) is not None:
+        return quoted
+    else:
+        tokens = np.array(_json_tokens(values, decimals), dtype="S")  # ASCII by construction
+    matrix = tokens.view(np.uint8).reshape(len(tokens), -1).copy()
+    matrix[matrix == 0] = ord(" ")
+    return matrix
+
+
+def _plain_text_matrix(values: np.ndarray):
+    """Text needing no escapes as quoted ASCII tokens (``null`` when empty), (N, width)
+    bytes; None when some value needs escaping or is not ASCII."""
+    try:
+        raw = values.astype("S")
+    except UnicodeEncodeError:
+        return None
+    width = raw.dtype.itemsize
+    body = raw.view(np.uint8).reshape(len(raw), width) if width else np.zeros((len(raw), 0),
+                                                                                np.uint8)
+    special = (body == 34) | (body == 92) | (body == 127) | ((body < 32) & (body != 0))
+    embedded_nul = (body[:, :-1] == 0) & (body[:, 1:] != 0)
+    if special.any() or embedded_nul.any():
+        return None  # quotes, backslashes, control characters: the escaping path
+    lengths = (body != 0).sum(axis=1)
+    out = np.full((len(raw), max(width + 2, 4)), ord(" "), np.uint8)
+    out[:, 1:width + 1] = np.where(body == 0, ord(" "), body)
+    out[:, 0] = ord('"')
+    out[np.arange(len(raw)), lengths + 1] = ord('"')
+    empty = lengths == 0
+    out[empty] = ord(" ")
+    out[empty, :4] = np.frombuffer(b"null", np.uint8)
+    return out
+
+
+def _fixed_point_matrix(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Floats as right-aligned fixed-point ASCII with `decimals` decimals (``null`` for
+    NaN), (N, width) bytes."""
+    finite = np.isfinite(values)
+    scale = 10 ** decimals
+    q = np.rint(np.where(finite, values, 0.0) * scale).astype(np.int64)
+    negative = q < 0
+    whole, frac = np.divmod(np.abs(q), scale)
+    digits = np.ones(len(q), np.int64)
+    rest = whole // 10
+    while rest.any():
+        digits += rest > 0
+        rest //= 10
+    point = 1 if decimals else 0
+    width = max(4, int((digits + negative).max(initial=1)) + point + decimals)
+    out = np.full((len(q), width), ord(" "), np.uint8)
+    for i in range(decimals):
+        out[:, width - 1 - i] = 48 + frac // 10 ** i % 10
+    if decimals:
+        out[:, width - 1 - decimals] = ord(".")
+    last_int = width - 1 - decimals - point
+    for i in range(int(digits.max(initial=1))):
+        has = digits > i
+        out[has, last_int - i] = 48 + whole[has] // 10 ** i % 10
+    sign_at = last_int - digits[negative]
+    out[np.flatnonzero(negative), sign_at] = ord("-")
+    out[~finite] = ord(" ")
+    out[~finite, width - 4:] = np.frombuffer(b"null", np.uint8)
+    return out
 
 
 def table_to_text(table: Table, columns=None, formats: dict | None = None,
