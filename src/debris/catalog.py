@@ -159,6 +159,15 @@ class _Builder:
         self.types.append(object_type)
         self.origin.append((source, line_number))
 
+    def add_many(self, satrecs, names, norad_ids, intls, source, line_numbers, object_types):
+        """Add records in bulk (equal-length sequences; one source)."""
+        self.satrecs.extend(satrecs)
+        self.names.extend(names)
+        self.norad.extend(norad_ids)
+        self.intl.extend(intls)
+        self.types.extend(object_types)
+        self.origin.extend((source, number) for number in line_numbers)
+
     def build(self) -> "Catalog":
         cat = Catalog._from_parts(self.satrecs, self.names, self.norad, self.intl, self.types,
                                   self.rejected, self.sources)
@@ -317,13 +326,18 @@ def _read_omm_csv(text: str, source: str, builder: _Builder) -> None:
         raise CatalogError(f"{source}: CSV header lacks NORAD_CAT_ID; expected CelesTrak OMM CSV "
                            "columns (OBJECT_NAME,OBJECT_ID,EPOCH,MEAN_MOTION,...)")
     header = list(reader.fieldnames)
-    plain = csv.reader(io.StringIO(text, newline=""))
-    next(plain)
-    rows, numbers = [], []
-    for row in plain:
-        if row:
-            rows.append(row)
-            numbers.append(plain.line_num)
+    if '"' not in text and "\r" not in text:  # no quoting: one split per line does
+        lines = text.split("\n")
+        numbers = [i + 1 for i in range(1, len(lines)) if lines[i]]
+        rows = [lines[i - 1].split(",") for i in numbers]
+    else:
+        plain = csv.reader(io.StringIO(text, newline=""))
+        next(plain)
+        rows, numbers = [], []
+        for row in plain:
+            if row:
+                rows.append(row)
+                numbers.append(plain.line_num)
     if _omm_csv_columns(header, rows, numbers, source, builder):
         return
     for row in reader:  # the record-by-record path: the same checks, one message per record
@@ -386,6 +400,7 @@ def _omm_csv_columns(header, rows, numbers, source, builder) -> bool:
     ephtype, elnum, revnum = (ints[k].tolist() for k in _OMM_INTS[1:])
     types = ([str(v).strip().upper() or None for v in columns["OBJECT_TYPE"]]
              if "OBJECT_TYPE" in columns else [None] * n)
+    satrecs = []
     for i in range(n):
         satrec = Satrec()
         satrec.classification = classes[i]
@@ -395,7 +410,8 @@ def _omm_csv_columns(header, rows, numbers, source, builder) -> bool:
         satrec.revnum = revnum[i]
         satrec.sgp4init(WGS72, "i", norad[i], epoch[i], bstar[i], ndot[i], nddot[i], eccs[i],
                         argp[i], inclo[i], mo[i], no[i], node[i])
-        builder.add(satrec, names[i], norad[i], ids[i].strip(), source, numbers[i], types[i])
+        satrecs.append(satrec)
+    builder.add_many(satrecs, names, norad, [v.strip() for v in ids], source, numbers, types)
     return True
 
 

@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
 _FIELDS = ("mo", "mdot", "argpo", "argpdot", "nodeo", "nodedot", "nodecf", "cc1", "cc4", "cc5",
            "t2cof", "t3cof", "t4cof", "t5cof", "omgcof", "eta", "xmcof", "delmo", "sinmao",
            "d2", "d3", "d4", "isimp", "no_unkozai", "ecco", "inclo", "bstar", "aycof", "xlcof",
-           "con41", "x1mth2", "x7thm1", "jd", "fr", "ao")
+           "con41", "x1mth2", "x7thm1", "jd", "fr", "ao", "sinio", "cosio")
 _COL = {name: i for i, name in enumerate(_FIELDS)}
 
 
@@ -144,7 +144,7 @@ def near_earth_elements(satrecs):
                   t4cof=t4cof, t5cof=t5cof, omgcof=omgcof, eta=eta, xmcof=xmcof, delmo=delmo,
                   sinmao=sinmao, d2=d2, d3=d3, d4=d4, isimp=isimp, no_unkozai=no_unkozai,
                   ecco=ecco, inclo=inclo, bstar=bstar, aycof=aycof, xlcof=xlcof, con41=con41,
-                  x1mth2=x1mth2, x7thm1=x7thm1, jd=jd, fr=fr, ao=ao)
+                  x1mth2=x1mth2, x7thm1=x7thm1, jd=jd, fr=fr, ao=ao, sinio=sinio, cosio=cosio)
     table = np.column_stack([values[name] for name in _FIELDS])
     near = ((_TWOPI / no_unkozai < 225.0) & (error == 0) & (omeosq > 0)
             & np.isfinite(table).all(axis=1))
@@ -211,8 +211,8 @@ def _sgp4_point_py(c, t):  # pragma: no cover - compiled
     argpm = np.fmod(argpm, _TWOPI)
     xlm = np.fmod(xlm, _TWOPI)
     mm = np.fmod(xlm - argpm - nodem, _TWOPI)
-    sinim = np.sin(inclm)
-    cosim = np.cos(inclm)
+    sinim = c[35]  # sin and cos of the inclination: constant for near-Earth orbits
+    cosim = c[36]
     ep = em
     xincp = inclm
     argpp = argpm
