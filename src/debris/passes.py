@@ -497,7 +497,7 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     std_mag = standard_magnitudes(catalog, std_mag_table)
     context = _Context(grid, step, span_s, eo, min_elevation_deg, sun_altitude_deg_limit,
                        backend)
-    tables = []
+    parts = []
     failed_ids, failed_codes = [], []
     chunk_objects = chunk_objects or max(500, int(2.5e6 // len(grid)))
     buffers: dict = {}  # the compiled path's state arrays, reused chunk after chunk
@@ -511,17 +511,38 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
         failed_ids.extend(chunk.norad_id[bad].tolist())
         failed_codes.extend(error[bad].max(axis=1).tolist())
         flips = _sunlit_transitions(track, candidates, step)
-        for site, cand in zip(sites, candidates):
-            tables.append(_passes_for_site(chunk, std_mag[rows], site, track, flips, context,
-                                           cand))
-    table = Table.concat(tables) if tables else _empty_table()
-    if len(table):  # by site, culmination, object: numeric keys sort faster than ISO text
-        site_rank = np.unique(table["site"], return_inverse=True)[1]
-        table = table.take(np.lexsort((table["norad_id"], table["_t_culm_s"], site_rank)))
-    table.columns.pop("_t_culm_s", None)
+        for k, (site, cand) in enumerate(zip(sites, candidates)):
+            part = _passes_for_site(chunk, std_mag[rows], site, track, flips, context, cand)
+            if part is not None:
+                part["_obj"] = rows[part["_obj"]]
+                part["_site"] = np.full(len(part["_obj"]), k)
+                parts.append(part)
+    table = _final_table(parts, catalog, sites, grid[0:1])
     # Objects SGP4 failed on during the window (decayed, bad elements): no passes while failed.
     table.meta["sgp4_failures"] = dict(zip(failed_ids, failed_codes))
     return table
+
+
+def _final_table(parts, catalog, sites, t0) -> Table:
+    """One table of every chunk's and site's passes, sorted by site name, culmination and
+    NORAD id; times become ISO text here, once."""
+    if not parts:
+        return _empty_table()
+    merged = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    obj, site = merged.pop("_obj"), merged.pop("_site")
+    site_rank = np.argsort(np.argsort([s.name for s in sites], kind="stable"))[site]
+    order = np.lexsort((catalog.norad_id[obj], merged["culmination_utc"], site_rank))
+    obj, site = obj[order], site[order]
+    columns = {"norad_id": catalog.norad_id[obj], "name": catalog.name[obj],
+               "site": np.array([s.name for s in sites])[site]}
+    for name in PASS_COLUMNS[3:]:
+        values = merged[name][order]
+        if name.endswith("_utc"):
+            known = np.isfinite(values)
+            text = format_iso(t0.shift_seconds(np.where(known, values, 0.0)))
+            values = np.where(known, text, "")
+        columns[name] = values
+    return Table(columns)
 
 
 def _track_and_candidates(chunk, grid, step, sun_itrs, eo, sites, min_elevation_deg, backend,
@@ -732,7 +753,7 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> Tab
     p_obj, i_rise, i_culm, i_set = _assemble(obj, seg, s, kind, f_start, f_end, event_el)
     n_passes = p_obj.size
     if not n_passes:
-        return _empty_table()
+        return None
     event_t = np.append((seg + s) * step, np.nan)  # index -1: no event
     has_rise = i_rise >= 0
     has_set = i_set >= 0
@@ -808,17 +829,15 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> Tab
                                 np.arccos(np.clip(cos_phase, -1.0, 1.0)))
         np.minimum.at(min_mag, iv_pass, mags.reshape(t_mag.shape).min(axis=1))
 
-    grid = ctx.grid
-    iso = lambda t: format_iso(grid[0:1].shift_seconds(t))  # noqa: E731
     duration = t_set - t_rise
     nan = np.nan
-    return Table({
-        "norad_id": chunk.norad_id[p_obj],
-        "name": chunk.name[p_obj],
-        "site": np.full(n_passes, site.name),
-        "rise_utc": np.where(has_rise, iso(t_rise), ""),
-        "culmination_utc": iso(t_culm),
-        "set_utc": np.where(has_set, iso(t_set), ""),
+    # Times stay seconds from the window start (NaN: none) and objects chunk rows until
+    # find_passes has gathered every chunk and site: text is made once, in final order.
+    return {
+        "_obj": p_obj,
+        "rise_utc": np.where(has_rise, t_rise, nan),
+        "culmination_utc": t_culm,
+        "set_utc": np.where(has_set, t_set, nan),
         "rise_azimuth_deg": np.where(has_rise, az(enu_r), nan),
         "culmination_azimuth_deg": az(enu_c),
         "set_azimuth_deg": np.where(has_set, az(enu_s), nan),
@@ -828,14 +847,13 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> Tab
         "culmination_dec_deg": dec,
         "max_angular_rate_deg_s": max_rate,
         "visible": visible,
-        "visible_start_utc": np.where(visible, iso(np.where(visible, v_start, 0.0)), ""),
-        "visible_end_utc": np.where(visible, iso(np.where(visible, v_end, 0.0)), ""),
+        "visible_start_utc": np.where(visible, v_start, nan),
+        "visible_end_utc": np.where(visible, v_end, nan),
         "sunlit_fraction": np.where(duration > 0, sunlit_time / np.maximum(duration, 1e-9), 0.0),
         "min_magnitude": np.where(visible, min_mag, nan),
         "duration_s": np.where(has_rise & has_set, duration, nan),
         "std_magnitude": std_mag[p_obj],
-        "_t_culm_s": t_culm,  # sort key, dropped by find_passes
-    })
+    }
 
 
 def _visibility(p_obj, t_rise, t_set, track, flips, site, basis, ctx):
