@@ -130,30 +130,46 @@ def _pass_candidates_py(table, rows, jd, fr, step, site_dir, site_r, el, margin,
         # Walk the grid: from a sample at central angle d beyond every site's cap the object
         # needs at least d / rate_max to come within one, so the samples in between are
         # skipped; where no jump is possible, each grid interval gets the candidate test.
+        # The geometry of the sample just reached is kept for the next interval.
+        here = np.empty(n_sites)
+        there = np.empty(n_sites)
+        ok_here = e_out[o, 0] == 0
+        r_here, w_here = 0.0, 0.0
+        if ok_here:
+            r_here, w_here = _radius_rate(r_out, v_out, o, 0, omega)
+            for s in range(n_sites):
+                here[s] = _central(r_out, o, 0, site_dir, s)
         k = 0
         while k < last:
             jump = 1
-            if e_out[o, k] == 0:
+            if ok_here:
                 d = 1.0e9
                 for s in range(n_sites):
-                    d = min(d, _central(r_out, o, k, site_dir, s) - caps[s])
+                    d = min(d, here[s] - caps[s])
                 if d > 0.0:
                     jump = max(1, min(int(d / (rate_max * step)), last - k))
             nxt = k + jump
             if nxt != last:
                 _store(c, (jd[nxt] - ejd) * 1440.0 + (fr[nxt] - efr) * 1440.0,
                        r_out, v_out, e_out, o, nxt)
-            if jump == 1 and e_out[o, k] == 0 and e_out[o, nxt] == 0:
-                ra, wa = _radius_rate(r_out, v_out, o, k, omega)
-                rb, wb = _radius_rate(r_out, v_out, o, nxt, omega)
-                reach = 0.55 * step * max(wa, wb)
+            ok_there = e_out[o, nxt] == 0
+            r_there, w_there = 0.0, 0.0
+            if ok_there:
+                r_there, w_there = _radius_rate(r_out, v_out, o, nxt, omega)
                 for s in range(n_sites):
-                    cap = _cap(site_r[s], cos_el, el, max(ra, rb) * 1.01)
-                    near = min(_central(r_out, o, k, site_dir, s),
-                               _central(r_out, o, nxt, site_dir, s))
-                    if near - reach <= cap + margin:
+                    there[s] = _central(r_out, o, nxt, site_dir, s)
+            if jump == 1 and ok_here and ok_there:
+                reach = 0.55 * step * max(w_here, w_there)
+                for s in range(n_sites):
+                    near = min(here[s], there[s]) - reach
+                    # caps[s] (window's largest distance) bounds the interval's own cap
+                    if near <= caps[s] and near <= _cap(site_r[s], cos_el, el,
+                                                        max(r_here, r_there) * 1.01) + margin:
                         cand[o, s, k] = 1
             k = nxt
+            ok_here, r_here, w_here = ok_there, r_there, w_there
+            for s in range(n_sites):
+                here[s] = there[s]
 
 
 def _itrs(r, v, cosg, sing, omega, o, k):  # pragma: no cover - compiled
