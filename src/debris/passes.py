@@ -35,7 +35,8 @@ import numpy as np
 from .frames import earth_orientation, enu_basis, rotate, vector_norm
 from .hermite import hermite_position, hermite_velocity
 from .propagation import get_backend, propagate, propagate_at
-from .sun import is_sunlit, is_sunlit_fast, sun_altitude_deg, sun_position_gcrs_km
+from .sun import (EARTH_SHADOW_RADIUS_KM, is_sunlit, is_sunlit_fast, sun_altitude_deg,
+                  sun_position_gcrs_km)
 from .table import Table
 from .timescale import Times, format_iso, time_range, to_times
 
@@ -703,6 +704,10 @@ def _sunlit_transitions(track, candidates, step):
     for c_obj, c_seg in candidates:
         mask[c_obj, c_seg] = True
     u_obj, u_seg = np.nonzero(mask)
+    if track._compiled is not None:
+        obj, seg, s, state_lo = track._compiled.sunlit_flips(
+            track, u_obj, u_seg, EARTH_SHADOW_RADIUS_KM, _BISECTIONS)
+        return obj, (seg + s) * step, ~state_lo
     lit0 = is_sunlit_fast(track.itrs(u_obj, u_seg)[0], track._sun[u_seg])
     lit1 = is_sunlit_fast(track.itrs(u_obj, u_seg + 1)[0], track._sun[u_seg + 1])
     flip = lit0 != lit1

@@ -30,7 +30,7 @@ from .sgp4_numba import _sgp4_point, available
 if available:
     import numba
 
-__all__ = ["pass_candidates", "samples", "site_events", "track_states"]
+__all__ = ["pass_candidates", "samples", "site_events", "sunlit_flips", "track_states"]
 
 
 def _store(c, t, r_out, v_out, e_out, o, k):  # pragma: no cover - compiled
@@ -274,6 +274,52 @@ def _site_events_py(r, v, cosg, sing, omega, step, obj, seg, site, basis, sin_mi
         ev_n[m] = count
 
 
+def _lit_exact(p, sun, radius):  # pragma: no cover - compiled
+    """Outside the Earth's shadow (line of sight to the Sun clears a sphere of `radius`),
+    as :func:`debris.sun.is_sunlit`."""
+    tx, ty, tz = sun[0] - p[0], sun[1] - p[1], sun[2] - p[2]
+    norm = np.sqrt(tx * tx + ty * ty + tz * tz)
+    b = (p[0] * tx + p[1] * ty + p[2] * tz) / norm
+    disc = b * b - (p[0] * p[0] + p[1] * p[1] + p[2] * p[2] - radius * radius)
+    if not np.isfinite(b):
+        return False
+    return not (disc > 0 and -b + np.sqrt(max(disc, 0.0)) > 0)
+
+
+def _lit_fast(p, sun, radius):  # pragma: no cover - compiled
+    """Cylindrical shadow test, as :func:`debris.sun.is_sunlit_fast`."""
+    norm = np.sqrt(sun[0] * sun[0] + sun[1] * sun[1] + sun[2] * sun[2])
+    along = (p[0] * sun[0] + p[1] * sun[1] + p[2] * sun[2]) / norm
+    perp2 = p[0] * p[0] + p[1] * p[1] + p[2] * p[2] - along * along
+    return np.isfinite(along) and (along > 0 or perp2 > radius * radius)
+
+
+def _sunlit_flips_py(r, v, cosg, sing, omega, step, sun, obj, seg, radius, n_iter,
+                     flip, lit_start, s_out):  # pragma: no cover - compiled
+    for m in numba.prange(obj.shape[0]):
+        o, k = obj[m], seg[m]
+        a_p, a_v = _itrs(r, v, cosg, sing, omega, o, k)
+        b_p, b_v = _itrs(r, v, cosg, sing, omega, o, k + 1)
+        s0 = (sun[k, 0], sun[k, 1], sun[k, 2])
+        s1 = (sun[k + 1, 0], sun[k + 1, 1], sun[k + 1, 2])
+        lit0 = _lit_fast(a_p, s0, radius)
+        flip[m] = lit0 != _lit_fast(b_p, s1, radius)
+        lit_start[m] = lit0
+        if not flip[m]:
+            continue
+        lo, hi = 0.0, 1.0
+        for _ in range(n_iter):
+            mid = 0.5 * (lo + hi)
+            p, _w = _hermite(a_p, a_v, b_p, b_v, step, mid)
+            sun_mid = (s0[0] * (1.0 - mid) + s1[0] * mid, s0[1] * (1.0 - mid) + s1[1] * mid,
+                       s0[2] * (1.0 - mid) + s1[2] * mid)
+            if _lit_exact(p, sun_mid, radius) == lit0:
+                lo = mid
+            else:
+                hi = mid
+        s_out[m] = 0.5 * (lo + hi)
+
+
 def _track_states_py(r, v, cosg, sing, omega, step, last, obj, t, pos, vel):  # pragma: no cover
     for m in numba.prange(obj.shape[0]):
         k = min(max(int(np.floor(t[m] / step)), 0), last)
@@ -310,6 +356,9 @@ if available:
     _site_events = numba.njit(parallel=True, cache=True)(_site_events_py)
     _track_states = numba.njit(parallel=True, cache=True)(_track_states_py)
     _samples = numba.njit(parallel=True, cache=True)(_samples_py)
+    _lit_exact = _jit(_lit_exact)
+    _lit_fast = _jit(_lit_fast)
+    _sunlit_flips = numba.njit(parallel=True, cache=True)(_sunlit_flips_py)
     _pass_candidates = numba.njit(parallel=True, cache=True)(_pass_candidates_py)
 
 
@@ -431,3 +480,28 @@ def samples(track, obj, k):
     if obj.size:
         _samples(track.r, track.v, track._cos, track._sin, track._omega, obj, k, pos, vel)
     return pos, vel
+
+
+def sunlit_flips(track, obj, seg, radius_km, iterations):
+    """Shadow entries and exits on grid intervals (compiled
+    :func:`debris.passes._sunlit_transitions`): intervals whose ends differ by the
+    cylindrical test, bisected with the line-of-sight test on the Hermite track.
+
+    Returns
+    -------
+    obj, seg : ndarray of int, shape (F,)
+        The intervals holding a transition.
+    s : ndarray, shape (F,)
+        Local time of the transition in its interval.
+    lit_before : ndarray of bool, shape (F,)
+    """
+    obj = np.ascontiguousarray(obj, np.int64)
+    seg = np.ascontiguousarray(seg, np.int64)
+    flip = np.zeros(obj.size, np.bool_)
+    lit = np.zeros(obj.size, np.bool_)
+    s = np.zeros(obj.size)
+    if obj.size:
+        _sunlit_flips(track.r, track.v, track._cos, track._sin, track._omega, float(track.step),
+                      np.ascontiguousarray(track._sun, float), obj, seg, float(radius_km),
+                      int(iterations), flip, lit, s)
+    return obj[flip], seg[flip], s[flip], lit[flip]
