@@ -555,7 +555,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    Run as the ``debris`` command (`argv` None), the objects still alive once the command
+    is done (numba's type system, the catalogue, the states) are frozen out of the garbage
+    collector before returning, so the interpreter's shutdown does not walk them all again
+    (a third of a second after a whole-catalogue run). Called with an `argv` list, as tests
+    do, the collector is left alone.
+    """
+    try:
+        return _run(argv)
+    finally:
+        if argv is None:
+            import gc
+
+            gc.freeze()
+
+
+def _run(argv) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -570,20 +587,5 @@ def main(argv=None) -> int:
         return 0
 
 
-def entry() -> int:
-    """The ``debris`` command: :func:`main`, then a quick exit.
-
-    Once the command has run and its output is written, the objects still alive (numba's
-    type system, the catalogue, the states) are frozen out of the garbage collector, so
-    the interpreter's shutdown does not walk them all again: a third of a second on a
-    whole-catalogue run. Tests call :func:`main`, which leaves the collector alone.
-    """
-    status = main()
-    import gc
-
-    gc.freeze()
-    return status
-
-
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(entry())
+    sys.exit(main())
