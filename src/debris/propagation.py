@@ -155,13 +155,18 @@ class Sgp4Backend:
 
 def _sgp4_at(satrecs, obj, times: Times):
     """python-sgp4, one (object, time) pair at a time: (r (E, 3), v (E, 3), error (E,))."""
+    obj = np.asarray(obj)
     m = len(obj)
     r = np.empty((m, 3))
     v = np.empty((m, 3))
     e = np.zeros(m, np.int8)
-    for i, (o, jd, fr) in enumerate(zip(np.asarray(obj).tolist(), times.jd.tolist(),
-                                        times.fr.tolist())):
-        e[i], r[i], v[i] = satrecs[o].sgp4(jd, fr)
+    # One sgp4_array call per object with all of its times (fewer calls than pairs).
+    order = np.argsort(obj, kind="stable")
+    cuts = np.flatnonzero(np.diff(obj[order])) + 1
+    jd, fr = times.jd[order], times.fr[order]
+    for idx, lo, hi in zip(np.split(order, cuts), np.r_[0, cuts].tolist(),
+                           np.r_[cuts, m].tolist()):
+        e[idx], r[idx], v[idx] = satrecs[int(obj[idx[0]])].sgp4_array(jd[lo:hi], fr[lo:hi])
     bad = e != 0
     r[bad] = np.nan
     v[bad] = np.nan
