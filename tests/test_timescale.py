@@ -80,3 +80,18 @@ def test_time_range_and_microseconds_over_days():
     assert np.max(np.abs(seconds - np.arange(len(t)) * 60.0)) < 1e-6
     odd = time_range("2024-11-01T00:00:00Z", "2024-11-01T00:02:30Z", step_s=60)
     np.testing.assert_allclose(odd.seconds_since(odd), [0, 60, 120, 150], atol=1e-6)
+
+
+def test_iso_text_matches_numpy_for_many_instants():
+    """format_iso writes its digits from integer calendar arithmetic; numpy's own datetime
+    formatting is the reference, 1900-2100, leap days and millisecond rounding included."""
+    rng = np.random.default_rng(7)
+    ms = rng.integers(-2_208_988_800_000, 4_102_444_800_000, 20_000)  # 1900 .. 2100
+    leap_day = 951_782_400_000  # 2000-02-29T00:00:00Z
+    ms = np.concatenate([ms, [leap_day - 1, leap_day, leap_day + 86_400_000 - 1]])
+    days = np.floor_divide(ms, 86_400_000)
+    expected = np.char.add(np.datetime_as_string(ms.astype("datetime64[ms]"), unit="ms"), "Z")
+    for offset_ms in (0.0, 0.4, -0.4):  # within half a millisecond: rounds to the same text
+        t = Times(days + 2440587.5, (ms - days * 86_400_000 + offset_ms) / 86_400_000.0)
+        assert (format_iso(t) == expected).all()
+    assert format_iso(Times(np.array(2460615.5), np.array(0.5))) == "2024-11-01T12:00:00.000Z"
