@@ -9,6 +9,7 @@ from debris import (Catalog, get_backend, iter_propagate, propagate, propagate_a
 from debris import propagation as prop_module
 
 ONE_MM_KM = 1e-6
+RELATIVE_1E10 = 1e-10  # agreement relative to the distance, for runaway decayed orbits
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +114,13 @@ def test_numba_kernel_on_vallado_near_earth_cases(data_dir):
     ref = propagate(near, times, backend="sgp4")
     np.testing.assert_array_equal(fast.error, ref.error)
     ok = ref.error == 0
-    assert np.max(np.abs(fast.r_teme_km[ok] - ref.r_teme_km[ok])) < ONE_MM_KM
+    # 1 mm, and 1e-10 relative where SGP4 itself runs away without an error code: NORAD
+    # 29141 six days after its epoch sits at 2e10 km in python-sgp4 too, and there the
+    # kernel's faster angle reduction (not bit-identical to libm's fmod) moves it by 1 km.
+    distance = np.linalg.norm(ref.r_teme_km[ok], axis=-1)
+    error = np.max(np.abs(fast.r_teme_km[ok] - ref.r_teme_km[ok]), axis=-1)
+    assert np.all(error < ONE_MM_KM + RELATIVE_1E10 * distance)
+    assert np.max(error[distance < 1e5]) < ONE_MM_KM
 
 
 @pytest.mark.parametrize("backend", ["sgp4", "numba", "heyoka"])
