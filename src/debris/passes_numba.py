@@ -25,23 +25,12 @@ from __future__ import annotations
 import numpy as np
 
 from .sgp4_numba import _RE as _RE_KM
-from .sgp4_numba import _sgp4_point, available
+from .sgp4_numba import _store, available
 
 if available:
     import numba
 
 __all__ = ["pass_candidates", "samples", "site_events", "sunlit_flips", "track_states"]
-
-
-def _store(c, t, r_out, v_out, e_out, o, k):  # pragma: no cover - compiled
-    rx, ry, rz, vx, vy, vz, error = _sgp4_point(c, t)
-    r_out[o, k, 0] = rx
-    r_out[o, k, 1] = ry
-    r_out[o, k, 2] = rz
-    v_out[o, k, 0] = vx
-    v_out[o, k, 1] = vy
-    v_out[o, k, 2] = vz
-    e_out[o, k] = error
 
 
 def _central(r_out, o, k, site_dir, s):  # pragma: no cover - compiled
@@ -114,12 +103,12 @@ def _pass_candidates_py(table, rows, jd, fr, step, site_dir, site_r, el, margin,
         c = table[i]
         o = rows[i]
         ejd, efr = c[32], c[33]
-        # Samples not propagated read as NaN (and are never read by the pass search).
+        # Samples not propagated read as NaN (and are never read by the pass search);
+        # error codes were zeroed by the caller.
         for k in range(t_count):
             for j in range(3):
                 r_out[o, k, j] = np.nan
                 v_out[o, k, j] = np.nan
-            e_out[o, k] = 0
         for k in (0, last):
             _store(c, (jd[k] - ejd) * 1440.0 + (fr[k] - efr) * 1440.0, r_out, v_out, e_out, o, k)
         radius_max, rate_max = _bounds(r_out, v_out, e_out, o, last, c[24], omega_max,
@@ -342,7 +331,6 @@ def _samples_py(r, v, cosg, sing, omega, obj, k, pos, vel):  # pragma: no cover 
 
 if available:
     _jit = numba.njit(cache=True)
-    _store = _jit(_store)
     _central = _jit(_central)
     _radius_rate = _jit(_radius_rate)
     _cap = _jit(_cap)

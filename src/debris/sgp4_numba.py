@@ -302,19 +302,24 @@ def _propagate_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no cover
         o = rows[i]
         ejd, efr = c[32], c[33]
         for k in range(t_count):
-            t = (jd[k] - ejd) * 1440.0 + (fr[k] - efr) * 1440.0
-            rx, ry, rz, vx, vy, vz, error = _sgp4_point(c, t)
-            r_out[o, k, 0] = rx
-            r_out[o, k, 1] = ry
-            r_out[o, k, 2] = rz
-            v_out[o, k, 0] = vx
-            v_out[o, k, 1] = vy
-            v_out[o, k, 2] = vz
-            e_out[o, k] = error
+            _store(c, (jd[k] - ejd) * 1440.0 + (fr[k] - efr) * 1440.0, r_out, v_out, e_out, o, k)
+
+
+def _store(c, t, r_out, v_out, e_out, o, k):  # pragma: no cover - compiled
+    """SGP4 of coefficient row `c` at `t` minutes into output row o, time k."""
+    rx, ry, rz, vx, vy, vz, error = _sgp4_point(c, t)
+    r_out[o, k, 0] = rx
+    r_out[o, k, 1] = ry
+    r_out[o, k, 2] = rz
+    v_out[o, k, 0] = vx
+    v_out[o, k, 1] = vy
+    v_out[o, k, 2] = vz
+    e_out[o, k] = error
 
 
 _fmod2pi = numba.njit(cache=True)(_fmod2pi) if available else None
 _sgp4_point = numba.njit(cache=True)(_sgp4_point_py) if available else None
+_store = numba.njit(cache=True)(_store) if available else None
 _propagate = (numba.njit(parallel=True, cache=True)(_propagate_py)
               if available else None)
 
