@@ -87,7 +87,7 @@ def main() -> int:
     parser.add_argument("--backend", default="auto", choices=["auto", "sgp4", "heyoka", "numba"])
     parser.add_argument("--repeat", type=int, default=3,
                         help="debris runs per case; the median is reported (this machine's "
-                             "timings vary by +-15 %% from one run to the next)")
+                             "timings vary by +-20 %% from one run to the next)")
     args = parser.parse_args()
     from debris.propagation import get_backend
 
