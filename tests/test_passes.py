@@ -215,12 +215,12 @@ def test_compiled_and_array_paths_find_the_same_passes(leo_sample, monkeypatch):
     """The numba path (site-filter walk, compiled events and interpolation) and the array
     path (full grid with python-sgp4, numpy events) give the same passes."""
     pytest.importorskip("numba")
-    import debris.passes as passes_module
+    import debris.pass_grid as pass_grid
 
     sites = [get_site("dushanbe"), get_site("hissar")]
     end = time_range(START, hours=HOURS, step_s=3600)[-1:]
     compiled = find_passes(leo_sample, sites, START, end, backend="numba")
-    monkeypatch.setattr(passes_module, "_USE_COMPILED", False)
+    monkeypatch.setattr(pass_grid, "_USE_COMPILED", False)
     arrays = find_passes(leo_sample, sites, START, end, backend="sgp4")
     assert len(compiled) == len(arrays) > 200
     for name in ("norad_id", "site", "visible"):

@@ -24,8 +24,8 @@ import numpy as np
 
 from .frames import enu_basis, vector_norm
 from .magnitude import standard_magnitudes, visual_magnitude
-from .passes import (_candidate_segments, _site_events, _site_segments,
-                     _Track, coarse_grid)
+from .pass_grid import _candidate_segments, _Track, coarse_grid
+from .passes import _site_events, _site_segments
 from .propagation import propagate
 from .sun import is_sunlit
 from .table import Table

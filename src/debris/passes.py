@@ -42,11 +42,12 @@ import datetime as dt
 
 import numpy as np
 
-from .frames import earth_orientation, enu_basis, rotate, vector_norm
+from .frames import enu_basis, vector_norm
 from .hermite import hermite_position, hermite_velocity
-from .propagation import get_backend, propagate, propagate_at
-from .sun import (EARTH_SHADOW_RADIUS_KM, is_sunlit, is_sunlit_fast, sun_altitude_deg,
-                  sun_position_gcrs_km)
+from .pass_grid import (_BISECTIONS, _bisect_boolean, _sunlit_transitions, _track_and_candidates,
+                        coarse_grid)
+from .propagation import propagate_at
+from .sun import is_sunlit, sun_altitude_deg
 from .table import Table
 from .timescale import Times, format_iso, time_range, to_times
 
@@ -56,12 +57,8 @@ RISE, CULMINATION, SET = 0, 1, 2
 #: Coarse step (s). Cubic Hermite through SGP4 states 180 s apart follows the real LEO
 #: catalogue to within 100 m (tests/test_hermite.py): enough to find every event, whose
 #: time exact SGP4 then refines. Whether a pass exists at all does not depend on the step
-#: (see _candidate_segments).
+#: (see debris.pass_grid._candidate_segments).
 DEFAULT_STEP_S = 180.0
-#: Bisections on a grid interval: 180 s / 2^14 = 11 ms. Enough to find events, which exact
-#: SGP4 then times (rise/set: Newton; culmination: an exact bracket of +-1 s); shadow and
-#: twilight boundaries keep this resolution.
-_BISECTIONS = 14
 
 PASS_COLUMNS = (
     "norad_id", "name", "site", "rise_utc", "culmination_utc", "set_utc",
@@ -174,28 +171,6 @@ class _Segments:
 
     def rate_sign(self, s):
         return _elevation_rate_sign(self.position(s), self.velocity(s))
-
-
-def _candidate_segments(track, site, min_elevation_deg, radius=None, rate=None):
-    """Segments (object, interval) on which an object may be above the limit at a site.
-
-    Geometry on a sphere through the site: an object at geocentric distance r is above
-    elevation e only within the central angle ``arccos(R cos e / r) - e`` of the site.
-    Within a segment an object moves from the nearer end by at most its Earth-fixed angular
-    rate times half the step. Margins: 0.5 deg for the geodetic vs geocentric vertical and
-    the ellipsoid, 10 % on the rate, 1 % on the radius.
-    """
-    if radius is None:
-        radius, rate = track.radius_and_rate()
-    site_r = vector_norm(site.itrs_km)
-    toward = np.einsum("nti,ti->nt", track.r, track.site_direction_teme(site))
-    central = np.arccos(np.clip(toward / radius, -1.0, 1.0))
-    el = np.radians(min_elevation_deg)
-    r_max = np.maximum(radius[:, :-1], radius[:, 1:]) * 1.01
-    theta_max = np.arccos(np.clip(site_r * np.cos(el) / r_max, -1.0, 1.0)) - el
-    reach = (np.minimum(central[:, :-1], central[:, 1:])
-             - 0.55 * track.step * np.maximum(rate[:, :-1], rate[:, 1:]))
-    return np.nonzero(reach <= theta_max + np.radians(0.5))
 
 
 def _bisect(func, lo, hi, rising):
@@ -351,118 +326,6 @@ def _assemble(obj, seg, s, kind, f_start, f_end, el_edges):
             np.concatenate([culmination, none]), np.concatenate([sets, none]))
 
 
-def _turn(r, v, c, s, w):
-    """TEME (M, 3) to ITRS by the GMST rotation (cos c, sin s) and Earth rate w (M,)."""
-    x = c * r[:, 0] + s * r[:, 1]
-    y = c * r[:, 1] - s * r[:, 0]
-    pos = np.stack([x, y, r[:, 2]], axis=-1)
-    vel = np.stack([c * v[:, 0] + s * v[:, 1] + w * y,
-                    c * v[:, 1] - s * v[:, 0] - w * x, v[:, 2]], axis=-1)
-    return pos, vel
-
-
-_USE_COMPILED = True  # tests switch it off to check the array-code path
-
-
-def _compiled():
-    """The compiled helpers (:mod:`debris.passes_numba`) when numba is installed, else None."""
-    if not _USE_COMPILED:
-        return None
-    from . import passes_numba
-
-    return passes_numba if passes_numba.available else None
-
-
-class _Track:
-    """Hermite interpolation of Earth-fixed states of a chunk of objects on the grid.
-
-    States are kept as SGP4 gives them (TEME); only the samples that are used are turned
-    to Earth-fixed ITRS (GMST 1982 rotation and the Earth-rotation velocity term, polar
-    motion off), which saves rotating the whole (n, T, 3) arrays.
-
-    Parameters
-    ----------
-    r, v : ndarray, shape (n, T, 3)
-        TEME positions (km) and velocities (km/s) at the grid times.
-    step : float
-        Grid step (s).
-    sun : ndarray, shape (T, 3)
-        Geocentric Sun position in ITRS (km) at the grid times; interpolated linearly
-        (its direction is what matters, and that is exact to ~1e-6 rad over a step).
-    eo : EarthOrientation
-        For the grid times (polar motion off).
-    """
-
-    def __init__(self, r, v, step, sun, eo):
-        self.r, self.v, self.step, self._sun = r, v, step, sun
-        self.last = r.shape[1] - 2
-        self.n_objects, self.n_times = r.shape[:2]
-        self._cos = np.ascontiguousarray(eo.teme_to_pef[:, 0, 0])
-        self._sin = np.ascontiguousarray(eo.teme_to_pef[:, 0, 1])
-        self._omega = np.ascontiguousarray(eo.omega_rad_s, dtype=float)
-        self._compiled = _compiled()
-        self._eo = eo
-        self._theta = np.unwrap(np.arctan2(self._sin, self._cos))
-        self._r_rows = r.reshape(-1, 3)  # views: (n * T, 3)
-        self._v_rows = v.reshape(-1, 3)
-
-    def to_itrs(self, r, v, t):
-        """TEME states (M, 3) at seconds `t` (M,) to ITRS, GMST interpolated (linear to
-        ~1e-12 rad over a step)."""
-        grid = np.arange(self.n_times) * self.step
-        theta = np.interp(t, grid, self._theta)
-        return _turn(r, v, np.cos(theta), np.sin(theta), np.interp(t, grid, self._omega))
-
-    def itrs(self, obj, k):
-        """ITRS position and velocity of objects `obj` at grid indices `k`, each (M, 3)."""
-        if self._compiled is not None:
-            return self._compiled.samples(self, obj, k)
-        flat = np.asarray(obj) * self.n_times + np.asarray(k)  # one gather on rows: faster
-        return _turn(np.take(self._r_rows, flat, axis=0), np.take(self._v_rows, flat, axis=0),
-                     self._cos[k], self._sin[k], self._omega[k])
-
-    def ends(self, obj, seg):
-        """ITRS end states (p0, v0, p1, v1) of segments (obj, seg), each (M, 3)."""
-        return self.itrs(obj, seg) + self.itrs(obj, seg + 1)
-
-    def _locate(self, t):
-        seg = np.clip(np.floor(t / self.step).astype(np.intp), 0, self.last)
-        return seg, t / self.step - seg
-
-    def state(self, obj, t):
-        """Position and velocity of objects `obj` at seconds `t`, each shape (M, 3)."""
-        if self._compiled is not None:
-            return self._compiled.track_states(self, obj, t)
-        seg, s = self._locate(np.asarray(t, dtype=float))
-        ends = self.ends(obj, seg)
-        return (hermite_position(*ends, self.step, s), hermite_velocity(*ends, self.step, s))
-
-    def sun(self, t):
-        seg, s = self._locate(np.asarray(t, dtype=float))
-        s = s[..., None]
-        return self._sun[seg] * (1.0 - s) + self._sun[seg + 1] * s
-
-    def radius_and_rate(self):
-        """Geocentric distance (km) and an upper bound of the Earth-fixed angular rate
-        (rad/s), each (n, T): |v_ITRS| <= |v_TEME| + omega |r|."""
-        radius = vector_norm(self.r)
-        return radius, vector_norm(self.v) / radius + self._omega
-
-    def site_direction_teme(self, site):
-        """The site's geocentric unit vector in TEME at the grid times, (T, 3)."""
-        return _site_direction_teme(self._eo, site)
-
-
-def _bisect_boolean(func, lo, hi, state_lo, iterations=_BISECTIONS):
-    """Vectorised bisection for the time a boolean function leaves `state_lo`."""
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        same = func(mid) == state_lo
-        lo = np.where(same, mid, lo)
-        hi = np.where(same, hi, mid)
-    return 0.5 * (lo + hi)
-
-
 def _sun_elevation(sun_itrs, site, basis):
     rho = sun_itrs - site.itrs_km
     return np.degrees(np.arcsin((rho @ basis[2]) / vector_norm(rho)))
@@ -556,83 +419,6 @@ def _final_table(parts, catalog, sites, t0) -> Table:
     return Table(columns)
 
 
-def _track_and_candidates(chunk, grid, step, sun_itrs, eo, sites, min_elevation_deg, backend,
-                          buffers=None):
-    """Propagate a chunk on the grid and list, per site, the candidate (object, interval)
-    pairs: where the object may be above the limit.
-
-    With the numba backend, propagation and the site test run fused in one kernel that only
-    propagates the grid samples near candidate intervals (:mod:`debris.passes_numba`);
-    otherwise the whole grid is propagated and tested with array code.
-
-    `buffers` (a dict) keeps the compiled path's arrays from one chunk to the next.
-
-    Returns
-    -------
-    track : _Track
-    error : ndarray of int8, shape (n, T)
-    candidates : list of (obj, seg) arrays, one pair per site
-    """
-    engine = get_backend(backend)
-    if getattr(engine, "name", "") != "numba":
-        states = propagate(chunk, grid, backend=engine)
-        track = _Track(states.r_teme_km, states.v_teme_km_s, step, sun_itrs, eo)
-        radius, rate = track.radius_and_rate()
-        return track, states.error, [
-            _candidate_segments(track, site, min_elevation_deg, radius, rate) for site in sites]
-    from .passes_numba import pass_candidates
-
-    table, near_idx, far_idx = engine.prepared(chunk.satrecs)
-    site_dir = np.stack([_site_direction_teme(eo, site) for site in sites], axis=1)
-    site_r = np.array([vector_norm(site.itrs_km) for site in sites])
-    r, v, error, flags = pass_candidates(table, near_idx, grid, step, site_dir, site_r,
-                                         min_elevation_deg, eo.omega_rad_s, len(chunk),
-                                         buffers=buffers)
-    track = _Track(r, v, step, sun_itrs, eo)
-    if far_idx.size:  # deep-space or failed initialisation: python-sgp4 on the whole grid
-        states = propagate(chunk.subset(far_idx), grid, backend="sgp4")
-        r[far_idx], v[far_idx] = states.r_teme_km, states.v_teme_km_s
-        error[far_idx] = states.error
-        far = _Track(states.r_teme_km, states.v_teme_km_s, step, sun_itrs, eo)
-        radius, rate = far.radius_and_rate()
-        for s, site in enumerate(sites):
-            f_obj, f_seg = _candidate_segments(far, site, min_elevation_deg, radius, rate)
-            flags[far_idx[f_obj], s, f_seg] = 1
-    return track, error, [np.nonzero(flags[:, s]) for s in range(len(sites))]
-
-
-def _site_direction_teme(eo, site):
-    """A site's geocentric unit vector in TEME at the grid times, (T, 3)."""
-    u = site.itrs_km / vector_norm(site.itrs_km)
-    c, s = eo.teme_to_pef[:, 0, 0], eo.teme_to_pef[:, 0, 1]
-    return np.stack([c * u[0] - s * u[1], s * u[0] + c * u[1], np.full_like(c, u[2])], axis=-1)
-
-
-def coarse_grid(start, end, step_s):
-    """The shared coarse grid of a window: times, step, span, Earth orientation and Sun.
-
-    Returns
-    -------
-    grid : Times, shape (T,)
-        Evenly spaced from `start` to `end` inclusive, step at most `step_s`.
-    step, span : float
-        Seconds.
-    eo : EarthOrientation
-        For the grid (polar motion off).
-    sun_itrs : ndarray, shape (T, 3)
-        Geocentric Sun in ITRS (km).
-    """
-    t0 = to_times(start)[0:1]
-    span = float(to_times(end)[0:1].seconds_since(t0)[0])
-    if span <= 0:
-        raise ValueError("the window ends before it starts")
-    n_steps = max(1, int(np.ceil(span / step_s)))
-    step = span / n_steps
-    grid = Times.from_jd(t0.jd[0], t0.fr[0] + np.arange(n_steps + 1) * (step / 86400.0))
-    eo = earth_orientation(grid)
-    return grid, step, span, eo, rotate(eo.gcrs_to_itrs, sun_position_gcrs_km(grid))
-
-
 class _Context:
     def __init__(self, grid, step, span, eo, min_el, sun_limit, backend="auto"):
         self.grid, self.step, self.span, self.eo = grid, step, span, eo
@@ -696,41 +482,6 @@ def _refine_culminations(track, chunk, ctx, site, basis, obj, t):
         s[held] = _bisect(lambda x: _elevation_rate_sign(sub.position(x), sub.velocity(x)),
                           np.zeros(held.sum()), np.ones(held.sum()), rising=False)
     return lo + s * (hi - lo), segs.position(s), held
-
-
-def _sunlit_transitions(track, candidates, step):
-    """Shadow entries and exits on the segments where an object may be above a site.
-
-    Parameters
-    ----------
-    candidates : list of (obj, seg) arrays, one pair per site
-        Only these segments can hold part of a pass, so only they are examined.
-
-    Returns
-    -------
-    obj, t, new_state : ndarray, shape (F,)
-    """
-    mask = np.zeros((track.n_objects, track.n_times), bool)
-    for c_obj, c_seg in candidates:
-        mask[c_obj, c_seg] = True
-    u_obj, u_seg = np.nonzero(mask)
-    if track._compiled is not None:
-        obj, seg, s, state_lo = track._compiled.sunlit_flips(
-            track, u_obj, u_seg, EARTH_SHADOW_RADIUS_KM, _BISECTIONS)
-        return obj, (seg + s) * step, ~state_lo
-    lit0 = is_sunlit_fast(track.itrs(u_obj, u_seg)[0], track._sun[u_seg])
-    lit1 = is_sunlit_fast(track.itrs(u_obj, u_seg + 1)[0], track._sun[u_seg + 1])
-    flip = lit0 != lit1
-    obj, seg, state_lo = u_obj[flip], u_seg[flip], lit0[flip]
-    ends = track.ends(obj, seg)
-    sun0, sun1 = track._sun[seg], track._sun[seg + 1]
-
-    def lit(s):
-        position = hermite_position(*ends, step, s)
-        return is_sunlit(position, sun0 * (1.0 - s[:, None]) + sun1 * s[:, None])
-
-    s = _bisect_boolean(lit, np.zeros(obj.size), np.ones(obj.size), state_lo)
-    return obj, (seg + s) * step, ~state_lo
 
 
 def _empty_table() -> Table:

@@ -12,7 +12,7 @@ rate. Per object, this kernel
    needs at least d / rate to reach one, so it jumps that many grid steps (at least one)
    and propagates only there;
 3. where it steps one interval at a time, applies the grid-interval candidate test of
-   :mod:`debris.passes` to each interval and flags it per site.
+   :mod:`debris.pass_grid` to each interval and flags it per site.
 
 So every state a pass search reads is computed, at about a third of the propagations of
 the full grid, and no (N, T) geometry arrays are built. Samples that are skipped are NaN
@@ -447,7 +447,7 @@ def site_events(track, obj, seg, site_itrs, basis, min_elevation_deg, iterations
 
 def track_states(track, obj, t):
     """Hermite-interpolated ITRS position (km) and velocity (km/s) of objects `obj` at
-    seconds `t` (compiled :meth:`debris.passes._Track.state`), each (M, 3)."""
+    seconds `t` (compiled :meth:`debris.pass_grid._Track.state`), each (M, 3)."""
     obj = np.ascontiguousarray(obj, np.int64)
     t = np.ascontiguousarray(t, float)
     pos = np.empty((obj.size, 3))
@@ -460,7 +460,7 @@ def track_states(track, obj, t):
 
 def samples(track, obj, k):
     """ITRS position and velocity of objects `obj` at grid indices `k` (compiled
-    :meth:`debris.passes._Track.itrs`), each (M, 3)."""
+    :meth:`debris.pass_grid._Track.itrs`), each (M, 3)."""
     obj = np.ascontiguousarray(obj, np.int64)
     k = np.ascontiguousarray(np.broadcast_to(k, obj.shape), np.int64)
     pos = np.empty((obj.size, 3))
@@ -472,7 +472,7 @@ def samples(track, obj, k):
 
 def sunlit_flips(track, obj, seg, radius_km, iterations):
     """Shadow entries and exits on grid intervals (compiled
-    :func:`debris.passes._sunlit_transitions`): intervals whose ends differ by the
+    :func:`debris.pass_grid._sunlit_transitions`): intervals whose ends differ by the
     cylindrical test, bisected with the line-of-sight test on the Hermite track.
 
     Returns
