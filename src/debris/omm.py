@@ -1,0 +1,235 @@
+"""OMM (CCSDS 502.0-B-2 Orbit Mean-Elements Message) readers: CSV, JSON and XML.
+
+Each reader adds every record it can initialise to a catalogue builder
+(:class:`debris.catalog._Builder`: ``add``, ``add_many``, ``reject``) and rejects the others
+with the file, line and reason. Satrecs are initialised as ``sgp4.omm.initialize`` does
+(same units and ``sgp4init`` call). A clean CSV file is read a column at a time; any record
+that is not clean sends the file through the record-by-record path, which names each one.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import numpy as np
+from sgp4.api import WGS72, Satrec
+
+from .errors import CatalogError, OMMFormatError
+
+__all__: list[str] = []
+
+
+_OMM_REQUIRED = ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
+                 "ARG_OF_PERICENTER", "MEAN_ANOMALY", "NORAD_CAT_ID", "BSTAR")
+_OMM_DEFAULTS = {"CLASSIFICATION_TYPE": "U", "EPHEMERIS_TYPE": "0", "ELEMENT_SET_NO": "999",
+                 "REV_AT_EPOCH": "0", "MEAN_MOTION_DOT": "0", "MEAN_MOTION_DDOT": "0",
+                 "OBJECT_ID": "", "OBJECT_NAME": ""}
+
+
+_EPOCH0 = dt.datetime(1949, 12, 31)
+_DEG = np.pi / 180.0
+
+
+def _initialize_omm(satrec, fields, norad) -> None:
+    """Initialise a Satrec from OMM fields as ``sgp4.omm.initialize`` does (same units and
+    ``sgp4init`` call), with a faster ISO epoch parser."""
+    satrec.classification = str(fields["CLASSIFICATION_TYPE"])
+    satrec.intldesg = str(fields["OBJECT_ID"])[2:].replace("-", "")
+    satrec.ephtype = int(fields["EPHEMERIS_TYPE"])
+    satrec.elnum = int(fields["ELEMENT_SET_NO"])
+    satrec.revnum = int(fields["REV_AT_EPOCH"])
+    epoch = (dt.datetime.fromisoformat(fields["EPOCH"]) - _EPOCH0).total_seconds() / 86400.0
+    satrec.sgp4init(
+        WGS72, "i", norad, epoch, float(fields["BSTAR"]),
+        float(fields["MEAN_MOTION_DOT"]) / (1036800.0 / np.pi),
+        float(fields["MEAN_MOTION_DDOT"]) / (2985984000.0 / 2.0 / np.pi),
+        float(fields["ECCENTRICITY"]), float(fields["ARG_OF_PERICENTER"]) * _DEG,
+        float(fields["INCLINATION"]) * _DEG, float(fields["MEAN_ANOMALY"]) * _DEG,
+        float(fields["MEAN_MOTION"]) / 720.0 * np.pi, float(fields["RA_OF_ASC_NODE"]) * _DEG)
+
+
+def _add_omm(fields: dict, source: str, number: int | None, builder,
+             normalized: bool = False) -> None:
+    if normalized:
+        fields = dict(fields)
+    else:
+        fields = {str(k).strip().upper(): v for k, v in fields.items() if k is not None}
+    norad = None
+    try:
+        norad = int(str(fields.get("NORAD_CAT_ID", "")).strip())
+    except ValueError:
+        pass
+    missing = [key for key in _OMM_REQUIRED if str(fields.get(key) or "").strip() == ""]
+    if missing:
+        builder.reject(source, number, norad, f"OMM record lacks {', '.join(missing)}",
+                       exc_type=OMMFormatError)
+        return
+    for key, value in _OMM_DEFAULTS.items():
+        if fields.get(key) in (None, ""):
+            fields[key] = value
+    fields["EPOCH"] = str(fields["EPOCH"]).strip().rstrip("Z")
+    fields["OBJECT_ID"] = str(fields["OBJECT_ID"])
+    try:
+        ecc = float(fields["ECCENTRICITY"])
+        mean_motion = float(fields["MEAN_MOTION"])
+        incl = float(fields["INCLINATION"])
+    except (TypeError, ValueError) as exc:
+        builder.reject(source, number, norad, f"OMM number not readable: {exc}",
+                       exc_type=OMMFormatError)
+        return
+    if not 0.0 <= ecc < 1.0:
+        builder.reject(source, number, norad, f"ECCENTRICITY {ecc} outside [0, 1)",
+                       exc_type=OMMFormatError)
+        return
+    if not mean_motion > 0.0:
+        builder.reject(source, number, norad, f"MEAN_MOTION {mean_motion} rev/day is not positive",
+                       exc_type=OMMFormatError)
+        return
+    if not 0.0 <= incl <= 180.0:
+        builder.reject(source, number, norad, f"INCLINATION {incl} deg outside [0, 180]",
+                       exc_type=OMMFormatError)
+        return
+    satrec = Satrec()
+    try:
+        _initialize_omm(satrec, fields, norad)
+    except (KeyError, ValueError, TypeError) as exc:
+        builder.reject(source, number, norad, f"OMM record not readable: {exc}",
+                       exc_type=OMMFormatError)
+        return
+    name = str(fields["OBJECT_NAME"]).strip()
+    object_type = str(fields.get("OBJECT_TYPE") or "").strip().upper() or None
+    builder.add(satrec, name, norad, fields["OBJECT_ID"].strip(), source, number, object_type)
+
+
+def _read_omm_csv(text: str, source: str, builder) -> None:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if reader.fieldnames:
+        reader.fieldnames = [f.strip().upper() for f in reader.fieldnames]
+    if not reader.fieldnames or "NORAD_CAT_ID" not in reader.fieldnames:
+        raise CatalogError(f"{source}: CSV header lacks NORAD_CAT_ID; expected CelesTrak OMM CSV "
+                           "columns (OBJECT_NAME,OBJECT_ID,EPOCH,MEAN_MOTION,...)")
+    header = list(reader.fieldnames)
+    if '"' not in text and "\r" not in text:  # no quoting: one split per line does
+        lines = text.split("\n")
+        numbers = [i + 1 for i in range(1, len(lines)) if lines[i]]
+        rows = [lines[i - 1].split(",") for i in numbers]
+    else:
+        plain = csv.reader(io.StringIO(text, newline=""))
+        next(plain)
+        rows, numbers = [], []
+        for row in plain:
+            if row:
+                rows.append(row)
+                numbers.append(plain.line_num)
+    if _omm_csv_columns(header, rows, numbers, source, builder):
+        return
+    for row in reader:  # the record-by-record path: the same checks, one message per record
+        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue
+        _add_omm(row, source, reader.line_num, builder, normalized=True)
+
+
+_OMM_FLOATS = ("MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
+               "ARG_OF_PERICENTER", "MEAN_ANOMALY", "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
+_OMM_INTS = ("NORAD_CAT_ID", "EPHEMERIS_TYPE", "ELEMENT_SET_NO", "REV_AT_EPOCH")
+
+
+def _omm_csv_columns(header, rows, numbers, source, builder) -> bool:
+    """Read a clean OMM CSV a column at a time (numbers and epochs converted with numpy).
+
+    Returns False, having added nothing, when any record is not clean (missing or
+    unreadable fields, values out of range, rows of another length): the caller then
+    reads record by record, which names each bad record.
+    """
+    width = len(header)
+    if not rows or any(len(row) != width for row in rows) or "EPOCH" not in header:
+        return False
+    columns = dict(zip(header, zip(*rows)))
+    n = len(rows)
+    if any(key not in columns for key in _OMM_REQUIRED):
+        return False
+
+    def text(key):
+        return columns[key] if key in columns else (_OMM_DEFAULTS[key],) * n
+
+    try:
+        floats = {key: np.array(text(key), dtype=float) for key in _OMM_FLOATS}
+        ints = {key: np.array(text(key), dtype=np.int64) for key in _OMM_INTS}
+        stamps = np.char.rstrip(np.char.strip(np.array(columns["EPOCH"])), "Z")
+        when = stamps.astype("datetime64[us]")
+    except (ValueError, TypeError, OverflowError):
+        return False
+    ecc, mean_motion, incl = (floats["ECCENTRICITY"], floats["MEAN_MOTION"],
+                              floats["INCLINATION"])
+    ok = ((ecc >= 0.0) & (ecc < 1.0) & (mean_motion > 0.0) & (incl >= 0.0) & (incl <= 180.0)
+          & np.isfinite(np.column_stack(list(floats.values()))).all(axis=1))
+    names = [str(v).strip() for v in text("OBJECT_NAME")]
+    ids = [str(v) for v in text("OBJECT_ID")]
+    classes = [str(v) or "U" for v in text("CLASSIFICATION_TYPE")]
+    if not ok.all() or np.isnat(when).any():
+        return False
+    epoch_us = (when - np.datetime64("1949-12-31T00:00:00", "us")).astype(np.int64)
+    epoch = (epoch_us / 1e6 / 86400.0).tolist()  # as total_seconds() / 86400 does
+    norad = ints["NORAD_CAT_ID"].tolist()
+    bstar = floats["BSTAR"].tolist()
+    ndot = (floats["MEAN_MOTION_DOT"] / (1036800.0 / np.pi)).tolist()
+    nddot = (floats["MEAN_MOTION_DDOT"] / (2985984000.0 / 2.0 / np.pi)).tolist()
+    argp = (floats["ARG_OF_PERICENTER"] * _DEG).tolist()
+    inclo = (incl * _DEG).tolist()
+    mo = (floats["MEAN_ANOMALY"] * _DEG).tolist()
+    no = (mean_motion / 720.0 * np.pi).tolist()
+    node = (floats["RA_OF_ASC_NODE"] * _DEG).tolist()
+    eccs = ecc.tolist()
+    ephtype, elnum, revnum = (ints[k].tolist() for k in _OMM_INTS[1:])
+    types = ([str(v).strip().upper() or None for v in columns["OBJECT_TYPE"]]
+             if "OBJECT_TYPE" in columns else [None] * n)
+    satrecs = []
+    for i in range(n):
+        satrec = Satrec()
+        satrec.classification = classes[i]
+        satrec.intldesg = ids[i][2:].replace("-", "")
+        satrec.ephtype = ephtype[i]
+        satrec.elnum = elnum[i]
+        satrec.revnum = revnum[i]
+        satrec.sgp4init(WGS72, "i", norad[i], epoch[i], bstar[i], ndot[i], nddot[i], eccs[i],
+                        argp[i], inclo[i], mo[i], no[i], node[i])
+        satrecs.append(satrec)
+    builder.add_many(satrecs, names, norad, [v.strip() for v in ids], source, numbers, types)
+    return True
+
+
+def _read_omm_json(text: str, source: str, builder) -> None:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise CatalogError(f"{source}: expected a JSON list of OMM records")
+    for index, record in enumerate(data, start=1):
+        if not isinstance(record, dict):
+            builder.reject(source, None, None, f"JSON record {index} is not an object",
+                           exc_type=OMMFormatError)
+            continue
+        _add_omm(record, source, None, builder)
+
+
+def _read_omm_xml(text: str, source: str, builder) -> None:
+    try:
+        root = ET.fromstring(text.encode("utf-8") if text.startswith("<?xml") else text)
+    except ET.ParseError as exc:
+        raise CatalogError(f"{source}: not valid XML ({exc})") from None
+    for segment in root.iter():
+        if segment.tag.split("}")[-1] != "segment":
+            continue
+        fields = {}
+        for element in segment.iter():
+            tag = element.tag.split("}")[-1]
+            if len(element) == 0 and element.text is not None:
+                fields[tag] = element.text.strip()
+        _add_omm(fields, source, None, builder)
