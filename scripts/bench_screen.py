@@ -104,7 +104,7 @@ def main() -> int:
 
     # Agreement (astroz indexes its own output order: map through its satnums)
     ids = np.asarray(constellation.satnums)
-    tca = debris.to_times(list(ours["tca_utc"])).seconds_since(t0) if len(ours) else []
+    tca = ours["tca_utc"].seconds_since(t0)
     mine = {}
     for a, b, t in zip(ours["norad_id_1"].tolist(), ours["norad_id_2"].tolist(), tca):
         mine.setdefault((min(a, b), max(a, b)), []).append(t)

@@ -3,8 +3,11 @@
 import numpy as np
 import pytest
 
-from debris.cdm import (OBLIGATORY_HEADER, OBLIGATORY_OBJECT, OBLIGATORY_RELATIVE,
-                        CDMFormatError, cdm_pc, conjunction_cdm, parse_cdm, read_cdm)
+from debris import to_times
+from debris.conjunctions import cdm_pc
+from debris.errors import CDMFormatError
+from debris.io.ccsds import (OBLIGATORY_HEADER, OBLIGATORY_OBJECT, OBLIGATORY_RELATIVE,
+                             conjunction_cdm, parse_cdm, read_cdm)
 
 
 def test_kvn_and_xml_round_trip_real_cdms(data_dir):
@@ -30,8 +33,8 @@ def test_units_comments_and_day_of_year_times(data_dir):
 
 def _example():
     return conjunction_cdm(
-        message_id="debris_24946_22675_20090210T165559", creation_utc="2026-11-23T00:00:00Z",
-        originator="debris", tca_utc="2009-02-10T16:55:59.800Z", miss_distance_km=0.698,
+        message_id="debris_24946_22675_20090210T165559", originator="debris",
+        tca=to_times("2009-02-10T16:55:59.800Z"), miss_distance_km=0.698,
         relative_speed_km_s=11.65, relative_rtn_km=[0.1, -0.2, 0.65],
         relative_rtn_km_s=[0.0, -11.0, 3.0], probability=1.2e-4,
         pc_method="FOSTER-1992",

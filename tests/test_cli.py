@@ -194,7 +194,8 @@ def test_screen_csv_has_a_column_per_site(capsys):
 
 
 def test_screen_cdm_output_parses_back(capsys, tmp_path):
-    from debris.cdm import OBLIGATORY_OBJECT, cdm_pc, read_cdm
+    from debris.conjunctions import cdm_pc
+    from debris.io.ccsds import OBLIGATORY_OBJECT, read_cdm
 
     folder = tmp_path / "cdms"
     code, _, err = run(capsys, "screen", IRIDIUM, "--start", "2009-02-10T16:00:00Z", "--hours",

@@ -11,8 +11,7 @@ import numpy as np
 from debris import earth_orientation, propagate, time_range
 from debris.frames import teme_to_itrs, vector_norm
 from debris.hermite import hermite_position, hermite_velocity
-from debris.crossings import CROSSING_STEP_S
-from debris.passes import DEFAULT_STEP_S
+from debris.passes import CROSSING_STEP_S, DEFAULT_STEP_S
 
 # 3 m at 60 s, 20 m at the crossings' step (separations read off the interpolant), 100 m at
 # the passes' step (only finds events, which exact SGP4 then refines)

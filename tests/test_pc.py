@@ -12,8 +12,10 @@ import math
 import numpy as np
 import pytest
 
-from debris.cdm import cdm_pc, read_cdm
-from debris.pc import chan_pc, encounter_plane, foster_pc, max_pc, ric_to_inertial, rtn_basis
+from debris.conjunctions import cdm_pc
+from debris.conjunctions.pc import chan_pc, encounter_plane, foster_pc, max_pc, ric_to_inertial
+from debris.frames import rtn_basis
+from debris.io.ccsds import read_cdm
 
 TWO_D = ("Pc2D_Foster", "PcCircle", "PcElrod")
 

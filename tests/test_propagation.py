@@ -6,7 +6,7 @@ from sgp4.api import SatrecArray
 
 from debris import (Catalog, get_backend, iter_propagate, propagate, propagate_at, time_range,
                     to_times)
-from debris import propagation as prop_module
+from debris.propagation import python_sgp4 as prop_module
 
 ONE_MM_KM = 1e-6
 RELATIVE_1E10 = 1e-10  # agreement relative to the distance, for runaway decayed orbits

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from debris import get_site, night_window
+from debris import find_passes, get_site, night_window
 from debris.magnitude import standard_magnitudes, visual_magnitude
 from debris.schedule import schedule_night
 from debris.telescope import Telescope, load_telescopes, slew_time_s
@@ -117,8 +117,23 @@ def test_example_night_passes_the_checker(example_schedule, leo_sample, night):
     assert len(table) >= 5 and info["observations"] == len(table)
     assert info["objective"] >= info["objective_greedy"]
     assert check_schedule(table, leo_sample, night[0], telescopes) == []
-    starts = to_times(list(table["start_utc"])).seconds_since(to_times(table["start_utc"][0]))
+    starts = table["start_utc"].seconds_since(table["start_utc"][0])
     assert np.all(np.diff(starts) > 0)  # time-ordered
+
+
+def test_given_passes_give_the_same_schedule(example_schedule, leo_sample, night):
+    # A caller that already has the night's passes (the nightly run) hands them over: the
+    # schedule is the one the schedule's own pass search gives, without a second search.
+    table, _, telescopes = example_schedule
+    site, (start, end) = night
+    passes = find_passes(leo_sample, [site, get_site("hissar")], start, end,
+                         min_elevation_deg=telescopes[0].min_elevation_deg)
+    again, _ = schedule_night(leo_sample, site, start, end, telescopes, passes=passes,
+                              improvement_rounds=100)
+    assert again.meta["telescopes"] == table.meta["telescopes"]
+    assert again["norad_id"].tolist() == table["norad_id"].tolist()
+    assert np.array_equal(again["start_utc"].seconds_since(start),
+                          table["start_utc"].seconds_since(start))
 
 
 def test_checker_catches_a_violation(example_schedule, leo_sample, night):

@@ -15,7 +15,7 @@ from sgp4.api import Satrec, SatrecArray
 
 from debris import Catalog, propagate, time_range, to_times
 from debris.frames import vector_norm
-from debris.screening import A_MAX_KM_S2, screen
+from debris.conjunctions import A_MAX_KM_S2, screen
 
 TCA_TOLERANCE_S = 0.010
 MISS_TOLERANCE_KM = 0.005
@@ -98,7 +98,7 @@ def brute_force(catalog, start, hours, threshold_km, coarse_s=10):
 
 def _match(found, table, t0, tca_tolerance_s=TCA_TOLERANCE_S):
     """Pair each brute-force event with the screening row of the same pair nearest in time."""
-    tca = to_times(list(table["tca_utc"])).seconds_since(to_times(t0)[0:1]) if len(table) else []
+    tca = table["tca_utc"].seconds_since(to_times(t0)[0:1])
     rows = {}
     for k in range(len(table)):
         key = tuple(sorted((int(table["norad_id_1"][k]), int(table["norad_id_2"][k]))))
@@ -196,9 +196,10 @@ def test_primaries_mode_equals_the_all_vs_all_rows_of_the_primaries(band):
     some = screen(band, start, end, 10.0, primaries=prim)
     expected = {(min(a, b), max(a, b), t) for a, b, t in zip(
         everything["norad_id_1"].tolist(), everything["norad_id_2"].tolist(),
-        everything["tca_utc"].tolist()) if a in prim or b in prim}
+        everything["tca_utc"].iso().tolist()) if a in prim or b in prim}
     got = {(min(a, b), max(a, b), t) for a, b, t in zip(
-        some["norad_id_1"].tolist(), some["norad_id_2"].tolist(), some["tca_utc"].tolist())}
+        some["norad_id_1"].tolist(), some["norad_id_2"].tolist(),
+        some["tca_utc"].iso().tolist())}
     assert got == expected
     assert all(a in prim for a in some["norad_id_1"].tolist())
 
@@ -239,15 +240,15 @@ def test_decayed_objects_drop_out_with_a_report(bundled):
 def test_broad_phases_agree(band, monkeypatch):
     # The compiled broad phase (whole intervals or Hermite pieces) and the scipy k-d tree
     # must give the same conjunctions.
-    from debris import screening
+    from debris.conjunctions import broadphase
 
     start, end = "2024-11-01T00:00:00Z", "2024-11-01T06:00:00Z"
     results = []
     for choice, pieces in (("scipy", 1), ("auto", 1), ("auto", 3)):
         monkeypatch.setenv("DEBRIS_BROADPHASE", choice)
-        monkeypatch.setattr(screening, "_SUB_STEPS", pieces)
+        monkeypatch.setattr(broadphase, "SUB_STEPS", pieces)
         table = screen(band, start, end, 10.0)
         results.append(list(zip(table["norad_id_1"].tolist(), table["norad_id_2"].tolist(),
-                                table["tca_utc"].tolist())))
+                                table["tca_utc"].iso().tolist())))
     assert len(results[0]) > 20
     assert results[0] == results[1] == results[2]

@@ -5,25 +5,29 @@ schedules from TLE/OMM element sets, with vectorised SGP4.
 
 Arrays follow one axis order everywhere: catalogue, then time, then xyz
 (``(N,)`` elements, ``(T,)`` times, ``(N, T, 3)`` states, ``(N, T)``
-error codes).
+error codes). Results are :class:`Table` objects of numbers (times as
+:class:`Times`); :mod:`debris.io` writes them as CSV, JSON or text.
+
+The data flow and which package owns what: README, "Architecture".
 """
 
 from ._version import __version__
 from .catalog import Catalog, Rejection, bundled_catalog_path
-from .cdm import Cdm, CDMFormatError, cdm_pc, parse_cdm, read_cdm
-from .errors import (CatalogError, DebrisError, NaiveDatetimeError, OMMFormatError,
-                     SiteFormatError, TimeFormatError, TLEFormatError, UnknownSiteError)
+from .conjunctions import (cdm_pc, chan_pc, conjunction_cdms, conjunction_pc, encounter_plane,
+                           foster_pc, max_pc, observability, screen)
+from .errors import (CatalogError, CDMFormatError, DebrisError, NaiveDatetimeError,
+                     OMMFormatError, SiteFormatError, TelescopeFileError, TimeFormatError,
+                     TLEFormatError, UnknownSiteError)
 from .frames import EarthOrientation, Topocentric, earth_orientation, topocentric
-from .passes import find_passes, night_window
-from .pc import chan_pc, conjunction_pc, encounter_plane, foster_pc, max_pc
+from .io.ccsds import Cdm, parse_cdm, read_cdm
+from .passes import find_crossings, find_passes
 from .propagation import (States, available_backends, get_backend, iter_propagate, propagate,
                           propagate_at)
 from .schedule import pointing_track, schedule_night
-from .screening import observability, screen
 from .sites import BUILTIN_SITES, Site, get_site, load_sites_toml, parse_site
-from .sun import is_sunlit, sun_altitude_deg, sun_position_gcrs_km
+from .sun import is_sunlit, night_window, sun_altitude_deg, sun_position_gcrs_km
 from .table import Table
-from .telescope import Telescope, TelescopeFileError, load_telescopes
+from .telescope import Telescope, load_telescopes
 from .timescale import Times, format_iso, time_range, to_times
 
 __all__ = [
@@ -32,8 +36,8 @@ __all__ = [
     "DebrisError", "TLEFormatError", "OMMFormatError", "CatalogError", "NaiveDatetimeError",
     "TimeFormatError", "UnknownSiteError", "SiteFormatError",
     "EarthOrientation", "Topocentric", "earth_orientation", "topocentric",
-    "find_passes", "night_window",
-    "screen", "observability",
+    "find_passes", "find_crossings", "night_window",
+    "screen", "observability", "conjunction_cdms",
     "schedule_night", "pointing_track", "Telescope", "TelescopeFileError", "load_telescopes",
     "foster_pc", "chan_pc", "max_pc", "encounter_plane", "conjunction_pc",
     "Cdm", "CDMFormatError", "read_cdm", "parse_cdm", "cdm_pc",

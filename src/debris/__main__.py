@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
+import importlib
 import platform
 import sys
+
+import numpy
+import sgp4
+import skyfield
+
+from . import __version__
+from .catalog import Catalog, bundled_catalog_path
+from .io.tables import iso_text
+from .propagation import available_backends, get_backend
+from .sun import ephemeris
+from .timescale import Times, skyfield_data_file, skyfield_timescale
 
 
 def report() -> str:
     """Return the diagnostic text."""
-    import numpy
-    import sgp4
-    import skyfield
-
-    from . import __version__
-    from .catalog import Catalog, bundled_catalog_path
-    from .propagation import available_backends, get_backend
-    from .sun import ephemeris
-    from .timescale import Times, skyfield_data_file, skyfield_timescale
-
     lines = [f"debris {__version__} (Python {platform.python_version()}, {sys.platform})",
              f"numpy {numpy.__version__}, sgp4 {sgp4.__version__} "
              f"(accelerated: {sgp4.api.accelerated}), skyfield {skyfield.__version__}"]
     for name in ("numba", "heyoka"):
         try:
-            module = __import__(name)
+            module = importlib.import_module(name)  # optional: may be absent
             lines.append(f"{name} {module.__version__}")
         except ImportError:
             lines.append(f"{name} not installed (pip install 'debris[fast]' for fast backends)")
@@ -42,7 +44,7 @@ def report() -> str:
                     last_obs = mjd
                 last_pred = mjd
     def jd_iso(value):
-        return Times.from_jd(value).iso()[0][:10] if value else "?"
+        return iso_text(Times.from_jd(value))[0][:10] if value else "?"
 
     lines.append(f"IERS UT1-UTC / polar motion (skyfield-data finals2000A.all): observed to "
                  f"{jd_iso(last_obs + 2400000.5)}, predicted to {jd_iso(last_pred + 2400000.5)}")
@@ -53,8 +55,8 @@ def report() -> str:
     path = bundled_catalog_path()
     info = Catalog.from_file(path).info()
     lines.append(f"bundled catalogue: {path.name}: {info['objects']} objects "
-                 f"({info['leo_objects']} LEO), epochs {info['epoch_min_utc']} .. "
-                 f"{info['epoch_max_utc']}")
+                 f"({info['leo_objects']} LEO), epochs {iso_text(info['epoch_min_utc'])[0]} .. "
+                 f"{iso_text(info['epoch_max_utc'])[0]}")
     return "\n".join(lines)
 
 

@@ -23,15 +23,16 @@ import numpy as np
 from sgp4.exporter import export_tle
 
 from .catalog import Catalog
-from .errors import DebrisError
+from .constants import DAY_S, WGS72_MU_KM3_S2
+from .errors import ArchiveError
+from .io.tables import iso_text
 from .table import Table
-from .timescale import format_iso, to_times
+from .timescale import to_times
 
 __all__ = ["Archive", "ArchiveError", "MANOEUVRE_KM", "DECAY_PERIGEE_KM"]
 
 MANOEUVRE_KM = 0.5
 DECAY_PERIGEE_KM = 200.0
-_MU = 398600.8
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fetches (
@@ -45,10 +46,6 @@ CREATE TABLE IF NOT EXISTS elements (
     PRIMARY KEY (norad_id, epoch_utc));
 CREATE INDEX IF NOT EXISTS elements_epoch ON elements (epoch_jd);
 """
-
-
-class ArchiveError(DebrisError):
-    """An archive that cannot be opened or queried."""
 
 
 class Archive:
@@ -77,7 +74,7 @@ class Archive:
         """Store a fetched catalogue; returns the number of new element sets."""
         fetched_utc = fetched_utc or dt.datetime.now(dt.timezone.utc).strftime(
             "%Y-%m-%dT%H:%M:%SZ")
-        epoch_iso = catalog.epoch.iso() if len(catalog) else []
+        epoch_iso = iso_text(catalog.epoch) if len(catalog) else []
         epoch_jd = catalog.epoch.jd + catalog.epoch.fr if len(catalog) else []
         with self._db:
             cur = self._db.execute(
@@ -116,11 +113,11 @@ class Archive:
         rows = cur.fetchall()
         if not rows:
             raise ArchiveError(f"{self.path}: no element set with an epoch before "
-                               f"{format_iso(t)[0]}")
+                               f"{iso_text(t)[0]}")
         lines = []
         for _, name, line1, line2, _ in rows:
             lines += ([f"0 {name}"] if name else []) + [line1, line2]
-        catalog = Catalog.from_tle_lines(lines, source=f"{self.path} (as of {format_iso(t)[0]})")
+        catalog = Catalog.from_tle_lines(lines, source=f"{self.path} (as of {iso_text(t)[0]})")
         stored = {int(r[0]): r[4] for r in rows}  # the fetched OBJECT_TYPE, not re-inferred
         catalog.object_type = np.array([stored.get(n) or kind for n, kind in
                                         zip(catalog.norad_id.tolist(), catalog.object_type)],
@@ -128,7 +125,9 @@ class Archive:
         return catalog
 
     def history(self, norad_id: int) -> Table:
-        """An object's element sets over time, oldest first, with manoeuvre/decay flags."""
+        """An object's element sets over time, oldest first, with manoeuvre/decay flags
+        (epochs and fetch times as :class:`~debris.timescale.Times`, read from the
+        archive's stored UTC text)."""
         cur = self._db.execute(
             "SELECT e.epoch_utc, e.mean_motion_rev_day, e.eccentricity, e.inclination_deg,"
             " e.perigee_km, e.apogee_km, e.bstar, f.fetched_utc, f.source FROM elements e"
@@ -139,7 +138,7 @@ class Archive:
             raise ArchiveError(f"{self.path}: no element sets of NORAD {norad_id}")
         cols = list(zip(*rows))
         n = np.array(cols[1], float)
-        a = (_MU * (86400.0 / (2 * np.pi * n)) ** 2) ** (1.0 / 3.0)
+        a = (WGS72_MU_KM3_S2 * (DAY_S / (2 * np.pi * n)) ** 2) ** (1.0 / 3.0)
         step = np.diff(a, prepend=a[0])
         trend = np.array([np.median(step[max(1, k - 3):k]) if k > 1 else 0.0
                           for k in range(len(step))])
@@ -148,7 +147,7 @@ class Archive:
         perigee = np.array(cols[4], float)
         return Table({
             "norad_id": np.full(len(rows), int(norad_id)),
-            "epoch_utc": np.array(cols[0], dtype=str),
+            "epoch_utc": to_times(list(cols[0])),
             "mean_motion_rev_day": n,
             "semi_major_axis_km": a,
             "eccentricity": np.array(cols[2], float),
@@ -158,7 +157,7 @@ class Archive:
             "bstar": np.array(cols[6], float),
             "manoeuvre": manoeuvre,
             "decaying": perigee < DECAY_PERIGEE_KM,
-            "fetched_utc": np.array(cols[7], dtype=str),
+            "fetched_utc": to_times(list(cols[7])),
             "source": np.array(cols[8], dtype=str),
         })
 

@@ -18,6 +18,7 @@ Formats
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,18 +26,16 @@ from pathlib import Path
 import numpy as np
 from sgp4.api import SGP4_ERRORS, Satrec, SatrecArray
 
-from .errors import CatalogError, TLEFormatError
-from .omm import _add_omm, _read_omm_csv, _read_omm_json, _read_omm_xml
-from .tle import alpha5_to_int, check_tle_lines
+from .constants import WGS72_EARTH_RADIUS_KM
+from .errors import CatalogError, InputError, TLEFormatError, UnknownObjectError
+from .omm import add_omm_record, read_omm_csv, read_omm_json, read_omm_xml
 from .timescale import Times, to_times
+from .tle import intl_designator_from_tle, read_tle_text
 
-__all__ = ["Catalog", "Rejection", "bundled_catalog_path", "LEO_MIN_MEAN_MOTION_REV_DAY",
-           "EARTH_RADIUS_WGS72_KM"]
+__all__ = ["Catalog", "Rejection", "bundled_catalog_path", "LEO_MIN_MEAN_MOTION_REV_DAY"]
 
 #: Mean motion (rev/day) at and above which an orbit counts as LEO (period <= 128 min).
 LEO_MIN_MEAN_MOTION_REV_DAY = 11.25
-#: Equatorial radius of the WGS-72 model SGP4 uses (km).
-EARTH_RADIUS_WGS72_KM = 6378.135
 
 _BUNDLED_NAME = "celestrak_on_orbit_2024-11-01.omm.csv"
 
@@ -82,16 +81,6 @@ def bundled_catalog_path() -> Path:
     raise CatalogError(f"the bundled catalogue {_BUNDLED_NAME} is missing from the installation")
 
 
-def _intl_designator_from_tle(field: str) -> str:
-    """'97051C' -> '1997-051C' (COSPAR form); blank stays blank."""
-    field = field.strip()
-    if len(field) < 5 or not field[:5].isdigit():
-        return field
-    year = int(field[:2])
-    year += 1900 if year >= 57 else 2000
-    return f"{year}-{field[2:5]}{field[5:]}"
-
-
 def _object_type_from_name(name: str) -> str:
     upper = f" {name.upper()} "
     if " DEB" in upper or "DEBRIS" in upper or " COOLANT" in upper or " FRAG" in upper:
@@ -111,13 +100,13 @@ def _read_text(text: str, source: str, format: str, builder, verify_checksums: b
         raise CatalogError(f"{source}: file is empty; expected TLE/3LE lines or OMM "
                            "(CSV, JSON, XML)")
     if kind == "tle":
-        _read_tle_text(text, source, builder, verify_checksums)
+        read_tle_text(text, source, builder, verify_checksums)
     elif kind == "omm-csv":
-        _read_omm_csv(text, source, builder)
+        read_omm_csv(text, source, builder)
     elif kind == "omm-json":
-        _read_omm_json(text, source, builder)
+        read_omm_json(text, source, builder)
     elif kind == "omm-xml":
-        _read_omm_xml(text, source, builder)
+        read_omm_xml(text, source, builder)
     else:
         raise CatalogError(f"unknown catalogue format {kind!r}; use auto, tle, omm-csv, "
                            "omm-json or omm-xml")
@@ -168,68 +157,6 @@ class _Builder:
         cat = Catalog._from_parts(self.satrecs, self.names, self.norad, self.intl, self.types,
                                   self.rejected, self.sources)
         return cat._deduplicate(self.origin)
-
-
-def _read_tle_text(text: str, source: str, builder: _Builder, verify_checksums: bool) -> None:
-    lines = text.splitlines()
-    pending_name: str | None = None
-    i = 0
-    count = len(lines)
-    while i < count:
-        raw = lines[i].rstrip()
-        number = i + 1
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            i += 1
-            continue
-        if raw.startswith("1 ") or raw == "1":
-            nxt = lines[i + 1].rstrip() if i + 1 < count else ""
-            if not nxt.startswith("2 "):
-                norad = _try_norad(raw)
-                builder.reject(source, number, norad,
-                               "TLE line 1 is not followed by a line 2", line=raw)
-                pending_name = None
-                i += 1
-                continue
-            _add_tle(raw, nxt, pending_name, source, number, builder, verify_checksums)
-            pending_name = None
-            i += 2
-            continue
-        if raw.startswith("2 "):
-            builder.reject(source, number, _try_norad(raw), "TLE line 2 without a line 1 before it",
-                           line=raw)
-            pending_name = None
-            i += 1
-            continue
-        # A name line (3LE). Space-Track prefixes it with "0 ".
-        if pending_name is not None:
-            builder.reject(source, number - 1, None,
-                           f"name line {pending_name!r} is not followed by TLE lines")
-        pending_name = raw[2:].strip() if raw.startswith("0 ") else raw.strip()
-        i += 1
-    if pending_name is not None:
-        builder.reject(source, count, None, f"name line {pending_name!r} at the end of the file "
-                       "is not followed by TLE lines")
-
-
-def _try_norad(line: str) -> int | None:
-    try:
-        return alpha5_to_int(line[2:7])
-    except (ValueError, IndexError):
-        return None
-
-
-def _add_tle(line1, line2, name, source, number, builder, verify_checksums):
-    reason = check_tle_lines(line1, line2, verify_checksum=verify_checksums)
-    norad = _try_norad(line1)
-    if reason is not None:
-        builder.reject(source, number, norad, reason, line=line1 if "line 1" in reason else line2)
-        return
-    try:
-        satrec = Satrec.twoline2rv(line1, line2)
-    except Exception as exc:  # sgp4's own parser is the last word on a value
-        builder.reject(source, number, norad, f"SGP4 could not read the elements: {exc}")
-        return
-    builder.add(satrec, name or "", norad, _intl_designator_from_tle(line1[9:17]), source, number)
 
 
 def _detect_format(text: str) -> str:
@@ -303,11 +230,12 @@ class Catalog:
         jd = np.fromiter((s.jdsatepoch for s in sats), float, n)
         fr = np.fromiter((s.jdsatepochF for s in sats), float, n)
         self.epoch = Times.from_jd(jd, fr) if n else Times(np.empty(0), np.empty(0))
-        self.mean_motion_rev_day = np.fromiter((s.no_kozai for s in sats), float, n) * (720.0 / np.pi)
+        self.mean_motion_rev_day = (np.fromiter((s.no_kozai for s in sats), float, n)
+                                    * (720.0 / np.pi))
         self.eccentricity = np.fromiter((s.ecco for s in sats), float, n)
         self.inclination_deg = np.degrees(np.fromiter((s.inclo for s in sats), float, n))
-        self.perigee_km = np.fromiter((s.altp for s in sats), float, n) * EARTH_RADIUS_WGS72_KM
-        self.apogee_km = np.fromiter((s.alta for s in sats), float, n) * EARTH_RADIUS_WGS72_KM
+        self.perigee_km = np.fromiter((s.altp for s in sats), float, n) * WGS72_EARTH_RADIUS_KM
+        self.apogee_km = np.fromiter((s.alta for s in sats), float, n) * WGS72_EARTH_RADIUS_KM
         self.sgp4_init_error = np.fromiter((s.error for s in sats), np.int8, n)
 
     @classmethod
@@ -329,7 +257,7 @@ class Catalog:
         text = lines if isinstance(lines, str) else "\n".join(lines)
         builder = _Builder(strict)
         builder.sources.append(source)
-        _read_tle_text(text, source, builder, verify_checksums)
+        read_tle_text(text, source, builder, verify_checksums)
         return builder.build()
 
     @classmethod
@@ -338,7 +266,7 @@ class Catalog:
         builder = _Builder(strict)
         builder.sources.append(source)
         for index, record in enumerate(records, start=1):
-            _add_omm(dict(record), source, index, builder)
+            add_omm_record(dict(record), source, index, builder)
         return builder.build()
 
     @classmethod
@@ -347,7 +275,7 @@ class Catalog:
         satrecs = list(satrecs)
         names = list(names) if names is not None else [""] * len(satrecs)
         norad = list(norad_ids) if norad_ids is not None else [s.satnum for s in satrecs]
-        intl = [_intl_designator_from_tle(s.intldesg) for s in satrecs]
+        intl = [intl_designator_from_tle(s.intldesg) for s in satrecs]
         return cls._from_parts(satrecs, names, norad, intl, [None] * len(satrecs), [], [])
 
     @classmethod
@@ -418,10 +346,12 @@ class Catalog:
         return self._satrec_array
 
     def index_of(self, norad_id: int) -> int:
-        """Return the row of a NORAD id, or raise KeyError naming it."""
+        """Return the row of a NORAD id, or raise :class:`UnknownObjectError` (a KeyError)
+        naming it."""
         rows = np.flatnonzero(self.norad_id == int(norad_id))
         if rows.size == 0:
-            raise KeyError(f"NORAD {norad_id} is not in this catalogue ({len(self)} objects)")
+            raise UnknownObjectError(f"NORAD {norad_id} is not in this catalogue "
+                                     f"({len(self)} objects)")
         return int(rows[0])
 
     def epoch_age_days(self, when) -> np.ndarray:
@@ -434,7 +364,8 @@ class Catalog:
         return self.mean_motion_rev_day >= LEO_MIN_MEAN_MOTION_REV_DAY
 
     def info(self) -> dict:
-        """Summarise the catalogue: counts, LEO count, epoch range, rejections."""
+        """Summarise the catalogue: counts, LEO count, epoch range (:class:`Times` of one
+        element each), rejections."""
         out = {
             "sources": list(self.sources),
             "objects": len(self),
@@ -445,11 +376,10 @@ class Catalog:
             "sgp4_init_errors": int((self.sgp4_init_error != 0).sum()),
         }
         if len(self):
-            iso = self.epoch.iso()
             order = np.argsort(self.epoch.jd + self.epoch.fr)
-            out["epoch_min_utc"] = str(iso[order[0]])
-            out["epoch_median_utc"] = str(iso[order[len(order) // 2]])
-            out["epoch_max_utc"] = str(iso[order[-1]])
+            out["epoch_min_utc"] = self.epoch[order[0]]
+            out["epoch_median_utc"] = self.epoch[order[len(order) // 2]]
+            out["epoch_max_utc"] = self.epoch[order[-1]]
         return out
 
     def init_error_report(self) -> list[str]:
@@ -509,14 +439,14 @@ class Catalog:
                 continue
             low, high = band
             if low is not None and high is not None and low > high:
-                raise ValueError(f"{label} band ({low}, {high}) has its low end above its high end")
+                raise InputError(f"{label} band ({low}, {high}) has its low end above its "
+                                 "high end")
             if low is not None:
                 mask &= values >= low
             if high is not None:
                 mask &= values <= high
         if max_epoch_age_days is not None:
             if when is None:
-                import datetime as dt
                 when = dt.datetime.now(dt.timezone.utc)
             mask &= np.abs(self.epoch_age_days(when)) <= float(max_epoch_age_days)
         if norad_ids is not None:

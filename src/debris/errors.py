@@ -1,14 +1,18 @@
-"""Exceptions raised by debris.
+"""Every exception debris raises for bad input, in one place.
 
-Every exception subclasses :class:`ValueError` (bad input is a value
-problem) and carries the details a caller needs to react: file, line
-number, offending value.
+Each class subclasses :class:`DebrisError`, itself a :class:`ValueError` (bad input is a value
+problem), and carries what a caller needs to react: file, line number, offending value. The
+command line turns a :class:`DebrisError` into exit status 2 with its message; any other
+exception is a bug in debris (exit status 1, with the traceback).
 """
 
 from __future__ import annotations
 
 __all__ = [
     "DebrisError",
+    "InputError",
+    "BackendError",
+    "UnknownObjectError",
     "TLEFormatError",
     "OMMFormatError",
     "CatalogError",
@@ -16,11 +20,38 @@ __all__ = [
     "TimeFormatError",
     "UnknownSiteError",
     "SiteFormatError",
+    "CDMFormatError",
+    "TelescopeFileError",
+    "NightlyConfigError",
+    "FetchError",
+    "ArchiveError",
 ]
+
+#: The two lines of a TLE as the format expects them, shown above a rejected line.
+_TLE_TEMPLATE = (
+    "\n  expected: 1 NNNNNC NNNNNAAA NNNNN.NNNNNNNN +.NNNNNNNN +NNNNN-N +NNNNN-N N NNNNN"
+    "\n           2 NNNNN NNN.NNNN NNN.NNNN NNNNNNN NNN.NNNN NNN.NNNN NN.NNNNNNNNNNNNNN"
+)
 
 
 class DebrisError(ValueError):
     """Base class of the errors debris raises for bad input."""
+
+
+class InputError(DebrisError):
+    """An argument or option value debris cannot use (a window that ends before it starts,
+    a negative threshold, a date that is not a date, ...)."""
+
+
+class BackendError(DebrisError):
+    """An implementation that is unknown or not installed was asked for (``--backend``,
+    ``DEBRIS_BACKEND``, ``DEBRIS_BROADPHASE``, ``DEBRIS_PASS_KERNELS``)."""
+
+
+class UnknownObjectError(DebrisError, KeyError):
+    """A NORAD id that is not in the catalogue (also a :class:`KeyError`)."""
+
+    __str__ = BaseException.__str__  # the message as given, not KeyError's quoted repr
 
 
 class TLEFormatError(DebrisError):
@@ -45,11 +76,7 @@ class TLEFormatError(DebrisError):
         where = source if line_number is None else f"{source}, line {line_number}"
         message = f"{where}: {reason}"
         if line is not None:
-            message += (
-                "\n  expected: 1 NNNNNC NNNNNAAA NNNNN.NNNNNNNN +.NNNNNNNN +NNNNN-N +NNNNN-N N NNNNN"
-                "\n           2 NNNNN NNN.NNNN NNN.NNNN NNNNNNN NNN.NNNN NNN.NNNN NN.NNNNNNNNNNNNNN"
-                f"\n  got:      {line}"
-            )
+            message += f"{_TLE_TEMPLATE}\n  got:      {line}"
         super().__init__(message)
 
 
@@ -91,3 +118,23 @@ class UnknownSiteError(DebrisError):
 
 class SiteFormatError(DebrisError):
     """A site description (coordinates or TOML entry) is invalid."""
+
+
+class CDMFormatError(DebrisError):
+    """A CDM that cannot be read: names the file, the line and what is wrong."""
+
+
+class TelescopeFileError(DebrisError):
+    """A telescope description that cannot be used: names the file, key and expectation."""
+
+
+class NightlyConfigError(DebrisError):
+    """A nightly configuration that cannot be used: names the key and the expectation."""
+
+
+class FetchError(DebrisError):
+    """A download that failed or was not valid; the previous data is untouched."""
+
+
+class ArchiveError(DebrisError):
+    """An archive that cannot be opened or queried."""

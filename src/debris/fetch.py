@@ -30,7 +30,8 @@ from pathlib import Path
 
 from ._version import __version__
 from .catalog import Catalog
-from .errors import DebrisError
+from .errors import DebrisError, FetchError, InputError
+from .io.files import atomic_write
 
 __all__ = ["FetchError", "FetchResult", "celestrak_url", "download", "fetch_celestrak",
            "fetch_spacetrack", "spacetrack_credentials", "USER_AGENT", "CELESTRAK_GP"]
@@ -42,10 +43,6 @@ USER_AGENT = (f"debris/{__version__} (space-debris toolkit; Python urllib; "
 #: CelesTrak refreshes GP data about every 2 hours.
 CELESTRAK_MIN_AGE_S = 2 * 3600.0
 _FORMATS = {"tle": "TLE", "3le": "3LE", "json": "JSON", "csv": "CSV", "xml": "XML"}
-
-
-class FetchError(DebrisError):
-    """A download that failed or was not valid; the previous data is untouched."""
 
 
 @dataclass
@@ -63,9 +60,9 @@ def celestrak_url(*, group: str | None = None, catnr=None, fmt: str = "tle",
     """The GP query URL for a group (``active``, ``stations``, ``cosmos-2251-debris`` ...) or
     catalogue numbers."""
     if fmt not in _FORMATS:
-        raise ValueError(f"format {fmt!r}: expected one of {', '.join(_FORMATS)}")
+        raise InputError(f"format {fmt!r}: expected one of {', '.join(_FORMATS)}")
     if (group is None) == (catnr is None):
-        raise ValueError("give either a group or catalogue numbers")
+        raise InputError("give either a group or catalogue numbers")
     query = {"FORMAT": _FORMATS[fmt]}
     if group is not None:
         query["GROUP"] = group
@@ -142,8 +139,6 @@ def _validate(body: bytes, fmt: str, url: str, previous: int | None, min_objects
 
 def _store(path: Path, body: bytes, url: str, fmt: str, *, min_objects: int,
            min_fraction: float, archive, source: str) -> FetchResult:
-    from .io import atomic_write
-
     previous = None
     if path.exists():
         try:

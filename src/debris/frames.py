@@ -16,6 +16,11 @@ which is the chain Skyfield itself uses for ``EarthSatellite``, so that
 azimuth, elevation, range and RA/Dec agree with Skyfield to far below
 an arcsecond when both use the same Earth orientation.
 
+This module is also the one home of every geometric quantity debris reports, each a
+broadcasting function of vectors (last axis xyz): azimuth and elevation of site-relative
+east-north-up vectors, RA/Dec, angular rate, phase angle, the RTN frame of an orbit.
+Passes, crossings, schedules, screening and observability all call these.
+
 All matrices here have shape (T, 3, 3) and act on column vectors;
 states have shape (N, T, 3).
 """
@@ -26,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .timescale import DAY_S, Times, skyfield_time, to_times
+from .constants import ARCSEC_RAD, DAY_S
+from .timescale import Times, skyfield_time, to_times
 
 __all__ = [
     "EarthOrientation",
@@ -38,10 +44,16 @@ __all__ = [
     "topocentric",
     "teme_to_itrs",
     "teme_to_gcrs",
+    "turn_to_earth_fixed",
     "refraction_deg",
+    "enu_basis",
+    "azimuth_deg",
+    "elevation_deg",
+    "radec_deg",
+    "angular_rate_rad_s",
+    "phase_angle_rad",
+    "rtn_basis",
 ]
-
-_ARCSEC = np.pi / (180.0 * 3600.0)
 
 
 def gmst82(jd_ut1, fr_ut1) -> tuple[np.ndarray, np.ndarray]:
@@ -203,7 +215,8 @@ def earth_orientation(times, polar_motion: bool = False) -> EarthOrientation:
     itrs_gcrs = pef_to_gcrs
     if polar_motion:
         _, xp, yp = t.polar_motion_angles()
-        wt = _polar_motion_transpose(np.asarray(xp) * _ARCSEC, np.asarray(yp) * _ARCSEC)
+        wt = _polar_motion_transpose(np.asarray(xp) * ARCSEC_RAD,
+                                     np.asarray(yp) * ARCSEC_RAD)
         itrs_gcrs = pef_to_gcrs @ np.swapaxes(wt, -1, -2)
     return EarthOrientation(times, teme_pef, wt, itrs_gcrs, pef_to_gcrs @ teme_pef,
                             np.broadcast_to(theta_dot, theta.shape).copy(), gast, npb)
@@ -235,6 +248,34 @@ def rotate(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     return out
 
 
+def turn_to_earth_fixed(r, v, cos_theta, sin_theta, omega_rad_s):
+    """Turn TEME states to the pseudo-Earth-fixed frame by the GMST angle, with the Earth's
+    rotation in the velocity (``v_PEF = R3(theta) v - omega x r_PEF``).
+
+    Parameters
+    ----------
+    r, v : ndarray, shape (..., 3)
+        TEME position (km) and velocity (km/s).
+    cos_theta, sin_theta, omega_rad_s : ndarray, broadcasting against ``r[..., 0]``
+        The GMST angle's cosine and sine, and the Earth's rotation rate (rad/s).
+
+    Returns
+    -------
+    r_pef, v_pef : ndarray, shape of `r` broadcast with the angles
+    """
+    c, s, w = cos_theta, sin_theta, omega_rad_s
+    shape = np.broadcast_shapes(np.shape(r), np.shape(c) + (1,))
+    r_pef = np.empty(shape)
+    v_pef = np.empty(shape)
+    r_pef[..., 0] = c * r[..., 0] + s * r[..., 1]
+    r_pef[..., 1] = c * r[..., 1] - s * r[..., 0]
+    r_pef[..., 2] = r[..., 2]
+    v_pef[..., 0] = c * v[..., 0] + s * v[..., 1] + w * r_pef[..., 1]
+    v_pef[..., 1] = c * v[..., 1] - s * v[..., 0] - w * r_pef[..., 0]
+    v_pef[..., 2] = v[..., 2]
+    return r_pef, v_pef
+
+
 def teme_to_itrs(r_teme_km, v_teme_km_s, eo: EarthOrientation):
     """Rotate TEME states to ITRS (Earth-fixed), including the Earth-rotation term.
 
@@ -247,19 +288,8 @@ def teme_to_itrs(r_teme_km, v_teme_km_s, eo: EarthOrientation):
     -------
     r_itrs_km, v_itrs_km_s : ndarray, same shape
     """
-    # R3(theta) only turns the x-y plane: one complex product per vector (the fastest
-    # numpy form for the interleaved (..., 3) layout).
-    turn = eo.teme_to_pef[:, 0, 0] - 1j * eo.teme_to_pef[:, 0, 1]
-    r_pef = np.empty(np.broadcast_shapes(r_teme_km.shape, turn.shape + (3,)))
-    v_pef = np.empty_like(r_pef)
-    for out, vec in ((r_pef, r_teme_km), (v_pef, v_teme_km_s)):
-        z = (vec[..., 0] + 1j * vec[..., 1]) * turn
-        out[..., 0] = z.real
-        out[..., 1] = z.imag
-        out[..., 2] = vec[..., 2]
-    w = eo.omega_rad_s
-    v_pef[..., 0] += w * r_pef[..., 1]
-    v_pef[..., 1] -= w * r_pef[..., 0]
+    r_pef, v_pef = turn_to_earth_fixed(r_teme_km, v_teme_km_s, eo.teme_to_pef[:, 0, 0],
+                                       eo.teme_to_pef[:, 0, 1], eo.omega_rad_s)
     if eo.pef_to_itrs is None:
         return r_pef, v_pef
     return rotate(eo.pef_to_itrs, r_pef), rotate(eo.pef_to_itrs, v_pef)
@@ -284,6 +314,71 @@ def refraction_deg(elevation_deg, temperature_c: float = 10.0, pressure_mbar: fl
     r = 1.02 / np.tan(np.radians(h + 10.3 / (h + 5.11)))  # arcminutes
     r *= (pressure_mbar / 1010.0) * (283.0 / (273.0 + temperature_c))
     return np.where(h >= -1.0, r / 60.0, 0.0)
+
+
+def enu_basis(latitude_deg: float, longitude_deg: float) -> np.ndarray:
+    """Return rows east, north, up in ITRS for a geodetic point, shape (3, 3)."""
+    lat, lon = np.radians(latitude_deg), np.radians(longitude_deg)
+    sl, cl = np.sin(lat), np.cos(lat)
+    so, co = np.sin(lon), np.cos(lon)
+    return np.array([[-so, co, 0.0],
+                     [-sl * co, -sl * so, cl],
+                     [cl * co, cl * so, sl]])
+
+
+def azimuth_deg(enu) -> np.ndarray:
+    """Azimuth (deg, from north through east, [0, 360)) of east-north-up vectors (..., 3)."""
+    return np.degrees(np.arctan2(enu[..., 0], enu[..., 1])) % 360.0
+
+
+def elevation_deg(enu) -> np.ndarray:
+    """Geometric elevation (deg) of east-north-up vectors (..., 3)."""
+    return np.degrees(np.arctan2(enu[..., 2], np.hypot(enu[..., 0], enu[..., 1])))
+
+
+def radec_deg(vectors, range_km=None):
+    """Right ascension ([0, 360)) and declination (deg) of vectors (..., 3) in ICRS axes.
+
+    `range_km` (...,), their lengths, is computed when not given.
+    """
+    rng = vector_norm(vectors) if range_km is None else range_km
+    ra = np.degrees(np.arctan2(vectors[..., 1], vectors[..., 0])) % 360.0
+    dec = np.degrees(np.arcsin(np.clip(vectors[..., 2] / rng, -1.0, 1.0)))
+    return ra, dec
+
+
+def angular_rate_rad_s(rho, rho_dot) -> np.ndarray:
+    """Angular rate (rad/s) of the direction of `rho` (..., 3) moving at `rho_dot` (..., 3):
+    ``|rho x rho_dot| / |rho|^2`` (Earth-fixed vectors give the rate a mount tracks)."""
+    return vector_norm(np.cross(rho, rho_dot)) / np.einsum("...i,...i->...", rho, rho)
+
+
+def phase_angle_rad(to_observer, to_sun) -> np.ndarray:
+    """Sun-object-observer angle (rad) from the object's vectors (..., 3) towards the
+    observer and towards the Sun; 0 is a fully lit face."""
+    cosine = np.einsum("...i,...i->...", to_observer, to_sun) / (
+        vector_norm(to_observer) * vector_norm(to_sun))
+    return np.arccos(np.clip(cosine, -1.0, 1.0))
+
+
+def rtn_basis(r, v) -> np.ndarray:
+    """Radial / transverse (in-track) / normal unit vectors of orbit states, as rows.
+
+    Parameters
+    ----------
+    r, v : array_like, shape (..., 3)
+        Position and velocity in an inertial frame.
+
+    Returns
+    -------
+    ndarray, shape (..., 3, 3)
+        Rows R, T, N: ``basis @ x`` gives x's RTN components.
+    """
+    r = np.asarray(r, float)
+    radial = r / vector_norm(r)[..., None]
+    normal = np.cross(r, np.asarray(v, float))
+    normal = normal / vector_norm(normal)[..., None]
+    return np.stack([radial, np.cross(normal, radial), normal], axis=-2)
 
 
 @dataclass
@@ -312,16 +407,6 @@ class Topocentric:
     dec_deg: np.ndarray | None = None
 
 
-def enu_basis(latitude_deg: float, longitude_deg: float) -> np.ndarray:
-    """Return rows east, north, up in ITRS for a geodetic point, shape (3, 3)."""
-    lat, lon = np.radians(latitude_deg), np.radians(longitude_deg)
-    sl, cl = np.sin(lat), np.cos(lat)
-    so, co = np.sin(lon), np.cos(lon)
-    return np.array([[-so, co, 0.0],
-                     [-sl * co, -sl * so, cl],
-                     [cl * co, cl * so, sl]])
-
-
 def topocentric(r_teme_km, v_teme_km_s, eo: EarthOrientation, site, *, radec: bool = True,
                 refraction: bool = False) -> Topocentric:
     """Compute azimuth, elevation, range, range rate and RA/Dec from a site.
@@ -344,20 +429,13 @@ def topocentric(r_teme_km, v_teme_km_s, eo: EarthOrientation, site, *, radec: bo
     """
     r_itrs, v_itrs = teme_to_itrs(r_teme_km, v_teme_km_s, eo)
     rho = r_itrs - np.asarray(site.itrs_km)
-    basis = enu_basis(site.latitude_deg, site.longitude_deg)
-    east = rho @ basis[0]
-    north = rho @ basis[1]
-    up = rho @ basis[2]
-    horizontal = np.hypot(east, north)
-    rng = np.sqrt(horizontal * horizontal + up * up)
-    az = np.degrees(np.arctan2(east, north)) % 360.0
-    el = np.degrees(np.arctan2(up, horizontal))
+    enu = rho @ enu_basis(site.latitude_deg, site.longitude_deg).T
+    rng = vector_norm(rho)
+    el = elevation_deg(enu)
     if refraction:
         el = el + refraction_deg(el)
     rr = np.einsum("...i,...i->...", rho, v_itrs) / rng
     ra = dec = None
     if radec:
-        rho_gcrs = rotate(eo.itrs_to_gcrs, rho)
-        ra = np.degrees(np.arctan2(rho_gcrs[..., 1], rho_gcrs[..., 0])) % 360.0
-        dec = np.degrees(np.arcsin(np.clip(rho_gcrs[..., 2] / rng, -1.0, 1.0)))
-    return Topocentric(az, el, rng, rr, ra, dec)
+        ra, dec = radec_deg(rotate(eo.itrs_to_gcrs, rho), rng)
+    return Topocentric(azimuth_deg(enu), el, rng, rr, ra, dec)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["hermite_position", "hermite_velocity"]
+__all__ = ["hermite_position", "hermite_velocity", "hermite_coefficients"]
 
 
 def hermite_position(p0, v0, p1, v1, step_s, s) -> np.ndarray:
@@ -45,3 +45,21 @@ def hermite_velocity(p0, v0, p1, v1, step_s, s) -> np.ndarray:
     s2 = s * s
     return ((6 * s2 - 6 * s) * (p0 - p1) / h + (3 * s2 - 4 * s + 1) * v0
             + (3 * s2 - 2 * s) * v1)
+
+
+def hermite_coefficients(p0, v0, p1, v1, step_s):
+    """Power-basis coefficients of the segments: p(s) = A + B s + C s^2 + D s^3.
+
+    Parameters
+    ----------
+    p0, v0, p1, v1 : ndarray, shape (M, 3)
+        End states (km, km/s).
+    step_s : float
+        Segment length (s).
+
+    Returns
+    -------
+    A, B, C, D : ndarray, shape (M, 3)
+    """
+    v0h, v1h = v0 * step_s, v1 * step_s
+    return p0, v0h, -3 * p0 - 2 * v0h + 3 * p1 - v1h, 2 * p0 + v0h - 2 * p1 + v1h

@@ -24,7 +24,9 @@ Elements: fetched when ``fetch_group`` is set and not ``--offline`` (a failed fe
 saying so), else the ``catalog`` file, else the archive as of the night, else the bundled
 catalogue. Paths are relative to the config file. The dated folder (``YYYY-MM-DD``) is built
 beside the final one and moved into place when complete; a re-run replaces it whole. A log
-(``nightly.log``) goes into it.
+(``nightly.log``) goes into it. The stages hand their results to each other in memory
+(passes to the schedules, conjunctions to the schedules' weights, everything to the report);
+files are written only as outputs.
 """
 
 from __future__ import annotations
@@ -38,19 +40,30 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import DebrisError
+import numpy as np
+
+from .archive import Archive
+from .catalog import Catalog
+from .constants import DAY_S
+from .conjunctions import conjunction_cdms, screen
+from .errors import FetchError, NightlyConfigError
+from .io.files import read_toml, write_text
+from .io.tables import iso_text, meta_block, table_to_csv, table_to_json
+from .passes import PASS_DECIMALS, find_passes
+from .progress import progress_bar
+from .report import render_report, write_png_charts
+from .schedule import pointing_track, schedule_night, weights_from_conjunctions
+from .sites import parse_site
+from .sun import night_window
+from .table import Table
+from .telescope import load_telescopes
+from .timescale import Times
 
 __all__ = ["NightlyConfigError", "load_config", "run_nightly"]
 
 
-class NightlyConfigError(DebrisError):
-    """A nightly configuration that cannot be used: names the key and the expectation."""
-
-
 def load_config(path) -> dict:
     """Read and check a nightly TOML configuration."""
-    from .io import read_toml
-
     path = Path(path)
     data = read_toml(path, NightlyConfigError)
     night = data.get("nightly")
@@ -93,12 +106,11 @@ def load_config(path) -> dict:
     return config
 
 
-def _elements(config, night_start, offline, log):
-    from .archive import Archive
-    from .catalog import Catalog
-
+def _elements(config, night_start: Times, offline, log):
+    """The night's catalogue and where it came from (see the module docstring)."""
     if config["fetch_group"] and not offline:
-        from .fetch import FetchError, fetch_celestrak
+        # the only network code (urllib, http: 40 ms to import), loaded only to fetch
+        from .fetch import fetch_celestrak
 
         target = Path(config["output_folder"]) / f"elements_{config['fetch_group']}." + (
             "tle" if config["fetch_format"] in ("tle", "3le") else config["fetch_format"])
@@ -122,7 +134,8 @@ def _elements(config, night_start, offline, log):
     if config["archive"] and Path(config["archive"]).exists():
         with Archive(config["archive"]) as archive:
             catalog = archive.catalog_for(night_start)
-        log.info("elements: archive %s as of %s (offline)", config["archive"], night_start)
+        log.info("elements: archive %s as of %s (offline)", config["archive"],
+                 iso_text(night_start)[0])
         return catalog, f"archive {config['archive']}"
     log.info("elements: the bundled catalogue (offline, no catalogue configured)")
     return Catalog.bundled(), "bundled catalogue"
@@ -131,15 +144,6 @@ def _elements(config, night_start, offline, log):
 def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
                 verbose: bool = False) -> Path:
     """Run the whole night's jobs; returns the dated output folder."""
-    from .io import meta_block, table_to_csv, table_to_json, write_text
-    from .passes import PASS_DECIMALS, find_passes, night_window
-    from .progress import progress_bar
-    from .report import render_report, write_png_charts
-    from .schedule import pointing_track, schedule_night, weights_from_conjunctions
-    from .screening import conjunction_cdms, screen
-    from .sites import parse_site
-    from .telescope import load_telescopes
-
     began = time.monotonic()
     config = load_config(config_path)
     sites = [parse_site(s) for s in config["sites"]]
@@ -151,6 +155,46 @@ def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
     out_root = Path(config["output_folder"])
     out_root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{night}.", suffix=".partial", dir=out_root))
+    log, handler = _log(work, verbose)
+    try:
+        catalog, elements_source = _elements(config, start, offline, log)
+        leo = catalog.filter(leo=True)
+        log.info("night %s: %s .. %s; %d objects (%d LEO)", night, iso_text(start)[0],
+                 iso_text(end)[0], len(catalog), len(leo))
+        info = {"night": night, "start": start, "end": end, "sites": sites,
+                "elements": elements_source}
+        visible = _passes(config, leo, info, work, log)
+        conj, screen_end, primaries = _screening(config, catalog, info, work, log)
+        observations, telescope_names, objectives = _schedules(config, leo, info, visible,
+                                                               conj, work, log)
+        meta = {"night": night, "dark window (UTC)": f"{iso_text(start)[0]} .. "
+                f"{iso_text(end)[0]}", "elements": elements_source, "objects": len(catalog),
+                "LEO objects": len(leo), "sites": ", ".join(s.name for s in sites),
+                "visible passes": len(visible), "conjunctions": len(conj),
+                "screen_start_utc": start, "screen_end_utc": screen_end,
+                "observations": len(observations), "objectives": json.dumps(objectives),
+                "created_utc": meta_block()["created_utc"],
+                "wall time (s)": f"{time.monotonic() - began:.1f}"}
+        night_info = {"date": night, "start": start, "end": end}
+        site_names = [s.name for s in sites]
+        write_text(render_report(meta, visible, observations, conj, site_names,
+                                 telescope_names, night_info), work / "report.html")
+        pngs = write_png_charts(work, visible, observations, site_names, telescope_names,
+                                night_info)
+        log.info("report written (%d PNG charts); %.1f s", len(pngs),
+                 time.monotonic() - began)
+    except BaseException:
+        handler.close()
+        log.removeHandler(handler)
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    handler.close()
+    log.handlers.clear()
+    return _publish(work, out_root / night, out_root, night)
+
+
+def _log(work: Path, verbose: bool):
+    """The run's logger, writing ``nightly.log`` in the work folder (and stderr if verbose)."""
     log = logging.getLogger(f"debris.nightly.{id(work)}")
     log.setLevel(logging.INFO)
     log.propagate = False
@@ -161,90 +205,103 @@ def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
         console = logging.StreamHandler()
         console.setFormatter(logging.Formatter("debris nightly: %(message)s"))
         log.addHandler(console)
-    try:
-        catalog, elements_source = _elements(config, start.iso()[0], offline, log)
-        leo = catalog.filter(leo=True)
-        log.info("night %s: %s .. %s; %d objects (%d LEO)", night, start.iso()[0],
-                 end.iso()[0], len(catalog), len(leo))
-        passes = find_passes(leo, sites, start, end,
-                             min_elevation_deg=config["min_elevation_deg"],
-                             sun_altitude_deg_limit=config["sun_altitude_deg"])
-        visible = passes.take(passes["visible"])
-        for site in sites:
-            mine = visible.take(visible["site"] == site.name)
-            write_text(table_to_csv(mine), work / f"passes_{site.name}.csv")
-        write_text(table_to_json(visible, "passes", meta_block(
-            command="nightly passes", night=night, window={"start_utc": start.iso()[0],
-                                                           "end_utc": end.iso()[0]},
-            sites=[s.as_dict() for s in sites], elements=elements_source), PASS_DECIMALS),
-            work / "passes.json")
-        log.info("passes: %d visible of %d", len(visible), len(passes))
-        primaries = (catalog.norad_id[catalog.object_type == "PAYLOAD"].tolist()
-                     if config["primaries"] == "payloads"
-                     else [p for p in config["primaries"] if p in set(catalog.norad_id.tolist())])
-        if config["primaries"] != "payloads" and len(primaries) < len(config["primaries"]):
-            missing = sorted(set(config["primaries"]) - set(primaries))
-            log.warning("primaries not in the catalogue, not screened: %s", missing)
-        screen_end = start.shift_seconds(config["days"] * 86400.0)
-        conj_meta = meta_block(command="nightly screen", night=night,
-                               window={"start_utc": start.iso()[0],
-                                       "end_utc": screen_end.iso()[0]},
-                               primaries=len(primaries), threshold_km=config["threshold_km"],
-                               elements=elements_source)
-        if primaries:
-            conj = screen(catalog, start, screen_end, config["threshold_km"],
-                          primaries=primaries, progress=progress_bar("screening"))
-        else:  # nothing to screen: an empty table with the right columns
-            conj = screen(catalog.subset([]), start, screen_end, config["threshold_km"])
-        write_text(table_to_json(conj, "conjunctions", conj_meta), work / "conjunctions.json")
-        write_text(table_to_csv(conj), work / "conjunctions.csv")
-        (work / "cdm").mkdir()
-        for stem, cdm in conjunction_cdms(catalog, conj):
-            write_text(cdm.to_kvn(), work / "cdm" / f"{stem}.cdm")
-        log.info("screening: %d conjunctions below %g km with %d primaries over %g days",
-                 len(conj), config["threshold_km"], len(primaries), config["days"])
-        weights = weights_from_conjunctions(work / "conjunctions.json")
-        observations, telescope_names, objectives = [], [], {}
-        for entry in config["schedules"]:
-            site = parse_site(entry["site"])
-            telescopes = load_telescopes(entry["telescope_file"])
-            table, tracks = schedule_night(leo, site, start, end, telescopes, weights=weights,
-                                           sun_altitude_deg_limit=config["sun_altitude_deg"])
-            tag = site.name
-            write_text(table_to_json(table, "observations", meta_block(
-                command="nightly schedule", night=night, site=site.as_dict(),
-                objective=table.meta["telescopes"])), work / f"schedule_{tag}.json")
-            write_text(table_to_csv(table), work / f"schedule_{tag}.csv")
-            write_text(table_to_csv(pointing_track(leo, site, start, tracks)),
-                       work / f"tracks_{tag}.csv")
-            observations += table.records()
-            telescope_names += [t.name for t in telescopes]
-            objectives.update(table.meta["telescopes"])
-            log.info("schedule %s: %s", tag, json.dumps(table.meta["telescopes"]))
-        night_info = {"date": night, "start_utc": start.iso()[0], "end_utc": end.iso()[0]}
-        meta = {"night": night, "dark window (UTC)": f"{start.iso()[0]} .. {end.iso()[0]}",
-                "elements": elements_source, "objects": len(catalog), "LEO objects": len(leo),
-                "sites": ", ".join(s.name for s in sites), "visible passes": len(visible),
-                "conjunctions": len(conj), "screen_start_utc": start.iso()[0],
-                "screen_end_utc": screen_end.iso()[0], "observations": len(observations),
-                "objectives": json.dumps(objectives), "created_utc": meta_block()["created_utc"],
-                "wall time (s)": f"{time.monotonic() - began:.1f}"}
-        html_text = render_report(meta, visible.records(), observations, conj.records(),
-                                  [s.name for s in sites], telescope_names, night_info)
-        write_text(html_text, work / "report.html")
-        pngs = write_png_charts(work, visible.records(), observations, conj.records(),
-                                [s.name for s in sites], telescope_names, night_info)
-        log.info("report written (%d PNG charts); %.1f s", len(pngs),
-                 time.monotonic() - began)
-    except BaseException:
-        handler.close()
-        log.removeHandler(handler)
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    handler.close()
-    log.handlers.clear()
-    final = out_root / night
-    if final.exists():  # replace a previous run of the same night: swap, then delete
+    return log, handler
+
+
+def _passes(config, leo, info, work: Path, log) -> Table:
+    """Visible passes at every site: CSV per site, one JSON; returns the visible passes."""
+    sites, start, end = info["sites"], info["start"], info["end"]
+    passes = find_passes(leo, sites, start, end, min_elevation_deg=config["min_elevation_deg"],
+                         sun_altitude_deg_limit=config["sun_altitude_deg"])
+    visible = passes.take(passes["visible"])
+    for site in sites:
+        mine = visible.take(visible["site"] == site.name)
+        write_text(table_to_csv(mine), work / f"passes_{site.name}.csv")
+    write_text(table_to_json(visible, "passes", meta_block(
+        command="nightly passes", night=info["night"],
+        window={"start_utc": iso_text(start)[0], "end_utc": iso_text(end)[0]},
+        sites=[s.as_dict() for s in sites], elements=info["elements"]), PASS_DECIMALS),
+        work / "passes.json")
+    log.info("passes: %d visible of %d", len(visible), len(passes))
+    return visible
+
+
+def _screening(config, catalog, info, work: Path, log):
+    """Screening of the primaries over the configured days: JSON, CSV and CDMs; returns the
+    conjunctions, the end of the window and the primaries."""
+    start = info["start"]
+    known = set(catalog.norad_id.tolist())
+    primaries = (catalog.norad_id[catalog.object_type == "PAYLOAD"].tolist()
+                 if config["primaries"] == "payloads"
+                 else [p for p in config["primaries"] if p in known])
+    if config["primaries"] != "payloads" and len(primaries) < len(config["primaries"]):
+        missing = sorted(set(config["primaries"]) - set(primaries))
+        log.warning("primaries not in the catalogue, not screened: %s", missing)
+    screen_end = start.shift_seconds(config["days"] * DAY_S)
+    conj_meta = meta_block(command="nightly screen", night=info["night"],
+                           window={"start_utc": iso_text(start)[0],
+                                   "end_utc": iso_text(screen_end)[0]},
+                           primaries=len(primaries), threshold_km=config["threshold_km"],
+                           elements=info["elements"])
+    if primaries:
+        conj = screen(catalog, start, screen_end, config["threshold_km"],
+                      primaries=primaries, progress=progress_bar("screening"))
+    else:  # nothing to screen: an empty table with the right columns
+        conj = screen(catalog.subset([]), start, screen_end, config["threshold_km"])
+    write_text(table_to_json(conj, "conjunctions", conj_meta), work / "conjunctions.json")
+    write_text(table_to_csv(conj), work / "conjunctions.csv")
+    (work / "cdm").mkdir()
+    for stem, cdm in conjunction_cdms(catalog, conj):
+        write_text(cdm.to_kvn(), work / "cdm" / f"{stem}.cdm")
+    log.info("screening: %d conjunctions below %g km with %d primaries over %g days",
+             len(conj), config["threshold_km"], len(primaries), config["days"])
+    return conj, screen_end, primaries
+
+
+def _schedules(config, leo, info, visible: Table, conj: Table, work: Path, log):
+    """Each configured telescope schedule, weighted by the conjunctions: JSON, CSV and
+    pointing tracks; returns all observations, the telescopes' names and objectives.
+
+    The night's passes are handed to the schedule when they were found with the telescopes'
+    own elevation limit; with a lower one they would hold the same windows but cost more
+    (1 s sampling of the low parts: 18 s instead of 15 s for the example night), so the
+    schedule then finds its passes at its limit."""
+    weights = weights_from_conjunctions(conj)
+    observations, telescope_names, objectives = [], [], {}
+    for entry in config["schedules"]:
+        site = parse_site(entry["site"])
+        telescopes = load_telescopes(entry["telescope_file"])
+        lowest = min(t.min_elevation_deg for t in telescopes)
+        mine = (visible if lowest == config["min_elevation_deg"]
+                and site.name in {s.name for s in info["sites"]} else None)
+        table, tracks = schedule_night(leo, site, info["start"], info["end"], telescopes,
+                                       weights=weights, passes=mine,
+                                       sun_altitude_deg_limit=config["sun_altitude_deg"])
+        tag = site.name
+        write_text(table_to_json(table, "observations", meta_block(
+            command="nightly schedule", night=info["night"], site=site.as_dict(),
+            objective=table.meta["telescopes"])), work / f"schedule_{tag}.json")
+        write_text(table_to_csv(table), work / f"schedule_{tag}.csv")
+        write_text(table_to_csv(pointing_track(leo, site, info["start"], tracks)),
+                   work / f"tracks_{tag}.csv")
+        observations.append(table)
+        telescope_names += [t.name for t in telescopes]
+        objectives.update(table.meta["telescopes"])
+        log.info("schedule %s: %s", tag, json.dumps(table.meta["telescopes"]))
+    if not observations:
+        return _no_observations(), telescope_names, objectives
+    return Table.concat(observations), telescope_names, objectives
+
+
+def _no_observations() -> Table:
+    nowhere = Times(np.empty(0), np.empty(0))
+    return Table({"telescope": np.empty(0, str), "start_utc": nowhere, "end_utc": nowhere})
+
+
+def _publish(work: Path, final: Path, out_root: Path, night: str) -> Path:
+    """Move the finished work folder to `final`, replacing a previous run of the night:
+    swap, then delete."""
+    if final.exists():
         old = out_root / f".{night}.old-{os.getpid()}"
         os.replace(final, old)
         os.replace(work, final)

@@ -1,7 +1,7 @@
 """OMM (CCSDS 502.0-B-2 Orbit Mean-Elements Message) readers: CSV, JSON and XML.
 
-Each reader adds every record it can initialise to a catalogue builder
-(:class:`debris.catalog._Builder`: ``add``, ``add_many``, ``reject``) and rejects the others
+Each reader adds every record it can initialise to a catalogue builder (the one
+:mod:`debris.catalog` passes: ``add``, ``add_many``, ``reject``) and rejects the others
 with the file, line and reason. Satrecs are initialised as ``sgp4.omm.initialize`` does
 (same units and ``sgp4init`` call). A clean CSV file is read a column at a time; any record
 that is not clean sends the file through the record-by-record path, which names each one.
@@ -18,9 +18,10 @@ import xml.etree.ElementTree as ET
 import numpy as np
 from sgp4.api import WGS72, Satrec
 
+from .constants import DAY_S
 from .errors import CatalogError, OMMFormatError
 
-__all__: list[str] = []
+__all__ = ["add_omm_record", "read_omm_csv", "read_omm_json", "read_omm_xml"]
 
 
 _OMM_REQUIRED = ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
@@ -42,7 +43,7 @@ def _initialize_omm(satrec, fields, norad) -> None:
     satrec.ephtype = int(fields["EPHEMERIS_TYPE"])
     satrec.elnum = int(fields["ELEMENT_SET_NO"])
     satrec.revnum = int(fields["REV_AT_EPOCH"])
-    epoch = (dt.datetime.fromisoformat(fields["EPOCH"]) - _EPOCH0).total_seconds() / 86400.0
+    epoch = (dt.datetime.fromisoformat(fields["EPOCH"]) - _EPOCH0).total_seconds() / DAY_S
     satrec.sgp4init(
         WGS72, "i", norad, epoch, float(fields["BSTAR"]),
         float(fields["MEAN_MOTION_DOT"]) / (1036800.0 / np.pi),
@@ -52,8 +53,10 @@ def _initialize_omm(satrec, fields, norad) -> None:
         float(fields["MEAN_MOTION"]) / 720.0 * np.pi, float(fields["RA_OF_ASC_NODE"]) * _DEG)
 
 
-def _add_omm(fields: dict, source: str, number: int | None, builder,
-             normalized: bool = False) -> None:
+def add_omm_record(fields: dict, source: str, number: int | None, builder,
+                   normalized: bool = False) -> None:
+    """Add one OMM record (CCSDS keyword -> value) to `builder`, or reject it with the
+    reason; `normalized` says the keys are already stripped upper case."""
     if normalized:
         fields = dict(fields)
     else:
@@ -105,7 +108,8 @@ def _add_omm(fields: dict, source: str, number: int | None, builder,
     builder.add(satrec, name, norad, fields["OBJECT_ID"].strip(), source, number, object_type)
 
 
-def _read_omm_csv(text: str, source: str, builder) -> None:
+def read_omm_csv(text: str, source: str, builder) -> None:
+    """Read OMM CSV text into `builder` (see the module docstring)."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if reader.fieldnames:
         reader.fieldnames = [f.strip().upper() for f in reader.fieldnames]
@@ -130,7 +134,7 @@ def _read_omm_csv(text: str, source: str, builder) -> None:
     for row in reader:  # the record-by-record path: the same checks, one message per record
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue
-        _add_omm(row, source, reader.line_num, builder, normalized=True)
+        add_omm_record(row, source, reader.line_num, builder, normalized=True)
 
 
 _OMM_FLOATS = ("MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
@@ -173,7 +177,7 @@ def _omm_csv_columns(header, rows, numbers, source, builder) -> bool:
     if not ok.all() or np.isnat(when).any():
         return False
     epoch_us = (when - np.datetime64("1949-12-31T00:00:00", "us")).astype(np.int64)
-    epoch = (epoch_us / 1e6 / 86400.0).tolist()  # as total_seconds() / 86400 does
+    epoch = (epoch_us / 1e6 / DAY_S).tolist()  # as total_seconds() / 86400 does
     norad = ints["NORAD_CAT_ID"].tolist()
     bstar = floats["BSTAR"].tolist()
     ndot = (floats["MEAN_MOTION_DOT"] / (1036800.0 / np.pi)).tolist()
@@ -202,7 +206,8 @@ def _omm_csv_columns(header, rows, numbers, source, builder) -> bool:
     return True
 
 
-def _read_omm_json(text: str, source: str, builder) -> None:
+def read_omm_json(text: str, source: str, builder) -> None:
+    """Read OMM JSON text into `builder` (see the module docstring)."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -216,10 +221,11 @@ def _read_omm_json(text: str, source: str, builder) -> None:
             builder.reject(source, None, None, f"JSON record {index} is not an object",
                            exc_type=OMMFormatError)
             continue
-        _add_omm(record, source, None, builder)
+        add_omm_record(record, source, None, builder)
 
 
-def _read_omm_xml(text: str, source: str, builder) -> None:
+def read_omm_xml(text: str, source: str, builder) -> None:
+    """Read OMM XML text into `builder` (see the module docstring)."""
     try:
         root = ET.fromstring(text.encode("utf-8") if text.startswith("<?xml") else text)
     except ET.ParseError as exc:
@@ -232,4 +238,4 @@ def _read_omm_xml(text: str, source: str, builder) -> None:
             tag = element.tag.split("}")[-1]
             if len(element) == 0 and element.text is not None:
                 fields[tag] = element.text.strip()
-        _add_omm(fields, source, None, builder)
+        add_omm_record(fields, source, None, builder)

@@ -26,19 +26,19 @@ earlier telescopes count towards its ``tracks_per_object``.
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 
-from .frames import earth_orientation, enu_basis, vector_norm
+from .frames import (angular_rate_rad_s, azimuth_deg, earth_orientation, elevation_deg,
+                     enu_basis, phase_angle_rad, radec_deg, turn_to_earth_fixed, vector_norm)
 from .magnitude import standard_magnitudes, visual_magnitude
 from .passes import find_passes
 from .propagation import propagate_at
-from .sun import is_sunlit, sun_position_gcrs_km
+from .sun import is_sunlit, moon_position_gcrs_km, sun_position_gcrs_km
 from .table import Table
 from .telescope import Telescope, slew_time_s
-from .timescale import Times, format_iso, to_times
+from .timescale import Times, to_times
 
 __all__ = ["schedule_night", "weights_from_conjunctions", "pointing_track",
            "OBSERVATION_COLUMNS", "sample_geometry"]
@@ -52,28 +52,18 @@ OBSERVATION_COLUMNS = (
 _CHUNK = 400_000  # samples per exact-SGP4 batch
 
 
-def weights_from_conjunctions(path, *, base: float = 1.0) -> dict:
-    """Weights by NORAD id from a ``debris screen`` JSON: closer and likelier approaches
-    weigh more. An object in a conjunction gets ``1 + 4 / (1 + miss_km)`` plus
-    ``10 * max(probability)**(1/4)``; the largest over its conjunctions is kept."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            doc = json.load(handle)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})") from None
-    rows = doc.get("conjunctions") if isinstance(doc, dict) else None
-    if not isinstance(rows, list):
-        raise ValueError(f"{path}: expected the JSON of debris screen "
-                         '({"meta": ..., "conjunctions": [...]})')
+def weights_from_conjunctions(conjunctions: Table, *, base: float = 1.0) -> dict:
+    """Weights by NORAD id from conjunctions (a :func:`debris.screen` table, or one read from
+    its JSON): closer and likelier approaches weigh more. An object in a conjunction gets
+    ``base + 4 / (1 + miss_km)`` plus ``10 * probability**(1/4)``; the largest over its
+    conjunctions is kept. Missing distances and probabilities count as 0."""
+    miss = np.nan_to_num(np.asarray(conjunctions["miss_distance_km"], float), nan=0.0)
+    prob = np.nan_to_num(np.asarray(conjunctions["probability"], float), nan=0.0)
     out = {}
-    for row in rows:
-        miss = float(row.get("miss_distance_km") or 0.0)
-        prob = float(row.get("probability") or 0.0)
-        weight = base + 4.0 / (1.0 + miss) + 10.0 * max(prob, 0.0) ** 0.25
+    for k, (m, p) in enumerate(zip(miss.tolist(), prob.tolist())):
+        weight = base + 4.0 / (1.0 + m) + 10.0 * max(p, 0.0) ** 0.25
         for key in ("norad_id_1", "norad_id_2"):
-            norad = int(row[key])
+            norad = int(conjunctions[key][k])
             out[norad] = max(out.get(norad, 0.0), weight)
     return out
 
@@ -92,61 +82,45 @@ def sample_geometry(catalog, obj, t0: Times, seconds, site, *, backend="auto", s
     site's Sun elevation), ``magnitude`` (when `std_mag` (N,) is given), ``moon_sep`` (deg,
     when `moon`).
     """
-    from .sun import ephemeris
-    from .timescale import skyfield_time
-
     seconds = np.asarray(seconds, float)
     lo, hi = float(seconds.min()), float(seconds.max())
     grid_s = np.arange(lo, hi + 60.0, 60.0) if hi > lo else np.array([lo, lo + 60.0])
     grid = t0.shift_seconds(grid_s)
     eo = earth_orientation(grid)
-    theta = np.unwrap(np.arctan2(eo.teme_to_pef[:, 0, 1], eo.teme_to_pef[:, 0, 0]))
-    th = np.interp(seconds, grid_s, theta)
-    w = np.interp(seconds, grid_s, eo.omega_rad_s)
+    theta = np.interp(seconds, grid_s, np.unwrap(np.arctan2(eo.teme_to_pef[:, 0, 1],
+                                                            eo.teme_to_pef[:, 0, 0])))
     r, v, _ = propagate_at(catalog, obj, t0.shift_seconds(seconds), backend=backend)
-    c, sn = np.cos(th), np.sin(th)
-    x = c * r[:, 0] + sn * r[:, 1]
-    y = c * r[:, 1] - sn * r[:, 0]
-    r_itrs = np.stack([x, y, r[:, 2]], axis=-1)
-    v_itrs = np.stack([c * v[:, 0] + sn * v[:, 1] + w * y, c * v[:, 1] - sn * v[:, 0] - w * x,
-                       v[:, 2]], axis=-1)
-    rho, rho_dot = r_itrs - site.itrs_km, v_itrs
+    r_itrs, v_itrs = turn_to_earth_fixed(r, v, np.cos(theta), np.sin(theta),
+                                         np.interp(seconds, grid_s, eo.omega_rad_s))
+    rho = r_itrs - site.itrs_km
     basis = enu_basis(site.latitude_deg, site.longitude_deg)
     enu = rho @ basis.T
     rng = vector_norm(rho)
-    az = np.degrees(np.arctan2(enu[:, 0], enu[:, 1])) % 360.0
-    el = np.degrees(np.arctan2(enu[:, 2], np.hypot(enu[:, 0], enu[:, 1])))
-    rate = np.degrees(vector_norm(np.cross(rho, rho_dot)) / (rng * rng))
     to_gcrs = eo.itrs_to_gcrs_at(seconds - grid_s[0])
     rho_gcrs = np.einsum("mij,mj->mi", to_gcrs, rho)
-    ra = np.degrees(np.arctan2(rho_gcrs[:, 1], rho_gcrs[:, 0])) % 360.0
-    dec = np.degrees(np.arcsin(np.clip(rho_gcrs[:, 2] / rng, -1.0, 1.0)))
+    ra, dec = radec_deg(rho_gcrs, rng)
     gast = np.degrees(np.interp(seconds, grid_s, np.unwrap(eo.gast_rad)))
     ha = (gast + site.longitude_deg - ra + 180.0) % 360.0 - 180.0
-    interp3 = lambda table: np.stack([np.interp(seconds, grid_s, table[:, k])  # noqa: E731
-                                      for k in range(3)], axis=1)
+
+    def interp3(table):
+        return np.stack([np.interp(seconds, grid_s, table[:, k]) for k in range(3)], axis=1)
+
     sun = interp3(sun_position_gcrs_km(grid))
     site_gcrs = np.einsum("mij,j->mi", to_gcrs, site.itrs_km)
     r_gcrs = site_gcrs + rho_gcrs
-    lit = is_sunlit(r_gcrs, sun)
     to_sun = sun - site_gcrs
-    up = np.einsum("mij,j->mi", to_gcrs, basis[2])
-    sun_el = np.degrees(np.arcsin(np.einsum("mi,mi->m", to_sun, up) / vector_norm(to_sun)))
-    out = {"az": az, "el": el, "ra": ra, "dec": dec, "ha": ha, "rate": rate, "range_km": rng,
-           "sunlit": lit, "sun_el": sun_el}
+    sun_el = elevation_deg(np.einsum("mji,mj->mi", to_gcrs, to_sun) @ basis.T)
+    out = {"az": azimuth_deg(enu), "el": elevation_deg(enu), "ra": ra, "dec": dec, "ha": ha,
+           "rate": np.degrees(angular_rate_rad_s(rho, v_itrs)), "range_km": rng,
+           "sunlit": is_sunlit(r_gcrs, sun), "sun_el": sun_el}
     if std_mag is not None:
-        obj_to_sun = sun - r_gcrs
-        cos_phase = np.einsum("mi,mi->m", -rho_gcrs, obj_to_sun) / (
-            rng * vector_norm(obj_to_sun))
         out["magnitude"] = visual_magnitude(std_mag[obj], rng,
-                                            np.arccos(np.clip(cos_phase, -1.0, 1.0)))
+                                            phase_angle_rad(-rho_gcrs, sun - r_gcrs))
     if moon:
-        eph = ephemeris()
-        moon_grid = np.asarray((eph["moon"] - eph["earth"]).at(skyfield_time(grid))
-                               .position.km).T.reshape(len(grid_s), 3)
-        to_moon = interp3(moon_grid) - site_gcrs
-        cos_m = np.einsum("mi,mi->m", to_moon, rho_gcrs) / (vector_norm(to_moon) * rng)
-        out["moon_sep"] = np.degrees(np.arccos(np.clip(cos_m, -1.0, 1.0)))
+        to_moon = interp3(moon_position_gcrs_km(grid)) - site_gcrs
+        out["moon_sep"] = np.degrees(np.arccos(np.clip(
+            np.einsum("mi,mi->m", to_moon, rho_gcrs) / (vector_norm(to_moon) * rng), -1.0,
+            1.0)))
     return out
 
 
@@ -340,7 +314,7 @@ def _exact(tel: Telescope, windows, length, base_left, budget: int = 50_000):
 def schedule_night(catalog, site, start, end, telescopes, *, weights: dict | None = None,
                    sun_altitude_deg_limit: float = -12.0, std_mag_table: dict | None = None,
                    improvement_rounds: int = 300, seed: int = 1, backend="auto",
-                   exact_limit: int = 12):
+                   exact_limit: int = 12, passes: Table | None = None):
     """Schedule a night for one or more telescopes at a site.
 
     Parameters
@@ -358,6 +332,10 @@ def schedule_night(catalog, site, start, end, telescopes, *, weights: dict | Non
     exact_limit : int
         With at most this many candidate windows, an exhaustive search also runs; its
         objective is reported (``objective_exact``) and its plan kept when better.
+    passes : Table, optional
+        The night's passes at `site` from :func:`debris.find_passes` on `catalog` with an
+        elevation limit at or below the telescopes' and the same twilight limit (only the
+        visible ones are used); found here when not given.
 
     Returns
     -------
@@ -370,101 +348,114 @@ def schedule_night(catalog, site, start, end, telescopes, *, weights: dict | Non
     weights = weights or {}
     t0 = to_times(start)[0:1]
     span = float(to_times(end)[0:1].seconds_since(t0)[0])
-    min_el = min(t.min_elevation_deg for t in telescopes)
-    passes = find_passes(catalog, site, t0, t0.shift_seconds(span), min_elevation_deg=min_el,
-                         sun_altitude_deg_limit=sun_altitude_deg_limit, backend=backend,
-                         std_mag_table=std_mag_table)
+    if passes is None:
+        passes = find_passes(catalog, site, t0, t0.shift_seconds(span),
+                             min_elevation_deg=min(t.min_elevation_deg for t in telescopes),
+                             sun_altitude_deg_limit=sun_altitude_deg_limit, backend=backend,
+                             std_mag_table=std_mag_table)
     brightest = max(t.limiting_magnitude for t in telescopes)
-    keep = passes["visible"] & (passes["min_magnitude"] <= brightest)
-    passes = passes.take(np.flatnonzero(keep))
-    rows = {int(n): k for k, n in enumerate(catalog.norad_id.tolist())}
-    std_mag = standard_magnitudes(catalog, std_mag_table)
-    # 1 s samples over each pass's visible part
-    vs = to_times(list(passes["visible_start_utc"])).seconds_since(t0) if len(passes) else []
-    ve = to_times(list(passes["visible_end_utc"])).seconds_since(t0) if len(passes) else []
-    obj_l, pass_l, t_l = [], [], []
-    for k in range(len(passes)):
-        ts = np.arange(math.ceil(vs[k]), math.floor(ve[k]) + 1)
-        obj_l.append(np.full(ts.size, rows[int(passes["norad_id"][k])]))
-        pass_l.append(np.full(ts.size, k))
-        t_l.append(ts)
-    samples = {"obj": np.concatenate(obj_l) if obj_l else np.empty(0, int),
-               "pass": np.concatenate(pass_l) if pass_l else np.empty(0, int),
-               "t": np.concatenate(t_l) if t_l else np.empty(0, int)}
-    geo = {}
-    for a in range(0, len(samples["t"]), _CHUNK):
-        sl = slice(a, a + _CHUNK)
-        part = sample_geometry(catalog, samples["obj"][sl], t0,
-                               samples["t"][sl].astype(float), site, backend=backend,
-                               std_mag=std_mag, moon=any(
-                                   t.moon_min_distance_deg is not None for t in telescopes))
-        for key, value in part.items():
-            geo.setdefault(key, []).append(value)
-    samples.update({k: np.concatenate(v) for k, v in geo.items()})
+    passes = passes.take(np.flatnonzero((passes["site"] == site.name) & passes["visible"]
+                                        & (passes["min_magnitude"] <= brightest)))
+    samples = _samples(catalog, site, t0, passes, telescopes, std_mag_table, backend)
     rng = np.random.default_rng(seed)
     tracks_total = {}
     results, tracks, meta = [], [], {"telescopes": {}}
     for tel in telescopes:
-        windows = _windows_for(tel, samples, sun_altitude_deg_limit) if len(samples["t"]) else []
-        for w in windows:
-            norad = int(catalog.norad_id[w.obj])
-            w.value = float(weights.get(norad, 1.0)) / tel.tracks_per_object
-        base_left = {w.obj: tel.tracks_per_object - tracks_total.get(w.obj, 0) for w in windows}
-        length = int(math.ceil(tel.min_track_s))
-        order = sorted(windows, key=lambda w: (-w.value, w.t0))
-        plan = _Plan(tel, length)
-        left, used = dict(base_left), set()
-        _fill(plan, order, left, used)
-        greedy_value = plan.objective()
-        plan = _improve(plan, windows, base_left, improvement_rounds, rng)
-        improved_value = plan.objective()
-        exact = _exact(tel, windows, length, base_left) if len(windows) <= exact_limit else None
-        if exact is not None and exact[0] > improved_value + 1e-12:
-            plan.items = list(exact[1])
-        meta["telescopes"][tel.name] = {
-            "candidate_windows": len(windows), "objects_with_windows":
-                len({w.obj for w in windows}), "observations": len(plan.items),
-            "objective_greedy": round(greedy_value, 6),
-            "objective_local_search": round(improved_value, 6),
-            "objective_exact": None if exact is None else round(exact[0], 6),
-            "objective": round(plan.objective(), 6),
-        }
+        plan, meta["telescopes"][tel.name] = _plan(tel, samples, sun_altitude_deg_limit,
+                                                   catalog, weights, tracks_total,
+                                                   improvement_rounds, rng, exact_limit)
         for _, w in plan.items:
             tracks_total[w.obj] = tracks_total.get(w.obj, 0) + 1
-        prev = None
-        for s, w in plan.items:
-            slew = 0.0 if prev is None else float(slew_time_s(
-                tel, prev[1].axes[prev[0] + length - prev[1].t0], w.axes[s - w.t0]))
-            a, m, b = s - w.t0, s - w.t0 + length // 2, s - w.t0 + length
-            g = w.geo
-            results.append({
-                "telescope": tel.name, "norad_id": int(catalog.norad_id[w.obj]),
-                "name": str(catalog.name[w.obj]), "start_s": float(s), "end_s": float(s + length),
-                "start_azimuth_deg": g["az"][a], "start_elevation_deg": g["el"][a],
-                "end_azimuth_deg": g["az"][b], "end_elevation_deg": g["el"][b],
-                "start_ra_deg": g["ra"][a], "start_dec_deg": g["dec"][a],
-                "mid_ra_deg": g["ra"][m], "mid_dec_deg": g["dec"][m],
-                "end_ra_deg": g["ra"][b], "end_dec_deg": g["dec"][b],
-                "peak_rate_deg_s": float(g["rate"][a:b + 1].max()),
-                "magnitude": float(g["magnitude"][a:b + 1].min()),
-                "weight": float(weights.get(int(catalog.norad_id[w.obj]), 1.0)),
-                "slew_time_s": slew,
-            })
-            tracks.append((tel.name, w, s, length))
-            prev = (s, w)
+        length = plan.length
+        results += _observations(tel, plan, catalog, weights)
+        tracks += [(tel.name, w, s, length) for s, w in plan.items]
     columns = {}
-    start_s = np.array([r["start_s"] for r in results])
-    end_s = np.array([r["end_s"] for r in results])
     for name in OBSERVATION_COLUMNS:
-        if name == "start_utc":
-            columns[name] = format_iso(t0.shift_seconds(start_s)) if results else np.empty(0, str)
-        elif name == "end_utc":
-            columns[name] = format_iso(t0.shift_seconds(end_s)) if results else np.empty(0, str)
+        if name in ("start_utc", "end_utc"):
+            columns[name] = t0.shift_seconds(np.array([r[name] for r in results], float))
         else:
             values = [r[name] for r in results]
             columns[name] = np.array(values) if values else np.empty(0)
     meta["candidate_passes"] = int(len(passes))
     return Table(columns, meta), tracks
+
+
+def _samples(catalog, site, t0, passes, telescopes, std_mag_table, backend) -> dict:
+    """Exact geometry every second over each pass's visible part: a dict of arrays (M,)
+    with the pass index (``pass``), catalogue row (``obj``) and second (``t``)."""
+    std_mag = standard_magnitudes(catalog, std_mag_table)
+    vs = passes["visible_start_utc"].seconds_since(t0)
+    ve = passes["visible_end_utc"].seconds_since(t0)
+    rows = passes.extra["row"]
+    obj_l, pass_l, t_l = [np.empty(0, int)], [np.empty(0, int)], [np.empty(0, int)]
+    for k in range(len(passes)):
+        ts = np.arange(math.ceil(vs[k]), math.floor(ve[k]) + 1)
+        obj_l.append(np.full(ts.size, rows[k]))
+        pass_l.append(np.full(ts.size, k))
+        t_l.append(ts)
+    samples = {"obj": np.concatenate(obj_l), "pass": np.concatenate(pass_l),
+               "t": np.concatenate(t_l)}
+    moon = any(t.moon_min_distance_deg is not None for t in telescopes)
+    geo = {}
+    for a in range(0, len(samples["t"]), _CHUNK):
+        sl = slice(a, a + _CHUNK)
+        part = sample_geometry(catalog, samples["obj"][sl], t0, samples["t"][sl].astype(float),
+                               site, backend=backend, std_mag=std_mag, moon=moon)
+        for key, value in part.items():
+            geo.setdefault(key, []).append(value)
+    samples.update({k: np.concatenate(v) for k, v in geo.items()})
+    return samples
+
+
+def _plan(tel, samples, sun_limit, catalog, weights, tracks_total, rounds, rng, exact_limit):
+    """One telescope's plan (greedy, local search, exhaustive on small nights) and its
+    objectives."""
+    windows = _windows_for(tel, samples, sun_limit) if len(samples["t"]) else []
+    for w in windows:
+        w.value = float(weights.get(int(catalog.norad_id[w.obj]), 1.0)) / tel.tracks_per_object
+    base_left = {w.obj: tel.tracks_per_object - tracks_total.get(w.obj, 0) for w in windows}
+    length = int(math.ceil(tel.min_track_s))
+    plan = _Plan(tel, length)
+    _fill(plan, sorted(windows, key=lambda w: (-w.value, w.t0)), dict(base_left), set())
+    greedy_value = plan.objective()
+    plan = _improve(plan, windows, base_left, rounds, rng)
+    improved_value = plan.objective()
+    exact = _exact(tel, windows, length, base_left) if len(windows) <= exact_limit else None
+    if exact is not None and exact[0] > improved_value + 1e-12:
+        plan.items = list(exact[1])
+    return plan, {
+        "candidate_windows": len(windows), "objects_with_windows": len({w.obj for w in windows}),
+        "observations": len(plan.items), "objective_greedy": round(greedy_value, 6),
+        "objective_local_search": round(improved_value, 6),
+        "objective_exact": None if exact is None else round(exact[0], 6),
+        "objective": round(plan.objective(), 6),
+    }
+
+
+def _observations(tel, plan, catalog, weights) -> list[dict]:
+    """The rows of a telescope's plan (times as seconds from the night's start)."""
+    out, prev, length = [], None, plan.length
+    for s, w in plan.items:
+        slew = 0.0 if prev is None else float(slew_time_s(
+            tel, prev[1].axes[prev[0] + length - prev[1].t0], w.axes[s - w.t0]))
+        a, m, b = s - w.t0, s - w.t0 + length // 2, s - w.t0 + length
+        g = w.geo
+        out.append({
+            "telescope": tel.name, "norad_id": int(catalog.norad_id[w.obj]),
+            "name": str(catalog.name[w.obj]), "start_utc": float(s),
+            "end_utc": float(s + length),
+            "start_azimuth_deg": g["az"][a], "start_elevation_deg": g["el"][a],
+            "end_azimuth_deg": g["az"][b], "end_elevation_deg": g["el"][b],
+            "start_ra_deg": g["ra"][a], "start_dec_deg": g["dec"][a],
+            "mid_ra_deg": g["ra"][m], "mid_dec_deg": g["dec"][m],
+            "end_ra_deg": g["ra"][b], "end_dec_deg": g["dec"][b],
+            "peak_rate_deg_s": float(g["rate"][a:b + 1].max()),
+            "magnitude": float(g["magnitude"][a:b + 1].min()),
+            "weight": float(weights.get(int(catalog.norad_id[w.obj]), 1.0)),
+            "slew_time_s": slew,
+        })
+        prev = (s, w)
+    return out
 
 
 def pointing_track(catalog, site, start, tracks, *, step_s: float = 1.0, backend="auto") -> Table:
@@ -473,22 +464,18 @@ def pointing_track(catalog, site, start, tracks, *, step_s: float = 1.0, backend
     Exact SGP4 at each step (not the schedule's samples), so a mount can follow it.
     """
     t0 = to_times(start)[0:1]
-    tel_l, obj_l, t_l = [], [], []
+    tel_l, obj_l, t_l = [], [np.empty(0, int)], [np.empty(0)]
     for tel_name, w, s, length in tracks:
         ts = np.arange(s, s + length + 1e-9, step_s)
         tel_l += [tel_name] * ts.size
         obj_l.append(np.full(ts.size, w.obj))
         t_l.append(ts)
-    if not t_l:
-        return Table({k: np.empty(0) for k in ("telescope", "norad_id", "time_utc", "azimuth_deg",
-                                                 "elevation_deg", "ra_deg", "dec_deg",
-                                                 "rate_deg_s")})
     obj = np.concatenate(obj_l)
     ts = np.concatenate(t_l)
-    times = t0.shift_seconds(ts)
-    g = sample_geometry(catalog, obj, t0, ts, site, backend=backend)
+    g = (sample_geometry(catalog, obj, t0, ts, site, backend=backend) if ts.size
+         else {k: np.empty(0) for k in ("az", "el", "ra", "dec", "rate")})
     return Table({
-        "telescope": np.array(tel_l), "norad_id": catalog.norad_id[obj],
-        "time_utc": format_iso(times), "azimuth_deg": g["az"], "elevation_deg": g["el"],
+        "telescope": np.array(tel_l, dtype=str), "norad_id": catalog.norad_id[obj],
+        "time_utc": t0.shift_seconds(ts), "azimuth_deg": g["az"], "elevation_deg": g["el"],
         "ra_deg": g["ra"], "dec_deg": g["dec"], "rate_deg_s": g["rate"],
     })

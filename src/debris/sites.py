@@ -32,13 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .constants import WGS84_A_KM, WGS84_F
 from .errors import SiteFormatError, UnknownSiteError
+from .io.files import read_toml
 
 __all__ = ["Site", "BUILTIN_SITES", "get_site", "parse_site", "load_sites_toml", "known_sites"]
-
-# WGS-84 ellipsoid
-_A_KM = 6378.137
-_F = 1.0 / 298.257223563
 
 
 @dataclass(frozen=True)
@@ -88,9 +86,9 @@ class Site:
 def geodetic_to_itrs_km(latitude_deg, longitude_deg, altitude_m) -> np.ndarray:
     """Return the Earth-fixed (ITRS) position of a WGS-84 geodetic point, shape (3,), km."""
     lat, lon = np.radians(latitude_deg), np.radians(longitude_deg)
-    e2 = _F * (2.0 - _F)
+    e2 = WGS84_F * (2.0 - WGS84_F)
     sl = np.sin(lat)
-    n = _A_KM / np.sqrt(1.0 - e2 * sl * sl)
+    n = WGS84_A_KM / np.sqrt(1.0 - e2 * sl * sl)
     h = altitude_m / 1000.0
     return np.array([(n + h) * np.cos(lat) * np.cos(lon),
                      (n + h) * np.cos(lat) * np.sin(lon),
@@ -125,8 +123,6 @@ def load_sites_toml(path) -> dict[str, Site]:
     SiteFormatError
         Naming the file, the site and the key that is missing or wrong.
     """
-    from .io import read_toml
-
     path = Path(path)
     data = read_toml(path, SiteFormatError)
     table = data.get("sites")

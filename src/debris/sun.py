@@ -1,43 +1,56 @@
-"""The Sun: its position, the Earth's shadow, and the Sun's altitude at a site.
+"""The Sun (and the Moon): positions, the Earth's shadow, the Sun's altitude, the night.
 
-The Sun's geocentric position comes from JPL's DE421 ephemeris shipped
+The Sun's and Moon's geocentric positions come from JPL's DE421 ephemeris shipped
 by skyfield-data (1900-2050), read offline; nothing is downloaded.
 The shadow test is the one Skyfield's ``is_sunlit`` makes: an object is
 sunlit unless the straight line from it towards the Sun's centre meets a
 spherical Earth (radius 6378.1366 km) on the Sun's side - a
 cylindrical-like umbra with the Sun as a point, penumbra ignored.
+:func:`night_window` is the dark window at a site: a question about the Sun.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 import numpy as np
 
-from .frames import EarthOrientation, earth_orientation, enu_basis, rotate, vector_norm
-from .timescale import skyfield_data_file, skyfield_time, to_times
+from .constants import EARTH_SHADOW_RADIUS_KM
+from .errors import InputError
+from .frames import (EarthOrientation, earth_orientation, elevation_deg, enu_basis, rotate,
+                     vector_norm)
+from .search import bisect
+from .timescale import Times, skyfield_data_file, skyfield_time, time_range, to_times
 
-__all__ = ["sun_position_gcrs_km", "is_sunlit", "is_sunlit_fast", "sun_altitude_deg", "EARTH_SHADOW_RADIUS_KM",
-           "ephemeris"]
-
-#: Earth radius used for the shadow test (km), Skyfield's ERAD.
-EARTH_SHADOW_RADIUS_KM = 6378.1366
+__all__ = ["sun_position_gcrs_km", "moon_position_gcrs_km", "is_sunlit", "is_sunlit_fast",
+           "sun_altitude_deg", "site_elevation_deg", "night_window", "ephemeris",
+           "EARTH_SHADOW_RADIUS_KM"]
 
 
 @functools.lru_cache(maxsize=1)
 def ephemeris():
     """Return the DE421 ephemeris from skyfield-data (loaded once)."""
-    from skyfield.api import load_file
+    from skyfield.api import load_file  # skyfield loads in 0.15 s: only when first needed
 
     return load_file(skyfield_data_file("de421.bsp"))
 
 
-def sun_position_gcrs_km(times) -> np.ndarray:
-    """Return the geometric geocentric position of the Sun in GCRS, shape (T, 3), km."""
+def _geocentric_km(body: str, times) -> np.ndarray:
     times = to_times(times)
     eph = ephemeris()
     t = skyfield_time(times)
-    return np.asarray((eph["sun"] - eph["earth"]).at(t).position.km).T.reshape(len(times), 3)
+    return np.asarray((eph[body] - eph["earth"]).at(t).position.km).T.reshape(len(times), 3)
+
+
+def sun_position_gcrs_km(times) -> np.ndarray:
+    """Return the geometric geocentric position of the Sun in GCRS, shape (T, 3), km."""
+    return _geocentric_km("sun", times)
+
+
+def moon_position_gcrs_km(times) -> np.ndarray:
+    """Return the geometric geocentric position of the Moon in GCRS, shape (T, 3), km."""
+    return _geocentric_km("moon", times)
 
 
 def is_sunlit(r_km: np.ndarray, sun_km: np.ndarray,
@@ -94,6 +107,71 @@ def sun_altitude_deg(times, site, eo: EarthOrientation | None = None) -> np.ndar
     times = to_times(times)
     eo = eo if eo is not None else earth_orientation(times)
     sun_itrs = rotate(eo.gcrs_to_itrs, sun_position_gcrs_km(times))
-    rho = sun_itrs - site.itrs_km
-    up = rho @ enu_basis(site.latitude_deg, site.longitude_deg)[2]
-    return np.degrees(np.arcsin(up / vector_norm(rho)))
+    return site_elevation_deg(sun_itrs, site)
+
+
+def site_elevation_deg(r_itrs_km, site) -> np.ndarray:
+    """Geometric elevation (deg) at a site of Earth-fixed positions (..., 3)."""
+    return elevation_deg((r_itrs_km - site.itrs_km)
+                         @ enu_basis(site.latitude_deg, site.longitude_deg).T)
+
+
+#: Bisections of a 300 s step for twilight times: 300 s / 2^20 < 1 ms.
+_NIGHT_BISECTIONS = 20
+
+
+def night_window(site, date, sun_altitude_deg_limit: float = -12.0) -> tuple[Times, Times]:
+    """Return the night that begins on the local evening of `date` at a site.
+
+    The night runs from the moment the Sun's centre sinks below
+    `sun_altitude_deg_limit` until it rises above it again. "Local" is
+    local mean solar time from the site's longitude.
+
+    Parameters
+    ----------
+    site : Site
+    date : str or datetime.date
+        ``YYYY-MM-DD``.
+    sun_altitude_deg_limit : float
+        Twilight limit (deg): -6 civil, -12 nautical, -18 astronomical.
+
+    Returns
+    -------
+    start, end : Times
+        Each of shape (1,).
+
+    Raises
+    ------
+    InputError
+        When `date` is not a date, or the Sun does not reach the limit that night (polar
+        summer).
+    """
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date.strip())
+        except ValueError:
+            raise InputError(f"night {date!r}: expected a date YYYY-MM-DD") from None
+    noon_utc_h = 12.0 - site.longitude_deg / 15.0
+    t0 = to_times(np.datetime64(date.isoformat()) + np.timedelta64(int(noon_utc_h * 3600), "s"))
+    grid = time_range(t0, hours=24.0, step_s=300.0)
+    below = sun_altitude_deg(grid, site) - sun_altitude_deg_limit < 0
+    if not below.any():
+        raise InputError(f"the Sun stays above {sun_altitude_deg_limit} deg at {site.name} "
+                         f"during the night of {date}; no dark window")
+    first = int(np.argmax(below))
+    after = np.flatnonzero(~below[first:])
+    last = first + int(after[0]) if after.size else None
+    start = grid[first] if first == 0 else _twilight(site, grid[first - 1], grid[first],
+                                                     sun_altitude_deg_limit)
+    end = grid[-1] if last is None else _twilight(site, grid[last - 1], grid[last],
+                                                    sun_altitude_deg_limit)
+    return start, end
+
+
+def _twilight(site, a: Times, b: Times, limit: float) -> Times:
+    """The moment between `a` and `b` when the Sun crosses `limit`."""
+    def below(seconds):
+        return sun_altitude_deg(a.shift_seconds(seconds), site) - limit < 0
+
+    s = bisect(below, np.zeros(1), b.seconds_since(a), below(np.zeros(1)), _NIGHT_BISECTIONS)
+    return a.shift_seconds(s)

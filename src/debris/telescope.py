@@ -33,13 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DebrisError
+from .errors import TelescopeFileError
+from .io.files import read_toml
 
 __all__ = ["Telescope", "TelescopeFileError", "load_telescopes", "slew_time_s"]
-
-
-class TelescopeFileError(DebrisError):
-    """A telescope description that cannot be used: names the file, key and expectation."""
 
 
 _REQUIRED = {
@@ -170,8 +167,6 @@ def load_telescopes(path) -> list[Telescope]:
     TelescopeFileError
         Naming the file, the telescope, the key and the expected value.
     """
-    from .io import read_toml
-
     path = Path(path)
     data = read_toml(path, TelescopeFileError)
     if "telescopes" in data and isinstance(data["telescopes"], dict):

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from .constants import DAY_S
 from .errors import NaiveDatetimeError, TimeFormatError
 
 __all__ = [
@@ -36,11 +38,11 @@ __all__ = [
     "format_iso",
     "skyfield_timescale",
     "skyfield_time",
+    "skyfield_data_file",
     "JD_UNIX_EPOCH",
 ]
 
 JD_UNIX_EPOCH = 2440587.5
-DAY_S = 86400.0
 _NS_PER_DAY = 86_400_000_000_000
 
 _NAIVE_FIX = (
@@ -77,6 +79,12 @@ class Times:
         carry = np.floor(frac)
         return cls(whole + carry, frac - carry)
 
+    @classmethod
+    def concatenate(cls, parts) -> "Times":
+        """Join a sequence of :class:`Times` end to end."""
+        parts = list(parts)
+        return cls(np.concatenate([p.jd for p in parts]), np.concatenate([p.fr for p in parts]))
+
     def __len__(self) -> int:
         return len(self.jd)
 
@@ -95,11 +103,18 @@ class Times:
         """Return these times moved by `seconds` (scalar or shape (T,))."""
         return Times.from_jd(self.jd, self.fr + np.asarray(seconds, dtype=float) / DAY_S)
 
+    def isnan(self) -> np.ndarray:
+        """Where the time is missing (NaN), shape (T,)."""
+        return ~np.isfinite(self.jd + self.fr)
+
     def to_datetime64(self) -> np.ndarray:
-        """Return ``datetime64[ns]`` values (UTC), shape (T,)."""
-        days = np.round(self.jd - JD_UNIX_EPOCH).astype(np.int64)
-        ns = np.round(self.fr * _NS_PER_DAY).astype(np.int64)
-        return (days * _NS_PER_DAY + ns).astype("datetime64[ns]")
+        """Return ``datetime64[ns]`` values (UTC; NaT where missing), shape (T,)."""
+        missing = self.isnan()
+        days = np.round(np.where(missing, JD_UNIX_EPOCH, self.jd) - JD_UNIX_EPOCH)
+        ns = np.round(np.where(missing, 0.0, self.fr) * _NS_PER_DAY).astype(np.int64)
+        out = (days.astype(np.int64) * _NS_PER_DAY + ns).astype("datetime64[ns]")
+        out[missing] = np.datetime64("NaT")
+        return out
 
     def iso(self) -> np.ndarray:
         """Return UTC ISO-8601 strings with ``Z`` and milliseconds, shape (T,)."""
@@ -246,8 +261,13 @@ def format_iso(times: Times) -> np.ndarray:
     Returns
     -------
     ndarray of str, shape (T,)
-        e.g. ``"2026-11-23T17:04:05.123Z"``.
+        e.g. ``"2026-11-23T17:04:05.123Z"``; empty text where a time is missing (NaN).
     """
+    missing = times.isnan()
+    if missing.any():
+        text = np.full(np.shape(times.jd), "", dtype="U24")
+        text[~missing] = format_iso(times[~missing])
+        return text
     days = np.round(times.jd - JD_UNIX_EPOCH).astype(np.int64)
     ms = np.round(times.fr * 86_400_000.0).astype(np.int64)
     total = np.atleast_1d(days * 86_400_000 + ms)
@@ -292,12 +312,12 @@ def skyfield_timescale(polar_motion: bool = False):
     the polar-motion table comes from the IERS ``finals2000A.all`` file
     that ships with skyfield-data.
     """
+    # skyfield takes 0.15 s to import: loaded when times first meet Earth orientation.
     from skyfield.api import load
+    from skyfield.data import iers  # with skyfield.api, as above
 
     ts = load.timescale(builtin=True)
     if polar_motion:
-        from skyfield.data import iers
-
         with open(skyfield_data_file("finals2000A.all"), "rb") as handle:
             finals = iers.parse_x_y_dut1_from_finals_all(handle)
         iers.install_polar_motion_table(ts, finals)
@@ -306,13 +326,11 @@ def skyfield_timescale(polar_motion: bool = False):
 
 def skyfield_data_file(name: str) -> str:
     """Return the path of a file shipped by skyfield-data (de421.bsp, finals2000A.all)."""
-    import os
-
     with warnings.catch_warnings():
         # skyfield-data warns when its IERS predictions have expired; debris reports
         # data coverage itself (python -m debris), so the warning is not repeated here.
         warnings.simplefilter("ignore", RuntimeWarning)
-        import skyfield_data
+        import skyfield_data  # imported here, under the warnings filter
 
         return os.path.join(skyfield_data.get_skyfield_data_path(), name)
 

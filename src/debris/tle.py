@@ -9,18 +9,25 @@ that the 18th SDS uses beyond 99999.
 
 The actual orbital parsing is left to python-sgp4's
 ``Satrec.twoline2rv`` (the reference); this module checks the lines
-first so that a bad line gives a message saying which field is wrong.
+first so that a bad line gives a message saying which field is wrong,
+and reads TLE files record by record (:func:`read_tle_text`).
 """
 
 from __future__ import annotations
 
 import re
 
+from sgp4.api import Satrec
+
+from .errors import InputError
+
 __all__ = [
     "tle_checksum",
     "alpha5_to_int",
     "int_to_alpha5",
     "check_tle_lines",
+    "read_tle_text",
+    "intl_designator_from_tle",
     "TLE_LINE_LENGTH",
 ]
 
@@ -68,7 +75,7 @@ def alpha5_to_int(field: str) -> int:
 
     Raises
     ------
-    ValueError
+    InputError
         If the field is neither digits nor a letter followed by four
         digits (I and O are not Alpha-5 letters).
     """
@@ -77,7 +84,7 @@ def alpha5_to_int(field: str) -> int:
         return int(text)
     if len(text) == 5 and text[0] in _ALPHA5_VALUE and text[1:].isdigit():
         return _ALPHA5_VALUE[text[0]] * 10000 + int(text[1:])
-    raise ValueError(
+    raise InputError(
         f"catalogue number {field!r} is neither 1-5 digits nor Alpha-5 "
         "(a letter other than I or O, then four digits)"
     )
@@ -98,7 +105,7 @@ def int_to_alpha5(number: int) -> str:
     """
     number = int(number)
     if number < 0 or number > 339999:
-        raise ValueError(f"catalogue number {number} outside the Alpha-5 range 0..339999")
+        raise InputError(f"catalogue number {number} outside the Alpha-5 range 0..339999")
     if number < 100000:
         return f"{number:05d}"
     head, tail = divmod(number, 10000)
@@ -183,3 +190,89 @@ def check_tle_lines(line1: str, line2: str, verify_checksum: bool = True) -> str
         reason = (f"catalogue numbers differ between line 1 ({line1[2:7].strip()!r}) "
                   f"and line 2 ({line2[2:7].strip()!r})")
     return reason
+
+
+def intl_designator_from_tle(field: str) -> str:
+    """'97051C' -> '1997-051C' (COSPAR form); blank stays blank."""
+    field = field.strip()
+    if len(field) < 5 or not field[:5].isdigit():
+        return field
+    year = int(field[:2])
+    year += 1900 if year >= 57 else 2000
+    return f"{year}-{field[2:5]}{field[5:]}"
+
+
+def read_tle_text(text: str, source: str, builder, verify_checksums: bool = True) -> None:
+    """Read TLE/3LE text, adding each good element set to `builder` and rejecting the rest.
+
+    Parameters
+    ----------
+    text : str
+        2-line or 3-line TLE text (name lines with or without ``0 ``, ``#`` comments).
+    source : str
+        File name for messages.
+    builder : object
+        The catalogue builder (:mod:`debris.catalog`): ``add(satrec, name, norad_id, intl,
+        source, line_number)`` and ``reject(source, line_number, norad_id, reason, line=)``.
+    verify_checksums : bool
+        Reject lines whose column-69 checksum is wrong.
+    """
+    lines = text.splitlines()
+    pending_name: str | None = None
+    i = 0
+    count = len(lines)
+    while i < count:
+        raw = lines[i].rstrip()
+        number = i + 1
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            i += 1
+            continue
+        if raw.startswith("1 ") or raw == "1":
+            nxt = lines[i + 1].rstrip() if i + 1 < count else ""
+            if not nxt.startswith("2 "):
+                norad = _try_norad(raw)
+                builder.reject(source, number, norad,
+                               "TLE line 1 is not followed by a line 2", line=raw)
+                pending_name = None
+                i += 1
+                continue
+            _add_tle(raw, nxt, pending_name, source, number, builder, verify_checksums)
+            pending_name = None
+            i += 2
+            continue
+        if raw.startswith("2 "):
+            builder.reject(source, number, _try_norad(raw), "TLE line 2 without a line 1 before it",
+                           line=raw)
+            pending_name = None
+            i += 1
+            continue
+        # A name line (3LE). Space-Track prefixes it with "0 ".
+        if pending_name is not None:
+            builder.reject(source, number - 1, None,
+                           f"name line {pending_name!r} is not followed by TLE lines")
+        pending_name = raw[2:].strip() if raw.startswith("0 ") else raw.strip()
+        i += 1
+    if pending_name is not None:
+        builder.reject(source, count, None, f"name line {pending_name!r} at the end of the file "
+                       "is not followed by TLE lines")
+
+
+def _try_norad(line: str) -> int | None:
+    try:
+        return alpha5_to_int(line[2:7])
+    except (ValueError, IndexError):
+        return None
+
+
+def _add_tle(line1, line2, name, source, number, builder, verify_checksums):
+    reason = check_tle_lines(line1, line2, verify_checksum=verify_checksums)
+    norad = _try_norad(line1)
+    if reason is not None:
+        builder.reject(source, number, norad, reason, line=line1 if "line 1" in reason else line2)
+        return
+    try:
+        satrec = Satrec.twoline2rv(line1, line2)
+    except Exception as exc:  # sgp4's own parser is the last word on a value
+        builder.reject(source, number, norad, f"SGP4 could not read the elements: {exc}")
+        return
+    builder.add(satrec, name or "", norad, intl_designator_from_tle(line1[9:17]), source, number)

@@ -1,87 +1,32 @@
-"""Writers: atomic files, CSV, JSON with a meta block, CCSDS OEM, readable tables.
+"""Tables as text: CSV, JSON with a meta block, aligned text; the one place times become ISO.
 
-No output file is ever left half-written: :func:`atomic_write` writes to
-a temporary file beside the target and renames it into place only when
-everything has been written.
+Every writer takes a :class:`~debris.table.Table` of numbers; time columns
+(:class:`~debris.timescale.Times`) are written as UTC ISO-8601 with ``Z`` and milliseconds
+(the output contract of DESIGN.md), missing values as ``null`` in JSON and empty cells in
+CSV.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import json
-import os
 import re
-import sys
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
-from ._version import __version__
-from .table import Table
-from .timescale import format_iso
+from .._version import __version__
+from ..table import Table
+from ..timescale import Times, format_iso
 
-__all__ = ["atomic_write", "iter_table_json", "write_text", "read_toml", "table_to_csv",
-           "table_to_json", "table_to_text",
-           "oem_kvn", "meta_block", "utc_now_iso"]
-
-
-@contextlib.contextmanager
-def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
-    """Open a temporary file beside `path`; rename it onto `path` on success.
-
-    On any exception the temporary file is removed and `path` is left
-    as it was.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None,
-                       newline="" if "b" not in mode else None) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+__all__ = ["iter_table_json", "table_to_csv", "table_to_json", "table_to_text", "meta_block",
+           "utc_now_iso", "iso_text", "nested_records", "jsonable"]
 
 
-def read_toml(path, error_type) -> dict:
-    """Parse a TOML file, raising `error_type` naming the file when it is missing or bad."""
-    import tomllib
-
-    path = Path(path)
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error_type(f"{path}: no such file") from None
-    except OSError as exc:
-        raise error_type(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise error_type(f"{path}: not valid TOML ({exc})") from None
-
-
-def write_text(text, output=None) -> None:
-    """Write text to a file atomically, or to stdout when `output` is None or '-'.
-
-    `text` is a string or an iterable of strings (written one after the other, so a large
-    output never has to be held as one string).
-    """
-    pieces = [text] if isinstance(text, str) else text
-    if output is None or str(output) == "-":
-        for piece in pieces:
-            sys.stdout.write(piece)
-        sys.stdout.flush()
-        return
-    with atomic_write(output) as handle:
-        for piece in pieces:
-            handle.write(piece)
+def iso_text(times: Times) -> np.ndarray:
+    """UTC ISO-8601 text of times (``2026-11-23T17:04:05.123Z``), empty where missing."""
+    return format_iso(times)
 
 
 def utc_now_iso() -> str:
@@ -106,27 +51,37 @@ def _plain(value):
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
+def _column_values(values, missing=None) -> list:
+    """A column as plain Python values: times as ISO text, NaN and empty text as `missing`."""
+    if isinstance(values, Times):
+        return [v or missing for v in iso_text(values).tolist()]
+    items = values.tolist()
+    if values.dtype.kind == "f":
+        return [missing if v != v else v for v in items]
+    if values.dtype.kind in "US":
+        return [v if v != "" else missing for v in items]
+    return items
+
+
 def table_to_csv(table: Table, float_format: str = "{:.6f}") -> str:
     """Return the table as CSV text (header row of field names, empty cell for missing)."""
+    columns = []
+    for values in table.columns.values():
+        cells = _column_values(values, "")
+        if isinstance(values, np.ndarray) and values.dtype.kind == "b":
+            cells = ["true" if v else "false" for v in cells]
+        elif isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            cells = [v if v == "" else float_format.format(v) for v in cells]
+        columns.append(cells)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table.names)
-    for row in table.records():
-        out = []
-        for value in row.values():
-            if value is None:
-                out.append("")
-            elif isinstance(value, bool):
-                out.append("true" if value else "false")
-            elif isinstance(value, float):
-                out.append(float_format.format(value))
-            else:
-                out.append(value)
-        writer.writerow(out)
+    writer.writerows(zip(*columns))
     return buffer.getvalue()
 
 
-_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f-\U0010ffff]')  # so tokens are ASCII
+# Anything but printable ASCII other than a quote or backslash: escaped, so tokens are ASCII.
+_NEEDS_ESCAPE = re.compile(r'[^\x20\x21\x23-\x5b\x5d-\x7e]')
 
 
 def _json_tokens(values: np.ndarray, decimals: int | None = None) -> list[str]:
@@ -194,8 +149,10 @@ def iter_table_json(table: Table, key: str, meta: dict, decimals: dict | None = 
         yield text[:-2] + "\n]}\n" if start + rows >= len(table) else text
 
 
-def _token_matrix(values: np.ndarray, decimals: int | None) -> np.ndarray:
+def _token_matrix(values, decimals: int | None) -> np.ndarray:
     """A column's JSON tokens as a (N, width) ASCII byte array, padded with spaces."""
+    if isinstance(values, Times):
+        values = iso_text(values)
     kind = values.dtype.kind
     if kind == "f" and decimals is not None:
         return _fixed_point_matrix(values, int(decimals))
@@ -269,15 +226,16 @@ def _fixed_point_matrix(values: np.ndarray, decimals: int) -> np.ndarray:
 
 def table_to_text(table: Table, columns=None, formats: dict | None = None,
                   headers: dict | None = None) -> str:
-    """Return an aligned, human-readable table."""
+    """Return an aligned, human-readable table (times as ISO text, missing values as -)."""
     columns = columns or table.names
     formats = formats or {}
     headers = headers or {}
     cells = [[headers.get(c, c) for c in columns]]
-    for row in table.records():
+    values = {c: _column_values(table[c]) for c in columns}
+    for k in range(len(table)):
         line = []
         for c in columns:
-            value = row[c]
+            value = values[c][k]
             if value is None:
                 line.append("-")
             elif c in formats:
@@ -293,45 +251,37 @@ def table_to_text(table: Table, columns=None, formats: dict | None = None,
     return "\n".join(lines) + "\n"
 
 
-def oem_kvn(times, r_km, v_km_s, *, object_name: str, object_id: str, ref_frame: str,
-            originator: str = "DEBRIS", comments=()) -> str:
-    """Return a CCSDS Orbit Ephemeris Message (502.0-B-2) in KVN form.
+def nested_records(tables: dict, decimals: int | None = None) -> list[dict]:
+    """Row-aligned tables keyed by name as one dict per row: ``{name: record, ...}``.
 
-    Parameters
-    ----------
-    times : Times, shape (T,)
-    r_km, v_km_s : ndarray, shape (T, 3)
-    object_name, object_id : str
-        OBJECT_ID is the international designator (e.g. ``1998-067A``).
-    ref_frame : str
-        ``TEME`` or ``ITRF`` (CCSDS reference-frame names).
-
-    Rows whose state is NaN (SGP4 failure) are left out and listed in a
-    COMMENT.
+    For a JSON column of nested records (e.g. a conjunction's observability from each site):
+    times as ISO text (None when missing), floats rounded to `decimals` when given, numpy
+    scalars as Python values.
     """
-    ok = np.all(np.isfinite(r_km), axis=1) & np.all(np.isfinite(v_km_s), axis=1)
-    iso = np.char.rstrip(format_iso(times), "Z")
-    lines = [
-        "CCSDS_OEM_VERS = 2.0",
-        f"CREATION_DATE = {utc_now_iso()[:-1]}",
-        f"ORIGINATOR = {originator}",
-        "",
-        "META_START",
-        f"OBJECT_NAME = {object_name or 'UNKNOWN'}",
-        f"OBJECT_ID = {object_id or 'UNKNOWN'}",
-        "CENTER_NAME = EARTH",
-        f"REF_FRAME = {ref_frame}",
-        "TIME_SYSTEM = UTC",
-        f"START_TIME = {iso[ok][0] if ok.any() else iso[0]}",
-        f"STOP_TIME = {iso[ok][-1] if ok.any() else iso[-1]}",
-        "META_STOP",
-        "",
-    ]
-    for comment in comments:
-        lines.append(f"COMMENT {comment}")
-    if not ok.all():
-        lines.append(f"COMMENT {int((~ok).sum())} epochs omitted: SGP4 returned an error "
-                     "(decayed or invalid elements)")
-    for t, r, v in zip(iso[ok], r_km[ok], v_km_s[ok]):
-        lines.append(f"{t} {r[0]:.6f} {r[1]:.6f} {r[2]:.6f} {v[0]:.9f} {v[1]:.9f} {v[2]:.9f}")
-    return "\n".join(lines) + "\n"
+    out = None
+    for key, table in tables.items():
+        columns = {}
+        for name, values in table.columns.items():
+            items = _column_values(values)
+            if decimals is not None and isinstance(values, np.ndarray) \
+                    and values.dtype.kind == "f":
+                items = [v if v is None else round(v, decimals) for v in items]
+            columns[name] = items
+        if out is None:
+            out = [{} for _ in range(len(table))]
+        for k, row in enumerate(out):
+            row[key] = {name: items[k] for name, items in columns.items()}
+    return out or []
+
+
+def jsonable(value):
+    """`value` with every :class:`Times` of one element turned into ISO text (for meta
+    blocks and summaries written as JSON)."""
+    if isinstance(value, Times):
+        text = iso_text(value)
+        return (text[0] or None) if len(text) == 1 else [t or None for t in text.tolist()]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value

@@ -1,4 +1,4 @@
-"""A compiled SGP4 kernel (near-Earth objects) with numba, as an optional fast backend.
+"""debris' compiled SGP4 kernel (near-Earth objects) with numba, as an optional fast backend.
 
 The initialisation (``sgp4init`` for near-Earth orbits) is vectorised with numpy over the
 whole catalogue; the propagation is a numba kernel run in parallel over objects. Both follow
@@ -9,37 +9,91 @@ left to python-sgp4. Agreement with python-sgp4 is tested to 1 mm on the real ca
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from .propagation import NearEarthBackend
+from ..constants import (MINUTES_PER_DAY, TWO_PI, WGS72_EARTH_RADIUS_KM, WGS72_J2, WGS72_J3,
+                         WGS72_J4, WGS72_XKE)
+from .near_earth import NearEarthBackend
+from .python_sgp4 import sgp4_at
+from .states import finish_states
 
-__all__ = ["NumbaBackend", "near_earth_elements", "available"]
+__all__ = ["NumbaBackend", "near_earth_elements", "store_state", "COLUMN"]
 
-# WGS-72 (python-sgp4's default gravity model)
-_MU = 398600.8
-_RE = 6378.135
-_XKE = 60.0 / np.sqrt(_RE ** 3 / _MU)
-_J2 = 0.001082616
-_J3 = -0.00000253881
-_J4 = -0.00000165597
-_J3OJ2 = _J3 / _J2
+# WGS-72 (python-sgp4's default gravity model), as module constants numba compiles in
+_RE = WGS72_EARTH_RADIUS_KM
+_XKE = WGS72_XKE
+_J2 = WGS72_J2
+_J4 = WGS72_J4
+_J3OJ2 = WGS72_J3 / WGS72_J2
 _X2O3 = 2.0 / 3.0
-_TWOPI = 2.0 * np.pi
-
-try:  # numba is optional (the ``fast`` extra)
-    import numba
-
-    available = True
-except ImportError:  # pragma: no cover - exercised where numba is absent
-    numba = None
-    available = False
+_TWOPI = TWO_PI
 
 # Columns of the per-object coefficient table
 _FIELDS = ("mo", "mdot", "argpo", "argpdot", "nodeo", "nodedot", "nodecf", "cc1", "cc4", "cc5",
            "t2cof", "t3cof", "t4cof", "t5cof", "omgcof", "eta", "xmcof", "delmo", "sinmao",
            "d2", "d3", "d4", "isimp", "no_unkozai", "ecco", "inclo", "bstar", "aycof", "xlcof",
            "con41", "x1mth2", "x7thm1", "jd", "fr", "ao", "sinio", "cosio")
-_COL = {name: i for i, name in enumerate(_FIELDS)}
+#: Column of each coefficient in the table (the pass kernels read the epoch, e and a).
+COLUMN = {name: i for i, name in enumerate(_FIELDS)}
+
+
+def _initl(no_kozai, ecco, inclo):
+    """SGP4's ``initl`` over arrays: un-Kozai'd mean motion, semi-major axis and the
+    inclination and eccentricity functions sgp4init needs (a dict of arrays)."""
+    eccsq = ecco * ecco
+    omeosq = 1.0 - eccsq
+    rteosq = np.sqrt(omeosq)
+    cosio = np.cos(inclo)
+    cosio2 = cosio * cosio
+    ak = (_XKE / no_kozai) ** _X2O3
+    d1 = 0.75 * _J2 * (3.0 * cosio2 - 1.0) / (rteosq * omeosq)
+    del_ = d1 / (ak * ak)
+    adel = ak * (1.0 - del_ * del_ - del_ * (1.0 / 3.0 + 134.0 * del_ * del_ / 81.0))
+    del_ = d1 / (adel * adel)
+    no_unkozai = no_kozai / (1.0 + del_)
+    ao = (_XKE / no_unkozai) ** _X2O3
+    sinio = np.sin(inclo)
+    po = ao * omeosq
+    con42 = 1.0 - 5.0 * cosio2
+    con41 = -con42 - cosio2 - cosio2
+    posq = po * po
+    rp = ao * (1.0 - ecco)
+    return dict(omeosq=omeosq, rteosq=rteosq, cosio=cosio, cosio2=cosio2,
+                no_unkozai=no_unkozai, ao=ao, sinio=sinio, con42=con42, con41=con41,
+                posq=posq, rp=rp)
+
+
+def _secular_rates(g, pinvsq):
+    """Secular rates of the mean anomaly, argument of perigee and node (rad/min), and
+    sgp4init's ``xhdot1``, from the :func:`_initl` quantities."""
+    no_unkozai, rteosq, con41, con42 = g["no_unkozai"], g["rteosq"], g["con41"], g["con42"]
+    cosio, cosio2 = g["cosio"], g["cosio2"]
+    cosio4 = cosio2 * cosio2
+    temp1 = 1.5 * _J2 * pinvsq * no_unkozai
+    temp2 = 0.5 * temp1 * _J2 * pinvsq
+    temp3 = -0.46875 * _J4 * pinvsq * pinvsq * no_unkozai
+    mdot = (no_unkozai + 0.5 * temp1 * rteosq * con41
+            + 0.0625 * temp2 * rteosq * (13.0 - 78.0 * cosio2 + 137.0 * cosio4))
+    argpdot = (-0.5 * temp1 * con42 + 0.0625 * temp2 * (7.0 - 114.0 * cosio2 + 395.0 * cosio4)
+               + temp3 * (3.0 - 36.0 * cosio2 + 49.0 * cosio4))
+    xhdot1 = -temp1 * cosio
+    nodedot = xhdot1 + (0.5 * temp2 * (4.0 - 19.0 * cosio2)
+                        + 2.0 * temp3 * (3.0 - 7.0 * cosio2)) * cosio
+    return mdot, argpdot, nodedot, xhdot1
+
+
+def _drag_powers(ao, tsi, cc1, sfour):
+    """sgp4init's higher-order drag coefficients d2, d3, d4 and t3cof, t4cof, t5cof."""
+    cc1sq = cc1 * cc1
+    d2 = 4.0 * ao * tsi * cc1sq
+    temp = d2 * tsi * cc1 / 3.0
+    d3 = (17.0 * ao + sfour) * temp
+    d4 = 0.5 * temp * ao * tsi * (221.0 * ao + 31.0 * sfour) * cc1
+    t3cof = d2 + 2.0 * cc1sq
+    t4cof = 0.25 * (3.0 * d3 + cc1 * (12.0 * d2 + 10.0 * cc1sq))
+    t5cof = 0.2 * (3.0 * d4 + 12.0 * cc1 * d3 + 6.0 * d2 * d2 + 15.0 * cc1sq * (2.0 * d2 + cc1sq))
+    return d2, d3, d4, t3cof, t4cof, t5cof
 
 
 def near_earth_elements(satrecs):
@@ -51,8 +105,8 @@ def near_earth_elements(satrecs):
 
     Returns
     -------
-    table : ndarray, shape (N, len(_FIELDS))
-        Coefficients for :func:`_propagate`.
+    table : ndarray, shape (N, len(COLUMN))
+        Coefficients for the kernels (:func:`store_state`).
     near : ndarray of bool, shape (N,)
         False for deep-space objects and failed initialisations (use python-sgp4).
     """
@@ -63,25 +117,10 @@ def near_earth_elements(satrecs):
     jd, fr = get("jdsatepoch"), get("jdsatepochF")
     error = np.fromiter((s.error for s in satrecs), float, n)
     with np.errstate(all="ignore"):
-        # initl
-        eccsq = ecco * ecco
-        omeosq = 1.0 - eccsq
-        rteosq = np.sqrt(omeosq)
-        cosio = np.cos(inclo)
-        cosio2 = cosio * cosio
-        ak = (_XKE / no_kozai) ** _X2O3
-        d1 = 0.75 * _J2 * (3.0 * cosio2 - 1.0) / (rteosq * omeosq)
-        del_ = d1 / (ak * ak)
-        adel = ak * (1.0 - del_ * del_ - del_ * (1.0 / 3.0 + 134.0 * del_ * del_ / 81.0))
-        del_ = d1 / (adel * adel)
-        no_unkozai = no_kozai / (1.0 + del_)
-        ao = (_XKE / no_unkozai) ** _X2O3
-        sinio = np.sin(inclo)
-        po = ao * omeosq
-        con42 = 1.0 - 5.0 * cosio2
-        con41 = -con42 - cosio2 - cosio2
-        posq = po * po
-        rp = ao * (1.0 - ecco)
+        g = _initl(no_kozai, ecco, inclo)
+        omeosq, cosio, cosio2, sinio = g["omeosq"], g["cosio"], g["cosio2"], g["sinio"]
+        no_unkozai, ao, con41, posq, rp = (g["no_unkozai"], g["ao"], g["con41"], g["posq"],
+                                           g["rp"])
         # sgp4init, near-Earth part
         ss = 78.0 / _RE + 1.0
         qzms2t = ((120.0 - 78.0) / _RE) ** 4
@@ -106,21 +145,12 @@ def near_earth_elements(satrecs):
         x1mth2 = 1.0 - cosio2
         cc4 = 2.0 * no_unkozai * coef1 * ao * omeosq * (
             eta * (2.0 + 0.5 * etasq) + ecco * (0.5 + 2.0 * etasq)
-            - _J2 * tsi / (ao * psisq) * (-3.0 * con41 * (1.0 - 2.0 * eeta + etasq * (1.5 - 0.5 * eeta))
+            - _J2 * tsi / (ao * psisq) * (-3.0 * con41
+                                         * (1.0 - 2.0 * eeta + etasq * (1.5 - 0.5 * eeta))
                                          + 0.75 * x1mth2 * (2.0 * etasq - eeta * (1.0 + etasq))
                                          * np.cos(2.0 * argpo)))
         cc5 = 2.0 * coef1 * ao * omeosq * (1.0 + 2.75 * (etasq + eeta) + eeta * etasq)
-        cosio4 = cosio2 * cosio2
-        temp1 = 1.5 * _J2 * pinvsq * no_unkozai
-        temp2 = 0.5 * temp1 * _J2 * pinvsq
-        temp3 = -0.46875 * _J4 * pinvsq * pinvsq * no_unkozai
-        mdot = (no_unkozai + 0.5 * temp1 * rteosq * con41
-                + 0.0625 * temp2 * rteosq * (13.0 - 78.0 * cosio2 + 137.0 * cosio4))
-        argpdot = (-0.5 * temp1 * con42 + 0.0625 * temp2 * (7.0 - 114.0 * cosio2 + 395.0 * cosio4)
-                   + temp3 * (3.0 - 36.0 * cosio2 + 49.0 * cosio4))
-        xhdot1 = -temp1 * cosio
-        nodedot = xhdot1 + (0.5 * temp2 * (4.0 - 19.0 * cosio2)
-                            + 2.0 * temp3 * (3.0 - 7.0 * cosio2)) * cosio
+        mdot, argpdot, nodedot, xhdot1 = _secular_rates(g, pinvsq)
         omgcof = bstar * cc3 * np.cos(argpo)
         xmcof = np.where(ecco > 1.0e-4, -_X2O3 * coef * bstar / eeta, 0.0)
         nodecf = 3.5 * omeosq * xhdot1 * cc1
@@ -131,14 +161,7 @@ def near_earth_elements(satrecs):
         delmo = (1.0 + eta * np.cos(mo)) ** 3
         sinmao = np.sin(mo)
         x7thm1 = 7.0 * cosio2 - 1.0
-        cc1sq = cc1 * cc1
-        d2 = 4.0 * ao * tsi * cc1sq
-        temp = d2 * tsi * cc1 / 3.0
-        d3 = (17.0 * ao + sfour) * temp
-        d4 = 0.5 * temp * ao * tsi * (221.0 * ao + 31.0 * sfour) * cc1
-        t3cof = d2 + 2.0 * cc1sq
-        t4cof = 0.25 * (3.0 * d3 + cc1 * (12.0 * d2 + 10.0 * cc1sq))
-        t5cof = 0.2 * (3.0 * d4 + 12.0 * cc1 * d3 + 6.0 * d2 * d2 + 15.0 * cc1sq * (2.0 * d2 + cc1sq))
+        d2, d3, d4, t3cof, t4cof, t5cof = _drag_powers(ao, tsi, cc1, sfour)
     values = dict(mo=mo, mdot=mdot, argpo=argpo, argpdot=argpdot, nodeo=nodeo, nodedot=nodedot,
                   nodecf=nodecf, cc1=cc1, cc4=cc4, cc5=cc5, t2cof=t2cof, t3cof=t3cof,
                   t4cof=t4cof, t5cof=t5cof, omgcof=omgcof, eta=eta, xmcof=xmcof, delmo=delmo,
@@ -302,11 +325,13 @@ def _propagate_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no cover
         o = rows[i]
         ejd, efr = c[32], c[33]
         for k in range(t_count):
-            _store(c, (jd[k] - ejd) * 1440.0 + (fr[k] - efr) * 1440.0, r_out, v_out, e_out, o, k)
+            store_state(c, (jd[k] - ejd) * MINUTES_PER_DAY + (fr[k] - efr) * MINUTES_PER_DAY,
+                        r_out, v_out, e_out, o, k)
 
 
-def _store(c, t, r_out, v_out, e_out, o, k):  # pragma: no cover - compiled
-    """SGP4 of coefficient row `c` at `t` minutes into output row o, time k."""
+def store_state(c, t, r_out, v_out, e_out, o, k):  # pragma: no cover - compiled
+    """SGP4 of coefficient row `c` at `t` minutes from its epoch, written into output row
+    o, time k of (n, T, 3) states and (n, T) error codes (a numba function)."""
     rx, ry, rz, vx, vy, vz, error = _sgp4_point(c, t)
     r_out[o, k, 0] = rx
     r_out[o, k, 1] = ry
@@ -317,11 +342,10 @@ def _store(c, t, r_out, v_out, e_out, o, k):  # pragma: no cover - compiled
     e_out[o, k] = error
 
 
-_fmod2pi = numba.njit(cache=True)(_fmod2pi) if available else None
-_sgp4_point = numba.njit(cache=True)(_sgp4_point_py) if available else None
-_store = numba.njit(cache=True)(_store) if available else None
-_propagate = (numba.njit(parallel=True, cache=True)(_propagate_py)
-              if available else None)
+_fmod2pi = numba.njit(cache=True)(_fmod2pi)
+_sgp4_point = numba.njit(cache=True)(_sgp4_point_py)
+store_state = numba.njit(cache=True)(store_state)
+_propagate = numba.njit(parallel=True, cache=True)(_propagate_py)
 
 
 class NumbaBackend(NearEarthBackend):
@@ -329,19 +353,12 @@ class NumbaBackend(NearEarthBackend):
 
     name = "numba"
 
-    def __init__(self, workers: int | None = None):
-        if not available:
-            raise ImportError("numba is not installed")
-        super().__init__(workers)
-
     def _prepare(self, satrecs):
         table, near = near_earth_elements(satrecs)
         near_idx = np.flatnonzero(near)
         return np.ascontiguousarray(table[near_idx]), near_idx, np.flatnonzero(~near)
 
     def propagate(self, satrecs, times, satrec_array=None):
-        from .propagation import _finish
-
         n, t = len(satrecs), len(times)
         table, near_idx, far_idx = self.prepared(satrecs)
         far_states = (self.fallback.propagate([satrecs[i] for i in far_idx], times)
@@ -356,13 +373,11 @@ class NumbaBackend(NearEarthBackend):
             r[far_idx] = far_states.r_teme_km
             v[far_idx] = far_states.v_teme_km_s
             e[far_idx] = far_states.error
-        return _finish(r, v, e)
+        return finish_states(r, v, e)
 
     def propagate_at(self, satrecs, obj, times):
         """Object ``obj[i]`` at ``times[i]``: the grid kernel on one time, with each row's
         epoch moved by that row's offset from the common time (exact to ~1e-11 s)."""
-        from .propagation import _sgp4_at
-
         table, near_idx, _ = self.prepared(satrecs)
         row_of = np.full(len(satrecs), -1, np.int64)
         row_of[near_idx] = np.arange(near_idx.size)
@@ -375,7 +390,7 @@ class NumbaBackend(NearEarthBackend):
         if near.any():
             jd, fr = times.jd[near], times.fr[near]
             tab = table[rows[near]]
-            tab[:, _COL["fr"]] -= (jd - jd[0]) + (fr - fr[0])
+            tab[:, COLUMN["fr"]] -= (jd - jd[0]) + (fr - fr[0])
             k = int(near.sum())
             rn, vn, en = np.empty((k, 1, 3)), np.empty((k, 1, 3)), np.zeros((k, 1), np.int8)
             _propagate(tab, np.arange(k, dtype=np.int64), jd[:1].astype(float),
@@ -383,7 +398,7 @@ class NumbaBackend(NearEarthBackend):
             r[near], v[near], e[near] = rn[:, 0], vn[:, 0], en[:, 0]
         if not near.all():
             far = ~near
-            r[far], v[far], e[far] = _sgp4_at(satrecs, np.asarray(obj)[far], times[far])
+            r[far], v[far], e[far] = sgp4_at(satrecs, np.asarray(obj)[far], times[far])
         bad = e != 0
         r[bad] = np.nan
         v[bad] = np.nan

@@ -1,6 +1,6 @@
 """The screening broad phase as a compiled kernel (numba, the ``fast`` extra).
 
-Same tests as the k-d tree path of :mod:`debris.screening` - the midpoint bound
+Same tests as the k-d tree path of :mod:`debris.conjunctions.broadphase` - the midpoint bound
 ``|m_i - m_j| <= d + rho_i + rho_j`` and then the chord test - but objects are binned into a
 uniform grid of cells at least ``d + 2 max(rho)`` wide, hashed into buckets (counting sort,
 O(n), no grid allocated), each object is compared with the objects of its own and the 26
@@ -10,17 +10,10 @@ call, in parallel over intervals; two passes (count, then fill) give exact outpu
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-try:
-    import numba
-
-    available = True
-except ImportError:  # pragma: no cover - exercised where numba is absent
-    numba = None
-    available = False
-
-__all__ = ["window_pairs", "available"]
+__all__ = ["window_pairs"]
 
 
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -218,14 +211,11 @@ def _window_py(r, v, ok, prim, use_prim, threshold, step, sub_steps, sag,
     return out_i, out_j, out_k
 
 
-if available:
-    _bucket = numba.njit(cache=True, inline="always")(_bucket_py)
-    _scan = numba.njit(cache=True)(_scan_py)
-    _cells = numba.njit(cache=True)(_cells_py)
-    _interval = numba.njit(cache=True)(_interval_py)
-    _window = numba.njit(parallel=True, cache=True)(_window_py)
-else:  # pragma: no cover
-    _bucket = _scan = _cells = _interval = _window = None
+_bucket = numba.njit(cache=True, inline="always")(_bucket_py)
+_scan = numba.njit(cache=True)(_scan_py)
+_cells = numba.njit(cache=True)(_cells_py)
+_interval = numba.njit(cache=True)(_interval_py)
+_window = numba.njit(parallel=True, cache=True)(_window_py)
 
 
 def window_pairs(r, v, ok, primary, threshold, step, sub_steps, a_max, margin):

@@ -7,7 +7,8 @@ closest separation and its time, angular rate, sunlight and estimated magnitude.
 
 Method (whole catalogue, array code):
 
-1. the coarse SGP4 grid and Hermite track of :mod:`debris.passes` (120 s);
+1. the coarse SGP4 grid and Hermite track of the pass search (:mod:`debris.passes.grid`,
+   120 s);
 2. only segments where the object is above the horizon limit are examined; each is sampled
    at 15 s sub-steps on the Hermite track (separation and angular rate at each point);
 3. a sub-interval can hold a point within R only if
@@ -22,14 +23,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .frames import enu_basis, vector_norm
-from .magnitude import standard_magnitudes, visual_magnitude
-from .pass_grid import _candidate_segments, _Track, coarse_grid
-from .passes import _site_events, _site_segments
-from .propagation import propagate
-from .sun import is_sunlit
-from .table import Table
-from .timescale import format_iso
+from ..errors import InputError
+from ..frames import (angular_rate_rad_s, azimuth_deg, elevation_deg, enu_basis,
+                      phase_angle_rad, radec_deg, vector_norm)
+from ..magnitude import standard_magnitudes, visual_magnitude
+from ..propagation import propagate
+from ..search import bisect, maximise
+from ..sun import is_sunlit
+from ..table import Table
+from ..timescale import Times
+from .events import site_events, site_segments
+from .grid import Track, candidate_segments, coarse_grid
 
 __all__ = ["find_crossings", "CROSSING_COLUMNS", "CROSSING_STEP_S"]
 
@@ -73,10 +77,10 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         are empty when the window cuts the crossing.
     """
     if not radius_deg > 0:
-        raise ValueError(f"radius must be positive, got {radius_deg} deg")
+        raise InputError(f"radius must be positive, got {radius_deg} deg")
     fixed_sky = ra_deg is not None and dec_deg is not None
     if fixed_sky == (az_deg is not None and el_deg is not None):
-        raise ValueError("give either --ra-deg and --dec-deg, or --az-deg and --el-deg")
+        raise InputError("give either --ra-deg and --dec-deg, or --az-deg and --el-deg")
     grid, step, span, eo, sun = coarse_grid(start, end, step_s)
     basis = enu_basis(site.latitude_deg, site.longitude_deg)
     if fixed_sky:
@@ -102,21 +106,21 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         rows = np.arange(a0, min(a0 + chunk, len(catalog)))
         part = catalog.subset(rows)
         states = propagate(part, grid, backend=backend)
-        track = _Track(states.r_teme_km, states.v_teme_km_s, step, sun, eo)
+        track = Track(states.r_teme_km, states.v_teme_km_s, step, sun, eo)
         # Segments where the object is above the limit somewhere: at an end, or at an
         # elevation maximum inside (found on the Hermite track as for passes).
-        c_obj, c_seg = _candidate_segments(track, site, min_elevation_deg)
-        segs = _site_segments(track, site, basis, c_obj, c_seg)
+        c_obj, c_seg = candidate_segments(track, site, min_elevation_deg)
+        segs = site_segments(track, site, basis, c_obj, c_seg)
         high = ((segs.p0[:, 2] > sin_min * vector_norm(segs.p0))
                 | (segs.p1[:, 2] > sin_min * vector_norm(segs.p1)))
-        e_obj, e_seg, _, _ = _site_events(segs, c_obj, c_seg, step, min_elevation_deg)
+        e_obj, e_seg, _, _ = site_events(segs, c_obj, c_seg, step, min_elevation_deg)
         mask = np.zeros((track.n_objects, track.n_times), bool)
         mask[c_obj[high], c_seg[high]] = True
         mask[e_obj, e_seg] = True
         obj, seg = np.nonzero(mask)
         if obj.size:
-            tables.append(_crossings_in(part, std_mag[rows], site, track, obj, seg, step, span,
-                                        target, cos_r, sin_min, radius_deg, eo, grid, basis))
+            tables.append(_crossings_in(part, std_mag[rows], site, track, obj, seg, span,
+                                        target, cos_r, sin_min, radius_deg, eo, grid[0:1]))
     table = Table.concat([t for t in tables if t is not None]) if any(
         t is not None for t in tables) else None
     if table is None or not len(table):
@@ -129,7 +133,9 @@ def _empty() -> Table:
     for name in CROSSING_COLUMNS:
         if name == "norad_id":
             cols[name] = np.empty(0, np.int64)
-        elif name.endswith("_utc") or name in ("name", "site"):
+        elif name.endswith("_utc"):
+            cols[name] = Times(np.empty(0), np.empty(0))
+        elif name in ("name", "site"):
             cols[name] = np.empty(0, str)
         elif name == "sunlit":
             cols[name] = np.empty(0, bool)
@@ -142,14 +148,76 @@ def _geometry(track, obj, t, site, target):
     """cos(separation), angular rate (rad/s) and site-relative ITRS position at times t."""
     pos, vel = track.state(obj, t)
     rho = pos - site.itrs_km
-    dist = vector_norm(rho)
-    cos_sep = np.einsum("mi,mi->m", rho, target(t)) / dist
-    rate = vector_norm(np.cross(rho, vel)) / (dist * dist)
-    return cos_sep, rate, rho
+    cos_sep = np.einsum("mi,mi->m", rho, target(t)) / vector_norm(rho)
+    return cos_sep, angular_rate_rad_s(rho, vel), rho
 
 
-def _crossings_in(part, std_mag, site, track, obj, seg, step, span, target, cos_r, sin_min,
-                  radius_deg, eo, grid, basis):
+def _crossings_in(part, std_mag, site, track, obj, seg, span, target, cos_r, sin_min,
+                  radius_deg, eo, t0):
+    """The crossings of a chunk's objects on candidate segments (obj, seg), or None."""
+    found = _closest_approaches(site, track, obj, seg, span, target, radius_deg)
+    if found is None:
+        return None
+    c_obj, t_min = found
+    cos_min, rate_min, rho_min = _geometry(track, c_obj, t_min, site, target)
+    dist = vector_norm(rho_min)
+    inside = (cos_min >= cos_r) & ((rho_min @ enu_basis(site.latitude_deg,
+                                                        site.longitude_deg)[2])
+                                   >= sin_min * dist)
+    if not inside.any():
+        return None
+    pick = np.flatnonzero(inside)
+    pick = pick[_closest_of_each_passage(c_obj[pick], t_min[pick], cos_min[pick],
+                                         track.step / _SUB)]
+    c_obj, t_min, cos_min = c_obj[pick], t_min[pick], cos_min[pick]
+
+    def inside_at(t, o):
+        return _geometry(track, o, t, site, target)[0] >= cos_r
+
+    sub = track.step / _SUB
+    entry, has_entry = _edge(inside_at, c_obj, t_min, span, sub, -1.0)
+    exit_, has_exit = _edge(inside_at, c_obj, t_min, span, sub, +1.0)
+    # Candidates of one passage through the circle share its entry: keep the closest.
+    order = np.lexsort((-cos_min, np.round(entry, 3), c_obj))
+    first = np.ones(order.size, bool)
+    key_obj, key_entry = c_obj[order], np.round(entry[order], 3)
+    first[1:] = (key_obj[1:] != key_obj[:-1]) | (key_entry[1:] != key_entry[:-1])
+    pick = pick[order[first]]
+    c_obj, t_min, cos_min = c_obj[order[first]], t_min[order[first]], cos_min[order[first]]
+    entry, has_entry = entry[order[first]], has_entry[order[first]]
+    exit_, has_exit = exit_[order[first]], has_exit[order[first]]
+    rate_min, rho_min, dist = rate_min[pick], rho_min[pick], dist[pick]
+    pos = rho_min + site.itrs_km
+    sun = track.sun(t_min)
+    lit = is_sunlit(pos, sun)
+    mag = np.where(lit, visual_magnitude(std_mag[c_obj], dist,
+                                         phase_angle_rad(-rho_min, sun - pos)), np.nan)
+    enu = rho_min @ enu_basis(site.latitude_deg, site.longitude_deg).T
+    ra, dec = radec_deg(np.einsum("mij,mj->mi", eo.itrs_to_gcrs_at(t_min), rho_min), dist)
+    missing = np.nan
+    return Table({
+        "norad_id": part.norad_id[c_obj],
+        "name": part.name[c_obj],
+        "site": np.full(c_obj.size, site.name),
+        "entry_utc": t0.shift_seconds(np.where(has_entry, entry, missing)),
+        "closest_utc": t0.shift_seconds(t_min),
+        "exit_utc": t0.shift_seconds(np.where(has_exit, exit_, missing)),
+        "min_separation_deg": np.degrees(np.arccos(np.clip(cos_min, -1.0, 1.0))),
+        "closest_azimuth_deg": azimuth_deg(enu),
+        "closest_elevation_deg": elevation_deg(enu),
+        "closest_ra_deg": ra,
+        "closest_dec_deg": dec,
+        "closest_range_km": dist,
+        "angular_rate_deg_s": np.degrees(rate_min),
+        "sunlit": lit,
+        "magnitude": mag,
+    })
+
+
+def _closest_approaches(site, track, obj, seg, span, target, radius_deg):
+    """Objects and times of the closest approaches to the circle's centre on the
+    sub-intervals that can reach within the radius, or None."""
+    step = track.step
     sub = step / _SUB
     # Sub-sample every candidate segment.
     frac = np.arange(_SUB + 1) / _SUB
@@ -164,33 +232,24 @@ def _crossings_in(part, std_mag, site, track, obj, seg, step, span, target, cos_
     if cs.size == 0:
         return None
     c_obj = obj[cs]
-    lo = t_sub[cs, ck] - 0.5 * sub
-    hi = t_sub[cs, ck + 1] + 0.5 * sub
-    lo, hi = np.clip(lo, 0.0, span), np.clip(hi, 0.0, span)
-    # Closest approach (maximum of cos separation): sample 9 points, keep the best and its
-    # neighbours, repeat - each round shrinks the bracket fourfold (30 s -> 2e-6 s in 12).
-    a, b = lo, hi
-    grid9 = np.linspace(0.0, 1.0, 9)
-    for _ in range(12):
-        pts = a[:, None] + grid9 * (b - a)[:, None]
-        vals = _geometry(track, np.repeat(c_obj, 9), pts.ravel(), site, target)[0]
-        best = np.argmax(vals.reshape(pts.shape), axis=1)
-        rows = np.arange(len(a))
-        a, b = pts[rows, np.maximum(best - 1, 0)], pts[rows, np.minimum(best + 1, 8)]
-    t_min = 0.5 * (a + b)
-    cos_min, rate_min, rho_min = _geometry(track, c_obj, t_min, site, target)
-    dist = vector_norm(rho_min)
-    inside = (cos_min >= cos_r) & ((rho_min @ basis[2]) >= sin_min * dist)
-    if not inside.any():
-        return None
-    c_obj, t_min, cos_min, rate_min, rho_min, dist = (
-        c_obj[inside], t_min[inside], cos_min[inside], rate_min[inside], rho_min[inside],
-        dist[inside])
-    # Neighbouring sub-intervals of one passage find the same minimum (or its edge-limited
-    # neighbour): cluster by object and time, keep the closest of each cluster.
+    lo = np.clip(t_sub[cs, ck] - 0.5 * sub, 0.0, span)
+    hi = np.clip(t_sub[cs, ck + 1] + 0.5 * sub, 0.0, span)
+    # Closest approach (maximum of cos separation): each round of 9 points shrinks the
+    # bracket fourfold (30 s -> 2e-6 s in 12).
+
+    def cos_separation(pts):
+        values = _geometry(track, np.repeat(c_obj, pts.shape[1]), pts.ravel(), site, target)[0]
+        return values.reshape(pts.shape)
+
+    return c_obj, maximise(cos_separation, lo, hi, points=9, rounds=12)
+
+
+def _closest_of_each_passage(c_obj, t_min, cos_min, sub):
+    """Indices of the closest minimum of each passage: neighbouring sub-intervals of one
+    passage find the same minimum (or its edge-limited neighbour), clustered by object and
+    time."""
     order = np.lexsort((t_min, c_obj))
-    c_obj, t_min = c_obj[order], t_min[order]
-    cos_min, rate_min, rho_min, dist = cos_min[order], rate_min[order], rho_min[order], dist[order]
+    c_obj, t_min, cos_min = c_obj[order], t_min[order], cos_min[order]
     new = np.ones(c_obj.size, bool)
     new[1:] = (c_obj[1:] != c_obj[:-1]) | (np.diff(t_min) > 2.0 * sub + 1.0)
     cluster = np.cumsum(new) - 1
@@ -198,51 +257,7 @@ def _crossings_in(part, std_mag, site, track, obj, seg, step, span, target, cos_
     np.maximum.at(best, cluster, cos_min)
     pick = np.flatnonzero(cos_min == best[cluster])
     pick = pick[np.r_[True, cluster[pick][1:] != cluster[pick][:-1]]]
-    c_obj, t_min = c_obj[pick], t_min[pick]
-    cos_min, rate_min, rho_min, dist = cos_min[pick], rate_min[pick], rho_min[pick], dist[pick]
-
-    def inside_at(t, o):
-        return _geometry(track, o, t, site, target)[0] >= cos_r
-
-    entry, has_entry = _edge(inside_at, c_obj, t_min, span, sub, -1.0)
-    exit_, has_exit = _edge(inside_at, c_obj, t_min, span, sub, +1.0)
-    # Candidates of one passage through the circle share its entry: keep the closest.
-    order = np.lexsort((-cos_min, np.round(entry, 3), c_obj))
-    first = np.ones(order.size, bool)
-    key_obj, key_entry = c_obj[order], np.round(entry[order], 3)
-    first[1:] = (key_obj[1:] != key_obj[:-1]) | (key_entry[1:] != key_entry[:-1])
-    pick = order[first]
-    c_obj, t_min, cos_min, rate_min, rho_min, dist = (
-        c_obj[pick], t_min[pick], cos_min[pick], rate_min[pick], rho_min[pick], dist[pick])
-    entry, has_entry, exit_, has_exit = entry[pick], has_entry[pick], exit_[pick], has_exit[pick]
-
-    pos = rho_min + site.itrs_km
-    sun = track.sun(t_min)
-    lit = is_sunlit(pos, sun)
-    to_site, to_sun = -rho_min, sun - pos
-    phase = np.arccos(np.clip(np.einsum("mi,mi->m", to_site, to_sun)
-                              / (dist * vector_norm(to_sun)), -1.0, 1.0))
-    mag = np.where(lit, visual_magnitude(std_mag[c_obj], dist, phase), np.nan)
-    enu = rho_min @ basis.T
-    gcrs = np.einsum("mij,mj->mi", eo.itrs_to_gcrs_at(t_min), rho_min)
-    iso = lambda t: format_iso(grid[0:1].shift_seconds(t))  # noqa: E731
-    return Table({
-        "norad_id": part.norad_id[c_obj],
-        "name": part.name[c_obj],
-        "site": np.full(c_obj.size, site.name),
-        "entry_utc": np.where(has_entry, iso(entry), ""),
-        "closest_utc": iso(t_min),
-        "exit_utc": np.where(has_exit, iso(exit_), ""),
-        "min_separation_deg": np.degrees(np.arccos(np.clip(cos_min, -1.0, 1.0))),
-        "closest_azimuth_deg": np.degrees(np.arctan2(enu[:, 0], enu[:, 1])) % 360.0,
-        "closest_elevation_deg": np.degrees(np.arcsin(enu[:, 2] / dist)),
-        "closest_ra_deg": np.degrees(np.arctan2(gcrs[:, 1], gcrs[:, 0])) % 360.0,
-        "closest_dec_deg": np.degrees(np.arcsin(np.clip(gcrs[:, 2] / dist, -1.0, 1.0))),
-        "closest_range_km": dist,
-        "angular_rate_deg_s": np.degrees(rate_min),
-        "sunlit": lit,
-        "magnitude": mag,
-    })
+    return order[pick]
 
 
 def _edge(inside_at, obj, t_min, span, sub, direction):
@@ -265,13 +280,5 @@ def _edge(inside_at, obj, t_min, span, sub, direction):
     near = far - direction * sub
     near = np.where(direction < 0, np.maximum(near, t_min), np.minimum(near, t_min))
     lo, hi = (far, near) if direction < 0 else (near, far)
-    for _ in range(30):
-        mid = 0.5 * (lo + hi)
-        state = inside_at(mid, obj)
-        if direction < 0:  # outside at lo, inside at hi
-            lo = np.where(state, lo, mid)
-            hi = np.where(state, mid, hi)
-        else:  # inside at lo, outside at hi
-            lo = np.where(state, mid, lo)
-            hi = np.where(state, hi, mid)
-    return 0.5 * (lo + hi), ~cut
+    # outside at lo, inside at hi for an entry; inside at lo, outside at hi for an exit
+    return bisect(lambda t: inside_at(t, obj), lo, hi, direction > 0, 30), ~cut

@@ -34,84 +34,72 @@ import warnings
 
 import numpy as np
 
+from ..errors import InputError
+from ..frames import rtn_basis, vector_norm
+
 __all__ = ["encounter_plane", "foster_pc", "chan_pc", "max_pc", "ric_to_inertial",
-           "rtn_basis", "conjunction_pc"]
+           "conjunction_pc", "pc_function", "PC_METHODS"]
 
-
-def rtn_basis(r, v) -> np.ndarray:
-    """Radial / transverse (in-track) / normal unit vectors of an orbit state, as rows.
-
-    Parameters
-    ----------
-    r, v : array_like, shape (3,)
-        Position and velocity in an inertial frame.
-
-    Returns
-    -------
-    ndarray, shape (3, 3)
-        Rows R, T, N; ``basis @ x`` gives x's RTN components.
-    """
-    r = np.asarray(r, float)
-    v = np.asarray(v, float)
-    radial = r / np.linalg.norm(r)
-    normal = np.cross(r, v)
-    normal /= np.linalg.norm(normal)
-    return np.array([radial, np.cross(normal, radial), normal])
+#: The 2-D probability methods by name.
+PC_METHODS = ("foster", "chan")
 
 
 def ric_to_inertial(cov_rtn, r, v) -> np.ndarray:
-    """Rotate a covariance from an object's RTN (RIC) frame to the inertial frame of r, v.
+    """Rotate covariances from objects' RTN (RIC) frames to the inertial frame of r, v.
 
     Parameters
     ----------
-    cov_rtn : array_like, shape (3, 3) or (6, 6)
-        Position (or position-velocity) covariance in RTN.
-    r, v : array_like, shape (3,)
+    cov_rtn : array_like, shape (..., 3, 3) or (..., 6, 6)
+        Position (or position-velocity) covariances in RTN.
+    r, v : array_like, shape (..., 3)
 
     Returns
     -------
     ndarray, same shape as `cov_rtn`
     """
     cov = np.asarray(cov_rtn, float)
-    m = rtn_basis(r, v).T  # columns R, T, N in inertial axes
-    if cov.shape == (6, 6):
-        big = np.zeros((6, 6))
-        big[:3, :3] = m
-        big[3:, 3:] = m
+    m = np.swapaxes(rtn_basis(r, v), -1, -2)  # columns R, T, N in inertial axes
+    if cov.shape[-1] == 6:
+        big = np.zeros(m.shape[:-2] + (6, 6))
+        big[..., :3, :3] = m
+        big[..., 3:, 3:] = m
         m = big
-    return m @ cov @ m.T
+    return m @ cov @ np.swapaxes(m, -1, -2)
 
 
 def encounter_plane(r1, v1, cov1, r2, v2, cov2):
-    """Project a conjunction on the encounter plane.
+    """Project conjunctions on their encounter planes (broadcasting over leading axes).
 
     Parameters
     ----------
-    r1, v1, r2, v2 : array_like, shape (3,)
+    r1, v1, r2, v2 : array_like, shape (..., 3)
         Inertial states of both objects at TCA.
-    cov1, cov2 : array_like, shape (3, 3) or (6, 6)
+    cov1, cov2 : array_like, shape (..., 3, 3) or (..., 6, 6)
         Inertial covariances (only the position block is used).
 
     Returns
     -------
-    miss : ndarray, shape (2,)
+    miss : ndarray, shape (..., 2)
         Relative position in the plane (its norm is the miss distance perpendicular to the
         relative velocity).
-    cov : ndarray, shape (2, 2)
+    cov : ndarray, shape (..., 2, 2)
         Combined position covariance in the plane.
     """
-    r = np.asarray(r2, float) - np.asarray(r1, float)
-    v = np.asarray(v2, float) - np.asarray(v1, float)
-    c = np.asarray(cov1, float)[:3, :3] + np.asarray(cov2, float)[:3, :3]
-    speed = np.linalg.norm(v)
-    y = v / speed if speed > 0 else np.array([0.0, 1.0, 0.0])
-    z = np.cross(r, y)
-    if np.linalg.norm(z) < 1e-12 * max(np.linalg.norm(r), 1e-300):  # r along v: any normal
-        z = np.cross(y, [1.0, 0.0, 0.0] if abs(y[0]) < 0.9 else [0.0, 1.0, 0.0])
-    z /= np.linalg.norm(z)
-    x = np.cross(y, z)
-    plane = np.array([x, z])
-    return plane @ r, plane @ c @ plane.T
+    dr = np.asarray(r2, float) - np.asarray(r1, float)
+    dv = np.asarray(v2, float) - np.asarray(v1, float)
+    cov = np.asarray(cov1, float)[..., :3, :3] + np.asarray(cov2, float)[..., :3, :3]
+    speed = vector_norm(dv)[..., None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y = np.where(speed > 0, dv / speed, [0.0, 1.0, 0.0])
+    z = np.cross(dr, y)
+    degenerate = ~(vector_norm(z) > 1e-12 * np.maximum(vector_norm(dr), 1e-300))
+    if degenerate.any():  # miss along the relative velocity: any normal will do
+        helper = np.where(np.abs(y[..., :1]) < 0.9, [1.0, 0.0, 0.0], [0.0, 1.0, 0.0])
+        z = np.where(degenerate[..., None], np.cross(y, helper), z)
+    z = z / vector_norm(z)[..., None]
+    plane = np.stack([np.cross(y, z), z], axis=-2)  # (..., 2, 3)
+    miss = np.einsum("...ij,...j->...i", plane, dr)
+    return miss, plane @ cov @ np.swapaxes(plane, -1, -2)
 
 
 def _principal(miss, cov, min_sigma):
@@ -232,7 +220,7 @@ def max_pc(miss, cov, hbr, *, min_sigma: float = 1e-6) -> float:
     if np.linalg.norm(miss) > 100.0 * hbr:
         # Small disk: the closed form is exact to ~(hbr / miss)^2 (1e-4 relative here).
         return float(hbr * hbr / (math.e * sx * sy * v))
-    from scipy import optimize
+    from scipy import optimize  # loaded on first use, as above
 
     k0 = math.sqrt(max(v, 1e-300) / 2.0)
     cov = np.asarray(cov, float)
@@ -267,10 +255,12 @@ def conjunction_pc(r1, v1, cov1, r2, v2, cov2, hbr, *, method: str = "foster",
     probability, max_probability, miss_in_plane
     """
     miss, cov = encounter_plane(r1, v1, cov1, r2, v2, cov2)
-    if method == "foster":
-        pc = foster_pc(miss, cov, hbr, min_sigma=min_sigma)
-    elif method == "chan":
-        pc = chan_pc(miss, cov, hbr, min_sigma=min_sigma)
-    else:
-        raise ValueError(f"Pc method {method!r}: expected foster or chan")
+    pc = pc_function(method)(miss, cov, hbr, min_sigma=min_sigma)
     return pc, max_pc(miss, cov, hbr, min_sigma=min_sigma), float(np.linalg.norm(miss))
+
+
+def pc_function(method: str):
+    """The 2-D probability function of a method name (``foster`` or ``chan``)."""
+    if method not in PC_METHODS:
+        raise InputError(f"Pc method {method!r}: expected foster or chan")
+    return foster_pc if method == "foster" else chan_pc

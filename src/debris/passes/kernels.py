@@ -12,25 +12,38 @@ rate. Per object, this kernel
    needs at least d / rate to reach one, so it jumps that many grid steps (at least one)
    and propagates only there;
 3. where it steps one interval at a time, applies the grid-interval candidate test of
-   :mod:`debris.pass_grid` to each interval and flags it per site.
+   :func:`debris.passes.grid.candidate_segments` to each interval and flags it per site.
 
 So every state a pass search reads is computed, at about a third of the propagations of
 the full grid, and no (N, T) geometry arrays are built. Samples that are skipped are NaN
 and never read: only flagged intervals (whose two ends are computed) and the window's two
 ends are.
+
+The per-candidate work of the pass search runs here too, as compiled loops over candidates
+with the same Hermite interpolation, tests and bisections as the array code of
+:mod:`debris.passes.events` and :mod:`debris.passes.visibility` (tested to give the same
+passes): events on candidate intervals, interpolated states, shadow transitions. One
+compiled bisection (:func:`_bisect`) serves every search here. Importing this module
+imports numba.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from .sgp4_numba import _RE as _RE_KM
-from .sgp4_numba import _store, available
-
-if available:
-    import numba
+from ..constants import (MINUTES_PER_DAY, SURFACE_ESCAPE_SPEED_KM_S, WGS72_EARTH_RADIUS_KM,
+                         WGS72_MU_KM3_S2)
+from ..propagation.numba_sgp4 import COLUMN, store_state
 
 __all__ = ["pass_candidates", "samples", "site_events", "sunlit_flips", "track_states"]
+
+# Coefficient-table columns the walk reads (module constants: compiled in).
+_EPOCH_JD, _EPOCH_FR = COLUMN["jd"], COLUMN["fr"]
+_ECC, _A0 = COLUMN["ecco"], COLUMN["ao"]
+# What the compiled bisection locates.
+_RATE, _ABOVE, _LIT = 0, 1, 2
+_NO_SUN = (0.0, 0.0, 0.0)
 
 
 def _central(r_out, o, k, site_dir, s):  # pragma: no cover - compiled
@@ -55,8 +68,8 @@ def _cap(site_r, cos_el, el, radius):  # pragma: no cover - compiled
     return np.arccos(min(1.0, max(-1.0, site_r * cos_el / radius))) - el
 
 
-_MU = 398600.8  # km^3/s^2, WGS-72 as SGP4
-_ESCAPE_RATE = 11.2 / 6378.0  # rad/s: escape speed at the Earth's surface, the largest rate
+_MU = WGS72_MU_KM3_S2
+_ESCAPE_RATE = SURFACE_ESCAPE_SPEED_KM_S / WGS72_EARTH_RADIUS_KM  # rad/s: the largest rate
 
 
 def _bounds(r_out, v_out, e_out, o, k_last, ecc, omega_max, ao_km):  # pragma: no cover
@@ -102,7 +115,7 @@ def _pass_candidates_py(table, rows, jd, fr, step, site_dir, site_r, el, margin,
     for i in numba.prange(n):
         c = table[i]
         o = rows[i]
-        ejd, efr = c[32], c[33]
+        ejd, efr = c[_EPOCH_JD], c[_EPOCH_FR]
         # Samples not propagated read as NaN (and are never read by the pass search);
         # error codes were zeroed by the caller.
         for k in range(t_count):
@@ -110,9 +123,10 @@ def _pass_candidates_py(table, rows, jd, fr, step, site_dir, site_r, el, margin,
                 r_out[o, k, j] = np.nan
                 v_out[o, k, j] = np.nan
         for k in (0, last):
-            _store(c, (jd[k] - ejd) * 1440.0 + (fr[k] - efr) * 1440.0, r_out, v_out, e_out, o, k)
-        radius_max, rate_max = _bounds(r_out, v_out, e_out, o, last, c[24], omega_max,
-                                       c[34] * _RE_KM)
+            store_state(c, (jd[k] - ejd) * MINUTES_PER_DAY + (fr[k] - efr) * MINUTES_PER_DAY,
+                        r_out, v_out, e_out, o, k)
+        radius_max, rate_max = _bounds(r_out, v_out, e_out, o, last, c[_ECC], omega_max,
+                                       c[_A0] * WGS72_EARTH_RADIUS_KM)
         caps = np.empty(n_sites)
         for s in range(n_sites):
             caps[s] = _cap(site_r[s], cos_el, el, radius_max) + margin
@@ -139,8 +153,8 @@ def _pass_candidates_py(table, rows, jd, fr, step, site_dir, site_r, el, margin,
                     jump = max(1, min(int(d / (rate_max * step)), last - k))
             nxt = k + jump
             if nxt != last:
-                _store(c, (jd[nxt] - ejd) * 1440.0 + (fr[nxt] - efr) * 1440.0,
-                       r_out, v_out, e_out, o, nxt)
+                store_state(c, (jd[nxt] - ejd) * MINUTES_PER_DAY
+                            + (fr[nxt] - efr) * MINUTES_PER_DAY, r_out, v_out, e_out, o, nxt)
             ok_there = e_out[o, nxt] == 0
             r_there, w_there = 0.0, 0.0
             if ok_there:
@@ -172,7 +186,8 @@ def _itrs(r, v, cosg, sing, omega, o, k):  # pragma: no cover - compiled
 
 
 def _hermite(p0, v0, p1, v1, h, s):  # pragma: no cover - compiled
-    """Cubic Hermite position and velocity at local time s of 3-tuples (as debris.hermite)."""
+    """Cubic Hermite position and velocity at local time s of 3-tuples (as
+    :mod:`debris.hermite`)."""
     s2 = s * s
     s3 = s2 * s
     a, b, c, d = 2 * s3 - 3 * s2 + 1, (s3 - 2 * s2 + s) * h, -2 * s3 + 3 * s2, (s3 - s2) * h
@@ -208,6 +223,30 @@ def _elevation_deg(p):  # pragma: no cover - compiled
     return np.degrees(np.arctan2(p[2], np.sqrt(p[0] * p[0] + p[1] * p[1])))
 
 
+def _bisect(kind, p0, v0, p1, v1, h, lo, hi, value_at_lo, param, sun0, sun1,
+            n_iter):  # pragma: no cover - compiled
+    """Bisection on a Hermite segment for where a test stops having `value_at_lo`: the
+    elevation rate positive (``_RATE``), the elevation above the limit whose sine is `param`
+    (``_ABOVE``), the object sunlit with the Sun moving from `sun0` to `sun1` and an Earth
+    of radius `param` (``_LIT``). As :func:`debris.search.bisect`."""
+    for _ in range(n_iter):
+        mid = 0.5 * (lo + hi)
+        pm, vm = _hermite(p0, v0, p1, v1, h, mid)
+        if kind == _RATE:
+            state = _rate_sign(pm, vm) > 0
+        elif kind == _ABOVE:
+            state = _above(pm, param) > 0
+        else:
+            sun = (sun0[0] * (1.0 - mid) + sun1[0] * mid, sun0[1] * (1.0 - mid) + sun1[1] * mid,
+                   sun0[2] * (1.0 - mid) + sun1[2] * mid)
+            state = _lit_exact(pm, sun, param)
+        if state == value_at_lo:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
 def _site_events_py(r, v, cosg, sing, omega, step, obj, seg, site, basis, sin_min, n_iter,
                     ev_s, ev_kind, ev_el, ev_n):  # pragma: no cover - compiled
     for m in numba.prange(obj.shape[0]):
@@ -221,15 +260,8 @@ def _site_events_py(r, v, cosg, sing, omega, step, obj, seg, site, basis, sin_mi
         lo_1, hi_1, flo_1, fhi_1 = 0.0, 1.0, f0, f1
         lo_2, hi_2, flo_2, fhi_2 = 1.0, 1.0, f1, f1  # second piece empty unless a maximum
         if _rate_sign(p0, v0) > 0 and _rate_sign(p1, v1) <= 0:
-            lo, hi = 0.0, 1.0
-            for _ in range(n_iter):
-                mid = 0.5 * (lo + hi)
-                pm, vm = _hermite(p0, v0, p1, v1, step, mid)
-                if _rate_sign(pm, vm) > 0:
-                    lo = mid
-                else:
-                    hi = mid
-            s_max = 0.5 * (lo + hi)
+            s_max = _bisect(_RATE, p0, v0, p1, v1, step, 0.0, 1.0, True, 0.0, _NO_SUN, _NO_SUN,
+                            n_iter)
             pm, vm = _hermite(p0, v0, p1, v1, step, s_max)
             f_max = _above(pm, sin_min)
             if f_max > 0:
@@ -247,14 +279,8 @@ def _site_events_py(r, v, cosg, sing, omega, step, obj, seg, site, basis, sin_mi
             if not ((flo <= 0 and fhi > 0) or (flo > 0 and fhi <= 0)):
                 continue
             rising = fhi > 0
-            for _ in range(n_iter):
-                mid = 0.5 * (lo + hi)
-                pm, vm = _hermite(p0, v0, p1, v1, step, mid)
-                if (_above(pm, sin_min) > 0) != rising:
-                    lo = mid
-                else:
-                    hi = mid
-            s_ev = 0.5 * (lo + hi)
+            s_ev = _bisect(_ABOVE, p0, v0, p1, v1, step, lo, hi, not rising, sin_min, _NO_SUN,
+                           _NO_SUN, n_iter)
             pm, vm = _hermite(p0, v0, p1, v1, step, s_ev)
             ev_s[m, count] = s_ev
             ev_kind[m, count] = 0 if rising else 2
@@ -296,17 +322,8 @@ def _sunlit_flips_py(r, v, cosg, sing, omega, step, sun, obj, seg, radius, n_ite
         lit_start[m] = lit0
         if not flip[m]:
             continue
-        lo, hi = 0.0, 1.0
-        for _ in range(n_iter):
-            mid = 0.5 * (lo + hi)
-            p, _w = _hermite(a_p, a_v, b_p, b_v, step, mid)
-            sun_mid = (s0[0] * (1.0 - mid) + s1[0] * mid, s0[1] * (1.0 - mid) + s1[1] * mid,
-                       s0[2] * (1.0 - mid) + s1[2] * mid)
-            if _lit_exact(p, sun_mid, radius) == lit0:
-                lo = mid
-            else:
-                hi = mid
-        s_out[m] = 0.5 * (lo + hi)
+        s_out[m] = _bisect(_LIT, a_p, a_v, b_p, b_v, step, 0.0, 1.0, lit0, radius, s0, s1,
+                           n_iter)
 
 
 def _track_states_py(r, v, cosg, sing, omega, step, last, obj, t, pos, vel):  # pragma: no cover
@@ -329,25 +346,30 @@ def _samples_py(r, v, cosg, sing, omega, obj, k, pos, vel):  # pragma: no cover 
             vel[m, j] = w[j]
 
 
-if available:
-    _jit = numba.njit(cache=True)
-    _central = _jit(_central)
-    _radius_rate = _jit(_radius_rate)
-    _cap = _jit(_cap)
-    _bounds = _jit(_bounds)
-    _itrs = _jit(_itrs)
-    _hermite = _jit(_hermite)
-    _enu = _jit(_enu)
-    _rate_sign = _jit(_rate_sign)
-    _above = _jit(_above)
-    _elevation_deg = _jit(_elevation_deg)
-    _site_events = numba.njit(parallel=True, cache=True)(_site_events_py)
-    _track_states = numba.njit(parallel=True, cache=True)(_track_states_py)
-    _samples = numba.njit(parallel=True, cache=True)(_samples_py)
-    _lit_exact = _jit(_lit_exact)
-    _lit_fast = _jit(_lit_fast)
-    _sunlit_flips = numba.njit(parallel=True, cache=True)(_sunlit_flips_py)
-    _pass_candidates = numba.njit(parallel=True, cache=True)(_pass_candidates_py)
+_jit = numba.njit(cache=True)
+_central = _jit(_central)
+_radius_rate = _jit(_radius_rate)
+_cap = _jit(_cap)
+_bounds = _jit(_bounds)
+_itrs = _jit(_itrs)
+_hermite = _jit(_hermite)
+_enu = _jit(_enu)
+_rate_sign = _jit(_rate_sign)
+_above = _jit(_above)
+_elevation_deg = _jit(_elevation_deg)
+_site_events = numba.njit(parallel=True, cache=True)(_site_events_py)
+_track_states = numba.njit(parallel=True, cache=True)(_track_states_py)
+_samples = numba.njit(parallel=True, cache=True)(_samples_py)
+_lit_exact = _jit(_lit_exact)
+_lit_fast = _jit(_lit_fast)
+_bisect = _jit(_bisect)
+_sunlit_flips = numba.njit(parallel=True, cache=True)(_sunlit_flips_py)
+_pass_candidates = numba.njit(parallel=True, cache=True)(_pass_candidates_py)
+
+
+def _track_arrays(track):
+    """A Track's states and per-time rotation as the kernels take them."""
+    return track.r, track.v, track.cos_gmst, track.sin_gmst, track.omega
 
 
 def pass_candidates(table, rows, times, step, site_dir, site_r, min_elevation_deg, omega,
@@ -357,7 +379,7 @@ def pass_candidates(table, rows, times, step, site_dir, site_r, min_elevation_de
     Parameters
     ----------
     table : ndarray, shape (M, F)
-        SGP4 coefficient rows (:func:`debris.sgp4_numba.near_earth_elements`).
+        SGP4 coefficient rows (:func:`debris.propagation.numba_sgp4.near_earth_elements`).
     rows : ndarray of int, shape (M,)
         Output row of each table row.
     times : Times, shape (T,)
@@ -415,7 +437,7 @@ def pass_candidates(table, rows, times, step, site_dir, site_r, min_elevation_de
 
 def site_events(track, obj, seg, site_itrs, basis, min_elevation_deg, iterations):
     """Rise, culmination and set events on candidate grid intervals (compiled
-    :func:`debris.passes._site_events`): the same Hermite interpolation, tests and
+    :func:`debris.passes.events.site_events`): the same Hermite interpolation, tests and
     bisections.
 
     Returns
@@ -434,7 +456,7 @@ def site_events(track, obj, seg, site_itrs, basis, min_elevation_deg, iterations
     ev_el = np.empty((m, 3))
     ev_n = np.zeros(m, np.int64)
     if m:
-        _site_events(track.r, track.v, track._cos, track._sin, track._omega, float(track.step),
+        _site_events(*_track_arrays(track), float(track.step),
                      np.asarray(obj, np.int64), np.asarray(seg, np.int64),
                      np.asarray(site_itrs, float), np.ascontiguousarray(basis, float),
                      float(np.sin(np.radians(min_elevation_deg))), int(iterations),
@@ -447,32 +469,32 @@ def site_events(track, obj, seg, site_itrs, basis, min_elevation_deg, iterations
 
 def track_states(track, obj, t):
     """Hermite-interpolated ITRS position (km) and velocity (km/s) of objects `obj` at
-    seconds `t` (compiled :meth:`debris.pass_grid._Track.state`), each (M, 3)."""
+    seconds `t` (compiled :meth:`debris.passes.grid.Track.state`), each (M, 3)."""
     obj = np.ascontiguousarray(obj, np.int64)
     t = np.ascontiguousarray(t, float)
     pos = np.empty((obj.size, 3))
     vel = np.empty((obj.size, 3))
     if obj.size:
-        _track_states(track.r, track.v, track._cos, track._sin, track._omega, float(track.step),
+        _track_states(*_track_arrays(track), float(track.step),
                       int(track.last), obj, t, pos, vel)
     return pos, vel
 
 
 def samples(track, obj, k):
     """ITRS position and velocity of objects `obj` at grid indices `k` (compiled
-    :meth:`debris.pass_grid._Track.itrs`), each (M, 3)."""
+    :meth:`debris.passes.grid.Track.itrs`), each (M, 3)."""
     obj = np.ascontiguousarray(obj, np.int64)
     k = np.ascontiguousarray(np.broadcast_to(k, obj.shape), np.int64)
     pos = np.empty((obj.size, 3))
     vel = np.empty((obj.size, 3))
     if obj.size:
-        _samples(track.r, track.v, track._cos, track._sin, track._omega, obj, k, pos, vel)
+        _samples(*_track_arrays(track), obj, k, pos, vel)
     return pos, vel
 
 
 def sunlit_flips(track, obj, seg, radius_km, iterations):
     """Shadow entries and exits on grid intervals (compiled
-    :func:`debris.pass_grid._sunlit_transitions`): intervals whose ends differ by the
+    :func:`debris.passes.visibility.sunlit_transitions`): intervals whose ends differ by the
     cylindrical test, bisected with the line-of-sight test on the Hermite track.
 
     Returns
@@ -489,7 +511,7 @@ def sunlit_flips(track, obj, seg, radius_km, iterations):
     lit = np.zeros(obj.size, np.bool_)
     s = np.zeros(obj.size)
     if obj.size:
-        _sunlit_flips(track.r, track.v, track._cos, track._sin, track._omega, float(track.step),
-                      np.ascontiguousarray(track._sun, float), obj, seg, float(radius_km),
+        _sunlit_flips(*_track_arrays(track), float(track.step),
+                      np.ascontiguousarray(track.sun_itrs, float), obj, seg, float(radius_km),
                       int(iterations), flip, lit, s)
     return obj[flip], seg[flip], s[flip], lit[flip]

@@ -1,4 +1,5 @@
-"""CCSDS Conjunction Data Messages (CDM, CCSDS 508.0-B-1): read KVN and XML, write KVN and XML.
+"""CCSDS messages: Conjunction Data Messages (CDM, 508.0-B-1) read and written as KVN and XML,
+Orbit Ephemeris Messages (OEM, 502.0-B-2) written as KVN.
 
 A :class:`Cdm` holds the header, the relative metadata/data and the two object sections as
 ordered ``{KEYWORD: value}`` dictionaries (values as text, units stripped, the unit kept in
@@ -20,15 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import DebrisError
-from .timescale import Times, format_iso, to_times
+from ..errors import CDMFormatError, DebrisError
+from ..timescale import Times, to_times
+from .tables import iso_text, utc_now_iso
 
-__all__ = ["Cdm", "CDMFormatError", "read_cdm", "parse_cdm", "cdm_pc", "conjunction_cdm",
+__all__ = ["Cdm", "read_cdm", "parse_cdm", "conjunction_cdm", "cdm_file_stem", "oem_kvn",
            "COVARIANCE_KEYS", "OBLIGATORY_HEADER", "OBLIGATORY_RELATIVE", "OBLIGATORY_OBJECT"]
-
-
-class CDMFormatError(DebrisError):
-    """A CDM that cannot be read: names the file, the line and what is wrong."""
 
 
 #: Lower triangle of the 6x6 RTN covariance, row by row (R, T, N, RDOT, TDOT, NDOT).
@@ -330,75 +328,18 @@ def read_cdm(path) -> Cdm:
     return parse_cdm(text, str(path))
 
 
-def _inertial_state(cdm: Cdm, k: int):
-    """Object k's state in an inertial frame (ITRF states are rotated to GCRS at TCA)."""
-    r, v = cdm.state(k)
-    frame = cdm.ref_frame(k)
-    if frame in ("EME2000", "GCRF", "ICRF", "TEME", "J2000", ""):
-        return r, v
-    if frame in ("ITRF", "ITRF93", "ITRF2000", "ITRF-93", "ITRF-97"):
-        from .frames import earth_orientation
-
-        eo = earth_orientation(cdm.tca)
-        m = eo.itrs_to_gcrs[0]
-        omega = np.array([0.0, 0.0, eo.omega_rad_s[0]])
-        return m @ r, m @ (v + np.cross(omega, r))
-    raise CDMFormatError(f"{cdm.source}: object {k + 1} REF_FRAME {frame!r} is not supported "
-                         "(EME2000, GCRF, ICRF, TEME or ITRF)")
-
-
-def cdm_pc(cdm: Cdm, *, hbr_m: float | None = None, method: str = "foster") -> dict:
-    """Recompute the probability of a CDM from its own states and covariances.
-
-    Parameters
-    ----------
-    cdm : Cdm
-    hbr_m : float, optional
-        Combined hard-body radius (m). Default: the CDM's ``COMMENT HBR``, else 20 m.
-    method : {"foster", "chan"}
-
-    Returns
-    -------
-    dict
-        ``probability``, ``max_probability``, ``method``, ``hard_body_radius_m``,
-        ``miss_distance_km`` (from the states), ``cdm_probability`` (what the CDM says, or
-        None), ``tca_utc``, ``norad_id_1``, ``norad_id_2``.
-    """
-    from .pc import conjunction_pc, ric_to_inertial
-
-    hbr_source = "argument"
-    if hbr_m is None:
-        hbr_m = cdm.hard_body_radius_m()
-        hbr_source = "CDM COMMENT HBR"
-    if hbr_m is None:
-        hbr_m, hbr_source = 20.0, "default 20 m"
-    states = [_inertial_state(cdm, k) for k in (0, 1)]
-    covs = [ric_to_inertial(cdm.covariance_rtn(k), *states[k]) for k in (0, 1)]
-    pc, pc_max, _ = conjunction_pc(states[0][0], states[0][1], covs[0], states[1][0],
-                                   states[1][1], covs[1], hbr_m / 1000.0, method=method)
-    given = cdm.relative.get("COLLISION_PROBABILITY")
-    ids = [cdm.objects[k].get("OBJECT_DESIGNATOR", "").lstrip("0") or None for k in (0, 1)]
-    return {
-        "file": cdm.source,
-        "tca_utc": format_iso(cdm.tca)[0],
-        "norad_id_1": int(ids[0]) if ids[0] and ids[0].isdigit() else ids[0],
-        "norad_id_2": int(ids[1]) if ids[1] and ids[1].isdigit() else ids[1],
-        "probability": pc,
-        "max_probability": pc_max,
-        "method": method,
-        "hard_body_radius_m": hbr_m,
-        "hard_body_radius_source": hbr_source,
-        "miss_distance_km": float(np.linalg.norm(states[1][0] - states[0][0])),
-        "cdm_probability": float(given) if given not in (None, "") else None,
-    }
-
-
 def _fmt(value: float) -> str:
     return f"{value:.12e}" if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e7) else (
         f"{value:.9f}".rstrip("0").rstrip(".") if math.isfinite(value) else "NaN")
 
 
-def conjunction_cdm(*, message_id: str, creation_utc: str, originator: str, tca_utc: str,
+def cdm_file_stem(norad_id_1: int, norad_id_2: int, tca: Times) -> str:
+    """A file stem for a conjunction's CDM: ``ID1_ID2_YYYYMMDDThhmmss`` (UTC of TCA)."""
+    stamp = iso_text(tca)[0].replace("-", "").replace(":", "").replace(".", "")[:15]
+    return f"{int(norad_id_1)}_{int(norad_id_2)}_{stamp}"
+
+
+def conjunction_cdm(*, message_id: str, originator: str, tca: Times,
                     miss_distance_km: float, relative_speed_km_s: float, relative_rtn_km,
                     relative_rtn_km_s, probability: float, pc_method: str,
                     objects: list[dict], comments: list[str] | None = None) -> Cdm:
@@ -409,15 +350,18 @@ def conjunction_cdm(*, message_id: str, creation_utc: str, originator: str, tca_
     objects : list of two dicts
         Each with ``norad_id``, ``name``, ``intl_designator``, ``r_km``/``v_km_s`` (GCRF,
         shape (3,)), ``cov_rtn_km`` (6x6, km and s), ``covariance_method``
-        (``CALCULATED`` or ``DEFAULT``) and optional ``comments``.
+        (``CALCULATED`` or ``DEFAULT``), optional ``comments`` and optional
+        ``element_epoch`` (Times) with ``element_age_days`` (said in a comment).
+    tca : Times, shape (1,)
+        Time of closest approach (written to the millisecond).
     relative_rtn_km, relative_rtn_km_s : array_like, shape (3,)
         Object 2 relative to object 1 in object 1's RTN frame.
     """
     cdm = Cdm(source=message_id)
-    cdm.header.update({"CCSDS_CDM_VERS": "1.0", "CREATION_DATE": creation_utc.rstrip("Z"),
+    cdm.header.update({"CCSDS_CDM_VERS": "1.0", "CREATION_DATE": utc_now_iso().rstrip("Z"),
                        "ORIGINATOR": originator, "MESSAGE_ID": message_id})
     rel = cdm.relative
-    rel["TCA"] = tca_utc.rstrip("Z")
+    rel["TCA"] = iso_text(tca)[0].rstrip("Z")
     rel["MISS_DISTANCE"] = _fmt(miss_distance_km * 1000.0)
     rel["RELATIVE_SPEED"] = _fmt(relative_speed_km_s * 1000.0)
     units = {("relative", "MISS_DISTANCE"): "m", ("relative", "RELATIVE_SPEED"): "m/s"}
@@ -451,6 +395,53 @@ def conjunction_cdm(*, message_id: str, creation_utc: str, originator: str, tca_
             obj[key] = _fmt(float(cov[i, j]))
             dots = (i >= 3) + (j >= 3)
             units[(name, key)] = ("m**2", "m**2/s", "m**2/s**2")[dots]
-        cdm.comments[name] = list(info.get("comments", []))
+        epoch = ([f"element set epoch {iso_text(info['element_epoch'])[0]}, "
+                  f"{abs(info['element_age_days']):.2f} days from TCA; SGP4 propagation"]
+                 if "element_epoch" in info else [])
+        cdm.comments[name] = epoch + list(info.get("comments", []))
     cdm.units = units
     return cdm
+
+
+def oem_kvn(times, r_km, v_km_s, *, object_name: str, object_id: str, ref_frame: str,
+            originator: str = "DEBRIS", comments=()) -> str:
+    """Return a CCSDS Orbit Ephemeris Message (502.0-B-2) in KVN form.
+
+    Parameters
+    ----------
+    times : Times, shape (T,)
+    r_km, v_km_s : ndarray, shape (T, 3)
+    object_name, object_id : str
+        OBJECT_ID is the international designator (e.g. ``1998-067A``).
+    ref_frame : str
+        ``TEME`` or ``ITRF`` (CCSDS reference-frame names).
+
+    Rows whose state is NaN (SGP4 failure) are left out and listed in a
+    COMMENT.
+    """
+    ok = np.all(np.isfinite(r_km), axis=1) & np.all(np.isfinite(v_km_s), axis=1)
+    iso = np.char.rstrip(iso_text(times), "Z")
+    lines = [
+        "CCSDS_OEM_VERS = 2.0",
+        f"CREATION_DATE = {utc_now_iso()[:-1]}",
+        f"ORIGINATOR = {originator}",
+        "",
+        "META_START",
+        f"OBJECT_NAME = {object_name or 'UNKNOWN'}",
+        f"OBJECT_ID = {object_id or 'UNKNOWN'}",
+        "CENTER_NAME = EARTH",
+        f"REF_FRAME = {ref_frame}",
+        "TIME_SYSTEM = UTC",
+        f"START_TIME = {iso[ok][0] if ok.any() else iso[0]}",
+        f"STOP_TIME = {iso[ok][-1] if ok.any() else iso[-1]}",
+        "META_STOP",
+        "",
+    ]
+    for comment in comments:
+        lines.append(f"COMMENT {comment}")
+    if not ok.all():
+        lines.append(f"COMMENT {int((~ok).sum())} epochs omitted: SGP4 returned an error "
+                     "(decayed or invalid elements)")
+    for t, r, v in zip(iso[ok], r_km[ok], v_km_s[ok]):
+        lines.append(f"{t} {r[0]:.6f} {r[1]:.6f} {r[2]:.6f} {v[0]:.9f} {v[1]:.9f} {v[2]:.9f}")
+    return "\n".join(lines) + "\n"

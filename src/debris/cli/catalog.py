@@ -1,0 +1,124 @@
+"""``debris sites``, ``debris catalog info`` and ``debris catalog history``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import numpy as np
+
+from ..catalog import Catalog
+from ..errors import DebrisError
+from ..io.files import write_text
+from ..io.tables import jsonable, meta_block, table_to_json, table_to_text
+from ..sites import known_sites, load_sites_toml
+from ..table import Table
+
+__all__ = ["add_parsers", "DEFAULT_ARCHIVE"]
+
+DEFAULT_ARCHIVE = "~/.local/share/debris/archive.sqlite"
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("sites", help="list known observing sites")
+    p.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_sites)
+
+    p = sub.add_parser("catalog", help="inspect catalogue files")
+    csub = p.add_subparsers(dest="catalog_command", metavar="SUBCOMMAND")
+    pi = csub.add_parser("info", help="counts, LEO count, epoch range, rejected records")
+    pi.add_argument("files", nargs="*", help="TLE/3LE/OMM files (default: bundled catalogue)")
+    pi.add_argument("--format", choices=["table", "json"], default="table")
+    pi.add_argument("--no-verify-checksums", action="store_true",
+                    help="accept TLE lines whose checksum digit is wrong")
+    pi.add_argument("--archive", help="read the catalogue from this archive instead of files")
+    pi.add_argument("--date", help="with --archive: the catalogue as known at this UTC time "
+                    "(default now)")
+    pi.set_defaults(func=cmd_catalog_info)
+    ph = csub.add_parser("history", help="an object's element sets over time (archive)")
+    ph.add_argument("norad", type=int)
+    ph.add_argument("--archive", default=DEFAULT_ARCHIVE)
+    ph.add_argument("--format", choices=["table", "json"], default="table")
+    ph.set_defaults(func=cmd_catalog_history)
+
+
+def open_archive(path):
+    """The archive at `path` (``~`` expanded), or None."""
+    # sqlite3 is loaded only by the commands that use the archive
+    from ..archive import Archive
+
+    return Archive(os.path.expanduser(path)) if path else None
+
+
+def cmd_sites(args) -> int:
+    extra = load_sites_toml(args.sites_file) if args.sites_file else None
+    sites = known_sites(extra)
+    table = Table({
+        "name": np.array(list(sites)),
+        "latitude_deg": np.array([s.latitude_deg for s in sites.values()]),
+        "longitude_deg": np.array([s.longitude_deg for s in sites.values()]),
+        "altitude_m": np.array([s.altitude_m for s in sites.values()]),
+        "mpc_code": np.array([s.mpc_code or "" for s in sites.values()]),
+        "description": np.array([s.description for s in sites.values()]),
+    })
+    if args.format == "json":
+        write_text(table_to_json(table, "sites", meta_block()), None)
+    else:
+        write_text(table_to_text(table, formats={"latitude_deg": "{:.6f}",
+                                                 "longitude_deg": "{:.6f}",
+                                                 "altitude_m": "{:.0f}"}), None)
+    return 0
+
+
+def cmd_catalog_info(args) -> int:
+    if args.archive:
+        if args.files:
+            raise DebrisError("give catalogue files or --archive, not both")
+        with open_archive(args.archive) as archive:
+            catalog = archive.catalog_for(
+                args.date or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+                .isoformat() + "Z")
+    else:
+        catalog = Catalog.from_files(args.files, verify_checksums=not args.no_verify_checksums) \
+            if args.files else Catalog.bundled()
+    info = jsonable(catalog.info())
+    info["object_types"] = {str(k): v for k, v in info["object_types"].items()}
+    info["rejected_records"] = [
+        {"source": r.source, "line": r.line_number, "norad_id": r.norad_id, "reason": r.reason}
+        for r in catalog.rejected]
+    info["sgp4_init_error_objects"] = catalog.init_error_report()
+    if args.format == "json":
+        write_text(json.dumps(info, indent=1) + "\n", None)
+        return 0
+    lines = [f"sources:          {', '.join(info['sources'])}",
+             f"objects:          {info['objects']}",
+             f"LEO objects:      {info['leo_objects']} (mean motion >= 11.25 rev/day)",
+             "object types:     " + ", ".join(f"{k} {v}" for k, v in info["object_types"].items())]
+    if info["objects"]:
+        lines.append(f"epochs:           {info['epoch_min_utc']} .. {info['epoch_max_utc']} "
+                     f"(median {info['epoch_median_utc']})")
+    lines.append(f"rejected records: {info['rejected']}")
+    lines += [f"  {r}" for r in catalog.rejected]
+    lines.append(f"SGP4 init errors: {info['sgp4_init_errors']}")
+    lines += [f"  {line}" for line in info["sgp4_init_error_objects"]]
+    write_text("\n".join(lines) + "\n", None)
+    return 0
+
+
+def cmd_catalog_history(args) -> int:
+    with open_archive(args.archive) as archive:
+        table = archive.history(args.norad)
+    if args.format == "json":
+        write_text(table_to_json(table, "history", meta_block(command="catalog history",
+                                                              archive=args.archive)), None)
+        return 0
+    text = table_to_text(table, columns=["epoch_utc", "mean_motion_rev_day",
+                                         "semi_major_axis_km", "perigee_km", "apogee_km",
+                                         "inclination_deg", "manoeuvre", "decaying", "source"],
+                         formats={"mean_motion_rev_day": "{:.8f}",
+                                  "semi_major_axis_km": "{:.3f}", "perigee_km": "{:.1f}",
+                                  "apogee_km": "{:.1f}", "inclination_deg": "{:.4f}"})
+    write_text(text, None)
+    return 0

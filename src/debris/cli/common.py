@@ -1,0 +1,172 @@
+"""What the commands share: catalogue loading and notes, sites and windows, option groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import numpy as np
+
+from ..catalog import Catalog
+from ..errors import DebrisError
+from ..io.files import read_csv_rows
+from ..io.tables import iter_table_json, table_to_csv, table_to_text
+from ..sites import load_sites_toml, parse_site
+from ..sun import night_window
+from ..timescale import to_times
+
+__all__ = ["STALE_EPOCH_DAYS", "render", "hhmmss", "note", "load_catalog", "stale_note",
+           "failure_note", "sites", "window", "norad_ids", "csv_rows", "add_files", "add_backend",
+           "add_site_options", "add_night_options", "add_output"]
+
+#: TLE accuracy degrades by kilometres per day; beyond this we say so.
+STALE_EPOCH_DAYS = 3.0
+
+
+def note(message: str) -> None:
+    """A note on stderr (stdout stays for machine-readable output)."""
+    print(f"debris: {message}", file=sys.stderr)
+
+
+def load_catalog(paths, verify_checksums: bool = True) -> Catalog:
+    """The catalogue of the given files (the bundled one when none), rejected records noted."""
+    if paths:
+        catalog = Catalog.from_files(paths, verify_checksums=verify_checksums)
+    else:
+        catalog = Catalog.bundled()
+    if catalog.rejected:
+        note(f"{len(catalog.rejected)} record(s) rejected while loading:")
+        for rejection in catalog.rejected[:10]:
+            print(f"  {rejection}", file=sys.stderr)
+        if len(catalog.rejected) > 10:
+            print(f"  ... and {len(catalog.rejected) - 10} more "
+                  "(debris catalog info lists them all)", file=sys.stderr)
+    if len(catalog) == 0:
+        raise DebrisError("no usable element sets were loaded")
+    return catalog
+
+
+def stale_note(catalog: Catalog, start, end) -> None:
+    """Say how many element epochs lie more than :data:`STALE_EPOCH_DAYS` from the window."""
+    mid = to_times(start).shift_seconds(
+        0.5 * float(to_times(end).seconds_since(to_times(start))[0]))
+    age = np.abs(catalog.epoch_age_days(mid))
+    stale = int((age > STALE_EPOCH_DAYS).sum())
+    if stale:
+        note(f"{stale} of {len(catalog)} objects have element epochs more than "
+             f"{STALE_EPOCH_DAYS:g} days from the window (median {np.median(age):.1f} days); "
+             "SGP4 errors grow by kilometres per day, so fetch fresh elements or choose a "
+             "window near the epochs")
+
+
+def failure_note(table, consequence: str) -> dict:
+    """Say which objects SGP4 failed on during the window (``meta['sgp4_failures']``)."""
+    failures = table.meta.get("sgp4_failures", {})
+    if failures:
+        examples = ", ".join(f"NORAD {k} (error {v})" for k, v in list(failures.items())[:5])
+        note(f"SGP4 failed for {len(failures)} objects during the window (decayed or invalid "
+             f"elements; error 6 = decayed); {consequence}: {examples}"
+             + (" ..." if len(failures) > 5 else ""))
+    return failures
+
+
+def sites(args) -> list:
+    """The sites of ``--site`` (default Dushanbe), with ``--sites-file`` ones known."""
+    extra = load_sites_toml(args.sites_file) if getattr(args, "sites_file", None) else None
+    return [parse_site(spec, extra) for spec in (args.site or ["dushanbe"])]
+
+
+def window(args, site):
+    """The window of ``--start`` with ``--end``/``--hours``, or ``--night``, or the coming
+    night at `site`."""
+    if args.night and args.start:
+        raise DebrisError("give either --night or --start, not both")
+    if args.start:
+        start = to_times(args.start)
+        if args.end:
+            end = to_times(args.end)
+        elif args.hours:
+            end = start.shift_seconds(float(args.hours) * 3600.0)
+        else:
+            raise DebrisError("--start needs --end or --hours")
+        if float(end.seconds_since(start)[0]) <= 0:
+            raise DebrisError(f"--end {end.iso()[0]} is not after --start {start.iso()[0]}")
+        return start[0:1], end[0:1]
+    if args.night is not None:
+        return night_window(site, args.night, args.sun_altitude_deg)
+    # The coming night at the site: the one under way, else the next (local mean solar time).
+    now = dt.datetime.now(dt.timezone.utc)
+    local = now + dt.timedelta(hours=site.longitude_deg / 15.0)
+    day = (local - dt.timedelta(hours=12)).date()
+    start, end = night_window(site, day.isoformat(), args.sun_altitude_deg)
+    if float(end.seconds_since(to_times(now))[0]) < 0:
+        start, end = night_window(site, (day + dt.timedelta(days=1)).isoformat(),
+                                  args.sun_altitude_deg)
+    return start, end
+
+
+def norad_ids(text: str, option: str) -> list[int]:
+    """NORAD ids from comma- or space-separated text; a bad one is named."""
+    out = []
+    for token in text.replace(",", " ").split():
+        try:
+            out.append(int(token))
+        except ValueError:
+            raise DebrisError(f"{option} {text!r}: {token!r} is not a NORAD id (expected "
+                              "integers such as 25544,48274)") from None
+    return out
+
+
+def render(fmt: str, table, *, key: str, meta, header: str, layout: dict, decimals=None):
+    """A result table as the text of ``--format``: JSON (records under `key`, with the meta
+    block `meta()` makes), CSV, or `header` and an aligned table of ``layout`` (columns,
+    formats, headers: :func:`debris.io.tables.table_to_text`)."""
+    if fmt == "json":
+        return iter_table_json(table, key, meta(), decimals)
+    if fmt == "csv":
+        return table_to_csv(table)
+    return header + table_to_text(table, **layout)
+
+
+def hhmmss(text):
+    """hh:mm:ss of ISO text, "-" when missing (the table format's clock times)."""
+    return text[11:19] if text else "-"
+
+
+def csv_rows(path):
+    """(line number, cells) of a small CSV keyed by norad_id (comments, header skipped)."""
+    return read_csv_rows(path, header="norad_id")
+
+
+# ------------------------------------------------------------------------ option groups
+def add_files(parser) -> None:
+    parser.add_argument("files", nargs="*",
+                        help="TLE/3LE/OMM files (default: bundled catalogue)")
+
+
+def add_backend(parser) -> None:
+    parser.add_argument("--backend", default="auto", choices=["auto", "sgp4", "heyoka", "numba"],
+                        help="propagation backend (default: numba, else heyoka, else sgp4, "
+                             "by what is installed; DEBRIS_BACKEND)")
+
+
+def add_site_options(parser, *, several: bool = False) -> None:
+    parser.add_argument("--site", action="append",
+                        help="site name or LAT,LON[,ALT_M]" + ("; repeat for several (default "
+                                                               "dushanbe)" if several else ""))
+    parser.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
+
+
+def add_night_options(parser, *, sun_help: str | None = None) -> None:
+    parser.add_argument("--night", help="YYYY-MM-DD: the night beginning that local evening")
+    parser.add_argument("--start", help="ISO-8601 UTC start (instead of --night)")
+    parser.add_argument("--end", help="ISO-8601 UTC end")
+    parser.add_argument("--hours", type=float, help="span in hours after --start")
+    parser.add_argument("--sun-altitude-deg", type=float, default=-12.0, help=sun_help)
+
+
+def add_output(parser, formats, default: str = "table") -> None:
+    parser.add_argument("--format", choices=list(formats), default=default)
+    parser.add_argument("--output", help="output file (written atomically); default stdout")
+
+

@@ -1,0 +1,175 @@
+"""``debris passes`` and ``debris crossings``."""
+
+from __future__ import annotations
+
+from ..errors import DebrisError
+from ..io.files import write_text
+from ..io.tables import iso_text, jsonable, meta_block
+from ..magnitude import DEFAULT_STD_MAG, load_std_mag_table
+from ..passes import PASS_DECIMALS, find_crossings, find_passes
+from .common import (add_backend, add_files, add_night_options, add_output, add_site_options,
+                     failure_note, hhmmss, load_catalog, norad_ids, note, render, sites,
+                     stale_note, window)
+
+__all__ = ["add_parsers"]
+
+#: The table format of passes: columns, formats, headers.
+_PASS_TEXT = {
+    "columns": ["norad_id", "name", "site", "rise_utc", "culmination_utc", "set_utc",
+                "rise_azimuth_deg", "culmination_azimuth_deg", "set_azimuth_deg",
+                "max_elevation_deg", "culmination_range_km", "visible_start_utc",
+                "visible_end_utc", "min_magnitude", "max_angular_rate_deg_s"],
+    "formats": {"rise_utc": hhmmss, "culmination_utc": hhmmss, "set_utc": hhmmss,
+                "visible_start_utc": hhmmss, "visible_end_utc": hhmmss,
+                "rise_azimuth_deg": "{:.0f}", "culmination_azimuth_deg": "{:.0f}",
+                "set_azimuth_deg": "{:.0f}", "max_elevation_deg": "{:.1f}",
+                "culmination_range_km": "{:.0f}", "min_magnitude": "{:.1f}",
+                "max_angular_rate_deg_s": "{:.2f}"},
+    "headers": {"rise_utc": "rise", "culmination_utc": "culmination", "set_utc": "set",
+                "rise_azimuth_deg": "az_rise", "culmination_azimuth_deg": "az_culm",
+                "set_azimuth_deg": "az_set", "max_elevation_deg": "max_el",
+                "culmination_range_km": "range_km", "visible_start_utc": "vis_from",
+                "visible_end_utc": "vis_to", "min_magnitude": "mag",
+                "max_angular_rate_deg_s": "deg/s"},
+}
+
+
+def _milliseconds(text):
+    return text[11:23] if text else "-"
+
+
+#: The table format of crossings.
+_CROSSING_TEXT = {
+    "columns": ["norad_id", "name", "entry_utc", "closest_utc", "exit_utc", "min_separation_deg",
+                "closest_elevation_deg", "angular_rate_deg_s", "sunlit", "magnitude"],
+    "formats": {"entry_utc": _milliseconds, "closest_utc": _milliseconds,
+                "exit_utc": _milliseconds, "min_separation_deg": "{:.3f}",
+                "closest_elevation_deg": "{:.1f}", "angular_rate_deg_s": "{:.3f}",
+                "magnitude": "{:.1f}"},
+    "headers": {"entry_utc": "entry", "closest_utc": "closest", "exit_utc": "exit",
+                "min_separation_deg": "min_sep", "closest_elevation_deg": "el",
+                "angular_rate_deg_s": "deg/s", "magnitude": "mag"},
+}
+
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("passes", help="passes of catalogue objects over sites")
+    add_files(p)
+    add_site_options(p, several=True)
+    add_night_options(p, sun_help="twilight limit for the night (default -12)")
+    p.add_argument("--min-elevation-deg", type=float, default=10.0)
+    p.add_argument("--visible-only", action="store_true",
+                   help="keep passes with a part where the object is sunlit under a dark sky")
+    p.add_argument("--std-mag-file", help="CSV norad_id,std_mag of standard magnitudes "
+                   "(1000 km, 90 deg phase); default by object type")
+    p.add_argument("--norad", help="comma-separated NORAD ids")
+    add_output(p, ["table", "csv", "json"])
+    add_backend(p)
+    p.set_defaults(func=cmd_passes)
+
+    p = sub.add_parser("crossings", help="objects crossing a circle on the sky (stares, streaks)")
+    add_files(p)
+    add_site_options(p)
+    p.add_argument("--ra-deg", type=float, help="circle centre, ICRS right ascension")
+    p.add_argument("--dec-deg", type=float, help="circle centre, ICRS declination")
+    p.add_argument("--az-deg", type=float, help="circle centre, fixed azimuth (stare)")
+    p.add_argument("--el-deg", type=float, help="circle centre, fixed elevation (stare)")
+    p.add_argument("--radius-deg", type=float, required=True, help="circle radius (deg)")
+    add_night_options(p)
+    p.add_argument("--min-elevation-deg", type=float, default=0.0)
+    p.add_argument("--norad", help="comma-separated NORAD ids")
+    p.add_argument("--std-mag-file", help="CSV norad_id,std_mag")
+    add_output(p, ["table", "csv", "json"])
+    add_backend(p)
+    p.set_defaults(func=cmd_crossings)
+
+
+def cmd_passes(args) -> int:
+    site_list = sites(args)
+    catalog = load_catalog(args.files)
+    if args.norad:
+        ids = norad_ids(args.norad, "--norad")
+        catalog = catalog.filter(norad_ids=ids)
+        missing = sorted(set(ids) - set(catalog.norad_id.tolist()))
+        if missing:
+            note(f"NORAD id(s) not in the catalogue: {', '.join(map(str, missing))}")
+    leo = catalog.filter(leo=True)
+    if len(leo) < len(catalog):
+        note(f"{len(catalog) - len(leo)} non-LEO objects skipped (mean motion < 11.25 rev/day)")
+    start, end = window(args, site_list[0])
+    stale_note(leo, start, end)
+    std_mags = load_std_mag_table(args.std_mag_file) if args.std_mag_file else None
+    table = find_passes(leo, site_list, start, end, min_elevation_deg=args.min_elevation_deg,
+                        sun_altitude_deg_limit=args.sun_altitude_deg, backend=args.backend,
+                        std_mag_table=std_mags)
+    if args.visible_only:
+        table = table.take(table["visible"])
+    failures = failure_note(table, "they have no passes while failed")
+
+    def meta():
+        info = leo.info()
+        return meta_block(
+            command="passes", inputs=[str(s) for s in (leo.sources or ["<bundled>"])],
+            sites=[s.as_dict() for s in site_list],
+            window={"start_utc": iso_text(start)[0], "end_utc": iso_text(end)[0]},
+            parameters={"min_elevation_deg": args.min_elevation_deg,
+                        "sun_altitude_deg": args.sun_altitude_deg,
+                        "visible_only": bool(args.visible_only),
+                        "std_mag_file": args.std_mag_file,
+                        "default_std_mag": DEFAULT_STD_MAG,
+                        "magnitude_model": "diffuse sphere, standard magnitude at 1000 km "
+                                           "and 90 deg phase"},
+            catalog_epoch_range_utc=jsonable([info.get("epoch_min_utc"),
+                                              info.get("epoch_max_utc")]),
+            objects=len(leo), rejected=len(leo.rejected),
+            sgp4_init_errors=int((leo.sgp4_init_error != 0).sum()),
+            sgp4_failures_in_window=len(failures), passes=len(table))
+
+    what = "visible passes" if args.visible_only else "passes"
+    header = (f"# {len(table)} {what} above {args.min_elevation_deg:g} deg, "
+              f"{iso_text(start)[0]} .. {iso_text(end)[0]}, sites: "
+              f"{', '.join(s.name for s in site_list)}; times UTC, magnitudes estimated\n")
+    text = render(args.format, table, key="passes", meta=meta, header=header,
+                  layout=_PASS_TEXT, decimals=PASS_DECIMALS)
+    write_text(text, args.output)
+    note(f"{len(table)} passes written" + (f" to {args.output}" if args.output else ""))
+    return 0
+
+
+def cmd_crossings(args) -> int:
+    site_list = sites(args)
+    if len(site_list) != 1:
+        raise DebrisError("crossings takes one --site")
+    site = site_list[0]
+    catalog = load_catalog(args.files)
+    if args.norad:
+        catalog = catalog.filter(norad_ids=norad_ids(args.norad, "--norad"))
+    leo = catalog.filter(leo=True)
+    start, end = window(args, site)
+    stale_note(leo, start, end)
+    std_mags = load_std_mag_table(args.std_mag_file) if args.std_mag_file else None
+    table = find_crossings(leo, site, start, end, radius_deg=args.radius_deg,
+                           ra_deg=args.ra_deg, dec_deg=args.dec_deg, az_deg=args.az_deg,
+                           el_deg=args.el_deg, min_elevation_deg=args.min_elevation_deg,
+                           backend=args.backend, std_mag_table=std_mags)
+
+    def meta():
+        centre = ({"ra_deg": args.ra_deg, "dec_deg": args.dec_deg, "frame": "ICRS"}
+                  if args.ra_deg is not None else
+                  {"azimuth_deg": args.az_deg, "elevation_deg": args.el_deg, "frame": "horizon"})
+        return meta_block(command="crossings", inputs=leo.sources or ["<bundled>"],
+                          site=site.as_dict(),
+                          window={"start_utc": iso_text(start)[0],
+                                  "end_utc": iso_text(end)[0]},
+                          parameters={"radius_deg": args.radius_deg, "centre": centre,
+                                      "min_elevation_deg": args.min_elevation_deg},
+                          objects=len(leo), rejected=len(leo.rejected), crossings=len(table))
+
+    header = (f"# {len(table)} crossings within {args.radius_deg:g} deg, "
+              f"{iso_text(start)[0]} .. {iso_text(end)[0]}, site {site.name}\n")
+    text = render(args.format, table, key="crossings", meta=meta, header=header,
+                  layout=_CROSSING_TEXT)
+    write_text(text, args.output)
+    note(f"{len(table)} crossings written" + (f" to {args.output}" if args.output else ""))
+    return 0

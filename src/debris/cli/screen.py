@@ -1,0 +1,283 @@
+"""``debris screen`` and ``debris pc``: conjunctions, collision probability, CDMs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import numpy as np
+
+from ..conjunctions import (DEFAULT_HBR_M, DEFAULT_SIGMA_RIC_KM, SIGMA_GROWTH_RIC_KM_PER_DAY,
+                            cdm_pc, conjunction_cdms, observability, screen)
+from ..errors import CDMFormatError, DebrisError
+from ..io.ccsds import read_cdm
+from ..io.files import atomic_write, write_text
+from ..io.tables import (iso_text, meta_block, nested_records, table_to_csv, table_to_json,
+                         table_to_text)
+from ..progress import progress_bar
+from ..sites import load_sites_toml, parse_site
+from ..table import Table
+from ..timescale import Times, to_times
+from .common import (add_backend, add_files, csv_rows, failure_note, load_catalog, norad_ids,
+                     note, stale_note)
+
+__all__ = ["add_parsers"]
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("screen", help="conjunction screening (close approaches, Pc, CDMs)")
+    add_files(p)
+    p.add_argument("--start", help="ISO-8601 UTC start (default: now)")
+    p.add_argument("--end", help="ISO-8601 UTC end")
+    p.add_argument("--hours", type=float, help="span in hours")
+    p.add_argument("--days", type=float, help="span in days (default 7)")
+    p.add_argument("--threshold-km", type=float, default=5.0,
+                   help="report approaches at or below this distance (default 5 km)")
+    p.add_argument("--primary", help="NORAD ids (comma-separated) or 'payloads': screen these "
+                   "against the catalogue instead of all-vs-all")
+    p.add_argument("--primary-file", help="file of primary NORAD ids")
+    p.add_argument("--step-s", type=float, default=60.0,
+                   help="grid step (s); completeness does not depend on it (default 60)")
+    p.add_argument("--hbr-file", help="CSV norad_id,hbr_m of hard-body radii")
+    p.add_argument("--covariance-file", action="append",
+                   help="CSV norad_id,sigma_r_km,sigma_t_km,sigma_n_km or a CDM with the "
+                        "objects' RTN covariances; repeatable")
+    p.add_argument("--method", choices=["foster", "chan"], default="foster",
+                   help="Pc method (default foster)")
+    p.add_argument("--site", action="append",
+                   help="also say whether each conjunction is observable from this site")
+    p.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
+    p.add_argument("--observe-minutes", type=float, default=5.0,
+                   help="observability is checked over TCA +- this (default 5)")
+    p.add_argument("--min-elevation-deg", type=float, default=10.0,
+                   help="elevation limit for observability (default 10)")
+    p.add_argument("--format", choices=["table", "csv", "json", "cdm"], default="table")
+    p.add_argument("--output", help="output file (cdm: a folder), written atomically")
+    add_backend(p)
+    p.set_defaults(func=cmd_screen)
+
+    p = sub.add_parser("pc", help="collision probability from CDMs (KVN or XML)")
+    p.add_argument("files", nargs="+", help="CDM files")
+    p.add_argument("--hbr-m", type=float, help="combined hard-body radius (m); default the "
+                   "CDM's COMMENT HBR, else 20 m")
+    p.add_argument("--method", choices=["foster", "chan"], default="foster")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--output", help="output file (written atomically); default stdout")
+    p.set_defaults(func=cmd_pc)
+
+
+def _primaries(args, catalog):
+    """NORAD ids of the primaries from --primary / --primary-file, or None (all-vs-all)."""
+    if args.primary and args.primary_file:
+        raise DebrisError("give either --primary or --primary-file, not both")
+    if args.primary:
+        if args.primary.strip().lower() in ("payloads", "payload"):
+            ids = catalog.norad_id[catalog.object_type == "PAYLOAD"].tolist()
+            if not ids:
+                raise DebrisError("--primary payloads: the catalogue has no payloads")
+            return ids
+        ids = norad_ids(args.primary, "--primary")
+    elif args.primary_file:
+        try:
+            with open(args.primary_file, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as exc:
+            raise DebrisError(f"--primary-file {args.primary_file}: {exc.strerror}") from None
+        ids = norad_ids(text, f"--primary-file {args.primary_file}:")
+    else:
+        return None
+    missing = sorted(set(ids) - set(catalog.norad_id.tolist()))
+    if missing:
+        raise DebrisError(f"primary NORAD id(s) not in the catalogue: "
+                          f"{', '.join(map(str, missing[:10]))}")
+    return ids
+
+
+def _read_hbr_file(path) -> dict:
+    out = {}
+    for number, row in csv_rows(path):
+        try:
+            out[int(row[0])] = float(row[1])
+        except (ValueError, IndexError):
+            raise DebrisError(f"{path}, line {number}: expected norad_id,hbr_m, got "
+                              f"{','.join(row)!r}") from None
+    return out
+
+
+def _read_covariances(paths) -> dict:
+    """RTN position covariances (km^2) by NORAD id from CSV (norad_id,sigma_r_km,sigma_t_km,
+    sigma_n_km) or CDM files."""
+    out = {}
+    for path in paths or []:
+        if str(path).lower().endswith((".cdm", ".xml", ".kvn")):
+            cdm = read_cdm(path)
+            for k in (0, 1):
+                ident = cdm.objects[k].get("OBJECT_DESIGNATOR", "").lstrip("0")
+                if ident.isdigit():
+                    out[int(ident)] = cdm.covariance_rtn(k)[:3, :3]
+            continue
+        for number, row in csv_rows(path):
+            try:
+                sig = [float(x) for x in row[1:4]]
+                if len(sig) != 3 or min(sig) <= 0:
+                    raise ValueError
+                out[int(row[0])] = np.diag(np.square(sig))
+            except ValueError:
+                raise DebrisError(
+                    f"{path}, line {number}: expected norad_id,sigma_r_km,sigma_t_km,"
+                    f"sigma_n_km with positive sigmas, got {','.join(row)!r}") from None
+    return out
+
+
+def _screen_window(args):
+    start = to_times(args.start) if args.start else to_times(
+        np.datetime64(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), "ms"))
+    given = [x is not None for x in (args.end, args.hours, args.days)]
+    if sum(given) > 1:
+        raise DebrisError("give one of --end, --hours, --days")
+    if args.end:
+        end = to_times(args.end)
+    else:
+        hours = args.hours if args.hours is not None else 24.0 * (args.days or 7.0)
+        end = start.shift_seconds(float(hours) * 3600.0)
+    if float(end.seconds_since(start)[0]) <= 0:
+        raise DebrisError(f"--end {iso_text(end)[0]} is not after --start "
+                          f"{iso_text(start)[0]}")
+    return start[0:1], end[0:1]
+
+
+def cmd_screen(args) -> int:
+    if not args.threshold_km > 0:
+        raise DebrisError(f"--threshold-km {args.threshold_km}: must be positive")
+    catalog = load_catalog(args.files)
+    primaries = _primaries(args, catalog)
+    sites = [parse_site(spec, load_sites_toml(args.sites_file) if args.sites_file else None)
+             for spec in (args.site or [])]
+    start, end = _screen_window(args)
+    stale_note(catalog, start, end)
+    hbr_table = _read_hbr_file(args.hbr_file) if args.hbr_file else None
+    covariances = _read_covariances(args.covariance_file)
+    if args.format == "cdm" and not args.output:
+        raise DebrisError("--format cdm writes one file per conjunction: give --output DIR")
+    table = screen(catalog, start, end, args.threshold_km, primaries=primaries,
+                   step_s=args.step_s, backend=args.backend, hbr_table=hbr_table,
+                   pc_method=args.method, covariances=covariances,
+                   progress=progress_bar("screening"))
+    failures = failure_note(table, "they drop out while failed")
+    if args.format == "cdm":
+        os.makedirs(args.output, exist_ok=True)
+        for stem, cdm in conjunction_cdms(catalog, table, covariances=covariances,
+                                          pc_method=args.method):
+            with atomic_write(os.path.join(args.output, f"{stem}.cdm")) as handle:
+                handle.write(cdm.to_kvn())
+        note(f"{len(table)} CDMs written to {args.output}")
+        return 0
+    visibility = (observability(catalog, table, sites, window_minutes=args.observe_minutes,
+                                min_elevation_deg=args.min_elevation_deg,
+                                backend=args.backend) if sites and len(table) else None)
+    if args.format == "json":
+        if visibility is not None:
+            table.columns["observable_from"] = np.array(nested_records(visibility, 3),
+                                                        dtype=object)
+        text = table_to_json(table, "conjunctions", _screen_meta(
+            args, catalog, table, primaries, sites, start, end, covariances, failures))
+    elif args.format == "csv":
+        columns = dict(table.columns)
+        for site in sites if visibility is not None else []:
+            columns[f"observable_{site.name}"] = visibility[site.name][
+                "observable_within_window"]
+        text = table_to_csv(Table(columns, table.meta))
+    else:
+        text = _screen_text(args, table, start, end, visibility)
+    write_text(text, args.output)
+    note(f"{len(table)} conjunctions written" + (f" to {args.output}" if args.output else ""))
+    return 0
+
+
+def _screen_meta(args, catalog, table, primaries, sites, start, end, covariances,
+                 failures) -> dict:
+    covariance_model = {
+        "default_sigma_rtn_km_at_epoch": list(DEFAULT_SIGMA_RIC_KM),
+        "default_sigma_growth_rtn_km_per_day": list(SIGMA_GROWTH_RIC_KM_PER_DAY),
+        "user_covariances": len(covariances),
+        "default_hard_body_radius_m_by_type": DEFAULT_HBR_M,
+        "combined_hard_body_radius": "sum of both objects' radii",
+        "pc_method": args.method, "max_probability": "Alfano 2005, worst case over "
+                                                       "covariance scale"}
+    return meta_block(
+        command="screen", inputs=[str(s) for s in (catalog.sources or ["<bundled>"])],
+        window={"start_utc": iso_text(start)[0], "end_utc": iso_text(end)[0]},
+        parameters={"threshold_km": args.threshold_km, "step_s": table.meta.get("step_s"),
+                    "mode": table.meta.get("mode"),
+                    "primaries": len(primaries) if primaries is not None else None,
+                    "sites": [s.name for s in sites], "observe_minutes": args.observe_minutes},
+        covariance=covariance_model, objects=len(catalog), rejected=len(catalog.rejected),
+        sgp4_failures_in_window=len(failures), conjunctions=len(table))
+
+
+def _screen_text(args, table, start, end, visibility) -> str:
+    short = lambda v: v.replace("T", " ")[:23] if v else "-"  # noqa: E731
+    columns = ["tca_utc", "norad_id_1", "name_1", "norad_id_2", "name_2",
+               "miss_distance_km", "relative_speed_km_s", "radial_km", "in_track_km",
+               "cross_track_km", "probability", "max_probability"]
+    text = (f"# {len(table)} conjunctions below {args.threshold_km:g} km, "
+            f"{iso_text(start)[0]} .. {iso_text(end)[0]} ({table.meta.get('mode')}); "
+            "Pc with an assumed covariance unless one was given\n") + table_to_text(
+        table, columns=columns,
+        formats={"tca_utc": short, "miss_distance_km": "{:.3f}",
+                 "relative_speed_km_s": "{:.2f}", "radial_km": "{:.3f}",
+                 "in_track_km": "{:.3f}", "cross_track_km": "{:.3f}",
+                 "probability": "{:.2e}", "max_probability": "{:.2e}"},
+        headers={"tca_utc": "tca_utc", "miss_distance_km": "miss_km",
+                 "relative_speed_km_s": "v_rel_km_s", "radial_km": "R_km",
+                 "in_track_km": "I_km", "cross_track_km": "C_km", "probability": "Pc",
+                 "max_probability": "max_Pc"})
+    if visibility is not None:
+        tca = iso_text(table["tca_utc"])
+        lines = []
+        for k in range(len(table)):
+            seen = [name for name, vis in visibility.items()
+                    if vis["observable_within_window"][k]]
+            if seen:
+                lines.append(f"#   {table['norad_id_1'][k]} x {table['norad_id_2'][k]} at "
+                             f"{tca[k]}: observable from {', '.join(seen)}")
+        text += "\n".join(lines) + ("\n" if lines else "")
+    return text
+
+
+def cmd_pc(args) -> int:
+    results, failed = [], 0
+    for path in args.files:
+        try:
+            results.append(cdm_pc(read_cdm(path), hbr_m=args.hbr_m, method=args.method))
+        except (CDMFormatError, DebrisError) as exc:
+            failed += 1
+            note(f"skipped: {exc}")
+    if not results:
+        raise DebrisError("no CDM could be read")
+    columns = {}
+    for key in results[0]:
+        values = [r[key] for r in results]
+        if key == "tca_utc":
+            columns[key] = Times.concatenate(values)
+        elif key in ("probability", "max_probability", "hard_body_radius_m",
+                     "miss_distance_km", "cdm_probability"):
+            columns[key] = np.array([np.nan if x is None else x for x in values], float)
+        else:
+            columns[key] = np.array(["" if x is None else str(x) for x in values])
+    table = Table(columns)
+    if args.format == "json":
+        meta = meta_block(command="pc", inputs=list(args.files), method=args.method,
+                          hard_body_radius_m=args.hbr_m, cdms=len(results), unreadable=failed)
+        text = table_to_json(table, "results", meta)
+    else:
+        text = table_to_text(table, columns=["file", "tca_utc", "norad_id_1", "norad_id_2",
+                                             "miss_distance_km", "hard_body_radius_m",
+                                             "probability", "cdm_probability",
+                                             "max_probability"],
+                             formats={"probability": "{:.4e}", "cdm_probability": "{:.4e}",
+                                      "max_probability": "{:.4e}",
+                                      "miss_distance_km": "{:.4f}",
+                                      "hard_body_radius_m": "{:g}"})
+    write_text(text, args.output)
+    return 0 if not failed else 1

@@ -1,0 +1,272 @@
+"""Events of passes on the coarse grid: rises, culminations and sets, grouped into passes.
+
+On each candidate grid interval the site-relative ENU state is a cubic Hermite segment
+(:class:`Segments`). The sign of the elevation rate at the ends marks the segments holding an
+elevation maximum, which bisection locates - so a short pass whose both samples are below the
+limit is still found when its maximum is above it; limit crossings are found by bisection on
+the monotonic pieces between the segment ends and the maxima (:func:`site_events`). Exact SGP4
+then times each event (:func:`refine_crossings`: one Newton step on the exact elevation;
+:func:`refine_culminations`: an exact bracket of +-1 s). :func:`group_passes` turns the events
+of each object into passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..frames import elevation_deg, vector_norm
+from ..hermite import hermite_position, hermite_velocity
+from ..propagation import propagate_at
+from ..search import bisect
+from .grid import BISECTIONS
+
+__all__ = ["RISE", "CULMINATION", "SET", "Context", "Segments", "elevation_rate_sign",
+           "site_events", "site_segments", "group_passes", "refine_crossings",
+           "refine_culminations"]
+
+RISE, CULMINATION, SET = 0, 1, 2
+_NEWTON_MAX_S = 2.0  # largest correction exact SGP4 may make to an interpolated event time
+_CULMINATION_HALF_S = 1.0  # half-width of the exact bracket around an interpolated maximum
+
+
+@dataclass
+class Context:
+    """What every step of one pass search shares: the grid, the window and the limits."""
+
+    grid: object
+    step: float
+    span: float
+    eo: object
+    min_el: float
+    sun_limit: float
+    backend: object = "auto"
+
+
+def elevation_rate_sign(enu, enu_dot):
+    """A quantity with the sign of d(elevation)/dt."""
+    e, n, u = enu[..., 0], enu[..., 1], enu[..., 2]
+    ed, nd, ud = enu_dot[..., 0], enu_dot[..., 1], enu_dot[..., 2]
+    return ud * (e * e + n * n) - u * (e * ed + n * nd)
+
+
+class Segments:
+    """Hermite segments of site-relative ENU states, given by their end states (M, 3)."""
+
+    def __init__(self, p0, v0, p1, v1, step_s):
+        self.p0, self.v0, self.p1, self.v1, self.step_s = p0, v0, p1, v1, step_s
+
+    def take(self, index) -> "Segments":
+        step = self.step_s[index] if np.ndim(self.step_s) else self.step_s
+        return Segments(self.p0[index], self.v0[index], self.p1[index], self.v1[index], step)
+
+    def position(self, s):
+        return hermite_position(self.p0, self.v0, self.p1, self.v1, self.step_s, s)
+
+    def elevation(self, s):
+        return elevation_deg(self.position(s))
+
+    def velocity(self, s):
+        return hermite_velocity(self.p0, self.v0, self.p1, self.v1, self.step_s, s)
+
+    def rate_sign(self, s):
+        return elevation_rate_sign(self.position(s), self.velocity(s))
+
+
+def _bisect_sign(func, lo, hi, rising):
+    """Zeros of monotonic functions on [lo, hi]; `rising` (bool or array) says, per element,
+    whether the function goes from negative to positive."""
+    return bisect(lambda s: func(s) > 0, lo, hi, np.logical_not(rising), BISECTIONS)
+
+
+def site_events(segs: Segments, obj, seg, step_s, min_elevation_deg):
+    """Find rise, culmination and set events on candidate segments.
+
+    Parameters
+    ----------
+    segs : Segments
+        M candidate segments (site-relative ENU end states).
+    obj, seg : ndarray of int, shape (M,)
+        Object and interval of each segment.
+
+    Returns
+    -------
+    obj, seg : ndarray of int, shape (E,)
+    s : ndarray, shape (E,)
+        Local segment time of each event.
+    kind : ndarray of int8, shape (E,)
+    """
+    sin_min = np.sin(np.radians(min_elevation_deg))
+    g0 = elevation_rate_sign(segs.p0, segs.v0)
+    g1 = elevation_rate_sign(segs.p1, segs.v1)
+    f0 = segs.p0[:, 2] - sin_min * vector_norm(segs.p0)  # sign of elevation - limit
+    f1 = segs.p1[:, 2] - sin_min * vector_norm(segs.p1)
+    out_obj, out_seg, out_s, out_kind = [], [], [], []
+
+    # Maxima: elevation rate goes from + to - inside the segment.
+    is_max = (g0 > 0) & (g1 <= 0)
+    m = np.flatnonzero(is_max)
+    s_max = np.ones(m.size)
+    f_max = np.empty(m.size)
+    if m.size:
+        msegs = segs.take(m)
+        s_max = _bisect_sign(msegs.rate_sign, np.zeros(m.size), np.ones(m.size), rising=False)
+        p_max = msegs.position(s_max)
+        f_max = p_max[:, 2] - sin_min * vector_norm(p_max)
+        keep = f_max > 0
+        out_obj.append(obj[m[keep]])
+        out_seg.append(seg[m[keep]])
+        out_s.append(s_max[keep])
+        out_kind.append(np.full(keep.sum(), CULMINATION, np.int8))
+
+    # Monotonic pieces: [0, s_max] and [s_max, 1] for segments with a maximum, else [0, 1].
+    p = np.flatnonzero(~is_max)
+    piece = np.concatenate([p, m, m])
+    piece_lo = np.concatenate([np.zeros(p.size), np.zeros(m.size), s_max])
+    piece_hi = np.concatenate([np.ones(p.size), s_max, np.ones(m.size)])
+    f_lo = np.concatenate([f0[p], f0[m], f_max])
+    f_hi = np.concatenate([f1[p], f_max, f1[m]])
+    crossing = ((f_lo <= 0) & (f_hi > 0)) | ((f_lo > 0) & (f_hi <= 0))
+    if crossing.any():
+        c = piece[crossing]
+        rising = f_hi[crossing] > 0
+        csegs = segs.take(c)
+
+        def above(s):  # sign of elevation - limit, without the arctangent
+            q = csegs.position(s)
+            return q[:, 2] - sin_min * vector_norm(q)
+
+        out_obj.append(obj[c])
+        out_seg.append(seg[c])
+        out_s.append(_bisect_sign(above, piece_lo[crossing], piece_hi[crossing], rising))
+        out_kind.append(np.where(rising, RISE, SET).astype(np.int8))
+    if not out_obj:
+        empty = np.empty(0, dtype=np.intp)
+        return empty, empty, np.empty(0), np.empty(0, dtype=np.int8)
+    return (np.concatenate(out_obj), np.concatenate(out_seg), np.concatenate(out_s),
+            np.concatenate(out_kind))
+
+
+def site_segments(track, site, basis, obj, seg):
+    """Site-relative ENU Hermite segments for (object, interval) pairs."""
+    r0, v0, r1, v1 = track.ends(obj, seg)
+    return Segments((r0 - site.itrs_km) @ basis.T, v0 @ basis.T,
+                     (r1 - site.itrs_km) @ basis.T, v1 @ basis.T, track.step)
+
+
+def group_passes(obj, seg, s, kind, f_start, f_end, el_edges):
+    """Group the events of each object into passes.
+
+    Per object, in time order: a rise opens a pass (so does the window start when the
+    object is above the limit then), a set closes it, the highest culmination in between
+    is its culmination; a rise while a pass is open closes the open one at the window (no
+    set), and so does the end of the object's events. Objects above the limit the whole
+    window with no event form one pass.
+
+    Returns
+    -------
+    p_obj, rise, culmination, set : ndarray of int, shape (P,)
+        Object of each pass and the index of its events in the event arrays, -1 for none
+        (a pass cut by the window).
+    """
+    n_obj = len(f_start)
+    order = np.lexsort((kind, seg + s, obj))
+    o, k, el = obj[order], kind[order], el_edges[order]
+    index = order.astype(np.intp)
+    # A virtual rise (index -1) before the first event of objects above at the window start.
+    first = np.ones(o.size, bool)
+    first[1:] = o[1:] != o[:-1]
+    starts_open = first & (f_start[o] > 0)
+    at = np.flatnonzero(starts_open)
+    o = np.insert(o, at, o[at])
+    k = np.insert(k, at, RISE).astype(np.int8)
+    el = np.insert(el, at, -np.inf)
+    index = np.insert(index, at, -1)
+    first = np.ones(o.size, bool)
+    first[1:] = o[1:] != o[:-1]
+    # Stretches: each starts at a rise or set, or at an object's first event; a stretch
+    # opened by a rise is a pass, closed by the next stretch's opener if that is a set.
+    opener = first | (k != CULMINATION)
+    starts = np.flatnonzero(opener)
+    stretch = np.cumsum(opener) - 1
+    is_pass = k[starts] == RISE
+    nxt = np.append(starts[1:], o.size)
+    closed = (nxt < o.size) & ~first[np.minimum(nxt, o.size - 1)]
+    closed &= k[np.minimum(nxt, o.size - 1)] == SET
+    set_idx = np.where(closed, index[np.minimum(nxt, o.size - 1)], -1)
+    # The highest culmination of each stretch.
+    culm = np.flatnonzero(k == CULMINATION)
+    best = np.full(starts.size, -1, np.intp)
+    if culm.size:
+        by = np.lexsort((el[culm], stretch[culm]))
+        c_sorted = culm[by]
+        last = np.ones(c_sorted.size, bool)
+        last[:-1] = stretch[c_sorted[1:]] != stretch[c_sorted[:-1]]
+        best[stretch[c_sorted[last]]] = index[c_sorted[last]]
+    p_obj = o[starts[is_pass]]
+    rise = index[starts[is_pass]]
+    culmination = best[is_pass]
+    sets = set_idx[is_pass]
+    # Objects above the limit the whole window, with no event at all.
+    has_events = np.zeros(n_obj, bool)
+    has_events[obj] = True
+    whole = np.flatnonzero((f_start > 0) & (f_end > 0) & ~has_events)
+    none = np.full(whole.size, -1, np.intp)
+    return (np.concatenate([p_obj, whole]).astype(np.intp), np.concatenate([rise, none]),
+            np.concatenate([culmination, none]), np.concatenate([sets, none]))
+
+
+def _exact_enu(track, chunk, ctx, site, basis, obj, t):
+    """Exact SGP4 site-relative ENU position (km) and Earth-fixed velocity (km/s), (M, 3)."""
+    r, v, _ = propagate_at(chunk, obj, ctx.grid[0:1].shift_seconds(t), backend=ctx.backend)
+    pos, vel = track.to_itrs(r, v, t)
+    return (pos - site.itrs_km) @ basis.T, vel @ basis.T
+
+
+def _elevation_rate(enu, enu_dot):
+    """d(elevation)/dt (rad/s)."""
+    horizontal2 = enu[:, 0] ** 2 + enu[:, 1] ** 2
+    return elevation_rate_sign(enu, enu_dot) / (
+        np.sqrt(horizontal2) * np.einsum("mi,mi->m", enu, enu))
+
+
+def refine_crossings(track, chunk, ctx, site, basis, obj, t):
+    """One Newton step on exact SGP4 elevation for limit crossings at interpolated times `t`.
+
+    The interpolated times are within a fraction of a second of the exact ones, where the
+    elevation is linear to micro-seconds of time, so one step is enough. Returns the refined
+    times and ENU positions there (first-order from the exact state: centimetres).
+    """
+    enu, enu_dot = _exact_enu(track, chunk, ctx, site, basis, obj, t)
+    el = np.radians(elevation_deg(enu))
+    rate = _elevation_rate(enu, enu_dot)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dt = -(el - np.radians(ctx.min_el)) / rate
+    dt = np.where(np.isfinite(dt), np.clip(dt, -_NEWTON_MAX_S, _NEWTON_MAX_S), 0.0)
+    t_new = np.clip(t + dt, 0.0, ctx.span)
+    good = np.isfinite(enu[:, 0])
+    return np.where(good, t_new, t), enu + enu_dot * (t_new - t)[:, None], good
+
+
+def refine_culminations(track, chunk, ctx, site, basis, obj, t):
+    """The exact elevation maximum near interpolated maxima `t`: exact SGP4 states one
+    second either side bracket the zero of the elevation rate, located on the cubic Hermite
+    segment between them (metres and milliseconds). Returns times, ENU positions and a flag
+    of the maxima the bracket held (the others keep their interpolated values)."""
+    h = _CULMINATION_HALF_S
+    lo = np.clip(t - h, 0.0, ctx.span)
+    hi = np.clip(t + h, 0.0, ctx.span)
+    both = np.concatenate([lo, hi])
+    enu, enu_dot = _exact_enu(track, chunk, ctx, site, basis, np.concatenate([obj, obj]), both)
+    m = len(t)
+    p0, v0, p1, v1 = enu[:m], enu_dot[:m], enu[m:], enu_dot[m:]
+    g0, g1 = elevation_rate_sign(p0, v0), elevation_rate_sign(p1, v1)
+    held = (g0 > 0) & (g1 <= 0) & (hi > lo)
+    segs = Segments(p0, v0, p1, v1, np.maximum(hi - lo, 1e-9))
+    s = np.full(m, 0.5)
+    if held.any():
+        sub = segs.take(held)
+        s[held] = _bisect_sign(lambda x: elevation_rate_sign(sub.position(x), sub.velocity(x)),
+                               np.zeros(held.sum()), np.ones(held.sum()), rising=False)
+    return lo + s * (hi - lo), segs.position(s), held

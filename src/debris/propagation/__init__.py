@@ -1,0 +1,164 @@
+"""Vectorised SGP4 propagation behind one interface, with interchangeable backends.
+
+:func:`propagate` returns TEME position and velocity, shape (N, T, 3),
+in km and km/s, and SGP4 error codes, shape (N, T), for N objects and T
+times. A failing object (decayed, bad elements) gives NaN and its
+python-sgp4 error code; it never raises. :func:`propagate_at` takes scattered
+(object, time) pairs; :func:`iter_propagate` walks a long span in windows so that a whole
+catalogue over days never holds more than ``max_bytes`` of states.
+
+Backends, one module each (which one runs is decided by :mod:`debris.backends`):
+
+``sgp4`` (:mod:`.python_sgp4`)
+    python-sgp4's ``SatrecArray`` (Vallado's C++ code): the reference, split over forked
+    worker processes for large jobs.
+``numba`` (:mod:`.numba_sgp4`)
+    debris' own compiled kernel for near-Earth objects, python-sgp4 for the rest.
+``heyoka`` (:mod:`.heyoka_sgp4`)
+    heyoka's SIMD SGP4 for near-Earth objects, python-sgp4 for the rest.
+
+Both fast backends are tested to 1 mm against python-sgp4 on the real catalogue.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+from sgp4.api import SGP4_ERRORS
+
+from .. import backends
+from ..timescale import to_times
+from .states import States
+
+__all__ = [
+    "States",
+    "propagate",
+    "propagate_at",
+    "iter_propagate",
+    "get_backend",
+    "available_backends",
+    "SGP4_ERRORS",
+]
+
+_BYTES_PER_STATE = 6 * 8 + 1
+#: Where each backend lives; the fast ones are imported when first used (numba and heyoka
+#: take 0.3-1 s to import, which `import debris` and most commands should not pay).
+_MODULES = {"sgp4": (".python_sgp4", "Sgp4Backend"), "numba": (".numba_sgp4", "NumbaBackend"),
+            "heyoka": (".heyoka_sgp4", "HeyokaBackend")}
+_INSTANCES: dict[str, object] = {}
+
+
+def available_backends() -> list[str]:
+    """Return the names of the backends that can run here."""
+    return ["sgp4"] + [name for name in ("heyoka", "numba") if backends.installed(name)]
+
+
+def get_backend(name: str | None = "auto"):
+    """Return a propagation backend by name (``auto``, ``numba``, ``heyoka``, ``sgp4``).
+
+    ``auto`` (and ``None``) follow :func:`debris.backends.propagation_backend`:
+    ``DEBRIS_BACKEND`` if set, else numba, heyoka or python-sgp4 by what is installed. A
+    backend object is returned as it is.
+    """
+    if name is not None and not isinstance(name, str):
+        return name  # already a backend object
+    choice = backends.propagation_backend(name)
+    if choice not in _INSTANCES:
+        module, cls = _MODULES[choice]
+        _INSTANCES[choice] = getattr(importlib.import_module(module, __name__), cls)()
+    return _INSTANCES[choice]
+
+
+def _satrecs_of(source):
+    """Return (satrecs list, getter of a cached SatrecArray or None) for a Catalog or Satrecs."""
+    if hasattr(source, "satrecs"):
+        return source.satrecs, lambda: source.satrec_array
+    satrecs = list(source)
+    return satrecs, None
+
+
+def propagate(source, times, *, backend="auto") -> States:
+    """Propagate N objects to T times with SGP4.
+
+    Parameters
+    ----------
+    source : Catalog or sequence of sgp4.api.Satrec
+        The N objects.
+    times : Times or time-like
+        The T times (UTC).
+    backend : str or backend object
+        ``auto`` (default), ``numba``, ``heyoka`` or ``sgp4`` (:mod:`debris.backends`).
+
+    Returns
+    -------
+    States
+        ``r_teme_km`` (N, T, 3), ``v_teme_km_s`` (N, T, 3), ``error`` (N, T).
+    """
+    times = to_times(times)
+    satrecs, array = _satrecs_of(source)
+    if len(satrecs) == 0:
+        t = len(times)
+        return States(np.empty((0, t, 3)), np.empty((0, t, 3)), np.empty((0, t), np.int8))
+    return get_backend(backend).propagate(satrecs, times, satrec_array=array)
+
+
+def propagate_at(source, obj, times, *, backend="auto"):
+    """Propagate object ``obj[i]`` to time ``times[i]``: scattered (object, time) pairs.
+
+    For refining event times with exact SGP4 (a few evaluations per event), where each
+    object needs its own times.
+
+    Parameters
+    ----------
+    source : Catalog or sequence of sgp4.api.Satrec
+    obj : ndarray of int, shape (E,)
+        Object indices into `source`.
+    times : Times or time-like, shape (E,)
+    backend : str or backend object
+
+    Returns
+    -------
+    r, v : ndarray, shape (E, 3)
+        TEME position (km) and velocity (km/s); NaN where SGP4 failed.
+    error : ndarray of int8, shape (E,)
+    """
+    times = to_times(times)
+    obj = np.asarray(obj, dtype=np.intp)
+    if obj.shape != times.shape:
+        raise ValueError(f"propagate_at: {obj.shape} objects for {times.shape} times")
+    satrecs, _ = _satrecs_of(source)
+    if obj.size == 0:
+        return np.empty((0, 3)), np.empty((0, 3)), np.empty(0, np.int8)
+    return get_backend(backend).propagate_at(satrecs, obj, times)
+
+
+def iter_propagate(source, times, *, backend="auto", max_bytes: float = 256e6,
+                   max_times: int | None = None):
+    """Propagate over a long span in time windows, holding one window at a time.
+
+    Parameters
+    ----------
+    source : Catalog or sequence of Satrec
+    times : Times or time-like, shape (T,)
+    max_bytes : float
+        Upper bound on the memory of one window's states.
+    max_times : int, optional
+        Upper bound on the times per window.
+
+    Yields
+    ------
+    window : slice
+        The slice of `times` covered.
+    states : States
+        Shape (N, len(window)).
+    """
+    times = to_times(times)
+    satrecs, _ = _satrecs_of(source)
+    per_time = max(1, len(satrecs)) * _BYTES_PER_STATE
+    step = max(1, int(max_bytes // per_time))
+    if max_times is not None:
+        step = min(step, int(max_times))
+    for start in range(0, len(times), step):
+        window = slice(start, min(start + step, len(times)))
+        yield window, propagate(source, times[window], backend=backend)
