@@ -185,3 +185,7 @@ def test_time_text_is_made_and_read_only_at_the_edge():
             makers.append(name)
     # messages built from times (a window that ends before it starts, a duplicate's epoch)
     assert set(makers) <= {"debris.catalog", "debris.cli.common"}, makers
+    # columns of text turned back into times: only the archive reads its stored epochs
+    readers = [name for name, (path, _) in MODULES.items()
+               if re.search(r"to_times\(list\(", path.read_text())]
+    assert readers == ["debris.archive"], readers
