@@ -288,3 +288,39 @@ def test_progress_bar_only_on_a_terminal():
     report(4, 4)
     text = out.getvalue()
     assert "screening [" in text and "1/4" in text and text.endswith("4/4,     0 s left\n")
+
+
+WINDOW = ["--start", "2009-02-10T16:00:00Z", "--hours", "1"]
+TELESCOPE = "examples/telescope_dushanbe.toml"
+
+
+@pytest.mark.parametrize("argv", [
+    ["sites", "--sites-file", "{bad}"],
+    ["passes", IRIDIUM, *WINDOW, "--std-mag-file", "{bad}"],
+    ["screen", IRIDIUM, *WINDOW, "--hbr-file", "{bad}"],
+    ["screen", IRIDIUM, *WINDOW, "--covariance-file", "{bad}"],
+    ["screen", IRIDIUM, *WINDOW, "--primary-file", "{bad}"],
+    ["schedule", IRIDIUM, *WINDOW, "--telescope", "{bad}"],
+    ["schedule", IRIDIUM, *WINDOW, "--telescope", TELESCOPE, "--priorities", "{bad}"],
+    ["schedule", IRIDIUM, *WINDOW, "--telescope", TELESCOPE, "--conjunctions", "{bad}"],
+    ["nightly", "--config", "{bad}", "--offline"],
+])
+def test_binary_input_files_are_named(capsys, tmp_path, argv):
+    # A binary file given where text is expected: exit 2 naming the file, not a traceback.
+    bad = tmp_path / "binary.dat"
+    bad.write_bytes(b"\x82\x00\xff binary")
+    code, _, err = run(capsys, *[a.replace("{bad}", str(bad)) for a in argv])
+    assert code == 2 and f"{bad}: not UTF-8 text" in err, err
+
+
+def test_a_bug_is_an_internal_error_not_bad_input(capsys, monkeypatch):
+    # Only DebrisError means bad input (exit 2); anything else is reported as a bug.
+    import debris.cli.catalog as command
+
+    def broken(args):
+        raise ValueError("an internal slip")
+
+    monkeypatch.setattr(command, "cmd_sites", broken)
+    code, _, err = run(capsys, "sites")
+    assert code == 1 and "internal error" in err and "Traceback" in err
+    assert "an internal slip" in err

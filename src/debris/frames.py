@@ -52,6 +52,7 @@ __all__ = [
     "radec_deg",
     "angular_rate_rad_s",
     "phase_angle_rad",
+    "angle_between_rad",
     "rtn_basis",
 ]
 
@@ -353,12 +354,16 @@ def angular_rate_rad_s(rho, rho_dot) -> np.ndarray:
     return vector_norm(np.cross(rho, rho_dot)) / np.einsum("...i,...i->...", rho, rho)
 
 
+def angle_between_rad(a, b) -> np.ndarray:
+    """Angle (rad, [0, pi]) between vectors (..., 3)."""
+    cosine = np.einsum("...i,...i->...", a, b) / (vector_norm(a) * vector_norm(b))
+    return np.arccos(np.clip(cosine, -1.0, 1.0))
+
+
 def phase_angle_rad(to_observer, to_sun) -> np.ndarray:
     """Sun-object-observer angle (rad) from the object's vectors (..., 3) towards the
     observer and towards the Sun; 0 is a fully lit face."""
-    cosine = np.einsum("...i,...i->...", to_observer, to_sun) / (
-        vector_norm(to_observer) * vector_norm(to_sun))
-    return np.arccos(np.clip(cosine, -1.0, 1.0))
+    return angle_between_rad(to_observer, to_sun)
 
 
 def rtn_basis(r, v) -> np.ndarray:

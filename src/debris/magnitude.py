@@ -23,11 +23,13 @@ Assumptions, stated because they matter:
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
 
 from .errors import DebrisError
+from .io.files import read_text
 
 __all__ = ["DEFAULT_STD_MAG", "standard_magnitudes", "load_std_mag_table", "visual_magnitude"]
 
@@ -38,21 +40,16 @@ DEFAULT_STD_MAG = {"PAYLOAD": 5.0, "ROCKET BODY": 4.0, "DEBRIS": 8.0, "UNKNOWN":
 def load_std_mag_table(path) -> dict[int, float]:
     """Read a CSV of ``norad_id,std_mag``; a bad row is an error naming its line."""
     path = Path(path)
-    try:
-        handle = open(path, newline="", encoding="utf-8")
-    except FileNotFoundError:
-        raise DebrisError(f"{path}: no such standard-magnitude file") from None
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    if not reader.fieldnames or not {"norad_id", "std_mag"} <= set(reader.fieldnames):
+        raise DebrisError(f"{path}: expected a CSV header with norad_id,std_mag")
     table = {}
-    with handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames or not {"norad_id", "std_mag"} <= set(reader.fieldnames):
-            raise DebrisError(f"{path}: expected a CSV header with norad_id,std_mag")
-        for row in reader:
-            try:
-                table[int(row["norad_id"])] = float(row["std_mag"])
-            except (TypeError, ValueError):
-                raise DebrisError(f"{path}, line {reader.line_num}: expected an integer "
-                                  f"norad_id and a number std_mag, got {row}") from None
+    for row in reader:
+        try:
+            table[int(row["norad_id"])] = float(row["std_mag"])
+        except (TypeError, ValueError):
+            raise DebrisError(f"{path}, line {reader.line_num}: expected an integer "
+                              f"norad_id and a number std_mag, got {row}") from None
     return table
 
 

@@ -94,16 +94,26 @@ def load_config(path) -> dict:
         "catalog": rel(night.get("catalog")), "fetch_group": night.get("fetch_group"),
         "fetch_format": night.get("fetch_format", "tle"),
         "archive": os.path.expanduser(night["archive"]) if night.get("archive") else None,
-        "sites": sites, "sun_altitude_deg": float(night.get("sun_altitude_deg", -12.0)),
-        "min_elevation_deg": float(night.get("min_elevation_deg", 10.0)),
-        "primaries": primaries, "threshold_km": float(screening.get("threshold_km", 5.0)),
-        "days": float(screening.get("days", 1.0)),
+        "sites": sites,
+        "sun_altitude_deg": _number(path, night, "nightly", "sun_altitude_deg", -12.0),
+        "min_elevation_deg": _number(path, night, "nightly", "min_elevation_deg", 10.0),
+        "primaries": primaries,
+        "threshold_km": _number(path, screening, "screening", "threshold_km", 5.0),
+        "days": _number(path, screening, "screening", "days", 1.0),
         "schedules": [{"site": e["site"], "telescope_file": rel(e["telescope_file"])}
                       for e in schedules],
     }
     if not config["threshold_km"] > 0 or not config["days"] > 0:
         raise NightlyConfigError(f"{path}: [screening] threshold_km and days must be positive")
     return config
+
+
+def _number(path, table: dict, section: str, key: str, default: float) -> float:
+    """A number of the config, or an error naming the file, table and key."""
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise NightlyConfigError(f"{path}: [{section}] {key} = {value!r}; expected a number")
+    return float(value)
 
 
 def _elements(config, night_start: Times, offline, log):

@@ -30,8 +30,9 @@ import math
 
 import numpy as np
 
-from .frames import (angular_rate_rad_s, azimuth_deg, earth_orientation, elevation_deg,
-                     enu_basis, phase_angle_rad, radec_deg, turn_to_earth_fixed, vector_norm)
+from .frames import (angle_between_rad, angular_rate_rad_s, azimuth_deg, earth_orientation,
+                     elevation_deg, enu_basis, phase_angle_rad, radec_deg, turn_to_earth_fixed,
+                     vector_norm)
 from .magnitude import standard_magnitudes, visual_magnitude
 from .passes import find_passes
 from .propagation import propagate_at
@@ -118,9 +119,7 @@ def sample_geometry(catalog, obj, t0: Times, seconds, site, *, backend="auto", s
                                             phase_angle_rad(-rho_gcrs, sun - r_gcrs))
     if moon:
         to_moon = interp3(moon_position_gcrs_km(grid)) - site_gcrs
-        out["moon_sep"] = np.degrees(np.arccos(np.clip(
-            np.einsum("mi,mi->m", to_moon, rho_gcrs) / (vector_norm(to_moon) * rng), -1.0,
-            1.0)))
+        out["moon_sep"] = np.degrees(angle_between_rad(to_moon, rho_gcrs))
     return out
 
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from ..errors import DebrisError
-from ..io.files import write_text
+from ..io.files import read_text, write_text
 from ..io.tables import iso_text, meta_block, table_to_csv
 from ..magnitude import load_std_mag_table
 from ..schedule import pointing_track, schedule_night, weights_from_conjunctions
@@ -72,11 +72,9 @@ def read_priorities(path) -> dict:
 
 def read_conjunctions(path) -> Table:
     """The conjunctions of a ``debris screen`` JSON file (the columns weights need)."""
+    text = read_text(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            doc = json.load(handle)
-    except OSError as exc:
-        raise DebrisError(f"{path}: cannot read ({exc.strerror})") from None
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DebrisError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})") from None
     rows = doc.get("conjunctions") if isinstance(doc, dict) else None

@@ -11,7 +11,7 @@ from ..conjunctions import (DEFAULT_HBR_M, DEFAULT_SIGMA_RIC_KM, SIGMA_GROWTH_RI
                             cdm_pc, conjunction_cdms, observability, screen)
 from ..errors import CDMFormatError, DebrisError
 from ..io.ccsds import read_cdm
-from ..io.files import atomic_write, write_text
+from ..io.files import atomic_write, read_text, write_text
 from ..io.tables import (iso_text, meta_block, nested_records, table_to_csv, table_to_json,
                          table_to_text)
 from ..progress import progress_bar
@@ -78,12 +78,7 @@ def _primaries(args, catalog):
             return ids
         ids = norad_ids(args.primary, "--primary")
     elif args.primary_file:
-        try:
-            with open(args.primary_file, encoding="utf-8") as handle:
-                text = handle.read()
-        except OSError as exc:
-            raise DebrisError(f"--primary-file {args.primary_file}: {exc.strerror}") from None
-        ids = norad_ids(text, f"--primary-file {args.primary_file}:")
+        ids = norad_ids(read_text(args.primary_file), f"--primary-file {args.primary_file}:")
     else:
         return None
     missing = sorted(set(ids) - set(catalog.norad_id.tolist()))

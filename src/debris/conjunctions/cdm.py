@@ -45,8 +45,9 @@ def conjunction_cdms(catalog, table: Table, *, covariances: dict | None = None,
     if len(table) == 0:
         return []
     tca = table["tca_utc"]
-    g1 = gcrf_states(table.extra["r1_teme_km"], table.extra["v1_teme_km_s"], tca)
-    g2 = gcrf_states(table.extra["r2_teme_km"], table.extra["v2_teme_km_s"], tca)
+    to_gcrf = earth_orientation(tca).teme_to_gcrs  # one rotation per TCA, both objects
+    g1 = _rotated(to_gcrf, table.extra["r1_teme_km"], table.extra["v1_teme_km_s"])
+    g2 = _rotated(to_gcrf, table.extra["r2_teme_km"], table.extra["v2_teme_km_s"])
     rel_v = np.einsum("mij,mj->mi", rtn_basis(*g1), g2[1] - g1[1])
     sides = [_object_info(catalog, table.extra[f"row_{n}"], tca, g, covariances)
              for n, g in ((1, g1), (2, g2))]
@@ -92,8 +93,12 @@ def _object_info(catalog, rows, tca: Times, gcrf, covariances) -> list[dict]:
 def gcrf_states(r_teme, v_teme, times: Times):
     """TEME states (M, 3) at times (M,) to GCRF (km, km/s), for CDMs. The rotation's own
     rate (precession, nutation) changes velocities by under a micrometre per second."""
-    m = earth_orientation(times).teme_to_gcrs
-    return np.einsum("mij,mj->mi", m, r_teme), np.einsum("mij,mj->mi", m, v_teme)
+    return _rotated(earth_orientation(times).teme_to_gcrs, r_teme, v_teme)
+
+
+def _rotated(matrices, r, v):
+    """States (M, 3) turned by one matrix each (M, 3, 3)."""
+    return np.einsum("mij,mj->mi", matrices, r), np.einsum("mij,mj->mi", matrices, v)
 
 
 def _inertial_state(cdm: Cdm, k: int):

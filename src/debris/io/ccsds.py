@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import CDMFormatError, DebrisError
 from ..timescale import Times, to_times
+from .files import read_text
 from .tables import iso_text, utc_now_iso
 
 __all__ = ["Cdm", "read_cdm", "parse_cdm", "conjunction_cdm", "cdm_file_stem", "oem_kvn",
@@ -320,12 +321,7 @@ def _parse_xml(text: str, source: str) -> Cdm:
 
 def read_cdm(path) -> Cdm:
     """Read a CDM file (KVN or XML)."""
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise CDMFormatError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_cdm(text, str(path))
+    return parse_cdm(read_text(path, CDMFormatError, "utf-8-sig"), str(path))
 
 
 def _fmt(value: float) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import itertools
 import os
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from ..errors import DebrisError
 
-__all__ = ["atomic_write", "write_text", "read_toml", "read_csv_rows"]
+__all__ = ["atomic_write", "write_text", "read_text", "read_toml", "read_csv_rows"]
 
 _PART = itertools.count()
 
@@ -71,17 +72,31 @@ def write_text(text, output=None) -> None:
             handle.write(piece)
 
 
+def read_text(path, error_type=DebrisError, encoding: str = "utf-8") -> str:
+    """The text of an input file; `error_type` naming the file when it is missing, a
+    folder, unreadable or not text in `encoding` (a binary file, say)."""
+    try:
+        with open(path, encoding=encoding, newline="") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise error_type(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise error_type(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise error_type(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        name = encoding.upper().removesuffix("-SIG")
+        raise error_type(f"{path}: not {name} text (byte 0x{exc.object[exc.start]:02x} at "
+                         f"offset {exc.start}); is it the right file?") from None
+
+
 def read_toml(path, error_type) -> dict:
     """Parse a TOML file, raising `error_type` naming the file when it is missing or bad."""
     import tomllib  # 12 ms to import: only when a TOML file is read
 
     path = Path(path)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error_type(f"{path}: no such file") from None
-    except OSError as exc:
-        raise error_type(f"{path}: cannot read ({exc.strerror})") from None
+        return tomllib.loads(read_text(path, error_type))
     except tomllib.TOMLDecodeError as exc:
         raise error_type(f"{path}: not valid TOML ({exc})") from None
 
@@ -93,12 +108,8 @@ def read_csv_rows(path, header: str = "norad_id") -> list[tuple[int, list[str]]]
     Raises
     ------
     DebrisError
-        When the file cannot be read, naming it.
+        When the file cannot be read or is not text, naming it.
     """
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            rows = list(enumerate(csv.reader(handle), start=1))
-    except OSError as exc:
-        raise DebrisError(f"{path}: {exc.strerror}") from None
+    rows = list(enumerate(csv.reader(io.StringIO(read_text(path), newline="")), start=1))
     return [(number, row) for number, row in rows
             if row and not row[0].strip().startswith("#") and row[0].strip() != header]
