@@ -45,9 +45,9 @@ def test_catalog_info_reports_rejections(capsys, tmp_path, data_dir):
     info = json.loads(out)
     assert code == 0 and info["objects"] == 39 and info["rejected"] == 1
     (rej,) = info["rejected_records"]
-    assert rej["line"] == 3 and "line 2 checksum mismatch" in rej["reason"]
+    assert rej["line"] == 4 and "line 2 checksum mismatch" in rej["reason"]  # its own line
     code, out, _ = run(capsys, "catalog", "info", str(bad))
-    assert "rejected records: 1" in out and f"{bad}:3" in out
+    assert "rejected records: 1" in out and f"{bad}:4" in out
 
 
 def test_catalog_info_on_empty_file_fails_clearly(capsys, tmp_path):

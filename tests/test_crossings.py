@@ -87,7 +87,7 @@ def test_fixed_altaz_stare_and_bad_arguments(objects):
     assert np.all(table["closest_elevation_deg"] > 83.0)
     with pytest.raises(ValueError, match="either --ra-deg and --dec-deg, or --az-deg"):
         find_crossings(objects, site, START, end, radius_deg=1.0, ra_deg=1.0)
-    with pytest.raises(ValueError, match="radius must be positive"):
+    with pytest.raises(ValueError, match="radius_deg = 0.0 deg is outside the range"):
         find_crossings(objects, site, START, end, radius_deg=0.0, az_deg=0.0, el_deg=90.0)
 
 

@@ -95,7 +95,9 @@ def test_rerun_replaces_the_folder_and_failures_leave_it(tmp_path, elements):
         run_nightly(_config(tmp_path, elements, telescope=bad), night="2024-11-01",
                     offline=True)
     assert (again / "marker").read_text() == "kept"  # the good night is untouched
-    assert sorted(os.listdir(tmp_path / "out")) == ["2024-11-01"]  # nothing half-written
+    # nothing half-written; the failed run's log is kept beside the good night
+    assert sorted(os.listdir(tmp_path / "out")) == ["2024-11-01", "2024-11-01.failed.log"]
+    assert "settle_time_s" in (tmp_path / "out" / "2024-11-01.failed.log").read_text()
 
 
 @pytest.mark.parametrize("text, message", [

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +91,34 @@ def _object_type_from_name(name: str) -> str:
     if upper.strip() in ("", "TBA - TO BE ASSIGNED", "UNKNOWN"):
         return "UNKNOWN"
     return "PAYLOAD"
+
+
+#: Bytes that never occur in catalogue text (control characters other than tab, line
+#: feed, form feed and carriage return): one of them means a binary file.
+_BINARY = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _catalog_text(path: Path) -> str:
+    """The text of a catalogue file: UTF-8 (with or without BOM), else Latin-1 (old TLE
+    files carry Latin-1 names); a missing, unreadable or binary file is a CatalogError."""
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise CatalogError(f"{source}: is a folder, not a catalogue file") from None
+    except OSError as exc:
+        raise CatalogError(f"{source}: cannot read ({exc.strerror})") from None
+    bad = _BINARY.search(raw)
+    if bad is not None:
+        raise CatalogError(f"{source}: binary data (byte 0x{raw[bad.start()]:02x} at offset "
+                           f"{bad.start()}), not a catalogue; expected TLE/3LE lines or OMM "
+                           "(CSV, JSON, XML)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _read_text(text: str, source: str, format: str, builder, verify_checksums: bool) -> None:
@@ -305,16 +334,7 @@ class Catalog:
         for path in paths:
             path = Path(path)
             source = str(path)
-            if not path.exists():
-                raise CatalogError(f"{source}: no such file")
-            if path.is_dir():
-                raise CatalogError(f"{source}: is a folder, not a catalogue file")
-            raw = path.read_bytes()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = raw.decode("latin-1")
-            _read_text(text, source, format, builder, verify_checksums)
+            _read_text(_catalog_text(path), source, format, builder, verify_checksums)
         return builder.build()
 
     @classmethod

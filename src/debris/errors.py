@@ -11,6 +11,8 @@ from __future__ import annotations
 __all__ = [
     "DebrisError",
     "InputError",
+    "OutputError",
+    "NightlyRunError",
     "BackendError",
     "UnknownObjectError",
     "TLEFormatError",
@@ -41,6 +43,16 @@ class DebrisError(ValueError):
 class InputError(DebrisError):
     """An argument or option value debris cannot use (a window that ends before it starts,
     a negative threshold, a date that is not a date, ...)."""
+
+
+class OutputError(DebrisError):
+    """An output that could not be written (a read-only folder, a full disk); nothing was
+    written there and any earlier output is as it was."""
+
+
+class NightlyRunError(DebrisError):
+    """A nightly run that would publish worse results than the last good night (no usable
+    objects, far fewer than before, elements too old); the previous night is left alone."""
 
 
 class BackendError(DebrisError):

@@ -24,7 +24,14 @@ Elements: fetched when ``fetch_group`` is set and not ``--offline`` (a failed fe
 saying so), else the ``catalog`` file, else the archive as of the night, else the bundled
 catalogue. Paths are relative to the config file. The dated folder (``YYYY-MM-DD``) is built
 beside the final one and moved into place when complete; a re-run replaces it whole. A log
-(``nightly.log``) goes into it. The stages hand their results to each other in memory
+(``nightly.log``) and a summary (``run.json``) go into it.
+
+A night never replaces good results with worse ones: a catalogue with no usable objects,
+with fewer than ``min_objects_fraction`` (default 0.5) of the last good night's objects (from
+its ``run.json``), or whose median element epoch lies more than ``max_element_age_days``
+(default 7) from the night fails the run (exit status 2) before anything is computed; so
+does any error later on. The previous folders stay as they were, stderr says why, and the
+failed run's log is kept as ``YYYY-MM-DD.failed.log`` beside them. The stages hand their results to each other in memory
 (passes to the schedules, conjunctions to the schedules' weights, everything to the report);
 files are written only as outputs.
 """
@@ -35,8 +42,6 @@ import datetime as dt
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -46,8 +51,8 @@ from .archive import Archive
 from .catalog import Catalog
 from .constants import DAY_S
 from .conjunctions import conjunction_cdms, screen
-from .errors import FetchError, NightlyConfigError
-from .io.files import read_toml, write_text
+from .errors import FetchError, NightlyConfigError, NightlyRunError
+from .io.files import atomic_folder, read_toml, write_text
 from .io.tables import iso_text, meta_block, table_to_csv, table_to_json
 from .passes import PASS_DECIMALS, find_passes
 from .progress import progress_bar
@@ -59,7 +64,15 @@ from .table import Table
 from .telescope import load_telescopes
 from .timescale import Times
 
-__all__ = ["NightlyConfigError", "load_config", "run_nightly"]
+__all__ = ["NightlyConfigError", "NightlyRunError", "load_config", "run_nightly", "RUN_SUMMARY",
+           "MIN_OBJECTS_FRACTION", "MAX_ELEMENT_AGE_DAYS"]
+
+#: Each published night holds this summary; the next night compares its object count.
+RUN_SUMMARY = "run.json"
+#: A night with fewer usable objects than this fraction of the last good night's fails.
+MIN_OBJECTS_FRACTION = 0.5
+#: A night whose elements' median epoch is further than this from the night fails.
+MAX_ELEMENT_AGE_DAYS = 7.0
 
 
 def load_config(path) -> dict:
@@ -79,24 +92,40 @@ def load_config(path) -> dict:
         raise NightlyConfigError(f"{path}: [nightly] sites = {sites!r}; expected a list of "
                                  "site names or 'LAT,LON[,ALT_M]' strings")
     screening = data.get("screening", {})
+    if not isinstance(screening, dict):
+        raise NightlyConfigError(f"{path}: screening = {screening!r}; expected a [screening] "
+                                 "table")
     primaries = screening.get("primaries", "payloads")
     if not (primaries == "payloads" or (isinstance(primaries, list)
                                         and all(isinstance(p, int) for p in primaries))):
         raise NightlyConfigError(f"{path}: [screening] primaries = {primaries!r}; expected a "
                                  "list of NORAD ids or \"payloads\"")
     schedules = data.get("schedule", [])
+    if not isinstance(schedules, list):
+        raise NightlyConfigError(f"{path}: schedule = {schedules!r}; expected [[schedule]] "
+                                 "tables")
     for k, entry in enumerate(schedules):
         if not isinstance(entry, dict) or "site" not in entry or "telescope_file" not in entry:
             raise NightlyConfigError(f"{path}: [[schedule]] #{k + 1} needs site and "
                                      "telescope_file")
+        if entry["site"] not in sites:
+            raise NightlyConfigError(f"{path}: [[schedule]] #{k + 1} site = "
+                                     f"{entry['site']!r} is not one of [nightly] sites "
+                                     f"{sites}; add it there")
     config = {
         "path": str(path), "output_folder": rel(night.get("output_folder", "nightly")),
         "catalog": rel(night.get("catalog")), "fetch_group": night.get("fetch_group"),
         "fetch_format": night.get("fetch_format", "tle"),
         "archive": os.path.expanduser(night["archive"]) if night.get("archive") else None,
         "sites": sites,
-        "sun_altitude_deg": _number(path, night, "nightly", "sun_altitude_deg", -12.0),
-        "min_elevation_deg": _number(path, night, "nightly", "min_elevation_deg", 10.0),
+        "sun_altitude_deg": _number(path, night, "nightly", "sun_altitude_deg", -12.0,
+                                    (-90.0, 0.0)),
+        "min_elevation_deg": _number(path, night, "nightly", "min_elevation_deg", 10.0,
+                                     (0.0, 90.0)),
+        "min_objects_fraction": _number(path, night, "nightly", "min_objects_fraction",
+                                        MIN_OBJECTS_FRACTION, (0.0, 1.0)),
+        "max_element_age_days": _number(path, night, "nightly", "max_element_age_days",
+                                        MAX_ELEMENT_AGE_DAYS, (0.0, 36500.0)),
         "primaries": primaries,
         "threshold_km": _number(path, screening, "screening", "threshold_km", 5.0),
         "days": _number(path, screening, "screening", "days", 1.0),
@@ -108,11 +137,16 @@ def load_config(path) -> dict:
     return config
 
 
-def _number(path, table: dict, section: str, key: str, default: float) -> float:
-    """A number of the config, or an error naming the file, table and key."""
+def _number(path, table: dict, section: str, key: str, default: float,
+            bounds=(None, None)) -> float:
+    """A number of the config, or an error naming the file, table, key and range."""
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise NightlyConfigError(f"{path}: [{section}] {key} = {value!r}; expected a number")
+    low, high = bounds
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or (low is not None and value < low) or (high is not None and value > high)):
+        span = f" in {low:g}..{high:g}" if low is not None else ""
+        raise NightlyConfigError(f"{path}: [{section}] {key} = {value!r}; expected a "
+                                 f"number{span}")
     return float(value)
 
 
@@ -163,11 +197,30 @@ def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
         night = (local - dt.timedelta(hours=12)).date().isoformat()
     start, end = night_window(sites[0], night, config["sun_altitude_deg"])
     out_root = Path(config["output_folder"])
-    out_root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{night}.", suffix=".partial", dir=out_root))
-    log, handler = _log(work, verbose)
+    with atomic_folder(out_root / night) as work:
+        log, handler = _log(work, verbose)
+        try:
+            _run_stages(config, night, sites, start, end, offline, work, log, began)
+        except BaseException:  # keep the log of a failed run beside the untouched nights
+            handler.close()
+            write_text((work / "nightly.log").read_text(encoding="utf-8"),
+                       out_root / f"{night}.failed.log")
+            raise
+        finally:
+            handler.close()
+            log.handlers.clear()
+    failed_log = out_root / f"{night}.failed.log"
+    if failed_log.exists():
+        failed_log.unlink()
+    return out_root / night
+
+
+def _run_stages(config, night, sites, start, end, offline, work: Path, log, began) -> None:
+    """Every stage of the night into the work folder; a failure raises (and the work folder
+    is discarded by the caller)."""
     try:
         catalog, elements_source = _elements(config, start, offline, log)
+        _check_catalogue(config, catalog, start, night, Path(config["output_folder"]), log)
         leo = catalog.filter(leo=True)
         log.info("night %s: %s .. %s; %d objects (%d LEO)", night, iso_text(start)[0],
                  iso_text(end)[0], len(catalog), len(leo))
@@ -191,16 +244,56 @@ def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
                                  telescope_names, night_info), work / "report.html")
         pngs = write_png_charts(work, visible, observations, site_names, telescope_names,
                                 night_info)
+        write_text(json.dumps({"night": night, "objects": len(catalog), "leo_objects": len(leo),
+                               "elements": elements_source, "visible_passes": len(visible),
+                               "conjunctions": len(conj), "observations": len(observations),
+                               "created_utc": meta["created_utc"]}, indent=1) + "\n",
+                   work / RUN_SUMMARY)
         log.info("report written (%d PNG charts); %.1f s", len(pngs),
                  time.monotonic() - began)
-    except BaseException:
-        handler.close()
-        log.removeHandler(handler)
-        shutil.rmtree(work, ignore_errors=True)
+    except BaseException as exc:
+        log.error("run failed, the previous output is left as it was: %s", exc)
         raise
-    handler.close()
-    log.handlers.clear()
-    return _publish(work, out_root / night, out_root, night)
+
+
+def _check_catalogue(config, catalog, start, night, out_root: Path, log) -> None:
+    """Refuse a night that would be worse than the last good one (see :data:`RUN_SUMMARY`):
+    no usable objects, fewer than ``min_objects_fraction`` of the last good night's, or a
+    median element epoch more than ``max_element_age_days`` from the night."""
+    if len(catalog) == 0:
+        raise NightlyRunError("the catalogue has no usable element sets; the previous "
+                              "night's output is left as it was")
+    previous = _last_good_objects(out_root, night)
+    if previous and len(catalog) < config["min_objects_fraction"] * previous[1]:
+        raise NightlyRunError(
+            f"the catalogue has {len(catalog)} usable objects, fewer than "
+            f"{config['min_objects_fraction']:g} x the {previous[1]} of the last good night "
+            f"({previous[0]}); a truncated download? Check the elements, or lower "
+            "[nightly] min_objects_fraction. The previous output is left as it was")
+    age = float(np.median(np.abs(catalog.epoch_age_days(start))))
+    if age > config["max_element_age_days"]:
+        raise NightlyRunError(
+            f"the elements' median epoch is {age:.1f} days from the night {night} (limit "
+            f"{config['max_element_age_days']:g} days, [nightly] max_element_age_days); "
+            "SGP4 errors grow by kilometres per day: fetch fresh elements (fetch_group) or "
+            "give --night near the epochs. The previous output is left as it was")
+    log.info("catalogue checks: %d objects (last good night: %s), median epoch %.1f days "
+             "from the night", len(catalog), previous[1] if previous else "none", age)
+
+
+def _last_good_objects(out_root: Path, night: str):
+    """(night, objects) of the newest earlier published night with a run summary, or None."""
+    if not out_root.is_dir():
+        return None
+    for folder in sorted(out_root.iterdir(), reverse=True):
+        summary = folder / RUN_SUMMARY
+        if folder.name.startswith(".") or not summary.is_file():
+            continue
+        try:
+            return folder.name, int(json.loads(summary.read_text(encoding="utf-8"))["objects"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
 
 
 def _log(work: Path, verbose: bool):
@@ -308,14 +401,3 @@ def _no_observations() -> Table:
     return Table({"telescope": np.empty(0, str), "start_utc": nowhere, "end_utc": nowhere})
 
 
-def _publish(work: Path, final: Path, out_root: Path, night: str) -> Path:
-    """Move the finished work folder to `final`, replacing a previous run of the night:
-    swap, then delete."""
-    if final.exists():
-        old = out_root / f".{night}.old-{os.getpid()}"
-        os.replace(final, old)
-        os.replace(work, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(work, final)
-    return final

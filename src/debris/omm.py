@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 
 import numpy as np
 from sgp4.api import WGS72, Satrec
@@ -117,6 +118,11 @@ def read_omm_csv(text: str, source: str, builder) -> None:
         raise CatalogError(f"{source}: CSV header lacks NORAD_CAT_ID; expected CelesTrak OMM CSV "
                            "columns (OBJECT_NAME,OBJECT_ID,EPOCH,MEAN_MOTION,...)")
     header = list(reader.fieldnames)
+    missing = [key for key in _OMM_REQUIRED if key not in header]
+    if missing:  # said once, from the header, not once per record
+        raise CatalogError(f"{source}: CSV header lacks {', '.join(missing)}; expected "
+                           "CelesTrak OMM CSV columns (OBJECT_NAME,OBJECT_ID,EPOCH,"
+                           "MEAN_MOTION,...)")
     if '"' not in text and "\r" not in text:  # no quoting: one split per line does
         lines = text.split("\n")
         numbers = [i + 1 for i in range(1, len(lines)) if lines[i]]
@@ -216,12 +222,32 @@ def read_omm_json(text: str, source: str, builder) -> None:
         data = [data]
     if not isinstance(data, list):
         raise CatalogError(f"{source}: expected a JSON list of OMM records")
-    for index, record in enumerate(data, start=1):
+    lines = _json_item_lines(text, len(data))
+    for index, record in enumerate(data):
         if not isinstance(record, dict):
-            builder.reject(source, None, None, f"JSON record {index} is not an object",
-                           exc_type=OMMFormatError)
+            builder.reject(source, lines[index], None,
+                           f"JSON record {index + 1} is not an object", exc_type=OMMFormatError)
             continue
-        add_omm_record(record, source, None, builder)
+        add_omm_record(record, source, lines[index], builder)
+
+
+def _json_item_lines(text: str, count: int) -> list:
+    """The 1-based line on which each item of a top-level JSON list starts (the line of the
+    object for a single record), so that rejections name a line as for other formats."""
+    start = len(text) - len(text.lstrip("\ufeff \t\r\n"))
+    if not text.startswith("[", start):
+        return [text.count("\n", 0, start) + 1] * count
+    decoder, lines, at, line = json.JSONDecoder(), [], start + 1, 1 + text.count("\n", 0, start)
+    for _ in range(count):
+        skip = at
+        while text[skip] in " \t\r\n,":
+            skip += 1
+        line += text.count("\n", at, skip)
+        lines.append(line)
+        _, end = decoder.raw_decode(text, skip)
+        line += text.count("\n", skip, end)
+        at = end
+    return lines
 
 
 def read_omm_xml(text: str, source: str, builder) -> None:
@@ -230,12 +256,30 @@ def read_omm_xml(text: str, source: str, builder) -> None:
         root = ET.fromstring(text.encode("utf-8") if text.startswith("<?xml") else text)
     except ET.ParseError as exc:
         raise CatalogError(f"{source}: not valid XML ({exc})") from None
-    for segment in root.iter():
-        if segment.tag.split("}")[-1] != "segment":
-            continue
+    segments = [s for s in root.iter() if s.tag.split("}")[-1] == "segment"]
+    lines = _xml_segment_lines(text, len(segments))
+    for segment, line in zip(segments, lines):
         fields = {}
         for element in segment.iter():
             tag = element.tag.split("}")[-1]
             if len(element) == 0 and element.text is not None:
                 fields[tag] = element.text.strip()
-        add_omm_record(fields, source, None, builder)
+        add_omm_record(fields, source, line, builder)
+
+
+def _xml_segment_lines(text: str, count: int) -> list:
+    """The 1-based line of each ``<segment>`` start tag, in document order (expat reports
+    positions; ElementTree does not keep them)."""
+    lines = []
+    parser = expat.ParserCreate()
+
+    def start(tag, _attributes):
+        if tag.split(":")[-1] == "segment":
+            lines.append(parser.CurrentLineNumber)
+
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(text.encode("utf-8") if text.startswith("<?xml") else text, True)
+    except expat.ExpatError:
+        pass
+    return (lines + [None] * count)[:count]

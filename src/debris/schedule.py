@@ -30,6 +30,7 @@ import math
 
 import numpy as np
 
+from .checks import check_range
 from .frames import (angle_between_rad, angular_rate_rad_s, azimuth_deg, earth_orientation,
                      elevation_deg, enu_basis, phase_angle_rad, radec_deg, turn_to_earth_fixed,
                      vector_norm)
@@ -462,6 +463,7 @@ def pointing_track(catalog, site, start, tracks, *, step_s: float = 1.0, backend
 
     Exact SGP4 at each step (not the schedule's samples), so a mount can follow it.
     """
+    check_range("step_s", step_s, 0.0, low_open=True, unit="s")
     t0 = to_times(start)[0:1]
     tel_l, obj_l, t_l = [], [np.empty(0, int)], [np.empty(0)]
     for tel_name, w, s, length in tracks:

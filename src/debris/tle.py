@@ -268,7 +268,9 @@ def _add_tle(line1, line2, name, source, number, builder, verify_checksums):
     reason = check_tle_lines(line1, line2, verify_checksum=verify_checksums)
     norad = _try_norad(line1)
     if reason is not None:
-        builder.reject(source, number, norad, reason, line=line1 if "line 1" in reason else line2)
+        on_line2 = reason.startswith("line 2")  # reported at line 2's own number
+        builder.reject(source, number + on_line2, norad, reason,
+                       line=line2 if on_line2 else line1)
         return
     try:
         satrec = Satrec.twoline2rv(line1, line2)

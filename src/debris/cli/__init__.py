@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import signal
 import sys
+import threading
 import traceback
 
 from .._version import __version__
@@ -27,8 +29,15 @@ __all__ = ["main", "build_parser"]
 _COMMANDS = (catalog, fetch, ephemeris, passes, screen, schedule)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument gets one line (and where to read more), not the usage."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="debris",
         description="Space-debris tracking: passes, conjunctions and schedules from TLE/OMM.")
     parser.add_argument("--version", action="version", version=f"debris {__version__}")
@@ -36,6 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
     for command in _COMMANDS:
         command.add_parsers(sub)
     return parser
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that outputs are cleaned up as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
 
 
 def main(argv=None) -> int:
@@ -47,11 +64,26 @@ def main(argv=None) -> int:
     (a third of a second after a whole-catalogue run). Called with an `argv` list, as tests
     do, the collector is left alone.
     """
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         return _run(argv)
+    except KeyboardInterrupt as exc:  # before the command started, or while it reported
+        return _interrupted(exc)
     finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
         if argv is None:
             gc.freeze()
+
+
+def _interrupted(exc) -> int:
+    """One line and the shell's status for Ctrl-C (130) or SIGTERM (143); the command's
+    outputs were cleaned up on the way out (they are written aside and swapped in)."""
+    terminated = isinstance(exc, _Terminated)
+    print(f"debris: {'terminated' if terminated else 'interrupted'}; no output was written "
+          "or replaced", file=sys.stderr)
+    return 143 if terminated else 130
 
 
 def _run(argv) -> int:
@@ -67,9 +99,6 @@ def _run(argv) -> int:
         return 2
     except BrokenPipeError:  # e.g. piped into head
         return 0
-    except KeyboardInterrupt:
-        print("debris: interrupted", file=sys.stderr)
-        return 130
     except Exception:  # noqa: BLE001 - anything else is a bug in debris, not bad input
         print("debris: internal error (a bug in debris; please report it with the "
               "traceback below)", file=sys.stderr)

@@ -14,6 +14,7 @@ from ..io.files import write_text
 from ..io.tables import jsonable, meta_block, table_to_json, table_to_text
 from ..sites import known_sites, load_sites_toml
 from ..table import Table
+from .common import COUNT
 
 __all__ = ["add_parsers", "DEFAULT_ARCHIVE"]
 
@@ -38,7 +39,7 @@ def add_parsers(sub) -> None:
                     "(default now)")
     pi.set_defaults(func=cmd_catalog_info)
     ph = csub.add_parser("history", help="an object's element sets over time (archive)")
-    ph.add_argument("norad", type=int)
+    ph.add_argument("norad", type=COUNT, help="NORAD catalogue number")
     ph.add_argument("--archive", default=DEFAULT_ARCHIVE)
     ph.add_argument("--format", choices=["table", "json"], default="table")
     ph.set_defaults(func=cmd_catalog_history)
@@ -91,7 +92,7 @@ def cmd_catalog_info(args) -> int:
     info["sgp4_init_error_objects"] = catalog.init_error_report()
     if args.format == "json":
         write_text(json.dumps(info, indent=1) + "\n", None)
-        return 0
+        return _usable(catalog)
     lines = [f"sources:          {', '.join(info['sources'])}",
              f"objects:          {info['objects']}",
              f"LEO objects:      {info['leo_objects']} (mean motion >= 11.25 rev/day)",
@@ -104,6 +105,15 @@ def cmd_catalog_info(args) -> int:
     lines.append(f"SGP4 init errors: {info['sgp4_init_errors']}")
     lines += [f"  {line}" for line in info["sgp4_init_error_objects"]]
     write_text("\n".join(lines) + "\n", None)
+    return _usable(catalog)
+
+
+def _usable(catalog) -> int:
+    """0, after the report, when the catalogue has a usable element set; else the error
+    every command gives for such a catalogue."""
+    if len(catalog) == 0:
+        raise DebrisError("no usable element sets were loaded (every record was rejected; "
+                          "the reasons are listed above)")
     return 0
 
 

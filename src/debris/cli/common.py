@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import math
 import sys
 
 import numpy as np
@@ -15,12 +17,62 @@ from ..sites import load_sites_toml, parse_site
 from ..sun import night_window
 from ..timescale import to_times
 
-__all__ = ["STALE_EPOCH_DAYS", "render", "hhmmss", "note", "load_catalog", "stale_note",
+__all__ = ["STALE_EPOCH_DAYS", "ranged", "ELEVATION", "HORIZON", "POSITIVE", "COUNT", "render",
+           "hhmmss", "note", "load_catalog", "stale_note",
            "failure_note", "sites", "window", "norad_ids", "csv_rows", "add_files", "add_backend",
            "add_site_options", "add_night_options", "add_output"]
 
 #: TLE accuracy degrades by kilometres per day; beyond this we say so.
 STALE_EPOCH_DAYS = 3.0
+
+
+def ranged(low=None, high=None, *, low_open=False, integer=False, unit=""):
+    """An argparse ``type`` for a number in a range: a value outside it is refused with a
+    message naming the value and the range (argparse adds the option; exit status 2).
+
+    Parameters
+    ----------
+    low, high : float or None
+        The bounds; None leaves that side open.
+    low_open : bool
+        `low` itself is refused (``> low`` rather than ``>= low``).
+    integer : bool
+        Whole numbers only.
+    unit : str
+        Said after the range (``"deg"``, ``"s"``).
+    """
+    if low is not None and high is not None:
+        span = f"> {low:g} and <= {high:g}" if low_open else f"{low:g}..{high:g}"
+    elif low is not None:
+        span = f"{'>' if low_open else '>='} {low:g}"
+    else:
+        span = f"<= {high:g}"
+    expected = f"{'a whole number' if integer else 'a number'} {span}{' ' + unit if unit else ''}"
+
+    def parse(text):
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {expected}") from None
+        if (not math.isfinite(value) or (low is not None and (value < low or low_open
+                                                              and value == low))
+                or (high is not None and value > high)):
+            raise argparse.ArgumentTypeError(f"{text} is outside the range: expected "
+                                             f"{expected}")
+        return value
+
+    parse.__name__ = expected  # argparse names the type in its messages
+    return parse
+
+
+#: Elevation limits (deg): above the horizon, 0..90.
+ELEVATION = ranged(0.0, 90.0, unit="deg")
+#: Altitudes where below the horizon makes sense (the Sun's, deg): -90..90.
+HORIZON = ranged(-90.0, 90.0, unit="deg")
+#: Steps, spans, radii, thresholds: positive.
+POSITIVE = ranged(0.0, low_open=True)
+#: Counts: whole numbers >= 0.
+COUNT = ranged(0, integer=True)
 
 
 def note(message: str) -> None:
@@ -85,7 +137,7 @@ def window(args, site):
         start = to_times(args.start)
         if args.end:
             end = to_times(args.end)
-        elif args.hours:
+        elif args.hours is not None:
             end = start.shift_seconds(float(args.hours) * 3600.0)
         else:
             raise DebrisError("--start needs --end or --hours")
@@ -161,8 +213,9 @@ def add_night_options(parser, *, sun_help: str | None = None) -> None:
     parser.add_argument("--night", help="YYYY-MM-DD: the night beginning that local evening")
     parser.add_argument("--start", help="ISO-8601 UTC start (instead of --night)")
     parser.add_argument("--end", help="ISO-8601 UTC end")
-    parser.add_argument("--hours", type=float, help="span in hours after --start")
-    parser.add_argument("--sun-altitude-deg", type=float, default=-12.0, help=sun_help)
+    parser.add_argument("--hours", type=POSITIVE, help="span in hours after --start (> 0)")
+    parser.add_argument("--sun-altitude-deg", type=HORIZON, default=-12.0,
+                        help=(sun_help or "twilight limit for the night") + "; -90..90 deg")
 
 
 def add_output(parser, formats, default: str = "table") -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..constants import DAY_S
 from ..errors import DebrisError
 from ..frames import earth_orientation, teme_to_itrs
 from ..io.ccsds import oem_kvn
@@ -9,7 +10,8 @@ from ..io.files import write_text
 from ..io.tables import iso_text
 from ..propagation import propagate
 from ..timescale import time_range
-from .common import add_backend, add_files, load_catalog, note, stale_note
+from .common import (COUNT, POSITIVE, add_backend, add_files, load_catalog, note, ranged,
+                     stale_note)
 
 __all__ = ["add_parsers"]
 
@@ -17,11 +19,12 @@ __all__ = ["add_parsers"]
 def add_parsers(sub) -> None:
     p = sub.add_parser("ephemeris", help="state vectors of one object (CSV or CCSDS OEM)")
     add_files(p)
-    p.add_argument("--norad", type=int, required=True, help="NORAD catalogue number")
+    p.add_argument("--norad", type=COUNT, required=True, help="NORAD catalogue number")
     p.add_argument("--start", required=True, help="ISO-8601 UTC start")
     p.add_argument("--end", help="ISO-8601 UTC end")
-    p.add_argument("--hours", type=float, help="span in hours instead of --end")
-    p.add_argument("--step-s", type=float, default=60.0, help="step in seconds (default 60)")
+    p.add_argument("--hours", type=POSITIVE, help="span in hours instead of --end (> 0)")
+    p.add_argument("--step-s", type=ranged(0.001, DAY_S, unit="s"), default=60.0,
+                   help="step, 0.001..86400 s (default 60)")
     p.add_argument("--frame", choices=["teme", "itrs"], default="teme")
     p.add_argument("--polar-motion", action="store_true", help="apply IERS polar motion (ITRS)")
     p.add_argument("--format", choices=["csv", "oem"], default="csv")

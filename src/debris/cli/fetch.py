@@ -8,7 +8,7 @@ import time
 
 from ..errors import DebrisError
 from .catalog import DEFAULT_ARCHIVE, open_archive
-from .common import norad_ids, note
+from .common import POSITIVE, norad_ids, note, ranged
 
 __all__ = ["add_parsers"]
 
@@ -35,9 +35,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--no-archive", action="store_true")
     p.add_argument("--force", action="store_true",
                    help="download even if the file is younger than 2 hours")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    p.add_argument("--retries", type=int, default=3)
-    p.add_argument("--min-objects", type=int, default=1,
+    p.add_argument("--timeout", type=POSITIVE, default=30.0, help="seconds per request (> 0)")
+    p.add_argument("--retries", type=ranged(0, 20, integer=True), default=3,
+                   help="retries after a failed request, 0..20 (default 3)")
+    p.add_argument("--min-objects", type=ranged(1, integer=True), default=1,
                    help="fewer objects than this is a failed download")
     p.add_argument("--base-url", default="https://celestrak.org/NORAD/elements/gp.php",
                    help=argparse.SUPPRESS)

@@ -7,9 +7,9 @@ from ..io.files import write_text
 from ..io.tables import iso_text, jsonable, meta_block
 from ..magnitude import DEFAULT_STD_MAG, load_std_mag_table
 from ..passes import PASS_DECIMALS, find_crossings, find_passes
-from .common import (add_backend, add_files, add_night_options, add_output, add_site_options,
-                     failure_note, hhmmss, load_catalog, norad_ids, note, render, sites,
-                     stale_note, window)
+from .common import (ELEVATION, HORIZON, add_backend, add_files, add_night_options, add_output,
+                     add_site_options, failure_note, hhmmss, load_catalog, norad_ids, note,
+                     ranged, render, sites, stale_note, window)
 
 __all__ = ["add_parsers"]
 
@@ -58,7 +58,8 @@ def add_parsers(sub) -> None:
     add_files(p)
     add_site_options(p, several=True)
     add_night_options(p, sun_help="twilight limit for the night (default -12)")
-    p.add_argument("--min-elevation-deg", type=float, default=10.0)
+    p.add_argument("--min-elevation-deg", type=ELEVATION, default=10.0,
+                   help="lowest elevation of a pass, 0..90 deg (default 10)")
     p.add_argument("--visible-only", action="store_true",
                    help="keep passes with a part where the object is sunlit under a dark sky")
     p.add_argument("--std-mag-file", help="CSV norad_id,std_mag of standard magnitudes "
@@ -71,13 +72,19 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("crossings", help="objects crossing a circle on the sky (stares, streaks)")
     add_files(p)
     add_site_options(p)
-    p.add_argument("--ra-deg", type=float, help="circle centre, ICRS right ascension")
-    p.add_argument("--dec-deg", type=float, help="circle centre, ICRS declination")
-    p.add_argument("--az-deg", type=float, help="circle centre, fixed azimuth (stare)")
-    p.add_argument("--el-deg", type=float, help="circle centre, fixed elevation (stare)")
-    p.add_argument("--radius-deg", type=float, required=True, help="circle radius (deg)")
+    p.add_argument("--ra-deg", type=ranged(0.0, 360.0, unit="deg"),
+                   help="circle centre, ICRS right ascension, 0..360 deg")
+    p.add_argument("--dec-deg", type=HORIZON, help="circle centre, ICRS declination, "
+                   "-90..90 deg")
+    p.add_argument("--az-deg", type=ranged(0.0, 360.0, unit="deg"),
+                   help="circle centre, fixed azimuth (stare), 0..360 deg")
+    p.add_argument("--el-deg", type=ELEVATION, help="circle centre, fixed elevation (stare), "
+                   "0..90 deg")
+    p.add_argument("--radius-deg", type=ranged(0.0, 90.0, low_open=True, unit="deg"),
+                   required=True, help="circle radius, > 0 and <= 90 deg")
     add_night_options(p)
-    p.add_argument("--min-elevation-deg", type=float, default=0.0)
+    p.add_argument("--min-elevation-deg", type=ELEVATION, default=0.0,
+                   help="lowest elevation, 0..90 deg (default 0)")
     p.add_argument("--norad", help="comma-separated NORAD ids")
     p.add_argument("--std-mag-file", help="CSV norad_id,std_mag")
     add_output(p, ["table", "csv", "json"])

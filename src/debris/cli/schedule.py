@@ -7,14 +7,15 @@ import json
 import numpy as np
 
 from ..errors import DebrisError
-from ..io.files import read_text, write_text
+from ..io.files import read_text, staged_outputs, write_text
 from ..io.tables import iso_text, meta_block, table_to_csv
 from ..magnitude import load_std_mag_table
 from ..schedule import pointing_track, schedule_night, weights_from_conjunctions
 from ..table import Table
 from ..telescope import load_telescopes
-from .common import (add_backend, add_files, add_night_options, add_output, add_site_options,
-                     csv_rows, hhmmss, load_catalog, note, render, sites, stale_note, window)
+from .common import (COUNT, add_backend, add_files, add_night_options, add_output, add_site_options,
+                     csv_rows, hhmmss, load_catalog, note, ranged, render, sites, stale_note,
+                     window)
 
 __all__ = ["add_parsers"]
 
@@ -45,10 +46,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--conjunctions", help="JSON from debris screen: objects in close "
                    "approaches weigh more")
     p.add_argument("--std-mag-file", help="CSV norad_id,std_mag")
-    p.add_argument("--improvement-rounds", type=int, default=300,
+    p.add_argument("--improvement-rounds", type=COUNT, default=300,
                    help="local-search rounds after the greedy fill (default 300)")
-    p.add_argument("--track-step-s", type=float, default=1.0,
-                   help="step of the pointing tracks (default 1 s)")
+    p.add_argument("--track-step-s", type=ranged(0.01, 600.0, unit="s"), default=1.0,
+                   help="step of the pointing tracks, 0.01..600 s (default 1 s)")
     p.add_argument("--tracks-output", help="pointing-track CSV (default: beside --output)")
     add_output(p, ["table", "csv", "json"])
     add_backend(p)
@@ -118,12 +119,8 @@ def cmd_schedule(args) -> int:
     if tracks_path is None and args.output and args.output != "-":
         stem = args.output.rsplit(".", 1)[0] if "." in args.output else args.output
         tracks_path = f"{stem}.tracks.csv"
-    if tracks_path:
-        track = pointing_track(leo, site, start, tracks, step_s=args.track_step_s,
-                               backend=args.backend)
-        write_text(table_to_csv(track), tracks_path)
-        note(f"pointing tracks ({len(track)} rows, every {args.track_step_s:g} s) written to "
-              f"{tracks_path}")
+    track = (pointing_track(leo, site, start, tracks, step_s=args.track_step_s,
+                            backend=args.backend) if tracks_path else None)
 
     def meta():
         return meta_block(
@@ -139,6 +136,18 @@ def cmd_schedule(args) -> int:
 
     header = (f"# {len(table)} observations, night {iso_text(start)[0]} .. "
               f"{iso_text(end)[0]}, site {site.name}\n")
-    write_text(render(args.format, table, key="observations", meta=meta, header=header,
-                      layout=_OBSERVATION_TEXT), args.output)
+    text = render(args.format, table, key="observations", meta=meta, header=header,
+                  layout=_OBSERVATION_TEXT)
+    if not args.output or args.output == "-":
+        if track is not None:
+            write_text(table_to_csv(track), tracks_path)
+        write_text(text, None)
+    else:  # the schedule and its tracks go together: both or neither
+        with staged_outputs() as out:
+            if track is not None:
+                out.write_text(tracks_path, table_to_csv(track))
+            out.write_text(args.output, text)
+    if track is not None:
+        note(f"pointing tracks ({len(track)} rows, every {args.track_step_s:g} s) written to "
+             f"{tracks_path}")
     return 0

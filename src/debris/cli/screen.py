@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import numpy as np
 
@@ -11,15 +10,15 @@ from ..conjunctions import (DEFAULT_HBR_M, DEFAULT_SIGMA_RIC_KM, SIGMA_GROWTH_RI
                             cdm_pc, conjunction_cdms, observability, screen)
 from ..errors import CDMFormatError, DebrisError
 from ..io.ccsds import read_cdm
-from ..io.files import atomic_write, read_text, write_text
+from ..io.files import atomic_folder, read_text, write_text
 from ..io.tables import (iso_text, meta_block, nested_records, table_to_csv, table_to_json,
                          table_to_text)
 from ..progress import progress_bar
 from ..sites import load_sites_toml, parse_site
 from ..table import Table
 from ..timescale import Times, to_times
-from .common import (add_backend, add_files, csv_rows, failure_note, load_catalog, norad_ids,
-                     note, stale_note)
+from .common import (ELEVATION, POSITIVE, add_backend, add_files, csv_rows, failure_note,
+                     load_catalog, norad_ids, note, ranged, stale_note)
 
 __all__ = ["add_parsers"]
 
@@ -29,15 +28,16 @@ def add_parsers(sub) -> None:
     add_files(p)
     p.add_argument("--start", help="ISO-8601 UTC start (default: now)")
     p.add_argument("--end", help="ISO-8601 UTC end")
-    p.add_argument("--hours", type=float, help="span in hours")
-    p.add_argument("--days", type=float, help="span in days (default 7)")
-    p.add_argument("--threshold-km", type=float, default=5.0,
-                   help="report approaches at or below this distance (default 5 km)")
+    p.add_argument("--hours", type=POSITIVE, help="span in hours (> 0)")
+    p.add_argument("--days", type=POSITIVE, help="span in days (> 0; default 7)")
+    p.add_argument("--threshold-km", type=POSITIVE, default=5.0,
+                   help="report approaches at or below this distance (> 0; default 5 km)")
     p.add_argument("--primary", help="NORAD ids (comma-separated) or 'payloads': screen these "
                    "against the catalogue instead of all-vs-all")
     p.add_argument("--primary-file", help="file of primary NORAD ids")
-    p.add_argument("--step-s", type=float, default=60.0,
-                   help="grid step (s); completeness does not depend on it (default 60)")
+    p.add_argument("--step-s", type=ranged(1.0, 3600.0, unit="s"), default=60.0,
+                   help="grid step, 1..3600 s; completeness does not depend on it "
+                        "(default 60)")
     p.add_argument("--hbr-file", help="CSV norad_id,hbr_m of hard-body radii")
     p.add_argument("--covariance-file", action="append",
                    help="CSV norad_id,sigma_r_km,sigma_t_km,sigma_n_km or a CDM with the "
@@ -47,10 +47,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--site", action="append",
                    help="also say whether each conjunction is observable from this site")
     p.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
-    p.add_argument("--observe-minutes", type=float, default=5.0,
-                   help="observability is checked over TCA +- this (default 5)")
-    p.add_argument("--min-elevation-deg", type=float, default=10.0,
-                   help="elevation limit for observability (default 10)")
+    p.add_argument("--observe-minutes", type=POSITIVE, default=5.0,
+                   help="observability is checked over TCA +- this (> 0; default 5)")
+    p.add_argument("--min-elevation-deg", type=ELEVATION, default=10.0,
+                   help="elevation limit for observability, 0..90 deg (default 10)")
     p.add_argument("--format", choices=["table", "csv", "json", "cdm"], default="table")
     p.add_argument("--output", help="output file (cdm: a folder), written atomically")
     add_backend(p)
@@ -58,7 +58,7 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("pc", help="collision probability from CDMs (KVN or XML)")
     p.add_argument("files", nargs="+", help="CDM files")
-    p.add_argument("--hbr-m", type=float, help="combined hard-body radius (m); default the "
+    p.add_argument("--hbr-m", type=POSITIVE, help="combined hard-body radius (> 0 m); default the "
                    "CDM's COMMENT HBR, else 20 m")
     p.add_argument("--method", choices=["foster", "chan"], default="foster")
     p.add_argument("--format", choices=["table", "json"], default="table")
@@ -133,7 +133,8 @@ def _screen_window(args):
     if args.end:
         end = to_times(args.end)
     else:
-        hours = args.hours if args.hours is not None else 24.0 * (args.days or 7.0)
+        hours = args.hours if args.hours is not None else 24.0 * (
+            args.days if args.days is not None else 7.0)
         end = start.shift_seconds(float(hours) * 3600.0)
     if float(end.seconds_since(start)[0]) <= 0:
         raise DebrisError(f"--end {iso_text(end)[0]} is not after --start "
@@ -159,12 +160,11 @@ def cmd_screen(args) -> int:
                    pc_method=args.method, covariances=covariances,
                    progress=progress_bar("screening"))
     failures = failure_note(table, "they drop out while failed")
-    if args.format == "cdm":
-        os.makedirs(args.output, exist_ok=True)
-        for stem, cdm in conjunction_cdms(catalog, table, covariances=covariances,
-                                          pc_method=args.method):
-            with atomic_write(os.path.join(args.output, f"{stem}.cdm")) as handle:
-                handle.write(cdm.to_kvn())
+    if args.format == "cdm":  # the folder is built beside its place and swapped in whole
+        with atomic_folder(args.output) as folder:
+            for stem, cdm in conjunction_cdms(catalog, table, covariances=covariances,
+                                              pc_method=args.method):
+                (folder / f"{stem}.cdm").write_text(cdm.to_kvn(), encoding="utf-8")
         note(f"{len(table)} CDMs written to {args.output}")
         return 0
     visibility = (observability(catalog, table, sites, window_minutes=args.observe_minutes,

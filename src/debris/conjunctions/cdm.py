@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._version import __version__
+from ..checks import check_range
 from ..constants import DAY_S
 from ..errors import CDMFormatError
 from ..frames import earth_orientation, rtn_basis
@@ -134,6 +135,8 @@ def cdm_pc(cdm: Cdm, *, hbr_m: float | None = None, method: str = "foster") -> d
         None), ``tca_utc`` (:class:`Times` of one element), ``norad_id_1``, ``norad_id_2``.
     """
     hbr_source = "argument"
+    if hbr_m is not None:
+        check_range("hbr_m", hbr_m, 0.0, low_open=True, unit="m")
     if hbr_m is None:
         hbr_m = cdm.hard_body_radius_m()
         hbr_source = "CDM COMMENT HBR"

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import check_range
 from ..errors import InputError, UnknownObjectError
 from ..frames import vector_norm
 from ..propagation import propagate
@@ -109,8 +110,8 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
     span = float(t_end.seconds_since(t_start)[0])
     if not span > 0:
         raise InputError("screening window: the end must be after the start")
-    if not threshold_km > 0:
-        raise InputError(f"threshold {threshold_km} km: must be positive")
+    check_range("threshold_km", threshold_km, 0.0, low_open=True, unit="km")
+    check_range("step_s", step_s, 0.0, low_open=True, unit="s")
     n_steps = max(1, int(np.ceil(span / step_s)))
     step = span / n_steps
     primary_mask = None

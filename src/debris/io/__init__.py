@@ -7,12 +7,13 @@ text, times as ISO-8601) and ``ccsds`` (CDM read and written, OEM written). Cata
 
 from .ccsds import (COVARIANCE_KEYS, OBLIGATORY_HEADER, OBLIGATORY_OBJECT, OBLIGATORY_RELATIVE,
                     Cdm, cdm_file_stem, conjunction_cdm, oem_kvn, parse_cdm, read_cdm)
-from .files import atomic_write, read_csv_rows, read_toml, write_text
+from .files import (atomic_folder, atomic_write, read_csv_rows, read_toml, staged_outputs,
+                    write_text)
 from .tables import (iso_text, iter_table_json, jsonable, meta_block, nested_records,
                      table_to_csv, table_to_json, table_to_text, utc_now_iso)
 
 __all__ = [
-    "atomic_write", "write_text", "read_toml", "read_csv_rows",
+    "atomic_write", "atomic_folder", "staged_outputs", "write_text", "read_toml", "read_csv_rows",
     "iso_text", "iter_table_json", "jsonable", "meta_block", "nested_records", "table_to_csv",
     "table_to_json", "table_to_text", "utc_now_iso",
     "Cdm", "parse_cdm", "read_cdm", "conjunction_cdm", "cdm_file_stem", "oem_kvn",

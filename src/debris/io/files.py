@@ -1,22 +1,29 @@
 """Files: atomic writes, TOML and small CSV inputs.
 
-No output file is ever left half-written: :func:`atomic_write` writes to a temporary file
-beside the target and renames it into place only when everything has been written.
+No output is ever left half-written: :func:`atomic_write` writes to a temporary file beside
+the target and renames it into place only when everything has been written;
+:func:`atomic_folder` does the same for a folder (swapped in whole), :func:`staged_outputs`
+for several files that go together (all or none). Temporaries get the umask's mode, as the
+final outputs would. A read-only folder or a full disk is an
+:class:`~debris.errors.OutputError` naming the output, the earlier output untouched.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import itertools
 import os
+import shutil
 import sys
 from pathlib import Path
 
-from ..errors import DebrisError
+from ..errors import DebrisError, OutputError
 
-__all__ = ["atomic_write", "write_text", "read_text", "read_toml", "read_csv_rows"]
+__all__ = ["atomic_write", "atomic_folder", "staged_outputs", "StagedOutputs", "write_text",
+           "read_text", "read_toml", "read_csv_rows"]
 
 _PART = itertools.count()
 
@@ -25,12 +32,12 @@ _PART = itertools.count()
 def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
     """Open a temporary file beside `path`; rename it onto `path` on success.
 
-    On any exception the temporary file is removed and `path` is left
-    as it was.
+    On any exception (Ctrl-C included) the temporary file is removed and `path` is left as
+    it was. A file that cannot be written (read-only folder, full disk) raises
+    :class:`~debris.errors.OutputError` naming it.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _new_part(path)
+    fd, tmp = _guard(path, lambda: _new_part(path))
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None,
                        newline="" if "b" not in mode else None) as handle:
@@ -38,21 +45,135 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if _is_output_failure(exc):
+            raise _output_error(path, exc) from None
         raise
 
 
-def _new_part(path: Path):
-    """A new file beside `path` for :func:`atomic_write`: (descriptor, name). Created with
-    the umask's permissions, as the final file would be."""
+@contextlib.contextmanager
+def atomic_folder(path):
+    """Build a folder beside `path` and swap it in whole when the block succeeds.
+
+    Yields the new folder's :class:`~pathlib.Path` (created with the umask's mode). On
+    success an earlier folder at `path` is renamed aside, the new one renamed into place
+    and the old one deleted; on any exception the new folder is deleted and `path` is left
+    as it was. Raises :class:`~debris.errors.OutputError` when the folder cannot be written.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"cannot write the folder {path}: a file of that name exists")
+    work = _guard(path, lambda: _new_part(path, folder=True))
+    try:
+        yield work
+        _guard(path, lambda: _swap_in(work, path))
+    except BaseException as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        if _is_output_failure(exc):
+            raise _output_error(path, exc) from None
+        raise
+
+
+class StagedOutputs:
+    """Several output files written all or none (:func:`staged_outputs`)."""
+
+    def __init__(self):
+        self._parts: list[tuple[Path, Path]] = []
+
+    def write_text(self, path, text) -> None:
+        """Write `text` (a string or an iterable of strings) to a file beside `path`."""
+        path = Path(path)
+        fd, tmp = _guard(path, lambda: _new_part(path))
+        self._parts.append((tmp, path))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                for piece in [text] if isinstance(text, str) else text:
+                    handle.write(piece)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise _output_error(path, exc) from None
+
+
+@contextlib.contextmanager
+def staged_outputs():
+    """Write several files all or none: each is written beside its place, and all are
+    renamed into place only when the block succeeds; on any exception none is touched.
+
+    Examples
+    --------
+    >>> with staged_outputs() as out:            # doctest: +SKIP
+    ...     out.write_text("schedule.csv", table_text)
+    ...     out.write_text("schedule.tracks.csv", tracks_text)
+    """
+    staged = StagedOutputs()
+    try:
+        yield staged
+        for tmp, path in staged._parts:
+            _guard(path, lambda tmp=tmp, path=path: os.replace(tmp, path))
+    except BaseException:
+        for tmp, _ in staged._parts:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+
+
+def _new_part(path: Path, folder: bool = False):
+    """A new file (descriptor, name) or folder (name) beside `path`, created with the
+    umask's permissions as the final one would be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     while True:
         tmp = path.parent / f".{path.name}.{os.getpid()}.{next(_PART)}.part"
         try:
+            if folder:
+                os.mkdir(tmp, 0o777)
+                return tmp
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
         except FileExistsError:
             continue
+
+
+def _swap_in(work: Path, path: Path) -> None:
+    """Rename `work` onto `path`; an earlier folder there is moved aside, then deleted."""
+    if not path.exists():
+        os.replace(work, path)
+        return
+    old = path.parent / f".{path.name}.{os.getpid()}.{next(_PART)}.old"
+    os.replace(path, old)
+    try:
+        os.replace(work, path)
+    except BaseException:
+        os.replace(old, path)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+#: errno values that mean "this output cannot be written here" (not a bug in debris).
+_OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
+                  errno.EFBIG, errno.EIO, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG,
+                  errno.EEXIST, errno.ENOTEMPTY}
+
+
+def _is_output_failure(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS
+
+
+def _guard(path: Path, action):
+    """Run `action`; an OSError it raises becomes an OutputError naming `path`."""
+    try:
+        return action()
+    except OSError as exc:
+        if _is_output_failure(exc):
+            raise _output_error(path, exc) from None
+        raise
+
+
+def _output_error(path: Path, exc: OSError) -> OutputError:
+    reason = exc.strerror or str(exc)
+    return OutputError(f"cannot write {path}: {reason} ({errno.errorcode.get(exc.errno, '?')})"
+                       "; nothing was written there and any earlier output is as it was")
 
 
 def write_text(text, output=None) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import check_range
 from ..errors import InputError
 from ..frames import (angular_rate_rad_s, azimuth_deg, elevation_deg, enu_basis,
                       phase_angle_rad, radec_deg, vector_norm)
@@ -76,8 +77,11 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         One row per crossing, columns :data:`CROSSING_COLUMNS`; ``entry_utc``/``exit_utc``
         are empty when the window cuts the crossing.
     """
-    if not radius_deg > 0:
-        raise InputError(f"radius must be positive, got {radius_deg} deg")
+    check_range("radius_deg", radius_deg, 0.0, 180.0, low_open=True, unit="deg")
+    check_range("min_elevation_deg", min_elevation_deg, -90.0, 90.0, unit="deg")
+    for name, value in (("dec_deg", dec_deg), ("el_deg", el_deg)):
+        if value is not None:
+            check_range(name, value, -90.0, 90.0, unit="deg")
     fixed_sky = ra_deg is not None and dec_deg is not None
     if fixed_sky == (az_deg is not None and el_deg is not None):
         raise InputError("give either --ra-deg and --dec-deg, or --az-deg and --el-deg")

@@ -185,6 +185,13 @@ def group_passes(obj, seg, s, kind, f_start, f_end, el_edges):
     index = np.insert(index, at, -1)
     first = np.ones(o.size, bool)
     first[1:] = o[1:] != o[:-1]
+    # Objects above the limit the whole window, with no event at all.
+    has_events = np.zeros(n_obj, bool)
+    has_events[obj] = True
+    whole = np.flatnonzero((f_start > 0) & (f_end > 0) & ~has_events)
+    none = np.full(whole.size, -1, np.intp)
+    if o.size == 0:  # no event at all in this chunk
+        return whole.astype(np.intp), none, none.copy(), none.copy()
     # Stretches: each starts at a rise or set, or at an object's first event; a stretch
     # opened by a rise is a pass, closed by the next stretch's opener if that is a set.
     opener = first | (k != CULMINATION)
@@ -208,11 +215,6 @@ def group_passes(obj, seg, s, kind, f_start, f_end, el_edges):
     rise = index[starts[is_pass]]
     culmination = best[is_pass]
     sets = set_idx[is_pass]
-    # Objects above the limit the whole window, with no event at all.
-    has_events = np.zeros(n_obj, bool)
-    has_events[obj] = True
-    whole = np.flatnonzero((f_start > 0) & (f_end > 0) & ~has_events)
-    none = np.full(whole.size, -1, np.intp)
     return (np.concatenate([p_obj, whole]).astype(np.intp), np.concatenate([rise, none]),
             np.concatenate([culmination, none]), np.concatenate([sets, none]))
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import check_range
 from ..frames import (angular_rate_rad_s, azimuth_deg, elevation_deg, enu_basis, radec_deg,
                       vector_norm)
 from ..magnitude import standard_magnitudes
@@ -114,6 +115,9 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
         ``{norad_id: error code}`` of objects SGP4 failed on in the window;
         ``extra["row"]``: each pass's row in `catalog`.
     """
+    check_range("min_elevation_deg", min_elevation_deg, -90.0, 90.0, unit="deg")
+    check_range("sun_altitude_deg_limit", sun_altitude_deg_limit, -90.0, 90.0, unit="deg")
+    check_range("step_s", step_s, 0.0, low_open=True, unit="s")
     sites = [sites] if hasattr(sites, "itrs_km") else list(sites)
     grid, step, span_s, eo, sun_itrs = coarse_grid(start, end, step_s)
     std_mag = standard_magnitudes(catalog, std_mag_table)

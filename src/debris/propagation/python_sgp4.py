@@ -38,6 +38,14 @@ def _shared_array(shape, dtype) -> np.ndarray:
     return np.frombuffer(buffer, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
 
 
+def _quiet_child(*args) -> None:
+    """A worker's body: Ctrl-C or SIGTERM end it silently (the parent reports once)."""
+    try:
+        _sgp4_into(*args)
+    except KeyboardInterrupt:
+        os._exit(130)
+
+
 def _sgp4_into(satrecs, jd, fr, r_out, v_out, e_out) -> None:
     """Run python-sgp4 for `satrecs` writing straight into the given (shared) arrays."""
     array = SatrecArray(satrecs)
@@ -79,14 +87,21 @@ class Sgp4Backend:
         context = multiprocessing.get_context("fork")
         children = []
         for a, b in zip(bounds[1:-1], bounds[2:]):
-            child = context.Process(target=_sgp4_into,
+            child = context.Process(target=_quiet_child,
                                     args=(satrecs[a:b], times.jd, times.fr, r[a:b], v[a:b], e[a:b]))
             child.start()
             children.append(child)
         a, b = bounds[0], bounds[1]
-        _sgp4_into(satrecs[a:b], times.jd, times.fr, r[a:b], v[a:b], e[a:b])
+        try:
+            _sgp4_into(satrecs[a:b], times.jd, times.fr, r[a:b], v[a:b], e[a:b])
+            for child in children:
+                child.join()
+        except BaseException:  # Ctrl-C, SIGTERM: the children go too, without a word
+            for child in children:
+                child.terminate()
+                child.join()
+            raise
         for child in children:
-            child.join()
             if child.exitcode != 0:
                 raise RuntimeError(f"an SGP4 worker process failed (exit code {child.exitcode})")
         return finish_states(r, v, e.view(np.int8))
