@@ -106,12 +106,64 @@ def test_rerun_replaces_the_folder_and_failures_leave_it(tmp_path, elements):
     ("[nightly]\nsites = ['dushanbe']\n[screening]\nprimaries = 'all'\n", "primaries = 'all'"),
     ("[nightly]\nsites = ['dushanbe']\n[[schedule]]\nsite = 'dushanbe'\n",
      "needs site and telescope_file"),
+    ("[nightly]\nsites = ['dushanbe']\n[[schedule]]\nsite = 'hissar'\ntelescope_file = 't'\n",
+     "site = 'hissar' is not one of \\[nightly\\] sites"),
+    ("screening = 5\n[nightly]\nsites = ['dushanbe']\n", "expected a \\[screening\\] table"),
+    ("[nightly]\nsites = ['dushanbe']\nmin_elevation_deg = 95\n",
+     "min_elevation_deg = 95; expected a number in 0..90"),
+    ("[nightly]\nsites = ['dushanbe']\nmin_objects_fraction = 2\n",
+     "min_objects_fraction = 2; expected a number in 0..1"),
 ])
 def test_bad_configs_name_the_key(tmp_path, text, message):
     path = tmp_path / "c.toml"
     path.write_text(text)
     with pytest.raises(NightlyConfigError, match=message):
         load_config(path)
+
+
+def _degraded_run(tmp_path, elements, catalogue_bytes, *, extra="", night="2024-11-01"):
+    """A good night, then a run of the same night on `catalogue_bytes`: its exit status and
+    stderr, having checked that the good night is untouched."""
+    from debris.cli import main
+
+    good = run_nightly(_config(tmp_path, elements), night=night, offline=True)
+    before = {p.name: p.read_bytes() for p in good.iterdir() if p.is_file()}
+    bad = tmp_path / "bad_catalogue.tle"
+    bad.write_bytes(catalogue_bytes)
+    config = _config(tmp_path, bad, extra="")
+    if extra:
+        text = config.read_text().replace("[screening]", extra + "\n[screening]")
+        config.write_text(text)
+    code = main(["nightly", "--config", str(config), "--night", night, "--offline"])
+    after = {p.name: p.read_bytes() for p in good.iterdir() if p.is_file()}
+    assert after == before  # the good night is as it was
+    assert sorted(n for n in os.listdir(good.parent) if not n.endswith(".failed.log")) == [
+        night]
+    return code
+
+
+def test_a_binary_catalogue_fails_the_night_and_keeps_the_last(tmp_path, elements, capsys):
+    assert _degraded_run(tmp_path, elements, bytes(range(256)) * 10) == 2
+    assert "binary data" in capsys.readouterr().err
+
+
+def test_far_fewer_objects_fail_the_night(tmp_path, elements, capsys):
+    lines = elements.read_text().splitlines()
+    code = _degraded_run(tmp_path, elements, ("\n".join(lines[:30]) + "\n").encode())
+    err = capsys.readouterr().err
+    assert code == 2 and "the catalogue has 10 usable objects, fewer than 0.5 x the 302" in err
+    assert "truncated download" in (tmp_path / "out" / "2024-11-01.failed.log").read_text()
+
+
+def test_elements_too_old_for_the_night_fail_it(tmp_path, elements, capsys):
+    from debris.cli import main
+
+    config = _config(tmp_path, elements)
+    assert main(["nightly", "--config", str(config), "--night", "2024-12-01",
+                 "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert "median epoch is 3" in err and "max_element_age_days" in err
+    assert not (tmp_path / "out" / "2024-12-01").exists()
 
 
 def _chromium():

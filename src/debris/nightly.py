@@ -31,9 +31,11 @@ with fewer than ``min_objects_fraction`` (default 0.5) of the last good night's 
 its ``run.json``), or whose median element epoch lies more than ``max_element_age_days``
 (default 7) from the night fails the run (exit status 2) before anything is computed; so
 does any error later on. The previous folders stay as they were, stderr says why, and the
-failed run's log is kept as ``YYYY-MM-DD.failed.log`` beside them. The stages hand their results to each other in memory
-(passes to the schedules, conjunctions to the schedules' weights, everything to the report);
-files are written only as outputs.
+failed run's log is kept as ``YYYY-MM-DD.failed.log`` beside them.
+
+The stages hand their results to each other in memory (passes to the schedules,
+conjunctions to the schedules' weights, everything to the report); files are written only
+as outputs.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import numpy as np
 
@@ -51,6 +52,12 @@ def add_parsers(sub) -> None:
                    help="observability is checked over TCA +- this (> 0; default 5)")
     p.add_argument("--min-elevation-deg", type=ELEVATION, default=10.0,
                    help="elevation limit for observability, 0..90 deg (default 10)")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="record each finished window in DIR; run the same command again "
+                        "after a crash or kill and it resumes there (DIR is removed once the "
+                        "output is written)")
+    p.add_argument("--max-memory-mb", type=ranged(1.0, 1e6, unit="MB"), default=256.0,
+                   help="memory for one window of states, 1..1e6 MB (default 256)")
     p.add_argument("--format", choices=["table", "csv", "json", "cdm"], default="table")
     p.add_argument("--output", help="output file (cdm: a folder), written atomically")
     add_backend(p)
@@ -158,7 +165,11 @@ def cmd_screen(args) -> int:
     table = screen(catalog, start, end, args.threshold_km, primaries=primaries,
                    step_s=args.step_s, backend=args.backend, hbr_table=hbr_table,
                    pc_method=args.method, covariances=covariances,
-                   progress=progress_bar("screening"))
+                   progress=progress_bar("screening"), checkpoint=args.checkpoint,
+                   max_bytes=args.max_memory_mb * 1e6)
+    if table.meta.get("windows_resumed"):
+        note(f"resumed from {args.checkpoint}: {table.meta['windows_resumed']} window(s) "
+             "read back")
     failures = failure_note(table, "they drop out while failed")
     if args.format == "cdm":  # the folder is built beside its place and swapped in whole
         with atomic_folder(args.output) as folder:
@@ -166,7 +177,7 @@ def cmd_screen(args) -> int:
                                               pc_method=args.method):
                 (folder / f"{stem}.cdm").write_text(cdm.to_kvn(), encoding="utf-8")
         note(f"{len(table)} CDMs written to {args.output}")
-        return 0
+        return _done(args)
     visibility = (observability(catalog, table, sites, window_minutes=args.observe_minutes,
                                 min_elevation_deg=args.min_elevation_deg,
                                 backend=args.backend) if sites and len(table) else None)
@@ -186,6 +197,13 @@ def cmd_screen(args) -> int:
         text = _screen_text(args, table, start, end, visibility)
     write_text(text, args.output)
     note(f"{len(table)} conjunctions written" + (f" to {args.output}" if args.output else ""))
+    return _done(args)
+
+
+def _done(args) -> int:
+    """The output is written: the checkpoint has served."""
+    if args.checkpoint:
+        shutil.rmtree(args.checkpoint, ignore_errors=True)
     return 0
 
 
@@ -241,15 +259,19 @@ def _screen_text(args, table, start, end, visibility) -> str:
 
 
 def cmd_pc(args) -> int:
-    results, failed = [], 0
+    results, failures = [], []
     for path in args.files:
         try:
             results.append(cdm_pc(read_cdm(path), hbr_m=args.hbr_m, method=args.method))
         except (CDMFormatError, DebrisError) as exc:
-            failed += 1
-            note(f"skipped: {exc}")
+            failures.append(exc)
+            if len(args.files) > 1:
+                note(f"skipped: {exc}")
+    failed = len(failures)
     if not results:
-        raise DebrisError("no CDM could be read")
+        if failed == 1:
+            raise failures[0]
+        raise DebrisError(f"none of the {failed} CDMs could be read (reasons above)")
     columns = {}
     for key in results[0]:
         values = [r[key] for r in results]

@@ -51,11 +51,12 @@ import numpy as np
 from ..checks import check_range
 from ..errors import InputError, UnknownObjectError
 from ..frames import vector_norm
-from ..propagation import propagate
+from ..propagation import get_backend, propagate
 from ..table import Table
 from ..timescale import to_times
 from .assessment import conjunction_table
 from .broadphase import HERMITE_MARGIN_KM, interval_pairs
+from .checkpoint import Checkpoint, fingerprint
 from .narrowphase import hermite_minima, merge_duplicates, refine_tca
 
 __all__ = ["screen", "DEFAULT_SCREEN_STEP_S"]
@@ -66,7 +67,7 @@ DEFAULT_SCREEN_STEP_S = 60.0
 def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
            step_s: float = DEFAULT_SCREEN_STEP_S, backend="auto", max_bytes: float = 256e6,
            hbr_table: dict | None = None, pc_method: str = "foster",
-           covariances: dict | None = None, progress=None) -> Table:
+           covariances: dict | None = None, progress=None, checkpoint=None) -> Table:
     """Find every close approach below `threshold_km` between catalogue objects.
 
     Parameters
@@ -94,6 +95,9 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
         RTN covariances (km^2) by NORAD id, used instead of the default model.
     progress : callable, optional
         Called as ``progress(done_steps, total_steps)``.
+    checkpoint : str or Path, optional
+        A folder where each finished window is recorded (:mod:`.checkpoint`); a run killed
+        and started again with the same arguments resumes there, with the same result.
 
     Returns
     -------
@@ -121,8 +125,15 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
         missing = sorted(set(wanted.tolist()) - set(catalog.norad_id[primary_mask].tolist()))
         if missing:
             raise UnknownObjectError(f"primary NORAD ids not in the catalogue: {missing[:10]}")
+    saved = None
+    if checkpoint is not None:
+        saved = Checkpoint(checkpoint, fingerprint(
+            catalog, start=[float(t_start.jd[0]), float(t_start.fr[0])], n_steps=n_steps,
+            step=step, threshold_km=float(threshold_km), max_bytes=float(max_bytes),
+            primaries=None if primary_mask is None else np.flatnonzero(primary_mask).tolist(),
+            backend=get_backend(backend).name))
     i, j, t, failures = _candidates(catalog, t_start, n_steps, step, threshold_km,
-                                    primary_mask, backend, max_bytes, progress)
+                                    primary_mask, backend, max_bytes, progress, saved)
     # Order each pair: primary first, else the smaller NORAD id first.
     if primary_mask is not None:
         swap = ~primary_mask[i] | (primary_mask[j] & (catalog.norad_id[j] < catalog.norad_id[i]))
@@ -145,15 +156,17 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
         "start_utc": t_start, "end_utc": t_end,
         "mode": "all-vs-all" if primaries is None else "primaries",
         "objects": len(catalog), "candidates_refined": int(len(inside)),
+        "windows_resumed": 0 if saved is None else saved.resumed,
     })
     order = np.argsort(t, kind="stable")
     return table.take(order) if len(table) else table
 
 
 def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, backend,
-                max_bytes, progress):
+                max_bytes, progress, saved=None):
     """Candidate minima (i, j, seconds from start) over the whole span, window by window,
-    and the objects SGP4 failed on ({norad: code})."""
+    and the objects SGP4 failed on ({norad: code}); windows recorded in the checkpoint
+    `saved` are read back instead of computed, and new ones recorded."""
     n = len(catalog)
     per_step = max(1, n) * 6 * 8
     window = max(2, int(max_bytes // per_step) - 1)
@@ -161,17 +174,32 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
     failures = {}
     for a in range(0, n_steps, window):
         b = min(a + window, n_steps)
+        done = saved.load(a, b) if saved is not None else None
+        if done is not None:
+            for array, out in zip(done[:3], (cand_i, cand_j, cand_t)):
+                out.append(array)
+            for norad, code in done[3].items():
+                failures.setdefault(norad, code)
+            if progress is not None:
+                progress(b, n_steps)
+            continue
+        window_failures = {}
         times = t_start.shift_seconds(np.arange(a, b + 1) * step)
         states = propagate(catalog, times, backend=backend)
         valid = states.error == 0
         bad = np.flatnonzero(~valid.all(axis=1))
         for row in bad.tolist():
-            failures.setdefault(int(catalog.norad_id[row]), int(states.error[row].max()))
+            window_failures[int(catalog.norad_id[row])] = int(states.error[row].max())
+        for norad, code in window_failures.items():
+            failures.setdefault(norad, code)
         ci, cj, ck, cs = _window_minima(states.r_teme_km, states.v_teme_km_s, valid, step,
                                         threshold_km, primary_mask)
+        ct = (a + ck + cs) * step
         cand_i.append(ci)
         cand_j.append(cj)
-        cand_t.append((a + ck + cs) * step)
+        cand_t.append(ct)
+        if saved is not None:
+            saved.save(a, b, ci, cj, ct, window_failures)
         if progress is not None:
             progress(b, n_steps)
     return np.concatenate(cand_i), np.concatenate(cand_j), np.concatenate(cand_t), failures

@@ -109,21 +109,50 @@ def staged_outputs():
     ...     out.write_text("schedule.tracks.csv", tracks_text)
     """
     staged = StagedOutputs()
+    done = []  # (path, hard link to its earlier version or None), to undo on failure
     try:
         yield staged
         for tmp, path in staged._parts:
-            _guard(path, lambda tmp=tmp, path=path: os.replace(tmp, path))
+            backup = None
+            if path.exists():
+                backup = path.parent / f".{path.name}.{os.getpid()}.{next(_PART)}.old"
+                _guard(path, lambda path=path, backup=backup: os.link(path, backup))
+            try:
+                _guard(path, lambda tmp=tmp, path=path: os.replace(tmp, path))
+            except BaseException:
+                if backup is not None:
+                    os.unlink(backup)
+                raise
+            done.append((path, backup))
     except BaseException:
+        for path, backup in reversed(done):  # put the earlier versions back
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    os.unlink(path)
+                else:
+                    os.replace(backup, path)
         for tmp, _ in staged._parts:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+        for _, backup in done:
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.unlink(backup)
         raise
+    for _, backup in done:
+        if backup is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(backup)
 
 
 def _new_part(path: Path, folder: bool = False):
     """A new file (descriptor, name) or folder (name) beside `path`, created with the
     umask's permissions as the final one would be."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where a folder of the path should be
+        raise NotADirectoryError(errno.ENOTDIR, "a file is in the way of its folder",
+                                 str(path.parent)) from None
     while True:
         tmp = path.parent / f".{path.name}.{os.getpid()}.{next(_PART)}.part"
         try:
