@@ -48,17 +48,33 @@ CREATE INDEX IF NOT EXISTS elements_epoch ON elements (epoch_jd);
 """
 
 
+#: How long a writer waits for another process's write to finish (s).
+BUSY_TIMEOUT_S = 60.0
+
+
 class Archive:
-    """The SQLite element-set archive at `path` (created when missing)."""
+    """The SQLite element-set archive at `path` (created when missing).
+
+    Safe for several processes at once (two ``fetch`` or ``nightly`` runs, say): the
+    database is in WAL mode, so readers never block the writer, and a writer waits up to
+    :data:`BUSY_TIMEOUT_S` for another's transaction; each fetch is added in one
+    transaction (all its element sets or none).
+    """
 
     def __init__(self, path):
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path)
-            self._db.executescript(_SCHEMA)
+            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            with self._db:
+                self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.path}: not a usable SQLite archive ({exc})") from None
+        except OSError as exc:
+            raise ArchiveError(f"{self.path}: cannot open the archive ({exc.strerror})") \
+                from None
 
     def close(self) -> None:
         self._db.close()
@@ -74,9 +90,17 @@ class Archive:
         """Store a fetched catalogue; returns the number of new element sets."""
         fetched_utc = fetched_utc or dt.datetime.now(dt.timezone.utc).strftime(
             "%Y-%m-%dT%H:%M:%SZ")
+        try:
+            return self._add(catalog, source, url, fetched_utc)
+        except sqlite3.OperationalError as exc:  # locked beyond the timeout, disk full, ...
+            raise ArchiveError(f"{self.path}: the element sets were not added ({exc}); the "
+                               "archive is as it was") from None
+
+    def _add(self, catalog, source, url, fetched_utc) -> int:
         epoch_iso = iso_text(catalog.epoch) if len(catalog) else []
         epoch_jd = catalog.epoch.jd + catalog.epoch.fr if len(catalog) else []
         with self._db:
+            self._db.execute("BEGIN IMMEDIATE")  # take the write lock before reading ids
             cur = self._db.execute(
                 "INSERT INTO fetches (fetched_utc, source, url, objects) VALUES (?, ?, ?, ?)",
                 (fetched_utc, source, url, len(catalog)))
