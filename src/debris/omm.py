@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
+import warnings
 import xml.etree.ElementTree as ET
 from xml.parsers import expat
 
@@ -24,6 +25,13 @@ from .errors import CatalogError, OMMFormatError
 
 __all__ = ["add_omm_record", "read_omm_csv", "read_omm_json", "read_omm_xml"]
 
+
+#: The largest catalogue number SGP4 element sets carry (Alpha-5 "Z9999").
+MAX_NORAD_ID = 339999
+
+#: The ranges of the counters a Satrec holds (sgp4 truncates beyond them).
+_COUNTER_RANGES = {"EPHEMERIS_TYPE": (0, 9), "ELEMENT_SET_NO": (0, 999999),
+                   "REV_AT_EPOCH": (0, 9999999)}
 
 _OMM_REQUIRED = ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
                  "ARG_OF_PERICENTER", "MEAN_ANOMALY", "NORAD_CAT_ID", "BSTAR")
@@ -41,6 +49,9 @@ def _initialize_omm(satrec, fields, norad) -> None:
     ``sgp4init`` call), with a faster ISO epoch parser."""
     satrec.classification = str(fields["CLASSIFICATION_TYPE"])
     satrec.intldesg = str(fields["OBJECT_ID"])[2:].replace("-", "")
+    for key, (low, high) in _COUNTER_RANGES.items():
+        if not low <= int(fields[key]) <= high:
+            raise ValueError(f"{key} {fields[key]} outside {low}..{high}")
     satrec.ephtype = int(fields["EPHEMERIS_TYPE"])
     satrec.elnum = int(fields["ELEMENT_SET_NO"])
     satrec.revnum = int(fields["REV_AT_EPOCH"])
@@ -67,6 +78,10 @@ def add_omm_record(fields: dict, source: str, number: int | None, builder,
         norad = int(str(fields.get("NORAD_CAT_ID", "")).strip())
     except ValueError:
         pass
+    if norad is not None and not 0 <= norad <= MAX_NORAD_ID:
+        builder.reject(source, number, None, f"NORAD_CAT_ID {norad} outside 0..{MAX_NORAD_ID} "
+                       "(the most SGP4 element sets can carry)", exc_type=OMMFormatError)
+        return
     missing = [key for key in _OMM_REQUIRED if str(fields.get(key) or "").strip() == ""]
     if missing:
         builder.reject(source, number, norad, f"OMM record lacks {', '.join(missing)}",
@@ -98,9 +113,9 @@ def add_omm_record(fields: dict, source: str, number: int | None, builder,
                        exc_type=OMMFormatError)
         return
     satrec = Satrec()
-    try:
+    try:  # sgp4init's C ints overflow on absurd counters: OverflowError
         _initialize_omm(satrec, fields, norad)
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, OverflowError) as exc:
         builder.reject(source, number, norad, f"OMM record not readable: {exc}",
                        exc_type=OMMFormatError)
         return
@@ -170,8 +185,10 @@ def _omm_csv_columns(header, rows, numbers, source, builder) -> bool:
         floats = {key: np.array(text(key), dtype=float) for key in _OMM_FLOATS}
         ints = {key: np.array(text(key), dtype=np.int64) for key in _OMM_INTS}
         stamps = np.char.rstrip(np.char.strip(np.array(columns["EPOCH"])), "Z")
-        when = stamps.astype("datetime64[us]")
-    except (ValueError, TypeError, OverflowError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a time-zone offset: record by record
+            when = stamps.astype("datetime64[us]")
+    except (ValueError, TypeError, OverflowError, UserWarning):
         return False
     ecc, mean_motion, incl = (floats["ECCENTRICITY"], floats["MEAN_MOTION"],
                               floats["INCLINATION"])
@@ -180,7 +197,11 @@ def _omm_csv_columns(header, rows, numbers, source, builder) -> bool:
     names = [str(v).strip() for v in text("OBJECT_NAME")]
     ids = [str(v) for v in text("OBJECT_ID")]
     classes = [str(v) or "U" for v in text("CLASSIFICATION_TYPE")]
-    if not ok.all() or np.isnat(when).any():
+    norad_ok = (ints["NORAD_CAT_ID"] >= 0) & (ints["NORAD_CAT_ID"] <= MAX_NORAD_ID)
+    for key, (low, high) in _COUNTER_RANGES.items():
+        norad_ok &= (ints[key] >= low) & (ints[key] <= high)
+    if (not ok.all() or np.isnat(when).any() or not norad_ok.all()
+            or any(len(c) != 1 for c in classes)):
         return False
     epoch_us = (when - np.datetime64("1949-12-31T00:00:00", "us")).astype(np.int64)
     epoch = (epoch_us / 1e6 / DAY_S).tolist()  # as total_seconds() / 86400 does
@@ -254,7 +275,7 @@ def read_omm_xml(text: str, source: str, builder) -> None:
     """Read OMM XML text into `builder` (see the module docstring)."""
     try:
         root = ET.fromstring(text.encode("utf-8") if text.startswith("<?xml") else text)
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError) as exc:  # LookupError: an unknown encoding
         raise CatalogError(f"{source}: not valid XML ({exc})") from None
     segments = [s for s in root.iter() if s.tag.split("}")[-1] == "segment"]
     lines = _xml_segment_lines(text, len(segments))
@@ -280,6 +301,6 @@ def _xml_segment_lines(text: str, count: int) -> list:
     parser.StartElementHandler = start
     try:
         parser.Parse(text.encode("utf-8") if text.startswith("<?xml") else text, True)
-    except expat.ExpatError:
+    except (expat.ExpatError, LookupError):
         pass
     return (lines + [None] * count)[:count]

@@ -150,9 +150,12 @@ def load_sites_toml(path) -> dict[str, Site]:
                                   f"{', '.join(sorted(unknown))}; allowed: latitude_deg, "
                                   "longitude_deg, altitude_m, mpc_code, description")
         key = name.lower()
-        sites[key] = Site(key, values["latitude_deg"], values["longitude_deg"],
-                          values["altitude_m"], entry.get("mpc_code"),
-                          str(entry.get("description", "")))
+        try:
+            sites[key] = Site(key, values["latitude_deg"], values["longitude_deg"],
+                              values["altitude_m"], entry.get("mpc_code"),
+                              str(entry.get("description", "")))
+        except SiteFormatError as exc:
+            raise SiteFormatError(f"{path}: [sites.{name}]: {exc}") from None
     return sites
 
 

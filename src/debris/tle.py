@@ -217,8 +217,13 @@ def read_tle_text(text: str, source: str, builder, verify_checksums: bool = True
     verify_checksums : bool
         Reject lines whose column-69 checksum is wrong.
     """
-    lines = text.splitlines()
+    # Lines end at LF, CRLF or CR only (as editors number them; str.splitlines would also
+    # break at form feeds and Unicode separators, and the reported numbers would drift).
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
     pending_name: str | None = None
+    pending_line = 0
     i = 0
     count = len(lines)
     while i < count:
@@ -248,13 +253,14 @@ def read_tle_text(text: str, source: str, builder, verify_checksums: bool = True
             continue
         # A name line (3LE). Space-Track prefixes it with "0 ".
         if pending_name is not None:
-            builder.reject(source, number - 1, None,
+            builder.reject(source, pending_line, None,
                            f"name line {pending_name!r} is not followed by TLE lines")
         pending_name = raw[2:].strip() if raw.startswith("0 ") else raw.strip()
+        pending_line = number
         i += 1
     if pending_name is not None:
-        builder.reject(source, count, None, f"name line {pending_name!r} at the end of the file "
-                       "is not followed by TLE lines")
+        builder.reject(source, pending_line, None, f"name line {pending_name!r} at the end of "
+                       "the file is not followed by TLE lines")
 
 
 def _try_norad(line: str) -> int | None:

@@ -159,5 +159,6 @@ def cdm_pc(cdm: Cdm, *, hbr_m: float | None = None, method: str = "foster") -> d
         "hard_body_radius_m": hbr_m,
         "hard_body_radius_source": hbr_source,
         "miss_distance_km": float(np.linalg.norm(states[1][0] - states[0][0])),
-        "cdm_probability": float(given) if given not in (None, "") else None,
+        "cdm_probability": (cdm.number(cdm.relative, "COLLISION_PROBABILITY", "relative "
+                                        "metadata") if given not in (None, "") else None),
     }

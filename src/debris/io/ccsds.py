@@ -56,6 +56,12 @@ _LINE = re.compile(r"^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$")
 _UNIT = re.compile(r"^(.*?)\s*\[([^\]]*)\]\s*$")
 
 
+#: Bounds of a believable CDM state and covariance (an Earth orbit; sigmas below 10^5 km).
+_MAX_POSITION_KM = 1e6
+_MAX_SPEED_KM_S = 100.0
+_MAX_COVARIANCE_KM2 = 1e10
+
+
 @dataclass
 class Cdm:
     """One conjunction data message.
@@ -77,14 +83,19 @@ class Cdm:
     source: str = "<cdm>"
 
     # -- accessors -------------------------------------------------------------------------
-    def _number(self, section: dict, key: str, where: str) -> float:
+    def number(self, section: dict, key: str, where: str) -> float:
+        """The finite number of `key` in `section` (a dict of this CDM), or a
+        CDMFormatError naming the file, `where` and the key."""
         try:
-            return float(section[key])
+            value = float(section[key])
+            if not math.isfinite(value):
+                raise ValueError
+            return value
         except KeyError:
             raise CDMFormatError(f"{self.source}: {where} lacks {key}") from None
         except ValueError:
             raise CDMFormatError(f"{self.source}: {where} {key} = {section[key]!r} is not a "
-                                 "number") from None
+                                 "finite number") from None
 
     @property
     def tca(self) -> Times:
@@ -95,8 +106,13 @@ class Cdm:
     def state(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Object k's (0 or 1) position (km) and velocity (km/s) in its REF_FRAME."""
         obj = self.objects[k]
-        values = [self._number(obj, key, f"object {k + 1}") for key in _STATE_KEYS]
-        return np.array(values[:3]), np.array(values[3:])
+        values = [self.number(obj, key, f"object {k + 1}") for key in _STATE_KEYS]
+        r, v = np.array(values[:3]), np.array(values[3:])
+        if not (np.abs(r) < _MAX_POSITION_KM).all() or not (np.abs(v) < _MAX_SPEED_KM_S).all():
+            raise CDMFormatError(f"{self.source}: object {k + 1} state X..Z_DOT = "
+                                 f"{values} is not an Earth-orbit state (|x| < "
+                                 f"{_MAX_POSITION_KM:g} km, |v| < {_MAX_SPEED_KM_S:g} km/s)")
+        return r, v
 
     def ref_frame(self, k: int) -> str:
         return self.objects[k].get("REF_FRAME", "").strip().upper()
@@ -108,7 +124,10 @@ class Cdm:
         for key, (i, j) in zip(COVARIANCE_KEYS, _COV_INDEX):
             if key not in obj and i >= 3:  # velocity terms may be absent: position-only
                 continue
-            cov[i, j] = cov[j, i] = self._number(obj, key, f"object {k + 1}") * 1e-6
+            cov[i, j] = cov[j, i] = self.number(obj, key, f"object {k + 1}") * 1e-6
+        if (np.diag(cov) < 0).any() or not (np.abs(cov) < _MAX_COVARIANCE_KM2).all():
+            raise CDMFormatError(f"{self.source}: object {k + 1} covariance has a negative "
+                                 f"variance or one above {_MAX_COVARIANCE_KM2:g} km^2")
         return cov
 
     def hard_body_radius_m(self) -> float | None:
@@ -116,7 +135,7 @@ class Cdm:
         for text in self.comments.get("relative", []) + self.comments.get("header", []):
             match = re.match(r"HBR\s*=\s*([0-9.eE+-]+)", text.strip())
             if match:
-                return float(match.group(1))
+                return self.number({"HBR": match.group(1)}, "HBR", "COMMENT")
         return None
 
     # -- writers ---------------------------------------------------------------------------
@@ -282,7 +301,7 @@ def _parse_kvn(text: str, source: str) -> Cdm:
 def _parse_xml(text: str, source: str) -> Cdm:
     try:
         root = ET.fromstring(text)
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError) as exc:  # LookupError: an unknown encoding
         raise CDMFormatError(f"{source}: not valid XML ({exc})") from None
     tag = lambda e: e.tag.split("}")[-1]  # noqa: E731
     if tag(root) != "cdm":
