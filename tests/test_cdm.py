@@ -11,10 +11,15 @@ from debris.io.ccsds import (OBLIGATORY_HEADER, OBLIGATORY_OBJECT, OBLIGATORY_RE
 
 
 def test_kvn_and_xml_round_trip_real_cdms(data_dir):
-    for path in sorted((data_dir / "cara_cdms").glob("*.cdm"))[:10]:
+    """All 53 real CARA CDMs and the CARA sample CDMs, through KVN and XML."""
+    paths = sorted((data_dir / "cara_cdms").glob("*.cdm"))
+    assert len(paths) == 53
+    paths += sorted((data_dir / "cara_sample_cdms").glob("*.cdm"))
+    for path in paths:
         cdm = read_cdm(path)
         for text in (cdm.to_kvn(), cdm.to_xml()):
             again = parse_cdm(text, "round trip")
+            assert again.comments == cdm.comments
             assert again.header == cdm.header
             assert again.relative == cdm.relative
             assert again.objects == cdm.objects

@@ -41,54 +41,72 @@ def _refine(satrecs, site, t_lo: Times, rising):
 
 
 @pytest.fixture(scope="module")
-def sample(leo_sample):
-    return leo_sample.subset(np.arange(60))
-
-
-@pytest.fixture(scope="module")
-def passes(sample):
-    sites = [get_site("dushanbe"), get_site("sanglokh")]
-    end = time_range(START, hours=HOURS, step_s=3600)[-1:]
-    return find_passes(sample, sites, START, end, min_elevation_deg=MIN_EL_DEG)
-
-
-def test_no_pass_missed_and_events_match_exact_sgp4(sample, passes):
-    site = get_site("dushanbe")
-    dense = time_range(START, hours=HOURS, step_s=1.0)
-    states = propagate(sample, dense, backend="sgp4")
-    el = topocentric(states.r_teme_km, states.v_teme_km_s, earth_orientation(dense), site,
-                     radec=False).elevation_deg
-    del states
-    above = el > MIN_EL_DEG
-    obj, k = np.nonzero(np.diff(above.astype(np.int8), axis=1))
-    rising = above[obj, k + 1]
-    refined = _refine([sample.satrecs[i] for i in obj], site, dense[k], rising)
-    ref_times = refined.to_datetime64()
-    ours = passes.take(passes["site"] == site.name)
-    assert len(obj) > 40
-    for i, t_ref, up in zip(obj, ref_times, rising):
-        mine = ours.take(ours["norad_id"] == sample.norad_id[i])
-        column = mine["rise_utc"] if up else mine["set_utc"]
-        candidates = [c for c in column.to_datetime64() if not np.isnat(c)]
-        assert candidates, f"NORAD {sample.norad_id[i]}: missed {'rise' if up else 'set'}"
-        err = min(abs((c - t_ref) / np.timedelta64(1, "us")) for c in candidates) / 1e6
-        assert err <= EVENT_TOLERANCE_S, (sample.norad_id[i], t_ref, err)
-    for i in range(len(sample)):
-        # every run of >= 10 s above the limit is one of our passes, with its peak elevation
-        idx = np.flatnonzero(above[i])
-        runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1) if idx.size else []
-        mine = ours.take(ours["norad_id"] == sample.norad_id[i])
-        for run in (r for r in runs if r.size >= 10):
-            assert np.min(np.abs(mine["max_elevation_deg"] - el[i, run].max())) < 0.01
-
-
-@pytest.fixture(scope="module")
 def day_passes(leo_sample):
     """300 random real LEO objects, two sites, 24 h."""
     sites = [get_site("dushanbe"), get_site("sanglokh")]
     return find_passes(leo_sample, sites, DAY_START, time_range(DAY_START, hours=24,
                                                                 step_s=3600)[-1:],
                        min_elevation_deg=MIN_EL_DEG)
+
+
+def test_no_pass_missed_and_events_match_exact_sgp4(leo_sample, day_passes):
+    """300 random real LEO objects, Dushanbe and Sanglokh, 24 h, against python-sgp4 every
+    second: every crossing of the limit is one of our rises or sets (within 0.1 s after
+    bisection on exact SGP4), and every run of >= 10 s above the limit is one of our passes
+    with its peak elevation (to 0.01 deg)."""
+    dense = time_range(DAY_START, hours=24, step_s=1.0)
+    orientation = earth_orientation(dense)
+    sites = [get_site("dushanbe"), get_site("sanglokh")]
+    crossings = runs_checked = 0
+    for a in range(0, len(leo_sample), 50):  # 50 objects x 86,401 s at a time (~200 MB)
+        chunk = leo_sample.subset(np.arange(a, min(a + 50, len(leo_sample))))
+        states = propagate(chunk, dense, backend="sgp4")
+        for site in sites:
+            el = topocentric(states.r_teme_km, states.v_teme_km_s, orientation, site,
+                             radec=False).elevation_deg
+            ours = day_passes.take(day_passes["site"] == site.name)
+            crossings += _check_crossings(chunk, site, dense, el, ours)
+            runs_checked += _check_runs(chunk, el, ours)
+        del states
+    assert crossings > 3000 and runs_checked > 1500
+
+
+def _check_crossings(chunk, site, dense, el, ours) -> int:
+    above = el > MIN_EL_DEG
+    obj, k = np.nonzero(np.diff(above.astype(np.int8), axis=1))
+    rising = above[obj, k + 1]
+    refined = _refine([chunk.satrecs[i] for i in obj], site, dense[k], rising)
+    ref_times = refined.to_datetime64()
+    for i, t_ref, up in zip(obj, ref_times, rising):
+        mine = ours.take(ours["norad_id"] == chunk.norad_id[i])
+        column = mine["rise_utc"] if up else mine["set_utc"]
+        candidates = [c for c in column.to_datetime64() if not np.isnat(c)]
+        assert candidates, f"NORAD {chunk.norad_id[i]}: missed {'rise' if up else 'set'}"
+        err = min(abs((c - t_ref) / np.timedelta64(1, "us")) for c in candidates) / 1e6
+        assert err <= EVENT_TOLERANCE_S, (chunk.norad_id[i], site.name, t_ref, err)
+    return len(obj)
+
+
+def _check_runs(chunk, el, ours) -> int:
+    """Every run of >= 10 s above the limit is one of our passes, with its peak elevation:
+    at least the highest sample, and above it by no more than the elevation changes in one
+    second there (near the zenith a pass climbs ~1 deg/s, and the true peak lies between
+    samples)."""
+    above = el > MIN_EL_DEG
+    checked = 0
+    for i in range(len(chunk)):
+        idx = np.flatnonzero(above[i])
+        runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1) if idx.size else []
+        mine = ours.take(ours["norad_id"] == chunk.norad_id[i])
+        for run in (r for r in runs if r.size >= 10):
+            peak = run[np.argmax(el[i, run])]
+            sampled = el[i, peak]
+            step = np.abs(np.diff(el[i, max(peak - 1, 0):peak + 2])).max()
+            excess = mine["max_elevation_deg"] - sampled
+            assert np.any((excess > -0.01) & (excess < step + 0.01)), (
+                chunk.norad_id[i], sampled, mine["max_elevation_deg"])
+            checked += 1
+    return checked
 
 
 def _interior_culminations(table, t0, span_s=86400.0):
@@ -156,8 +174,6 @@ def test_day_events_match_skyfield_find_events(leo_sample, day_passes):
                 ours_s = _seconds(columns[kind], t0)
                 ours_s = ours_s[np.isfinite(ours_s)]
                 for value in theirs:
-                    if kind == 1 and not ours_s.size:
-                        continue
                     assert ours_s.size and np.min(np.abs(ours_s - value)) <= SKYFIELD_TOLERANCE_S, \
                         (site_name, leo_sample.norad_id[i], kind, value)
                 for value in ours_s:

@@ -166,9 +166,11 @@ class Cdm:
                     if key != "CCSDS_CDM_VERS":
                         lines.append(_kvn_line(key, value, self.units.get((name, key))))
                 continue
-            lines.extend(f"COMMENT {c}" for c in comments)
+            # Relative-metadata comments after its keywords (as CARA writes them): before
+            # TCA a reader could not tell them from the header's.
             for key, value in section.items():
                 lines.append(_kvn_line(key, value, self.units.get((name, key))))
+            lines.extend(f"COMMENT {c}" for c in comments)
         return "\n".join(lines) + "\n"
 
     def to_xml(self) -> str:
