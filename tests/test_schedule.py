@@ -4,6 +4,8 @@ The checker re-propagates every scheduled track with python-sgp4 through Skyfiel
 (``EarthSatellite.from_satrec``; altaz, is_sunlit and the Sun's altitude from Skyfield) every
 half second and confirms each constraint: elevation limits and horizon mask, sunlit, Sun below
 the twilight limit, angular rate, magnitude, no overlap, and enough time to slew and settle.
+The mask, magnitude and slew time are computed here from their definitions (README, module
+docstrings of debris.telescope and debris.magnitude), not with debris' own functions.
 """
 
 import math
@@ -15,13 +17,64 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from debris import find_passes, get_site, night_window
-from debris.magnitude import standard_magnitudes, visual_magnitude
 from debris.schedule import schedule_night
 from debris.telescope import Telescope, load_telescopes, slew_time_s
 from debris.timescale import skyfield_time, skyfield_timescale, to_times
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "telescope_dushanbe.toml"
 SUN_LIMIT = -12.0
+#: The README's default standard magnitudes (1000 km, 90 deg phase) by object type.
+README_STD_MAG = {"PAYLOAD": 5.0, "ROCKET BODY": 4.0, "DEBRIS": 8.0, "UNKNOWN": 7.0}
+
+
+def mask_floor(tel, azimuth_deg):
+    """The lowest allowed elevation at each azimuth: the elevation limit, or the horizon mask
+    (points joined by straight lines, going round through 360 deg) where higher."""
+    out = []
+    points = sorted(tuple(p) for p in (tel.horizon_mask or ()))
+    for az in np.atleast_1d(azimuth_deg) % 360.0:
+        floor = tel.min_elevation_deg
+        if points:
+            before = [p for p in points if p[0] <= az]
+            after = [p for p in points if p[0] > az]
+            a = before[-1] if before else (points[-1][0] - 360.0, points[-1][1])
+            b = after[0] if after else (points[0][0] + 360.0, points[0][1])
+            mask = a[1] + (b[1] - a[1]) * (az - a[0]) / (b[0] - a[0]) if b[0] > a[0] else a[1]
+            floor = max(floor, mask)
+        out.append(floor)
+    return np.array(out)
+
+
+def magnitude(std_mag, distance_km, phase_rad):
+    """Visual magnitude of a Lambertian sphere of standard magnitude `std_mag` (1000 km,
+    90 deg phase): the sphere's phase law ((pi - p) cos p + sin p) / pi and the inverse
+    square of the distance."""
+    def lambert(p):
+        return ((math.pi - p) * np.cos(p) + np.sin(p)) / math.pi
+
+    flux = lambert(phase_rad) / lambert(math.pi / 2) * (1000.0 / distance_km) ** 2
+    return std_mag - 2.5 * np.log10(flux)
+
+
+def slew_seconds(tel, axes_from, axes_to):
+    """Slew and settle time between (az, el) pointings: each axis accelerates at the
+    mount's acceleration up to its maximum rate, coasts, and brakes (or moves at the full
+    rate at once when no acceleration is given); the slower axis decides; azimuth goes the
+    shorter way round."""
+    def axis(distance):
+        rate, accel = tel.max_slew_rate_deg_s, tel.max_slew_acceleration_deg_s2
+        if accel is None:
+            return distance / rate
+        ramp_s = rate / accel
+        ramp_deg = accel * ramp_s ** 2  # speeding up to the full rate and braking again
+        if distance <= ramp_deg:
+            return 2.0 * math.sqrt(distance / accel)
+        return 2.0 * ramp_s + (distance - ramp_deg) / rate
+
+    d_az = abs(axes_to[0] - axes_from[0]) % 360.0
+    d_az = min(d_az, 360.0 - d_az)
+    d_el = abs(axes_to[1] - axes_from[1])
+    return max(axis(d_az), axis(d_el)) + tel.settle_time_s
 
 
 def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT):
@@ -34,7 +87,7 @@ def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT):
     ts = skyfield_timescale()
     here = wgs84.latlon(site.latitude_deg, site.longitude_deg, elevation_m=site.altitude_m)
     observer = eph["earth"] + here
-    std = standard_magnitudes(catalog)
+    std = [README_STD_MAG[t] for t in catalog.object_type]
     rows = {int(n): k for k, n in enumerate(catalog.norad_id.tolist())}
     by_name = {t.name: t for t in telescopes}
     problems = []
@@ -52,7 +105,7 @@ def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT):
         topo = (sat - here).at(t)
         alt, az, distance = topo.altaz()
         el, azd = alt.degrees, az.degrees
-        floor = tel.mask_elevation_deg(azd)
+        floor = mask_floor(tel, azd)
         if np.any(el < floor - 1e-3) or np.any(el > tel.max_elevation_deg + 1e-3):
             problems.append(f"{rec['norad_id']}: elevation outside limits/mask "
                             f"({el.min():.3f}..{el.max():.3f})")
@@ -75,7 +128,7 @@ def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT):
         to_sun, to_obs = sun_pos - obj, obs - obj
         cos_phase = np.sum(to_sun * to_obs, axis=0) / (np.linalg.norm(to_sun, axis=0)
                                                        * np.linalg.norm(to_obs, axis=0))
-        mag = visual_magnitude(std[k], distance.km, np.arccos(np.clip(cos_phase, -1, 1)))
+        mag = magnitude(std[k], distance.km, np.arccos(np.clip(cos_phase, -1, 1)))
         if np.any(mag > tel.limiting_magnitude + 0.01):
             problems.append(f"{rec['norad_id']}: magnitude {mag.max():.2f} fainter than limit")
         start_axes = np.array([azd[0], el[0]])
@@ -83,7 +136,7 @@ def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT):
         if tel.name in last:
             prev_end, prev_axes = last[tel.name]
             gap = t0.seconds_since(prev_end)[0]
-            need = float(slew_time_s(tel, prev_axes, start_axes))
+            need = slew_seconds(tel, prev_axes, start_axes)
             if gap < need - 0.05:
                 problems.append(f"{rec['norad_id']}: {gap:.2f} s after the previous track, "
                                 f"slew needs {need:.2f} s")
@@ -239,3 +292,22 @@ def test_small_nights_against_the_exhaustive_search(leo_sample, night):
         assert info["objective"] == pytest.approx(info["objective_exact"])
         assert check_schedule(table, cat, site, [tel]) == []
     assert seen_exact >= 3
+
+
+def test_the_checkers_models_agree_with_debris():
+    """The checker's own mask, magnitude and slew (above) and debris' agree, so a schedule
+    that passes the checker obeys the documented models."""
+    from debris.magnitude import visual_magnitude
+
+    tel = load_telescopes(EXAMPLE)[0]
+    rng = np.random.default_rng(3)
+    az = rng.uniform(-720, 720, 500)
+    assert np.allclose(mask_floor(tel, az), tel.mask_elevation_deg(az), atol=1e-9)
+    std, dist, phase = rng.uniform(2, 9, 500), rng.uniform(300, 3000, 500), rng.uniform(
+        0, 3.1, 500)
+    assert np.allclose(magnitude(std, dist, phase), visual_magnitude(std, dist, phase),
+                       atol=1e-9)
+    for _ in range(500):
+        a, b = rng.uniform([-360, 0], [720, 90]), rng.uniform([-360, 0], [720, 90])
+        assert slew_seconds(tel, a, b) == pytest.approx(float(slew_time_s(tel, a, b)),
+                                                        abs=1e-9)
