@@ -182,3 +182,19 @@ def test_schedule_and_tracks_are_written_both_or_neither(tmp_path, capsys, monke
     # the tracks went in first and the schedule failed: neither new file may stay
     assert out.read_text() == "earlier schedule\n"
     assert sorted(os.listdir(tmp_path)) == ["schedule.csv"]
+
+
+def test_outputs_get_the_umasks_mode(tmp_path, capsys):
+    """Files and folders written aside and swapped in keep the umask's mode (0644/0755 under
+    umask 022), not the 0600/0700 of temporary files."""
+    old = os.umask(0o022)
+    try:
+        folder, table = tmp_path / "cdms", tmp_path / "conj.csv"
+        common = ["screen", IRIDIUM, "--start", "2009-02-10T12:00Z", "--hours", "6"]
+        assert main([*common, "--format", "cdm", "--output", str(folder)]) == 0
+        assert main([*common, "--format", "csv", "--output", str(table)]) == 0
+    finally:
+        os.umask(old)
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in folder.iterdir())
+    assert table.stat().st_mode & 0o777 == 0o644

@@ -53,7 +53,8 @@ def test_foster_matches_every_applicable_cara_case(data_dir):
         if expected == 0.0:
             assert pc < 1e-30, case["name"]
         else:
-            assert abs(pc - expected) <= 1e-3 * expected, (case["name"], pc, expected)
+            # required 1e-3; the README states the measured 3e-4, so that is what is held
+            assert abs(pc - expected) <= 3e-4 * expected, (case["name"], pc, expected)
 
 
 def test_chan_equals_foster_when_isotropic_and_close_for_small_disks():
@@ -122,7 +123,8 @@ def test_cara_operational_cdms_reproduce_their_probability(data_dir):
         result = cdm_pc(read_cdm(path))
         expected = result["cdm_probability"]
         assert result["hard_body_radius_source"] == "CDM COMMENT HBR"
-        assert abs(result["probability"] - expected) <= 5e-3 * expected, (path.name, result)
+        # required 5e-3 (the CDMs print 4 digits); the README states the measured 2.6e-3
+        assert abs(result["probability"] - expected) <= 2.6e-3 * expected, (path.name, result)
 
 
 def test_cara_sample_cdm_cases(data_dir):
