@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import signal
 import sys
 import threading
@@ -21,6 +22,7 @@ import traceback
 
 from .._version import __version__
 from ..errors import DebrisError
+from ..io.files import discard_temporaries
 from . import catalog, ephemeris, fetch, passes, schedule, screen
 
 __all__ = ["main", "build_parser"]
@@ -47,43 +49,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an exception so that outputs are cleaned up as for Ctrl-C."""
+def _on_signal(signum, frame):
+    """Ctrl-C or SIGTERM: remove the outputs being written, say so in one line and exit at
+    once with the shell's status (130, 143).
+
+    The handler does not raise: an exception unwinding out of a running computation was
+    seen to crash the interpreter (SIGSEGV) when it met numba's parallel kernels, and there
+    is nothing to unwind anyway: outputs are only ever written beside their place
+    (:mod:`debris.io.files`), and those temporaries are deleted here. Forked worker
+    processes inherit the handler and leave silently."""
+    code = 128 + signum
+    if os.getpid() != _HANDLER_PID[0]:
+        os._exit(code)
+    discard_temporaries()
+    processes = sys.modules.get("multiprocessing")
+    if processes is not None:
+        for child in processes.active_children():
+            child.terminate()
+    word = "terminated" if signum == signal.SIGTERM else "interrupted"
+    sys.stderr.write(f"debris: {word}; no output was written or replaced\n")
+    sys.stderr.flush()
+    os._exit(code)
 
 
-def _on_sigterm(signum, frame):
-    raise _Terminated
+#: The process that installed :func:`_on_signal` (its forked children exit silently).
+_HANDLER_PID = [0]
 
 
 def main(argv=None) -> int:
     """Run the command line; return the exit status.
 
-    Run as the ``debris`` command (`argv` None), the objects still alive once the command
-    is done (numba's type system, the catalogue, the states) are frozen out of the garbage
-    collector before returning, so the interpreter's shutdown does not walk them all again
-    (a third of a second after a whole-catalogue run). Called with an `argv` list, as tests
-    do, the collector is left alone.
+    Ctrl-C and SIGTERM end the run at once (:func:`_on_signal`). Run as the ``debris``
+    command (`argv` None), the objects still alive once the command is done (numba's type
+    system, the catalogue, the states) are frozen out of the garbage collector before
+    returning, so the interpreter's shutdown does not walk them all again (a third of a
+    second after a whole-catalogue run). Called with an `argv` list, as tests do, the
+    collector is left alone.
     """
     main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    previous = {}
+    if main_thread:
+        _HANDLER_PID[0] = os.getpid()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, _on_signal)
     try:
         return _run(argv)
-    except KeyboardInterrupt as exc:  # before the command started, or while it reported
-        return _interrupted(exc)
     finally:
-        if main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         if argv is None:
             gc.freeze()
-
-
-def _interrupted(exc) -> int:
-    """One line and the shell's status for Ctrl-C (130) or SIGTERM (143); the command's
-    outputs were cleaned up on the way out (they are written aside and swapped in)."""
-    terminated = isinstance(exc, _Terminated)
-    print(f"debris: {'terminated' if terminated else 'interrupted'}; no output was written "
-          "or replaced", file=sys.stderr)
-    return 143 if terminated else 130
 
 
 def _run(argv) -> int:

@@ -23,9 +23,23 @@ from pathlib import Path
 from ..errors import DebrisError, OutputError
 
 __all__ = ["atomic_write", "atomic_folder", "staged_outputs", "StagedOutputs", "write_text",
-           "read_text", "read_toml", "read_csv_rows"]
+           "read_text", "read_toml", "read_csv_rows", "discard_temporaries"]
 
 _PART = itertools.count()
+#: Temporaries being written now: path -> is a folder (see :func:`discard_temporaries`).
+_LIVE: dict = {}
+
+
+def discard_temporaries() -> None:
+    """Delete every temporary file and folder being written (for a signal handler that
+    ends the process at once: nothing half-written stays beside the outputs)."""
+    for path, folder in list(_LIVE.items()):
+        if folder:
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+    _LIVE.clear()
 
 
 @contextlib.contextmanager
@@ -51,6 +65,8 @@ def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8"):
         if _is_output_failure(exc):
             raise _output_error(path, exc) from None
         raise
+    finally:
+        _LIVE.pop(tmp, None)
 
 
 @contextlib.contextmanager
@@ -74,6 +90,8 @@ def atomic_folder(path):
         if _is_output_failure(exc):
             raise _output_error(path, exc) from None
         raise
+    finally:
+        _LIVE.pop(work, None)
 
 
 class StagedOutputs:
@@ -132,6 +150,7 @@ def staged_outputs():
                 else:
                     os.replace(backup, path)
         for tmp, _ in staged._parts:
+            _LIVE.pop(tmp, None)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         for _, backup in done:
@@ -143,6 +162,8 @@ def staged_outputs():
         if backup is not None:
             with contextlib.suppress(OSError):
                 os.unlink(backup)
+    for tmp, _ in staged._parts:
+        _LIVE.pop(tmp, None)
 
 
 def _new_part(path: Path, folder: bool = False):
@@ -158,8 +179,11 @@ def _new_part(path: Path, folder: bool = False):
         try:
             if folder:
                 os.mkdir(tmp, 0o777)
+                _LIVE[tmp] = True
                 return tmp
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            _LIVE[tmp] = False
+            return fd, tmp
         except FileExistsError:
             continue
 

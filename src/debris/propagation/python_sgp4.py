@@ -39,7 +39,8 @@ def _shared_array(shape, dtype) -> np.ndarray:
 
 
 def _quiet_child(*args) -> None:
-    """A worker's body: Ctrl-C or SIGTERM end it silently (the parent reports once)."""
+    """A worker's body: Ctrl-C or SIGTERM end it silently (the parent reports once; under
+    the ``debris`` command the inherited handler already exits silently)."""
     try:
         _sgp4_into(*args)
     except KeyboardInterrupt:
