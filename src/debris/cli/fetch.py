@@ -39,7 +39,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--retries", type=ranged(0, 20, integer=True), default=3,
                    help="retries after a failed request, 0..20 (default 3)")
     p.add_argument("--min-objects", type=ranged(1, integer=True), default=1,
-                   help="fewer objects than this is a failed download")
+                   help="fewer objects than this is a failed download, >= 1 (default 1)")
     p.add_argument("--base-url", default="https://celestrak.org/NORAD/elements/gp.php",
                    help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_fetch)

@@ -47,7 +47,7 @@ def add_parsers(sub) -> None:
                    "approaches weigh more")
     p.add_argument("--std-mag-file", help="CSV norad_id,std_mag")
     p.add_argument("--improvement-rounds", type=COUNT, default=300,
-                   help="local-search rounds after the greedy fill (default 300)")
+                   help="local-search rounds after the greedy fill, >= 0 (default 300)")
     p.add_argument("--track-step-s", type=ranged(0.01, 600.0, unit="s"), default=1.0,
                    help="step of the pointing tracks, 0.01..600 s (default 1 s)")
     p.add_argument("--tracks-output", help="pointing-track CSV (default: beside --output)")
