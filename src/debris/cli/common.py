@@ -117,7 +117,8 @@ def failure_note(table, consequence: str) -> dict:
     if failures:
         examples = ", ".join(f"NORAD {k} (error {v})" for k, v in list(failures.items())[:5])
         note(f"SGP4 failed for {len(failures)} objects during the window (decayed or invalid "
-             f"elements; error 6 = decayed); {consequence}: {examples}"
+             f"elements; error 6 = decayed, 7 = moves faster than any orbit); {consequence}: "
+             f"{examples}"
              + (" ..." if len(failures) > 5 else ""))
     return failures
 

@@ -49,6 +49,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import check_range
+from ..constants import SURFACE_ESCAPE_SPEED_KM_S
 from ..errors import InputError, UnknownObjectError
 from ..frames import vector_norm
 from ..propagation import get_backend, propagate
@@ -59,9 +60,37 @@ from .broadphase import HERMITE_MARGIN_KM, interval_pairs
 from .checkpoint import Checkpoint, fingerprint
 from .narrowphase import hermite_minima, merge_duplicates, refine_tca
 
-__all__ = ["screen", "DEFAULT_SCREEN_STEP_S"]
+__all__ = ["screen", "DEFAULT_SCREEN_STEP_S", "IMPOSSIBLE_MOTION", "plausible_states"]
 
 DEFAULT_SCREEN_STEP_S = 60.0
+#: The failure code (beside python-sgp4's 1-6) of an object whose states move faster than
+#: any Earth orbit can: SGP4 output of broken elements, with no error code of its own.
+IMPOSSIBLE_MOTION = 7
+
+
+def plausible_states(r, step):
+    """Where a grid of states can belong to an Earth orbit, shape (n, T).
+
+    No bound orbit above the surface moves faster than the escape speed there, so a grid
+    interval covering more than ``SURFACE_ESCAPE_SPEED_KM_S * step`` is impossible. Real
+    catalogues hold element sets whose SGP4 states do that without an error code (Space-Track
+    2024-07-05: NORAD 39944 jumps 11 million km in a minute, 12279 sits 553,790 km out); both
+    ends of such an interval are marked implausible, so those objects drop out of the broad
+    phase while they are bad (and are reported), and the cells of the compiled broad phase,
+    sized by the largest chord, stay small.
+
+    Parameters
+    ----------
+    r : ndarray, shape (n, T, 3)
+        Positions (km) at grid times `step` seconds apart (NaN where SGP4 failed).
+    step : float
+        Grid step (s).
+    """
+    fast = vector_norm(r[:, 1:] - r[:, :-1]) > SURFACE_ESCAPE_SPEED_KM_S * step  # NaN: False
+    bad = np.zeros(r.shape[:2], bool)
+    bad[:, 1:] |= fast
+    bad[:, :-1] |= fast
+    return ~bad
 
 
 def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
@@ -187,9 +216,12 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
         times = t_start.shift_seconds(np.arange(a, b + 1) * step)
         states = propagate(catalog, times, backend=backend)
         valid = states.error == 0
-        bad = np.flatnonzero(~valid.all(axis=1))
+        plausible = plausible_states(states.r_teme_km, step)
+        bad = np.flatnonzero(~valid.all(axis=1) | ~plausible.all(axis=1))
         for row in bad.tolist():
-            window_failures[int(catalog.norad_id[row])] = int(states.error[row].max())
+            code = int(states.error[row].max())
+            window_failures[int(catalog.norad_id[row])] = code or IMPOSSIBLE_MOTION
+        valid &= plausible
         for norad, code in window_failures.items():
             failures.setdefault(norad, code)
         ci, cj, ck, cs = _window_minima(states.r_teme_km, states.v_teme_km_s, valid, step,
