@@ -28,7 +28,8 @@ def report() -> str:
             module = importlib.import_module(name)  # optional: may be absent
             lines.append(f"{name} {module.__version__}")
         except ImportError:
-            lines.append(f"{name} not installed (pip install 'debris[fast]' for fast backends)")
+            extra = "pip install numba" if name == "numba" else "pip install 'debris[fast]'"
+            lines.append(f"{name} not installed ({extra})")
     lines.append(f"propagation backends: {', '.join(available_backends())}; "
                  f"auto selects: {get_backend('auto').name}")
     ts = skyfield_timescale()

@@ -12,30 +12,51 @@ pass-search kernels       ``DEBRIS_PASS_KERNELS``  ``auto``, ``numba``, ``numpy`
 
 A propagation backend can also be named per call (``backend=``, ``--backend``), which wins
 over the variable. python-sgp4 (``sgp4``), scipy's k-d tree and numpy array code are always
-installed and give the same results as the compiled paths (tested); numba and heyoka come with
-the ``fast`` extra. Asking for something that is not installed is a :class:`BackendError`.
+installed and give the same results as the compiled paths (tested); numba is a dependency
+(the compiled paths are the default), heyoka comes with the ``fast`` extra. When numba is
+installed but cannot be imported (a broken llvmlite, an unsupported platform), ``auto`` falls
+back to the reference paths and says so in one line on stderr. Asking for something that is
+not usable is a :class:`BackendError`.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import importlib.util
 import os
+import sys
 
 from .errors import BackendError
 
-__all__ = ["PROPAGATION_BACKENDS", "installed", "propagation_backend", "broadphase",
+__all__ = ["PROPAGATION_BACKENDS", "installed", "usable", "propagation_backend", "broadphase",
            "pass_kernels"]
 
 #: Propagation backends, fastest first (the order ``auto`` tries them in).
 PROPAGATION_BACKENDS = ("numba", "heyoka", "sgp4")
-_EXTRA = "pip install 'debris[fast]' adds numba and heyoka"
+_EXTRA = "numba comes with debris (pip install numba); pip install 'debris[fast]' adds heyoka"
 
 
 @functools.lru_cache(maxsize=None)
 def installed(package: str) -> bool:
-    """Whether an optional package (``numba``, ``heyoka``) can be imported here."""
+    """Whether a package (``numba``, ``heyoka``) is installed here (not imported)."""
     return importlib.util.find_spec(package) is not None
+
+
+@functools.lru_cache(maxsize=None)
+def usable(package: str) -> bool:
+    """Whether a package is installed and imports; a failed import is said once on stderr
+    (the reference paths then run instead)."""
+    if not installed(package):
+        return False
+    try:
+        importlib.import_module(package)
+    except Exception as exc:  # noqa: BLE001 - any failure to load means: not usable here
+        print(f"debris: {package} is installed but cannot be imported ({type(exc).__name__}: "
+              f"{exc}); using python-sgp4 and numpy instead (slower, same results)",
+              file=sys.stderr)
+        return False
+    return True
 
 
 def _choose(what: str, variable: str, requested: str | None, options: tuple[str, ...],
@@ -43,11 +64,11 @@ def _choose(what: str, variable: str, requested: str | None, options: tuple[str,
     """Resolve a choice: the request, else the variable, else the first installed option."""
     choice = (requested or os.environ.get(variable) or "auto").strip().lower()
     if choice == "auto":
-        return next(o for o in options if o not in needs or installed(needs[o]))
+        return next(o for o in options if o not in needs or usable(needs[o]))
     if choice not in options:
         raise BackendError(f"unknown {what} {choice!r}; choose from auto, "
                            f"{', '.join(options)} (argument or {variable})")
-    if choice in needs and not installed(needs[choice]):
+    if choice in needs and not usable(needs[choice]):
         raise BackendError(f"{what} {choice!r} is not installed; {_EXTRA}")
     return choice
 

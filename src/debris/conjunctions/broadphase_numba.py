@@ -1,4 +1,4 @@
-"""The screening broad phase as a compiled kernel (numba, the ``fast`` extra).
+"""The screening broad phase as a compiled kernel (numba, a dependency: the default path).
 
 Same tests as the k-d tree path of :mod:`debris.conjunctions.broadphase` - the midpoint bound
 ``|m_i - m_j| <= d + rho_i + rho_j`` and then the chord test - but objects are binned into a

@@ -27,7 +27,7 @@ Several sites share step 1, the Earth-shadow states and the frame rotations. Ste
 :mod:`debris.passes.grid`, 3-4 in :mod:`debris.passes.events`, 5 in
 :mod:`debris.passes.visibility`; this module runs them chunk by chunk and site by site.
 
-With numba installed (the ``fast`` extra), step 1 and the candidate test run fused in one
+With numba (a dependency; the default path), step 1 and the candidate test run fused in one
 compiled kernel that propagates only where a pass can be (:mod:`debris.passes.kernels`: each
 object walks the grid, jumping over the stretches where its distance from every site's
 visibility cap, divided by its largest angular rate, spans several steps - about a third

@@ -51,7 +51,7 @@ _INSTANCES: dict[str, object] = {}
 
 def available_backends() -> list[str]:
     """Return the names of the backends that can run here."""
-    return ["sgp4"] + [name for name in ("heyoka", "numba") if backends.installed(name)]
+    return ["sgp4"] + [name for name in ("heyoka", "numba") if backends.usable(name)]
 
 
 def get_backend(name: str | None = "auto"):
