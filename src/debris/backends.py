@@ -29,7 +29,7 @@ import sys
 
 from .errors import BackendError
 
-__all__ = ["PROPAGATION_BACKENDS", "installed", "usable", "propagation_backend", "broadphase",
+__all__ = ["PROPAGATION_BACKENDS", "installed", "usable", "compile_note", "propagation_backend", "broadphase",
            "pass_kernels"]
 
 #: Propagation backends, fastest first (the order ``auto`` tries them in).
@@ -92,3 +92,29 @@ def pass_kernels() -> str:
     """The pass search's per-candidate work: ``numba`` (compiled loops) or ``numpy``."""
     return _choose("pass kernels", "DEBRIS_PASS_KERNELS", None, ("numba", "numpy"),
                    {"numba": "numba"})
+
+
+_NOTED: set = set()
+
+
+def compile_note(kernel, what: str) -> None:
+    """Say once on stderr that numba is about to compile `what` (a parallel kernel's first
+    use after install or after an upgrade of debris): that first run takes 10-20 s more.
+
+    numba caches compiled kernels in the ``__pycache__`` folder beside debris' modules, or,
+    where that is read-only (a system-wide install), in its user-wide cache (``NUMBA_CACHE_DIR``,
+    else ``~/.cache/numba``); only the first case can be checked, so a read-only install says
+    nothing."""
+    func = getattr(kernel, "py_func", None)
+    if func is None or _NOTED:  # one line per process is enough
+        return
+    source = os.path.abspath(func.__code__.co_filename)
+    cache = os.path.join(os.path.dirname(source), "__pycache__")
+    stem = os.path.splitext(os.path.basename(source))[0]
+    index = (f"{stem}.{func.__qualname__}-{func.__code__.co_firstlineno}.py"
+             f"{sys.version_info.major}{sys.version_info.minor}.nbi")
+    writable = os.access(cache if os.path.isdir(cache) else os.path.dirname(source), os.W_OK)
+    if writable and not os.path.exists(os.path.join(cache, index)):
+        _NOTED.add(what)
+        print(f"debris: compiling {what} with numba, once (10-20 s); later runs load them "
+              "from its cache", file=sys.stderr)

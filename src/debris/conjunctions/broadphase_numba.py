@@ -13,6 +13,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..backends import compile_note
+
 __all__ = ["window_pairs"]
 
 
@@ -216,6 +218,7 @@ _scan = numba.njit(cache=True)(_scan_py)
 _cells = numba.njit(cache=True)(_cells_py)
 _interval = numba.njit(cache=True)(_interval_py)
 _window = numba.njit(parallel=True, cache=True)(_window_py)
+compile_note(_window, "the screening broad phase")
 
 
 def window_pairs(r, v, ok, primary, threshold, step, sub_steps, a_max, margin):

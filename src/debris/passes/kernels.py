@@ -32,6 +32,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..backends import compile_note
 from ..constants import (MINUTES_PER_DAY, SURFACE_ESCAPE_SPEED_KM_S, WGS72_EARTH_RADIUS_KM,
                          WGS72_MU_KM3_S2)
 from ..propagation.numba_sgp4 import COLUMN, store_state
@@ -365,6 +366,7 @@ _lit_fast = _jit(_lit_fast)
 _bisect = _jit(_bisect)
 _sunlit_flips = numba.njit(parallel=True, cache=True)(_sunlit_flips_py)
 _pass_candidates = numba.njit(parallel=True, cache=True)(_pass_candidates_py)
+compile_note(_pass_candidates, "the pass-search kernels")
 
 
 def _track_arrays(track):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..backends import compile_note
 from ..constants import (MINUTES_PER_DAY, TWO_PI, WGS72_EARTH_RADIUS_KM, WGS72_J2, WGS72_J3,
                          WGS72_J4, WGS72_XKE)
 from .near_earth import NearEarthBackend
@@ -346,6 +347,7 @@ _fmod2pi = numba.njit(cache=True)(_fmod2pi)
 _sgp4_point = numba.njit(cache=True)(_sgp4_point_py)
 store_state = numba.njit(cache=True)(store_state)
 _propagate = numba.njit(parallel=True, cache=True)(_propagate_py)
+compile_note(_propagate, "the SGP4 kernel")
 
 
 class NumbaBackend(NearEarthBackend):
