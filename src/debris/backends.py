@@ -29,8 +29,8 @@ import sys
 
 from .errors import BackendError
 
-__all__ = ["PROPAGATION_BACKENDS", "installed", "usable", "compile_note", "propagation_backend", "broadphase",
-           "pass_kernels"]
+__all__ = ["PROPAGATION_BACKENDS", "installed", "usable", "compile_note", "propagation_backend",
+           "broadphase", "pass_kernels"]
 
 #: Propagation backends, fastest first (the order ``auto`` tries them in).
 PROPAGATION_BACKENDS = ("numba", "heyoka", "sgp4")
@@ -116,5 +116,5 @@ def compile_note(kernel, what: str) -> None:
     writable = os.access(cache if os.path.isdir(cache) else os.path.dirname(source), os.W_OK)
     if writable and not os.path.exists(os.path.join(cache, index)):
         _NOTED.add(what)
-        print(f"debris: compiling {what} with numba, once (10-20 s); later runs load them "
-              "from its cache", file=sys.stderr)
+        print(f"debris: numba is compiling debris' kernels ({what} first), once: 10-20 s "
+              "more on this run; later runs load them from its cache", file=sys.stderr)
