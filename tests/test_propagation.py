@@ -145,3 +145,32 @@ def test_propagate_at_equals_satrec_sgp4(bundled, backend):
 def test_propagate_at_checks_shapes(leo_sample):
     with pytest.raises(ValueError, match="objects for"):
         propagate_at(leo_sample, [0, 1], to_times(["2024-11-01T00:00:00Z"]))
+
+
+def test_a_numba_that_cannot_be_imported_falls_back_with_one_line(monkeypatch, capsys):
+    """numba is a dependency; where it is installed but broken, ``auto`` runs the reference
+    paths and says so once."""
+    import importlib
+
+    from debris import backends
+
+    real = importlib.import_module
+
+    def broken(name, *args):
+        if name == "numba":
+            raise ImportError("libllvmlite.so: cannot open shared object file")
+        return real(name, *args)
+
+    backends.usable.cache_clear()
+    monkeypatch.setattr(backends.importlib, "import_module", broken)
+    monkeypatch.delenv("DEBRIS_BACKEND", raising=False)
+    monkeypatch.delenv("DEBRIS_BROADPHASE", raising=False)
+    monkeypatch.delenv("DEBRIS_PASS_KERNELS", raising=False)
+    try:
+        assert backends.propagation_backend() in ("heyoka", "sgp4")
+        assert backends.broadphase() == "scipy" and backends.pass_kernels() == "numpy"
+        err = capsys.readouterr().err
+        assert err.count("numba is installed but cannot be imported") == 1
+        assert "using python-sgp4 and numpy instead" in err
+    finally:
+        backends.usable.cache_clear()
