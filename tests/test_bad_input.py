@@ -93,6 +93,8 @@ CASES = [
      r"'ISS' is not a NORAD id"),
     ("cdm-without-output", ["screen", IRIDIUM, *WINDOW, "--format", "cdm"],
      r"--format cdm writes one file per conjunction: give --output DIR"),
+    ("missing-archive", ["catalog", "history", "25544", "--archive", "@missing"],
+     r"missing\.tle: no archive there"),
     ("output-under-a-file", ["passes", IRIDIUM, *WINDOW, "--output", "@under_a_file"],
      r"cannot write .*out\.csv: a file is in the way of its folder \(ENOTDIR\)"),
 ]

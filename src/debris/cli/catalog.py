@@ -45,12 +45,19 @@ def add_parsers(sub) -> None:
     ph.set_defaults(func=cmd_catalog_history)
 
 
-def open_archive(path):
-    """The archive at `path` (``~`` expanded), or None."""
+def open_archive(path, *, must_exist: bool = False):
+    """The archive at `path` (``~`` expanded), or None; `must_exist` for the commands that
+    only read it (they never create an empty one)."""
     # sqlite3 is loaded only by the commands that use the archive
     from ..archive import Archive
 
-    return Archive(os.path.expanduser(path)) if path else None
+    if not path:
+        return None
+    path = os.path.expanduser(path)
+    if must_exist and not os.path.isfile(path):
+        raise DebrisError(f"{path}: no archive there (debris fetch and debris nightly create "
+                          "and fill it; --archive names another)")
+    return Archive(path)
 
 
 def cmd_sites(args) -> int:
@@ -77,7 +84,7 @@ def cmd_catalog_info(args) -> int:
     if args.archive:
         if args.files:
             raise DebrisError("give catalogue files or --archive, not both")
-        with open_archive(args.archive) as archive:
+        with open_archive(args.archive, must_exist=True) as archive:
             catalog = archive.catalog_for(
                 args.date or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
                 .isoformat() + "Z")
@@ -118,7 +125,7 @@ def _usable(catalog) -> int:
 
 
 def cmd_catalog_history(args) -> int:
-    with open_archive(args.archive) as archive:
+    with open_archive(args.archive, must_exist=True) as archive:
         table = archive.history(args.norad)
     if args.format == "json":
         write_text(table_to_json(table, "history", meta_block(command="catalog history",
