@@ -252,6 +252,15 @@ def test_broad_phases_agree(band, monkeypatch):
                                 table["tca_utc"].iso().tolist())))
     assert len(results[0]) > 20
     assert results[0] == results[1] == results[2]
+    # primaries mode: the compiled path bins only the primaries
+    prim = sorted({a for a, _, _ in results[0][:3]} | {b for _, b, _ in results[0][-2:]})
+    modes = []
+    for choice in ("scipy", "auto"):
+        monkeypatch.setenv("DEBRIS_BROADPHASE", choice)
+        table = screen(band, start, end, 10.0, primaries=prim)
+        modes.append(list(zip(table["norad_id_1"].tolist(), table["norad_id_2"].tolist(),
+                              table["tca_utc"].iso().tolist())))
+    assert len(modes[0]) >= 5 and modes[0] == modes[1]
 
 
 def test_broken_element_sets_drop_out_and_cost_nothing(data_dir):

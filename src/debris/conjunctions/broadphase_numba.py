@@ -58,27 +58,7 @@ def _scan_py(i, mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx, bi
                         continue
                     if use_prim and not (prim[i] or prim[j]):
                         continue
-                    e0 = mid[j, 0] - mid[i, 0]
-                    e1 = mid[j, 1] - mid[i, 1]
-                    e2 = mid[j, 2] - mid[i, 2]
-                    reach = threshold + rho[i] + rho[j]
-                    if e0 * e0 + e1 * e1 + e2 * e2 > reach * reach:
-                        continue
-                    a0 = r0[j, 0] - r0[i, 0]
-                    a1 = r0[j, 1] - r0[i, 1]
-                    a2 = r0[j, 2] - r0[i, 2]
-                    b0 = r1[j, 0] - r1[i, 0] - a0
-                    b1 = r1[j, 1] - r1[i, 1] - a1
-                    b2 = r1[j, 2] - r1[i, 2] - a2
-                    bb = b0 * b0 + b1 * b1 + b2 * b2
-                    s = 0.0
-                    if bb > 0.0:
-                        s = -(a0 * b0 + a1 * b1 + a2 * b2) / bb
-                        s = min(max(s, 0.0), 1.0)
-                    q0 = a0 + s * b0
-                    q1 = a1 + s * b1
-                    q2 = a2 + s * b2
-                    if q0 * q0 + q1 * q1 + q2 * q2 > chord_limit * chord_limit:
+                    if not _close(i, j, mid, rho, r0, r1, threshold, chord_limit):
                         continue
                     if write:
                         out_i[offset + found] = i
@@ -87,8 +67,69 @@ def _scan_py(i, mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx, bi
     return found
 
 
-def _cells_py(mid, cell):  # pragma: no cover - compiled
-    """Cell of each object and the objects' order by hash bucket (counting sort, O(n)).
+def _scan_primaries_py(q, cq, mid, rho, r0, r1, is_prim, pidx, cxp, orderp, bits, start,
+                       threshold, chord_limit, out_i, out_j, offset,
+                       write):  # pragma: no cover - compiled
+    """Pairs of object q with the primaries of its own and the 26 neighbouring cells (only
+    the primaries are binned); a pair of two primaries is kept from the smaller index.
+    The same midpoint and chord tests as :func:`_scan`; returns their count."""
+    found = 0
+    for dx in range(-1, 2):
+        x = cq[0] + dx
+        if x < 0:
+            continue
+        for dy in range(-1, 2):
+            y = cq[1] + dy
+            if y < 0:
+                continue
+            for dz in range(-1, 2):
+                z = cq[2] + dz
+                if z < 0:
+                    continue
+                c = _bucket(x, y, z, bits)
+                for p in range(start[c], start[c + 1]):
+                    lp = orderp[p]
+                    if cxp[lp, 0] != x or cxp[lp, 1] != y or cxp[lp, 2] != z:
+                        continue
+                    j = pidx[lp]
+                    if j == q or (is_prim[q] and j < q):
+                        continue
+                    if _close(q, j, mid, rho, r0, r1, threshold, chord_limit):
+                        if write:
+                            out_i[offset + found] = q
+                            out_j[offset + found] = j
+                        found += 1
+    return found
+
+
+def _close_py(i, j, mid, rho, r0, r1, threshold, chord_limit):  # pragma: no cover - compiled
+    """The midpoint bound and then the chord test for objects i and j on one piece."""
+    e0 = mid[j, 0] - mid[i, 0]
+    e1 = mid[j, 1] - mid[i, 1]
+    e2 = mid[j, 2] - mid[i, 2]
+    reach = threshold + rho[i] + rho[j]
+    if e0 * e0 + e1 * e1 + e2 * e2 > reach * reach:
+        return False
+    a0 = r0[j, 0] - r0[i, 0]
+    a1 = r0[j, 1] - r0[i, 1]
+    a2 = r0[j, 2] - r0[i, 2]
+    b0 = r1[j, 0] - r1[i, 0] - a0
+    b1 = r1[j, 1] - r1[i, 1] - a1
+    b2 = r1[j, 2] - r1[i, 2] - a2
+    bb = b0 * b0 + b1 * b1 + b2 * b2
+    s = 0.0
+    if bb > 0.0:
+        s = -(a0 * b0 + a1 * b1 + a2 * b2) / bb
+        s = min(max(s, 0.0), 1.0)
+    q0 = a0 + s * b0
+    q1 = a1 + s * b1
+    q2 = a2 + s * b2
+    return q0 * q0 + q1 * q1 + q2 * q2 <= chord_limit * chord_limit
+
+
+def _cells_py(mid, cell, lo):  # pragma: no cover - compiled
+    """Cell of each object (cells of size `cell` from the corner `lo`, shape (3,)) and the
+    objects' order by hash bucket (counting sort, O(n)).
 
     Returns cx (n, 3), order (n,), bits and the bucket starts (2**bits + 1,). Cells are
     hashed, so no grid is allocated whatever the extent (lunar-distance orbits included).
@@ -96,9 +137,8 @@ def _cells_py(mid, cell):  # pragma: no cover - compiled
     n = mid.shape[0]
     cx = np.empty((n, 3), np.int64)
     for a in range(3):
-        lo = mid[:, a].min()
         for i in range(n):
-            cx[i, a] = int((mid[i, a] - lo) / cell)
+            cx[i, a] = int((mid[i, a] - lo[a]) / cell)
     bits = 4
     while (1 << bits) < 2 * n:
         bits += 1
@@ -116,6 +156,37 @@ def _cells_py(mid, cell):  # pragma: no cover - compiled
         order[fill[bucket[i]]] = i
         fill[bucket[i]] += 1
     return cx, order, bits, start
+
+
+def _primaries_piece_py(sub, m, ms, rho_s, r0, r1, prim_s, rows, lo, cell, threshold,
+                        chord_limit, out_i, out_j, offset, write,
+                        per_object):  # pragma: no cover - compiled
+    """One piece of an interval in primaries mode: only the primaries are binned, and every
+    object looks for primaries in its own and the neighbouring cells (the cost grows with
+    the catalogue, not with its pairs). Returns the pairs' count (written from `offset`)."""
+    pidx = np.flatnonzero(prim_s)
+    if pidx.shape[0] == 0:
+        return 0
+    cxp, orderp, bits, start = _cells(ms[pidx], cell, lo)
+    cq = np.empty(3, np.int64)
+    pos = 0
+    for q in range(m):
+        if write and per_object[sub * m + q] == 0:
+            continue  # known from the counting pass: nothing to write
+        for a in range(3):
+            cq[a] = int((ms[q, a] - lo[a]) / cell)
+        c = _scan_primaries(q, cq, ms, rho_s, r0, r1, prim_s, pidx, cxp, orderp, bits, start,
+                            threshold, chord_limit, out_i, out_j, offset + pos, write)
+        if not write:
+            per_object[sub * m + q] = c
+        else:
+            for t in range(offset + pos, offset + pos + c):
+                a = rows[out_i[t]]
+                b = rows[out_j[t]]
+                out_i[t] = min(a, b)
+                out_j[t] = max(a, b)
+        pos += c
+    return pos
 
 
 def _interval_py(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, margin, out_i,
@@ -161,7 +232,16 @@ def _interval_py(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, m
             rho_s[q] = 0.5 * np.sqrt(half2) + sag + margin
             big = max(big, rho_s[q])
             prim_s[q] = prim[rows[q]] if use_prim else False
-        cx, order, bits, start = _cells(ms, threshold + 2.0 * big)
+        lo = np.empty(3)
+        for a in range(3):
+            lo[a] = ms[:, a].min()
+        cell = threshold + 2.0 * big
+        if use_prim:
+            pos += _primaries_piece(sub, m, ms, rho_s, r0, r1, prim_s, rows, lo, cell,
+                                    threshold, chord_limit, out_i, out_j, offset + pos, write,
+                                    per_object)
+            continue
+        cx, order, bits, start = _cells(ms, cell, lo)
         mo = ms[order]
         rho_o = rho_s[order]
         r0o = r0[order]
@@ -214,8 +294,11 @@ def _window_py(r, v, ok, prim, use_prim, threshold, step, sub_steps, sag,
 
 
 _bucket = numba.njit(cache=True, inline="always")(_bucket_py)
+_close = numba.njit(cache=True, inline="always")(_close_py)
 _scan = numba.njit(cache=True)(_scan_py)
+_scan_primaries = numba.njit(cache=True)(_scan_primaries_py)
 _cells = numba.njit(cache=True)(_cells_py)
+_primaries_piece = numba.njit(cache=True)(_primaries_piece_py)
 _interval = numba.njit(cache=True)(_interval_py)
 _window = numba.njit(parallel=True, cache=True)(_window_py)
 compile_note(_window, "the screening broad phase")
