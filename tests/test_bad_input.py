@@ -120,17 +120,27 @@ def test_one_object_without_a_pass_is_an_empty_table(capsys):
     assert code == 0 and json.loads(out)["passes"] == []
 
 
+def _fail_replace(monkeypatch, code, when=lambda src, dst: True):
+    """Make the renames of debris.io.files fail with errno `code` where `when(src, dst)`
+    (root ignores permissions, so failures are injected)."""
+    import debris.io.files as files_module
+
+    real = files_module.os.replace
+
+    def replace(src, dst):
+        if when(str(src), str(dst)):
+            raise OSError(code, os.strerror(code), str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(files_module.os, "replace", replace)
+
+
 def test_a_full_disk_leaves_the_earlier_output(tmp_path, capsys, monkeypatch):
     """ENOSPC while an output is renamed into place: exit 2, the earlier file as it was, no
     temporary left (root ignores permissions, so the failure is injected)."""
     out = tmp_path / "passes.csv"
     out.write_text("earlier\n")
-    import debris.io.files as files_module
-
-    def full(src, dst):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
-
-    monkeypatch.setattr(files_module.os, "replace", full)
+    _fail_replace(monkeypatch, errno.ENOSPC)
     code = main(["passes", IRIDIUM, *WINDOW, "--format", "csv", "--output", str(out)])
     err = capsys.readouterr().err
     assert code == 2 and "No space left on device (ENOSPC)" in err and "Traceback" not in err
@@ -143,20 +153,11 @@ def test_a_failed_cdm_folder_leaves_the_earlier_one(tmp_path, capsys, monkeypatc
     (folder / "earlier.cdm").write_text("earlier")
     argv = ["screen", IRIDIUM, "--start", "2009-02-10T12:00Z", "--hours", "6",
             "--format", "cdm", "--output", str(folder)]
-    import debris.io.files as files_module
-
-    real = files_module.os.replace
-
-    def fail_on_swap(src, dst):
-        if str(src).endswith(".part"):
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(dst))
-        return real(src, dst)
-
-    monkeypatch.setattr(files_module.os, "replace", fail_on_swap)
+    _fail_replace(monkeypatch, errno.EROFS, lambda src, dst: src.endswith(".part"))
     assert main(argv) == 2
     assert "Read-only file system (EROFS)" in capsys.readouterr().err
     assert os.listdir(folder) == ["earlier.cdm"] and os.listdir(tmp_path) == ["cdms"]
-    monkeypatch.setattr(files_module.os, "replace", real)
+    monkeypatch.undo()
     assert main(argv) == 0
     written = os.listdir(folder)
     assert len(written) == 1 and written[0].endswith(".cdm") and written != ["earlier.cdm"]
@@ -169,16 +170,7 @@ def test_schedule_and_tracks_are_written_both_or_neither(tmp_path, capsys, monke
     argv = ["schedule", "tle/celestrak_on_orbit_2024-11-01.omm.csv", "--telescope", TELESCOPE,
             "--night", "2024-11-01", "--improvement-rounds", "0", "--format", "csv",
             "--output", str(out)]
-    import debris.io.files as files_module
-
-    real = files_module.os.replace
-
-    def fail_second(src, dst):
-        if str(dst).endswith("schedule.csv"):
-            raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(dst))
-        return real(src, dst)
-
-    monkeypatch.setattr(files_module.os, "replace", fail_second)
+    _fail_replace(monkeypatch, errno.EACCES, lambda src, dst: dst.endswith("schedule.csv"))
     assert main(argv) == 2
     assert "Permission denied (EACCES)" in capsys.readouterr().err
     # the tracks went in first and the schedule failed: neither new file may stay

@@ -29,6 +29,7 @@ from sgp4.api import SGP4_ERRORS, Satrec, SatrecArray
 
 from .constants import WGS72_EARTH_RADIUS_KM
 from .errors import CatalogError, InputError, TLEFormatError, UnknownObjectError
+from .io.files import read_bytes
 from .omm import add_omm_record, read_omm_csv, read_omm_json, read_omm_xml
 from .timescale import Times, to_times
 from .tle import intl_designator_from_tle, read_tle_text
@@ -102,14 +103,7 @@ def _catalog_text(path: Path) -> str:
     """The text of a catalogue file: UTF-8 (with or without BOM), else Latin-1 (old TLE
     files carry Latin-1 names); a missing, unreadable or binary file is a CatalogError."""
     source = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise CatalogError(f"{source}: is a folder, not a catalogue file") from None
-    except OSError as exc:
-        raise CatalogError(f"{source}: cannot read ({exc.strerror})") from None
+    raw = read_bytes(path, CatalogError, what="catalogue file")
     bad = _BINARY.search(raw)
     if bad is not None:
         raise CatalogError(f"{source}: binary data (byte 0x{raw[bad.start()]:02x} at offset "

@@ -10,7 +10,24 @@ import math
 
 from .errors import InputError
 
-__all__ = ["check_range"]
+__all__ = ["check_range", "in_range", "range_text"]
+
+
+def in_range(value: float, low=None, high=None, low_open: bool = False) -> bool:
+    """Whether `value` is finite and within [low, high] (``(low, high]`` if `low_open`);
+    None leaves a side open."""
+    return (math.isfinite(value) and (low is None or value > low or (not low_open
+                                                                     and value == low))
+            and (high is None or value <= high))
+
+
+def range_text(low=None, high=None, low_open: bool = False) -> str:
+    """The range in words for messages: ``1..3600``, ``> 0 and <= 90``, ``>= 0``, ``> 0``."""
+    if low is not None and high is not None:
+        return f"> {low:g} and <= {high:g}" if low_open else f"{low:g}..{high:g}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low:g}"
+    return f"<= {high:g}"
 
 
 def check_range(name: str, value, low=None, high=None, *, low_open: bool = False,
@@ -33,13 +50,7 @@ def check_range(name: str, value, low=None, high=None, *, low_open: bool = False
         number = float(value)
     except (TypeError, ValueError):
         raise InputError(f"{name} = {value!r}: expected a number") from None
-    bad = (not math.isfinite(number) or (low is not None and (number < low or low_open
-                                                              and number == low))
-           or (high is not None and number > high))
-    if bad:
-        lo = "" if low is None else f"{'> ' if low_open else '>= '}{low:g}"
-        hi = "" if high is None else f"<= {high:g}"
-        span = " and ".join(x for x in (lo, hi) if x)
+    if not in_range(number, low, high, low_open):
         raise InputError(f"{name} = {value!r}{' ' + unit if unit else ''} is outside the "
-                         f"range: expected {span}")
+                         f"range: expected {range_text(low, high, low_open)}")
     return number

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 import sys
 
 import numpy as np
 
 from ..catalog import Catalog
+from ..checks import in_range, range_text
 from ..errors import DebrisError
 from ..io.files import read_csv_rows
 from ..io.tables import iter_table_json, table_to_csv, table_to_text
@@ -41,12 +41,7 @@ def ranged(low=None, high=None, *, low_open=False, integer=False, unit=""):
     unit : str
         Said after the range (``"deg"``, ``"s"``).
     """
-    if low is not None and high is not None:
-        span = f"> {low:g} and <= {high:g}" if low_open else f"{low:g}..{high:g}"
-    elif low is not None:
-        span = f"{'>' if low_open else '>='} {low:g}"
-    else:
-        span = f"<= {high:g}"
+    span = range_text(low, high, low_open)
     expected = f"{'a whole number' if integer else 'a number'} {span}{' ' + unit if unit else ''}"
 
     def parse(text):
@@ -54,9 +49,7 @@ def ranged(low=None, high=None, *, low_open=False, integer=False, unit=""):
             value = int(text) if integer else float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not {expected}") from None
-        if (not math.isfinite(value) or (low is not None and (value < low or low_open
-                                                              and value == low))
-                or (high is not None and value > high)):
+        if not in_range(value, low, high, low_open):
             raise argparse.ArgumentTypeError(f"{text} is outside the range: expected "
                                              f"{expected}")
         return value

@@ -97,7 +97,7 @@ def _tree_pairs(rows, mid, rho, r0, r1, primary_mask, threshold, sag):
     return gi[close], gj[close]
 
 
-def interval_pairs(r, v, valid, step, threshold, primary_mask):
+def interval_pairs(r, v, valid, step, threshold, primary_mask, chord=None):
     """Pairs that can come within `threshold` on each grid interval of a window.
 
     Parameters
@@ -110,6 +110,8 @@ def interval_pairs(r, v, valid, step, threshold, primary_mask):
         Grid step (s) and screening distance (km).
     primary_mask : ndarray of bool, shape (n,), or None
         Primaries (pairs need one), or None for all-vs-all.
+    chord : ndarray, shape (n, W), optional
+        ``|r[:, 1:] - r[:, :-1]|`` when the caller has it already (km).
 
     Returns
     -------
@@ -119,7 +121,9 @@ def interval_pairs(r, v, valid, step, threshold, primary_mask):
     n, w1, _ = r.shape
     sag = A_MAX_KM_S2 * step * step / 8.0
     mid = 0.5 * (r[:, 1:] + r[:, :-1])  # (n, W, 3)
-    rho = 0.5 * vector_norm(r[:, 1:] - r[:, :-1]) + sag
+    if chord is None:
+        chord = vector_norm(r[:, 1:] - r[:, :-1])
+    rho = 0.5 * chord + sag
     ok_iv = valid[:, 1:] & valid[:, :-1]
     mid_norm = vector_norm(mid)
     lo = np.where(ok_iv, mid_norm - rho, np.inf).min(axis=1)

@@ -68,7 +68,7 @@ DEFAULT_SCREEN_STEP_S = 60.0
 IMPOSSIBLE_MOTION = 7
 
 
-def plausible_states(r, step):
+def plausible_states(r, step, chord=None):
     """Where a grid of states can belong to an Earth orbit, shape (n, T).
 
     No bound orbit above the surface moves faster than the escape speed there, so a grid
@@ -85,8 +85,12 @@ def plausible_states(r, step):
         Positions (km) at grid times `step` seconds apart (NaN where SGP4 failed).
     step : float
         Grid step (s).
+    chord : ndarray, shape (n, T - 1), optional
+        ``|r[:, 1:] - r[:, :-1]|`` when the caller has it already (km).
     """
-    fast = vector_norm(r[:, 1:] - r[:, :-1]) > SURFACE_ESCAPE_SPEED_KM_S * step  # NaN: False
+    if chord is None:
+        chord = vector_norm(r[:, 1:] - r[:, :-1])
+    fast = chord > SURFACE_ESCAPE_SPEED_KM_S * step  # NaN (a failed state): False
     bad = np.zeros(r.shape[:2], bool)
     bad[:, 1:] |= fast
     bad[:, :-1] |= fast
@@ -216,7 +220,9 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
         times = t_start.shift_seconds(np.arange(a, b + 1) * step)
         states = propagate(catalog, times, backend=backend)
         valid = states.error == 0
-        plausible = plausible_states(states.r_teme_km, step)
+        r = states.r_teme_km
+        chord = vector_norm(r[:, 1:] - r[:, :-1])  # for the plausibility test and the cells
+        plausible = plausible_states(r, step, chord)
         bad = np.flatnonzero(~valid.all(axis=1) | ~plausible.all(axis=1))
         for row in bad.tolist():
             code = int(states.error[row].max())
@@ -224,8 +230,8 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
         valid &= plausible
         for norad, code in window_failures.items():
             failures.setdefault(norad, code)
-        ci, cj, ck, cs = _window_minima(states.r_teme_km, states.v_teme_km_s, valid, step,
-                                        threshold_km, primary_mask)
+        ci, cj, ck, cs = _window_minima(r, states.v_teme_km_s, valid, step, threshold_km,
+                                        primary_mask, chord)
         ct = (a + ck + cs) * step
         cand_i.append(ci)
         cand_j.append(cj)
@@ -237,9 +243,9 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
     return np.concatenate(cand_i), np.concatenate(cand_j), np.concatenate(cand_t), failures
 
 
-def _window_minima(r, v, valid, step, threshold, primary_mask):
+def _window_minima(r, v, valid, step, threshold, primary_mask, chord):
     """Candidate minima (obj_i, obj_j, interval, s) in one window of states (n, W+1, 3)."""
-    gi, gj, k = interval_pairs(r, v, valid, step, threshold, primary_mask)
+    gi, gj, k = interval_pairs(r, v, valid, step, threshold, primary_mask, chord)
     seg, s, dist = hermite_minima(r[gj, k] - r[gi, k], v[gj, k] - v[gi, k],
                                   r[gj, k + 1] - r[gi, k + 1], v[gj, k + 1] - v[gi, k + 1], step)
     keep = dist <= threshold + HERMITE_MARGIN_KM

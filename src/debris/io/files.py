@@ -23,7 +23,7 @@ from pathlib import Path
 from ..errors import DebrisError, OutputError
 
 __all__ = ["atomic_write", "atomic_folder", "staged_outputs", "StagedOutputs", "write_text",
-           "read_text", "read_toml", "read_csv_rows", "discard_temporaries"]
+           "read_bytes", "read_text", "read_toml", "read_csv_rows", "discard_temporaries"]
 
 _PART = itertools.count()
 #: Temporaries being written now: path -> is a folder (see :func:`discard_temporaries`).
@@ -135,35 +135,25 @@ def staged_outputs():
             if path.exists():
                 backup = path.parent / f".{path.name}.{os.getpid()}.{next(_PART)}.old"
                 _guard(path, lambda path=path, backup=backup: os.link(path, backup))
-            try:
-                _guard(path, lambda tmp=tmp, path=path: os.replace(tmp, path))
-            except BaseException:
-                if backup is not None:
-                    os.unlink(backup)
-                raise
             done.append((path, backup))
+            _guard(path, lambda tmp=tmp, path=path: os.replace(tmp, path))
     except BaseException:
-        for path, backup in reversed(done):  # put the earlier versions back
+        for path, backup in reversed(done):  # earlier versions back, new files out
             with contextlib.suppress(OSError):
                 if backup is None:
                     os.unlink(path)
                 else:
                     os.replace(backup, path)
+        raise
+    finally:  # temporaries and backups left over either way
         for tmp, _ in staged._parts:
             _LIVE.pop(tmp, None)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         for _, backup in done:
-            with contextlib.suppress(OSError):
-                if backup is not None:
+            if backup is not None:
+                with contextlib.suppress(FileNotFoundError):
                     os.unlink(backup)
-        raise
-    for _, backup in done:
-        if backup is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(backup)
-    for tmp, _ in staged._parts:
-        _LIVE.pop(tmp, None)
 
 
 def _new_part(path: Path, folder: bool = False):
@@ -246,18 +236,26 @@ def write_text(text, output=None) -> None:
             handle.write(piece)
 
 
-def read_text(path, error_type=DebrisError, encoding: str = "utf-8") -> str:
-    """The text of an input file; `error_type` naming the file when it is missing, a
-    folder, unreadable or not text in `encoding` (a binary file, say)."""
+def read_bytes(path, error_type=DebrisError, what: str = "file") -> bytes:
+    """The bytes of an input file; `error_type` naming the file when it is missing, a
+    folder or unreadable (`what` names what it should have been)."""
     try:
-        with open(path, encoding=encoding, newline="") as handle:
+        with open(path, "rb") as handle:
             return handle.read()
     except FileNotFoundError:
         raise error_type(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise error_type(f"{path}: is a folder, not a file") from None
+        raise error_type(f"{path}: is a folder, not a {what}") from None
     except OSError as exc:
         raise error_type(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def read_text(path, error_type=DebrisError, encoding: str = "utf-8") -> str:
+    """The text of an input file (line ends as they are); `error_type` naming the file
+    when it is missing, a folder, unreadable or not text in `encoding` (a binary file)."""
+    raw = read_bytes(path, error_type)
+    try:
+        return raw.decode(encoding)
     except UnicodeDecodeError as exc:
         name = encoding.upper().removesuffix("-SIG")
         raise error_type(f"{path}: not {name} text (byte 0x{exc.object[exc.start]:02x} at "
