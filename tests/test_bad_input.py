@@ -93,6 +93,8 @@ CASES = [
      r"'ISS' is not a NORAD id"),
     ("cdm-without-output", ["screen", IRIDIUM, *WINDOW, "--format", "cdm"],
      r"--format cdm writes one file per conjunction: give --output DIR"),
+    ("checkpoint-is-a-file", ["screen", IRIDIUM, *WINDOW, "--checkpoint", "@binary.tle"],
+     r"checkpoint folder .*binary\.tle is a file"),
     ("missing-archive", ["catalog", "history", "25544", "--archive", "@missing"],
      r"missing\.tle: no archive there"),
     ("output-under-a-file", ["passes", IRIDIUM, *WINDOW, "--output", "@under_a_file"],

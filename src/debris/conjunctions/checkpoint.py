@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from ..io.files import atomic_write
 
 __all__ = ["Checkpoint", "fingerprint"]
@@ -55,7 +55,14 @@ class Checkpoint:
 
     def __init__(self, folder, key: str):
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.folder.exists() and not self.folder.is_dir():
+            raise InputError(f"checkpoint folder {self.folder} is a file; name a folder "
+                             "(created when missing)")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create the checkpoint folder {self.folder}: "
+                              f"{exc.strerror}") from None
         stored = self.folder / _KEY
         if stored.exists():
             try:
