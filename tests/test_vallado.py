@@ -6,6 +6,7 @@ and tcppver.out (the C++ reference output), as shipped by python-sgp4.
 """
 
 import numpy as np
+import pytest
 
 from debris import Catalog, Times, propagate
 
@@ -49,7 +50,9 @@ def _expected_blocks(data_dir):
     return blocks
 
 
-def test_all_700_lines_and_error_codes(data_dir):
+@pytest.mark.parametrize("backend", ["sgp4", "numba"])
+def test_all_700_lines_and_error_codes(data_dir, backend):
+    # python-sgp4 (the reference) and debris' compiled SGP4/SDP4 kernels, every case.
     cases = _cases(data_dir)
     # The set deliberately carries bad checksums; checking them is the catalogue's job.
     text = "\n".join(f"{a}\n{b}" for a, b, *_ in cases)
@@ -71,7 +74,7 @@ def test_all_700_lines_and_error_codes(data_dir):
         sat = cat.satrecs[0]
         minutes = np.array(_tsince_list(start, stop, step))
         times = Times.from_jd(sat.jdsatepoch, sat.jdsatepochF + minutes / 1440.0)
-        states = propagate(cat, times, backend="sgp4")
+        states = propagate(cat, times, backend=backend)
         r, v, e = states.r_teme_km[0], states.v_teme_km_s[0], states.error[0]
         bad = np.flatnonzero(e)
         n_ok = int(bad[0]) if bad.size else len(minutes)

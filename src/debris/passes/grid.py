@@ -172,15 +172,16 @@ def track_and_candidates(chunk, grid, step, sun_itrs, eo, sites, min_elevation_d
         radius, rate = track.radius_and_rate()
         return track, states.error, [
             candidate_segments(track, site, min_elevation_deg, radius, rate) for site in sites]
-    table, near_idx, far_idx = engine.prepared(chunk.satrecs)
+    table, near_idx = engine.prepared(chunk.satrecs)[:2]
+    far_idx = np.setdiff1d(np.arange(len(chunk)), near_idx)
     site_dir = np.stack([site_direction_teme(eo, site) for site in sites], axis=1)
     site_r = np.array([vector_norm(site.itrs_km) for site in sites])
     r, v, error, flags = kernels.pass_candidates(table, near_idx, grid, step, site_dir, site_r,
                                                  min_elevation_deg, eo.omega_rad_s, len(chunk),
                                                  buffers=buffers)
     track = Track(r, v, step, sun_itrs, eo)
-    if far_idx.size:  # deep-space or failed initialisation: python-sgp4 on the whole grid
-        states = propagate(chunk.subset(far_idx), grid, backend="sgp4")
+    if far_idx.size:  # deep space (compiled SDP4) or failed initialisation: the whole grid
+        states = propagate(chunk.subset(far_idx), grid, backend=engine)
         r[far_idx], v[far_idx] = states.r_teme_km, states.v_teme_km_s
         error[far_idx] = states.error
         far = Track(states.r_teme_km, states.v_teme_km_s, step, sun_itrs, eo)

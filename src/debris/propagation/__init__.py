@@ -13,7 +13,7 @@ Backends, one module each (which one runs is decided by :mod:`debris.backends`):
     python-sgp4's ``SatrecArray`` (Vallado's C++ code): the reference, split over forked
     worker processes for large jobs.
 ``numba`` (:mod:`.numba_sgp4`)
-    debris' own compiled kernel for near-Earth objects, python-sgp4 for the rest.
+    debris' own compiled SGP4 (near-Earth, SIMD lanes) and SDP4 (deep space) kernels.
 ``heyoka`` (:mod:`.heyoka_sgp4`)
     heyoka's SIMD SGP4 for near-Earth objects, python-sgp4 for the rest.
 
