@@ -137,3 +137,32 @@ def test_cara_sample_cdm_cases(data_dir):
             assert result["probability"] <= (case.get("abs_tol") or 1e-10)
         else:
             assert result["probability"] == pytest.approx(expected, rel=1e-3)
+
+
+def test_many_conjunctions_at_once_match_the_adaptive_integral(monkeypatch):
+    # debris.conjunctions.pc.probabilities (64-point Gauss-Legendre over all conjunctions)
+    # against the adaptive scalar foster_pc and max_pc, on screening-like cases: HBR of
+    # metres, sigmas of 0.05-10 km, misses of 10 m to 5 km.
+    from debris.conjunctions import pc as pc_module
+
+    rng = np.random.default_rng(1)
+    m = 2000
+    miss = rng.normal(size=(m, 2)) * rng.choice([0.01, 0.1, 1.0, 5.0], size=(m, 1))
+    a = rng.normal(size=(m, 2, 2)) * rng.choice([0.05, 0.3, 2.0, 10.0], size=(m, 1, 1))
+    cov = a @ np.swapaxes(a, 1, 2) + 1e-4 * np.eye(2)
+    hbr = rng.choice([0.001, 0.005, 0.01, 0.02], size=m)
+    ref = np.array([pc_module.foster_pc(miss[k], cov[k], hbr[k]) for k in range(m)])
+    ref_max = np.array([pc_module.max_pc(miss[k], cov[k], hbr[k]) for k in range(m)])
+    calls = []
+    scalar = pc_module.foster_pc
+    def counted(*args, **kwargs):  # max_pc's own calls pass rtol: count the Pc loop's only
+        calls.extend([] if "rtol" in kwargs else [1])
+        return scalar(*args, **kwargs)
+
+    monkeypatch.setattr(pc_module, "foster_pc", counted)
+    prob, max_prob = pc_module.probabilities(miss, cov, hbr)
+    big = ref > 1e-250
+    assert np.max(np.abs(prob - ref)[big] / ref[big]) < 1e-9
+    assert np.max(np.abs(prob - ref)) < 1e-15
+    assert np.max(np.abs(max_prob - ref_max) / ref_max) < 1e-9
+    assert len(calls) < 0.5 * m  # most went through the vectorised rule

@@ -17,7 +17,7 @@ import numpy as np
 from ..frames import rtn_basis, vector_norm
 from ..table import Table
 from ..timescale import Times
-from .pc import encounter_plane, max_pc, pc_function, ric_to_inertial
+from .pc import encounter_plane, pc_function, probabilities, ric_to_inertial
 
 __all__ = ["CONJUNCTION_COLUMNS", "DEFAULT_SIGMA_RIC_KM", "SIGMA_GROWTH_RIC_KM_PER_DAY",
            "DEFAULT_HBR_M", "default_covariance_rtn", "hard_body_radius_m",
@@ -81,7 +81,7 @@ def conjunction_table(catalog, i, j, tca: Times, r1, v1, r2, v2, hbr_table=None,
 
     The rows and states go into ``extra`` for later stages (CDMs, observability).
     """
-    pc = pc_function(pc_method)
+    pc_function(pc_method)  # an unknown method fails here, before any work
     m = len(i)
     dr, dv = r2 - r1, v2 - v1
     prob = np.full(m, np.nan)
@@ -96,9 +96,7 @@ def conjunction_table(catalog, i, j, tca: Times, r1, v1, r2, v2, hbr_table=None,
                                                            "default"))
         miss, cov2 = encounter_plane(r1, v1, ric_to_inertial(c1, r1, v1), r2, v2,
                                      ric_to_inertial(c2, r2, v2))
-        for k in range(m):
-            prob[k] = pc(miss[k], cov2[k], hbr[k] / 1000.0)
-            max_prob[k] = max_pc(miss[k], cov2[k], hbr[k] / 1000.0)
+        prob, max_prob = probabilities(miss, cov2, hbr / 1000.0, method=pc_method)
     return Table({
         "norad_id_1": catalog.norad_id[i],
         "norad_id_2": catalog.norad_id[j],

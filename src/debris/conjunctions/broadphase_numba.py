@@ -3,9 +3,13 @@
 Same tests as the k-d tree path of :mod:`debris.conjunctions.broadphase` - the midpoint bound
 ``|m_i - m_j| <= d + rho_i + rho_j`` and then the chord test - but objects are binned into a
 uniform grid of cells at least ``d + 2 max(rho)`` wide, hashed into buckets (counting sort,
-O(n), no grid allocated), each object is compared with the objects of its own and the 26
-neighbouring cells, and both tests run in the same loop. A whole window of intervals is one
-call, in parallel over intervals; two passes (count, then fill) give exact output sizes.
+O(n), no grid allocated). All-vs-all, each occupied cell is paired with itself and with its 13
+following neighbours (each pair of cells once), one hash lookup per cell pair, and the
+objects of the two cells (contiguous after the sort) are tested in a tight double loop; with
+primaries, only the primaries are binned and every object looks for them around itself. A
+whole window of intervals is one call, in parallel over intervals, each writing its pairs
+into its own slice of one buffer; an interval with more pairs than its slice holds is run
+again alone with room for all of them (exact whatever the count).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from ..backends import compile_note
 
 __all__ = ["window_pairs"]
 
-
+#: Pairs each interval can write in the first pass (more: that interval runs again).
+_CAPACITY = 2048
+_MASK21 = (1 << 21) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 
 
@@ -27,53 +33,20 @@ def _bucket_py(x, y, z, bits):  # pragma: no cover - compiled
     return np.int64((key * np.uint64(_GOLDEN)) >> np.uint64(64 - bits))
 
 
-def _scan_py(i, mid, rho, r0, r1, prim, use_prim, threshold, chord_limit, cx, bits, start,
-             identity, out_i, out_j, offset, write):  # pragma: no cover - compiled
-    """Pairs of object i with the objects of its own cell (j > i) and of the 13 neighbouring
-    cells that follow it (each pair of cells is visited from one side only); returns their
-    count.
-
-    Objects are sorted by hash bucket; a neighbour cell's objects are those of its bucket
-    whose cell matches (other cells sharing the bucket are skipped)."""
-    found = 0
-    for dx in range(-1, 2):
-        x = cx[i, 0] + dx
-        if x < 0:
-            continue
-        for dy in range(-1, 2):
-            y = cx[i, 1] + dy
-            if y < 0:
-                continue
-            for dz in range(-1, 2):
-                z = cx[i, 2] + dz
-                if z < 0:
-                    continue
-                same = dx == 0 and dy == 0 and dz == 0
-                if not same and (dx < 0 or (dx == 0 and (dy < 0 or (dy == 0 and dz < 0)))):
-                    continue  # the preceding half: that cell finds the pair
-                c = _bucket(x, y, z, bits)
-                for p in range(start[c], start[c + 1]):
-                    j = identity[p]
-                    if (same and j <= i) or cx[j, 0] != x or cx[j, 1] != y or cx[j, 2] != z:
-                        continue
-                    if use_prim and not (prim[i] or prim[j]):
-                        continue
-                    if not _close(i, j, mid, rho, r0, r1, threshold, chord_limit):
-                        continue
-                    if write:
-                        out_i[offset + found] = i
-                        out_j[offset + found] = j
-                    found += 1
-    return found
+def _emit_py(out_i, out_j, pos, a, b):  # pragma: no cover - compiled
+    """Write the pair (min, max) of rows a, b at `pos` if the buffer has room; pos + 1."""
+    if pos < out_i.shape[0]:
+        out_i[pos] = min(a, b)
+        out_j[pos] = max(a, b)
+    return pos + 1
 
 
 def _scan_primaries_py(q, cq, mid, rho, r0, r1, is_prim, pidx, cxp, orderp, bits, start,
-                       threshold, chord_limit, out_i, out_j, offset,
-                       write):  # pragma: no cover - compiled
+                       threshold, chord_limit, rows, out_i, out_j,
+                       pos):  # pragma: no cover - compiled
     """Pairs of object q with the primaries of its own and the 26 neighbouring cells (only
     the primaries are binned); a pair of two primaries is kept from the smaller index.
-    The same midpoint and chord tests as :func:`_scan`; returns their count."""
-    found = 0
+    The midpoint and chord tests of :func:`_close`; returns the new output position."""
     for dx in range(-1, 2):
         x = cq[0] + dx
         if x < 0:
@@ -95,11 +68,8 @@ def _scan_primaries_py(q, cq, mid, rho, r0, r1, is_prim, pidx, cxp, orderp, bits
                     if j == q or (is_prim[q] and j < q):
                         continue
                     if _close(q, j, mid, rho, r0, r1, threshold, chord_limit):
-                        if write:
-                            out_i[offset + found] = q
-                            out_j[offset + found] = j
-                        found += 1
-    return found
+                        pos = _emit(out_i, out_j, pos, rows[q], rows[j])
+    return pos
 
 
 def _close_py(i, j, mid, rho, r0, r1, threshold, chord_limit):  # pragma: no cover - compiled
@@ -158,42 +128,135 @@ def _cells_py(mid, cell, lo):  # pragma: no cover - compiled
     return cx, order, bits, start
 
 
-def _primaries_piece_py(sub, m, ms, rho_s, r0, r1, prim_s, rows, lo, cell, threshold,
-                        chord_limit, out_i, out_j, offset, write,
-                        per_object):  # pragma: no cover - compiled
+def _primaries_piece_py(m, ms, rho_s, r0, r1, prim_s, rows, lo, cell, threshold,
+                        chord_limit, out_i, out_j, pos):  # pragma: no cover - compiled
     """One piece of an interval in primaries mode: only the primaries are binned, and every
     object looks for primaries in its own and the neighbouring cells (the cost grows with
-    the catalogue, not with its pairs). Returns the pairs' count (written from `offset`)."""
+    the catalogue, not with its pairs). Returns the new output position."""
     pidx = np.flatnonzero(prim_s)
     if pidx.shape[0] == 0:
-        return 0
+        return pos
     cxp, orderp, bits, start = _cells(ms[pidx], cell, lo)
     cq = np.empty(3, np.int64)
-    pos = 0
     for q in range(m):
-        if write and per_object[sub * m + q] == 0:
-            continue  # known from the counting pass: nothing to write
         for a in range(3):
             cq[a] = int((ms[q, a] - lo[a]) / cell)
-        c = _scan_primaries(q, cq, ms, rho_s, r0, r1, prim_s, pidx, cxp, orderp, bits, start,
-                            threshold, chord_limit, out_i, out_j, offset + pos, write)
-        if not write:
-            per_object[sub * m + q] = c
-        else:
-            for t in range(offset + pos, offset + pos + c):
-                a = rows[out_i[t]]
-                b = rows[out_j[t]]
-                out_i[t] = min(a, b)
-                out_j[t] = max(a, b)
-        pos += c
+        pos = _scan_primaries(q, cq, ms, rho_s, r0, r1, prim_s, pidx, cxp, orderp, bits, start,
+                              threshold, chord_limit, rows, out_i, out_j, pos)
+    return pos
+
+
+def _cell_runs_py(cx, order, bits, start):  # pragma: no cover - compiled
+    """Order objects by cell inside each hash bucket (insertion sort: buckets are small),
+    so that every cell's objects are contiguous in `order` (changed in place).
+
+    Returns key (per object, the packed cell), first (cell c's objects are
+    order[first[c]:first[c + 1]]), cell_key (ncell,) and bucket_cells (cells of bucket b are
+    bucket_cells[b]:bucket_cells[b + 1])."""
+    m = cx.shape[0]
+    size = start.shape[0] - 1
+    key = np.empty(m, np.int64)
+    for q in range(m):
+        key[q] = (cx[q, 0] << 42) | (cx[q, 1] << 21) | cx[q, 2]
+    first = np.empty(m + 1, np.int64)
+    cell_key = np.empty(m, np.int64)
+    bucket_cells = np.empty(size + 1, np.int64)
+    ncell = 0
+    for b in range(size):
+        bucket_cells[b] = ncell
+        for p in range(start[b] + 1, start[b + 1]):
+            item = order[p]
+            g = p - 1
+            while g >= start[b] and key[order[g]] > key[item]:
+                order[g + 1] = order[g]
+                g -= 1
+            order[g + 1] = item
+        for p in range(start[b], start[b + 1]):
+            if p == start[b] or key[order[p]] != key[order[p - 1]]:
+                first[ncell] = p
+                cell_key[ncell] = key[order[p]]
+                ncell += 1
+    bucket_cells[size] = ncell
+    first[ncell] = m
+    return first[:ncell + 1], cell_key[:ncell], bucket_cells
+
+
+def _cell_pairs_py(p0, p1, q0, q1, same, pts, r0o, r1o, row_o, threshold, chord_limit, out_i,
+                   out_j, pos):  # pragma: no cover - compiled
+    """Test the objects p0:p1 against q0:q1 (of one cell, q > p, when `same`): the midpoint
+    bound on the packed (x, y, z, rho) rows of `pts`, then the chord test; emit pairs."""
+    limit2 = chord_limit * chord_limit
+    for p in range(p0, p1):
+        px, py, pz, reach = pts[p, 0], pts[p, 1], pts[p, 2], pts[p, 3] + threshold
+        for q in range(p + 1 if same else q0, q1):
+            e0 = pts[q, 0] - px
+            e1 = pts[q, 1] - py
+            e2 = pts[q, 2] - pz
+            rr = reach + pts[q, 3]
+            if e0 * e0 + e1 * e1 + e2 * e2 > rr * rr:
+                continue
+            a0 = r0o[q, 0] - r0o[p, 0]
+            a1 = r0o[q, 1] - r0o[p, 1]
+            a2 = r0o[q, 2] - r0o[p, 2]
+            b0 = r1o[q, 0] - r1o[p, 0] - a0
+            b1 = r1o[q, 1] - r1o[p, 1] - a1
+            b2 = r1o[q, 2] - r1o[p, 2] - a2
+            bb = b0 * b0 + b1 * b1 + b2 * b2
+            t = 0.0
+            if bb > 0.0:
+                t = min(max(-(a0 * b0 + a1 * b1 + a2 * b2) / bb, 0.0), 1.0)
+            c0 = a0 + t * b0
+            c1 = a1 + t * b1
+            c2 = a2 + t * b2
+            if c0 * c0 + c1 * c1 + c2 * c2 <= limit2:
+                pos = _emit(out_i, out_j, pos, row_o[p], row_o[q])
+    return pos
+
+
+def _all_pairs_piece_py(ms, rho_s, r0, r1, rows, lo, cell, threshold, chord_limit, out_i,
+                        out_j, pos):  # pragma: no cover - compiled
+    """One piece of an interval, all-vs-all: bin every object; pair each cell with itself
+    and its 13 following neighbours. Returns the new output position."""
+    cx, order, bits, start = _cells(ms, cell, lo)
+    first, cell_key, bucket_cells = _cell_runs(cx, order, bits, start)
+    m = ms.shape[0]
+    pts = np.empty((m, 4))
+    for p in range(m):
+        o = order[p]
+        pts[p, 0], pts[p, 1], pts[p, 2], pts[p, 3] = ms[o, 0], ms[o, 1], ms[o, 2], rho_s[o]
+    r0o = r0[order]
+    r1o = r1[order]
+    row_o = rows[order]
+    for c in range(cell_key.shape[0]):
+        a0, a1 = first[c], first[c + 1]
+        pos = _cell_pairs(a0, a1, a0, a1, True, pts, r0o, r1o, row_o, threshold, chord_limit,
+                          out_i, out_j, pos)
+        key = cell_key[c]
+        x, y, z = key >> 42, (key >> 21) & _MASK21, key & _MASK21
+        for dx in range(0, 2):
+            for dy in range(-1, 2):
+                for dz in range(-1, 2):
+                    if dx == 0 and (dy < 0 or (dy == 0 and dz <= 0)):
+                        continue  # the cell itself and the preceding half
+                    nx, ny, nz = x + dx, y + dy, z + dz
+                    if ny < 0 or nz < 0:
+                        continue
+                    nk = (nx << 42) | (ny << 21) | nz
+                    b = _bucket(nx, ny, nz, bits)
+                    for cc in range(bucket_cells[b], bucket_cells[b + 1]):
+                        if cell_key[cc] == nk:
+                            pos = _cell_pairs(a0, a1, first[cc], first[cc + 1], False, pts,
+                                              r0o, r1o, row_o, threshold, chord_limit, out_i,
+                                              out_j, pos)
+                            break
     return pos
 
 
 def _interval_py(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, margin, out_i,
-                 out_j, offset, write, per_object):  # pragma: no cover - compiled
-    """One interval k of a window, in `sub_steps` pieces: bin the valid objects, scan, count
-    (or write) pairs. Sub-step ends come from the cubic Hermite segment through the SGP4
-    states, `margin` bounding its error."""
+                 out_j):  # pragma: no cover - compiled
+    """One interval k of a window, in `sub_steps` pieces: bin the valid objects, scan, write
+    pairs (as many as out_i holds). Returns the number of pairs found. Sub-step ends come
+    from the cubic Hermite segment through the SGP4 states, `margin` bounding its error."""
     rows = np.flatnonzero(ok[:, k])
     m = rows.shape[0]
     if m < 2:
@@ -203,8 +266,6 @@ def _interval_py(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, m
     r0 = np.empty((m, 3))
     r1 = np.empty((m, 3))
     prim_s = np.empty(m, np.bool_)
-    identity = np.arange(m)
-    none = np.empty(0, np.int64)
     chord_limit = threshold + 2.0 * (sag + margin)
     pos = 0
     for sub in range(sub_steps):
@@ -237,68 +298,36 @@ def _interval_py(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, m
             lo[a] = ms[:, a].min()
         cell = threshold + 2.0 * big
         if use_prim:
-            pos += _primaries_piece(sub, m, ms, rho_s, r0, r1, prim_s, rows, lo, cell,
-                                    threshold, chord_limit, out_i, out_j, offset + pos, write,
-                                    per_object)
-            continue
-        cx, order, bits, start = _cells(ms, cell, lo)
-        mo = ms[order]
-        rho_o = rho_s[order]
-        r0o = r0[order]
-        r1o = r1[order]
-        prim_o = prim_s[order]
-        cxo = cx[order]
-        for q in range(m):
-            if not write:
-                c = _scan(q, mo, rho_o, r0o, r1o, prim_o, use_prim, threshold, chord_limit,
-                          cxo, bits, start, identity, none, none, 0, False)
-                per_object[sub * m + q] = c
-                pos += c
-                continue
-            if per_object[sub * m + q] == 0:
-                continue  # known from the counting pass: nothing to write
-            c = _scan(q, mo, rho_o, r0o, r1o, prim_o, use_prim, threshold, chord_limit, cxo,
-                      bits, start, identity, out_i, out_j, offset + pos, True)
-            for t in range(offset + pos, offset + pos + c):
-                a = rows[order[out_i[t]]]
-                b = rows[order[out_j[t]]]
-                out_i[t] = min(a, b)
-                out_j[t] = max(a, b)
-            pos += c
+            pos = _primaries_piece(m, ms, rho_s, r0, r1, prim_s, rows, lo, cell, threshold,
+                                   chord_limit, out_i, out_j, pos)
+        else:
+            pos = _all_pairs_piece(ms, rho_s, r0, r1, rows, lo, cell, threshold, chord_limit,
+                                   out_i, out_j, pos)
     return pos
 
 
-def _window_py(r, v, ok, prim, use_prim, threshold, step, sub_steps, sag,
-               margin):  # pragma: no cover - compiled
-    """All intervals of a window, in parallel over intervals: pairs (i, j) and interval k."""
+def _window_py(r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, margin, out_i,
+               out_j):  # pragma: no cover - compiled
+    """All intervals of a window, in parallel over intervals: interval k writes its pairs
+    into out_i/out_j[k * cap:(k + 1) * cap] and its count into the result."""
     w = ok.shape[1]
+    cap = out_i.shape[0] // w
     counts = np.zeros(w, np.int64)
-    none = np.empty(0, np.int64)
-    per_object = np.zeros((w, sub_steps * ok.shape[0]), np.int32)
     for k in numba.prange(w):
         counts[k] = _interval(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag,
-                              margin, none, none, 0, False, per_object[k])
-    offsets = np.zeros(w + 1, np.int64)
-    for k in range(w):
-        offsets[k + 1] = offsets[k] + counts[k]
-    out_i = np.empty(offsets[w], np.int64)
-    out_j = np.empty(offsets[w], np.int64)
-    out_k = np.empty(offsets[w], np.int64)
-    for k in numba.prange(w):
-        if counts[k]:
-            _interval(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, margin,
-                      out_i, out_j, offsets[k], True, per_object[k])
-            for t in range(offsets[k], offsets[k + 1]):
-                out_k[t] = k
-    return out_i, out_j, out_k
+                              margin, out_i[k * cap:(k + 1) * cap], out_j[k * cap:(k + 1) * cap])
+    return counts
 
 
 _bucket = numba.njit(cache=True, inline="always")(_bucket_py)
 _close = numba.njit(cache=True, inline="always")(_close_py)
-_scan = numba.njit(cache=True)(_scan_py)
+_emit = numba.njit(cache=True, inline="always")(_emit_py)
 _scan_primaries = numba.njit(cache=True)(_scan_primaries_py)
 _cells = numba.njit(cache=True)(_cells_py)
+_cell_runs = numba.njit(cache=True)(_cell_runs_py)
 _primaries_piece = numba.njit(cache=True)(_primaries_piece_py)
+_cell_pairs = numba.njit(cache=True, inline="always")(_cell_pairs_py)
+_all_pairs_piece = numba.njit(cache=True)(_all_pairs_piece_py)
 _interval = numba.njit(cache=True)(_interval_py)
 _window = numba.njit(parallel=True, cache=True)(_window_py)
 compile_note(_window, "the screening broad phase")
@@ -336,6 +365,26 @@ def window_pairs(r, v, ok, primary, threshold, step, sub_steps, a_max, margin):
     """
     prim = primary if primary is not None else np.zeros(len(r), np.bool_)
     piece = step / sub_steps
-    return _window(np.ascontiguousarray(r), np.ascontiguousarray(v), np.ascontiguousarray(ok),
-                   prim, primary is not None, float(threshold), float(step), int(sub_steps),
-                   float(a_max * piece * piece / 8.0), float(margin))
+    r, v, ok = np.ascontiguousarray(r), np.ascontiguousarray(v), np.ascontiguousarray(ok)
+    args = (prim, primary is not None, float(threshold), float(step), int(sub_steps),
+            float(a_max * piece * piece / 8.0), float(margin))
+    w = ok.shape[1]
+    out_i = np.empty(w * _CAPACITY, np.int64)
+    out_j = np.empty(w * _CAPACITY, np.int64)
+    counts = _window(r, v, ok, *args, out_i, out_j)
+    parts_i, parts_j, parts_k = [], [], []
+    for k in np.flatnonzero(counts):
+        n = int(counts[k])
+        if n <= _CAPACITY:
+            parts_i.append(out_i[k * _CAPACITY:k * _CAPACITY + n])
+            parts_j.append(out_j[k * _CAPACITY:k * _CAPACITY + n])
+        else:  # more pairs than the slice held: this interval again, with room for all
+            pi, pj = np.empty(n, np.int64), np.empty(n, np.int64)
+            _interval(int(k), r, v, ok, *args, pi, pj)
+            parts_i.append(pi)
+            parts_j.append(pj)
+        parts_k.append(np.full(n, k, np.int64))
+    if not parts_i:
+        empty = np.empty(0, np.int64)
+        return empty, empty, empty
+    return np.concatenate(parts_i), np.concatenate(parts_j), np.concatenate(parts_k)
