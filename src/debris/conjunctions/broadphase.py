@@ -97,7 +97,7 @@ def _tree_pairs(rows, mid, rho, r0, r1, primary_mask, threshold, sag):
     return gi[close], gj[close]
 
 
-def interval_pairs(r, v, valid, step, threshold, primary_mask, chord=None):
+def interval_pairs(r, v, valid, step, threshold, primary_mask, chord=None, shell=None):
     """Pairs that can come within `threshold` on each grid interval of a window.
 
     Parameters
@@ -112,6 +112,9 @@ def interval_pairs(r, v, valid, step, threshold, primary_mask, chord=None):
         Primaries (pairs need one), or None for all-vs-all.
     chord : ndarray, shape (n, W), optional
         ``|r[:, 1:] - r[:, :-1]|`` when the caller has it already (km).
+    shell : tuple of two ndarray, shape (n,), optional
+        Each object's radial shell (lo, hi) over its valid intervals, when the caller has it
+        already (:func:`.broadphase_numba.window_bounds`).
 
     Returns
     -------
@@ -120,16 +123,18 @@ def interval_pairs(r, v, valid, step, threshold, primary_mask, chord=None):
     """
     n, w1, _ = r.shape
     sag = A_MAX_KM_S2 * step * step / 8.0
-    mid = 0.5 * (r[:, 1:] + r[:, :-1])  # (n, W, 3)
-    if chord is None:
-        chord = vector_norm(r[:, 1:] - r[:, :-1])
-    rho = 0.5 * chord + sag
     ok_iv = valid[:, 1:] & valid[:, :-1]
-    mid_norm = vector_norm(mid)
-    lo = np.where(ok_iv, mid_norm - rho, np.inf).min(axis=1)
-    hi = np.where(ok_iv, mid_norm + rho, -np.inf).max(axis=1)
-    alive = ok_iv.any(axis=1) & shell_survivors(lo, hi, threshold, primary_mask)
-    if backends.broadphase() == "numba":
+    compiled = backends.broadphase() == "numba"
+    if shell is None or not compiled:
+        mid = 0.5 * (r[:, 1:] + r[:, :-1])  # (n, W, 3)
+        if chord is None:
+            chord = vector_norm(r[:, 1:] - r[:, :-1])
+        rho = 0.5 * chord + sag
+        mid_norm = vector_norm(mid)
+        shell = (np.where(ok_iv, mid_norm - rho, np.inf).min(axis=1),
+                 np.where(ok_iv, mid_norm + rho, -np.inf).max(axis=1))
+    alive = ok_iv.any(axis=1) & shell_survivors(*shell, threshold, primary_mask)
+    if compiled:
         # imports numba (0.3-0.6 s): only when the compiled broad phase runs
         from .broadphase_numba import window_pairs
 

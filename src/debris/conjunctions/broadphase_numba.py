@@ -19,7 +19,7 @@ import numpy as np
 
 from ..backends import compile_note
 
-__all__ = ["window_pairs"]
+__all__ = ["window_pairs", "window_bounds"]
 
 #: Pairs each interval can write in the first pass (more: that interval runs again).
 _CAPACITY = 2048
@@ -319,6 +319,37 @@ def _window_py(r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, margin
     return counts
 
 
+def _window_bounds_py(r, valid, limit, sag):  # pragma: no cover - compiled
+    """Chord tests and radial shells of a window, in parallel over objects (see
+    :func:`window_bounds`)."""
+    n, w1 = valid.shape
+    ok = valid.copy()
+    lo = np.full(n, np.inf)
+    hi = np.full(n, -np.inf)
+    for i in numba.prange(n):
+        for k in range(w1 - 1):
+            d0 = r[i, k + 1, 0] - r[i, k, 0]
+            d1 = r[i, k + 1, 1] - r[i, k, 1]
+            d2 = r[i, k + 1, 2] - r[i, k, 2]
+            if d0 * d0 + d1 * d1 + d2 * d2 > limit * limit:
+                ok[i, k] = False
+                ok[i, k + 1] = False
+        for k in range(w1 - 1):
+            if not (ok[i, k] and ok[i, k + 1]):
+                continue
+            d0 = r[i, k + 1, 0] - r[i, k, 0]
+            d1 = r[i, k + 1, 1] - r[i, k, 1]
+            d2 = r[i, k + 1, 2] - r[i, k, 2]
+            m0 = 0.5 * (r[i, k + 1, 0] + r[i, k, 0])
+            m1 = 0.5 * (r[i, k + 1, 1] + r[i, k, 1])
+            m2 = 0.5 * (r[i, k + 1, 2] + r[i, k, 2])
+            rho = 0.5 * np.sqrt(d0 * d0 + d1 * d1 + d2 * d2) + sag
+            radius = np.sqrt(m0 * m0 + m1 * m1 + m2 * m2)
+            lo[i] = min(lo[i], radius - rho)
+            hi[i] = max(hi[i], radius + rho)
+    return ok, lo, hi
+
+
 _bucket = numba.njit(cache=True, inline="always")(_bucket_py)
 _close = numba.njit(cache=True, inline="always")(_close_py)
 _emit = numba.njit(cache=True, inline="always")(_emit_py)
@@ -330,6 +361,7 @@ _cell_pairs = numba.njit(cache=True, inline="always")(_cell_pairs_py)
 _all_pairs_piece = numba.njit(cache=True)(_all_pairs_piece_py)
 _interval = numba.njit(cache=True)(_interval_py)
 _window = numba.njit(parallel=True, cache=True)(_window_py)
+_window_bounds = numba.njit(parallel=True, cache=True)(_window_bounds_py)
 compile_note(_window, "the screening broad phase")
 
 
@@ -388,3 +420,30 @@ def window_pairs(r, v, ok, primary, threshold, step, sub_steps, a_max, margin):
         empty = np.empty(0, np.int64)
         return empty, empty, empty
     return np.concatenate(parts_i), np.concatenate(parts_j), np.concatenate(parts_k)
+
+
+def window_bounds(r, valid, limit, sag):
+    """Plausibility and radial shells of a window of states in one pass (parallel).
+
+    Parameters
+    ----------
+    r : ndarray, shape (n, W + 1, 3)
+        Positions (km) at the grid times (NaN where SGP4 failed).
+    valid : ndarray of bool, shape (n, W + 1)
+        Where SGP4 gave a state.
+    limit : float
+        Longest possible chord of a grid interval (km): both ends of a longer one are
+        marked invalid (:func:`debris.conjunctions.screening.plausible_states`).
+    sag : float
+        Bound on a path's distance from its chord (km).
+
+    Returns
+    -------
+    ok : ndarray of bool, shape (n, W + 1)
+        `valid` without the implausible states.
+    lo, hi : ndarray, shape (n,)
+        Each object's radial shell over the intervals valid at both ends
+        (``|m| -+ (|chord| / 2 + sag)``; +-inf when it has none).
+    """
+    return _window_bounds(np.ascontiguousarray(r), np.ascontiguousarray(valid), float(limit),
+                          float(sag))

@@ -170,12 +170,9 @@ def foster_pc(miss, cov, hbr, *, min_sigma: float = 1e-6, rtol: float = 1e-10) -
     return float(min(max(value, 0.0), 1.0))
 
 
-#: Gauss-Legendre order of the many-conjunctions Foster path (:func:`probabilities`).
-_GAUSS_ORDER = 64
-#: That path's domain: HBR at most this fraction of the minor sigma, and the Gaussian's
-#: exponent varying by at most _SMOOTH across the disk (else the adaptive :func:`foster_pc`).
-_SMALL_DISK = 0.1
-_SMOOTH = 10.0
+#: Max Pc by the vectorised search for misses beyond this many HBR (nearer ones by the
+#: scalar max_pc).
+_RULE_MAX_PC = 1.0
 
 
 def _principal_many(miss, cov, min_sigma):
@@ -194,11 +191,12 @@ def _principal_many(miss, cov, min_sigma):
 def probabilities(miss, cov, hbr, *, method: str = "foster", min_sigma: float = 1e-6):
     """Pc and Alfano's max Pc of many conjunctions at once.
 
-    Foster's integral is evaluated for all conjunctions together with a fixed 64-point
-    Gauss-Legendre rule where it is smooth (a disk small against the covariance, the usual
-    screening case: agreement with the adaptive :func:`foster_pc` to 1e-9 relative is
-    tested); the rest, Chan's method and max Pc for misses within 100 HBR go through the
-    scalar functions.
+    Foster's integral is evaluated for all conjunctions together with Gauss-Legendre rules
+    (:func:`_foster_rule`: one 64-point rule where the integrand is smooth over the disk,
+    panels broken as :func:`foster_pc` breaks its adaptive quadrature elsewhere); Alfano's
+    max Pc for misses of 1-100 HBR by a golden-section search on the covariance scale with
+    the same rules. Both are tested against the adaptive scalar functions (1e-9 relative
+    wherever Pc > 1e-50). Chan's method goes through :func:`chan_pc` one by one.
 
     Parameters
     ----------
@@ -210,8 +208,6 @@ def probabilities(miss, cov, hbr, *, method: str = "foster", min_sigma: float = 
     -------
     probability, max_probability : ndarray, shape (M,)
     """
-    from scipy import special
-
     miss, cov, hbr = np.asarray(miss, float), np.asarray(cov, float), np.asarray(hbr, float)
     m = len(hbr)
     prob = np.full(m, np.nan)
@@ -224,23 +220,14 @@ def probabilities(miss, cov, hbr, *, method: str = "foster", min_sigma: float = 
         v = (c[:, 0] / sig[:, 0]) ** 2 + (c[:, 1] / sig[:, 1]) ** 2
         far = (hbr > 0) & (distance > 100.0 * hbr)
         max_prob[far] = hbr[far] ** 2 / (math.e * sig[far, 0] * sig[far, 1] * v[far])
-        smooth = ((hbr > 0) & np.isfinite(hbr) & (hbr <= _SMALL_DISK * sig[:, 1])
-                  & (2.0 * hbr * np.abs(c[:, 1]) <= _SMOOTH * sig[:, 1] ** 2)
-                  & (2.0 * hbr * np.abs(c[:, 0]) <= _SMOOTH * sig[:, 0] ** 2))
+        smooth = (hbr > 0) & np.isfinite(hbr)
     if method == "foster" and smooth.any():
-        x, w = np.polynomial.legendre.leggauss(_GAUSS_ORDER)
-        theta = 0.5 * math.pi * x
         k = np.flatnonzero(smooth)
-        r, (s_major, s_minor), (c_major, c_minor) = hbr[k, None], sig[k].T, c[k].T
-        v_minor = r * np.sin(theta)
-        half = r * np.cos(theta)
-        gauss = np.exp(-0.5 * ((v_minor - c_minor[:, None]) / s_minor[:, None]) ** 2)
-        lo = (-c_major[:, None] - half) / s_major[:, None]
-        hi = (-c_major[:, None] + half) / s_major[:, None]
-        inside = np.where(lo > 0, special.ndtr(-lo) - special.ndtr(-hi),
-                          special.ndtr(hi) - special.ndtr(lo))
-        total = (half * gauss * inside) @ (0.5 * math.pi * w)
-        prob[k] = np.clip(total / (math.sqrt(2.0 * math.pi) * s_minor), 0.0, 1.0)
+        prob[k] = np.clip(_foster_rule(hbr[k], sig[k], c[k]), 0.0, 1.0)
+    near = np.flatnonzero((hbr > 0) & np.isnan(max_prob) & (distance > _RULE_MAX_PC * hbr)
+                          & np.isfinite(hbr))
+    if near.size:
+        max_prob[near] = _max_pc_many(hbr[near], sig[near], c[near], v[near])
     pc = pc_function(method)
     for n in range(m):
         if np.isnan(prob[n]):
@@ -248,6 +235,85 @@ def probabilities(miss, cov, hbr, *, method: str = "foster", min_sigma: float = 
         if np.isnan(max_prob[n]):
             max_prob[n] = max_pc(miss[n], cov[n], hbr[n], min_sigma=min_sigma)
     return prob, max_prob
+
+
+def _foster_rule(hbr, sig, c):
+    """Foster's integral (as in :func:`foster_pc`) by Gauss-Legendre rules, for rows of HBR
+    (M,), principal sigmas (M, 2) and misses in those axes (M, 2).
+
+    Where the integrand is smooth over the disk (HBR within a tenth of the minor sigma and
+    the Gaussian's exponent varying by at most 10 across it: screening's usual case) one
+    64-point rule over the half-circle; elsewhere 17 panels of 16 points, broken where the
+    minor-axis Gaussian and the major-axis normal CDF change (0, 3 and 8 sigmas from their
+    centres), as foster_pc's break points."""
+    m = len(hbr)
+    out = np.empty(m)
+    s_major, s_minor = sig[:, 0], sig[:, 1]
+    smooth = ((hbr <= 0.1 * s_minor) & (2.0 * hbr * np.abs(c[:, 1]) <= 10.0 * s_minor ** 2)
+              & (2.0 * hbr * np.abs(c[:, 0]) <= 10.0 * s_major ** 2))
+    x, w = np.polynomial.legendre.leggauss(64)
+    k = np.flatnonzero(smooth)
+    out[k] = _rule_sum(hbr[k], sig[k], c[k], np.broadcast_to(0.5 * math.pi * x, (k.size, 64)),
+                       np.broadcast_to(0.5 * math.pi * w, (k.size, 64)))
+    k = np.flatnonzero(~smooth)
+    if k.size:
+        r, (sa, si), (ca, ci) = hbr[k, None], sig[k].T, c[k].T
+        steps = np.array([-8.0, -3.0, 0.0, 3.0, 8.0])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            across = np.arcsin(np.clip((ci[:, None] + steps * si[:, None]) / r, -1, 1))
+            along = np.arccos(np.clip((np.abs(ca)[:, None] + steps * sa[:, None]) / r, 0, 1))
+        edges = np.sort(np.concatenate([np.full((k.size, 1), -0.5 * math.pi), across, along,
+                                        -along, np.full((k.size, 1), 0.5 * math.pi)], axis=1),
+                        axis=1)
+        x, w = np.polynomial.legendre.leggauss(16)
+        a, b = edges[:, :-1, None], edges[:, 1:, None]  # (K, panels, 1)
+        theta = (0.5 * (a + b) + 0.5 * (b - a) * x).reshape(k.size, -1)
+        out[k] = _rule_sum(hbr[k], sig[k], c[k], theta,
+                           (0.5 * (b - a) * w).reshape(k.size, -1))
+    return out
+
+
+def _rule_sum(hbr, sig, c, theta, weight):
+    """Foster's integrand summed over nodes `theta` with `weight` (both (M, K))."""
+    from scipy import special
+
+    r, (s_major, s_minor), (c_major, c_minor) = hbr[:, None], sig.T, c.T
+    half = r * np.cos(theta)
+    with np.errstate(under="ignore"):
+        gauss = np.exp(-0.5 * ((r * np.sin(theta) - c_minor[:, None]) / s_minor[:, None]) ** 2)
+    lo = (-c_major[:, None] - half) / s_major[:, None]
+    hi = (-c_major[:, None] + half) / s_major[:, None]
+    upper = lo > 0  # Phi(hi) - Phi(lo) as Phi(-lo) - Phi(-hi) there: no cancellation
+    inside = (special.ndtr(np.where(upper, -lo, hi))
+              - special.ndtr(np.where(upper, -hi, lo)))
+    total = np.einsum("mk,mk->m", half * gauss * inside, weight)
+    return total / (math.sqrt(2.0 * math.pi) * s_minor)
+
+
+def _max_pc_many(hbr, sig, c, v):
+    """:func:`max_pc` for misses beyond 5 HBR but within 100 HBR, all rows at once: a
+    golden-section search on log k (the same bracket as max_pc's) with Foster's integral by
+    the rules of :func:`_foster_rule`; the largest of its values at the best k, at Alfano's
+    k0 and at the bracket's ends (where the maximum sits when Pc is monotonic inside it)."""
+    k0 = np.log(np.sqrt(np.maximum(v, 1e-300) / 2.0))
+    a, b = k0 - math.log(30.0), k0 + math.log(30.0)
+    g = (math.sqrt(5.0) - 1.0) / 2.0
+
+    def pc_at(log_k):
+        scale = np.exp(log_k)
+        return _foster_rule(hbr, sig * scale[:, None], c)
+
+    x1, x2 = b - g * (b - a), a + g * (b - a)
+    f1, f2 = pc_at(x1), pc_at(x2)
+    for _ in range(30):  # (b - a) shrinks to 6.8 * 0.618^30 ~ 4e-6: Pc is flat there
+        left = f1 >= f2  # the maximum is in [a, x2]: x1 becomes the new x2
+        b, a = np.where(left, x2, b), np.where(left, a, x1)
+        x1, x2 = np.where(left, b - g * (b - a), x2), np.where(left, x1, a + g * (b - a))
+        f1, f2 = np.where(left, np.nan, f2), np.where(left, f1, np.nan)
+        f1 = np.where(left, pc_at(x1), f1)
+        f2 = np.where(left, f2, pc_at(x2))
+    edges = np.maximum(pc_at(k0 - math.log(30.0)), pc_at(k0 + math.log(30.0)))
+    return np.maximum(np.maximum(pc_at(0.5 * (a + b)), pc_at(k0)), edges)
 
 
 def chan_pc(miss, cov, hbr, *, min_sigma: float = 1e-6, terms: int | None = None) -> float:

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backends
 from ..checks import check_range
 from ..constants import SURFACE_ESCAPE_SPEED_KM_S
 from ..errors import InputError, UnknownObjectError
@@ -56,7 +57,7 @@ from ..propagation import get_backend, propagate
 from ..table import Table
 from ..timescale import to_times
 from .assessment import conjunction_table
-from .broadphase import HERMITE_MARGIN_KM, interval_pairs
+from .broadphase import A_MAX_KM_S2, HERMITE_MARGIN_KM, interval_pairs
 from .checkpoint import Checkpoint, fingerprint
 from .narrowphase import hermite_minima, merge_duplicates, refine_tca
 
@@ -205,6 +206,7 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
     window = max(2, int(max_bytes // per_step) - 1)
     cand_i, cand_j, cand_t = [np.empty(0, np.intp)], [np.empty(0, np.intp)], [np.empty(0)]
     failures = {}
+    buffers = {}  # window length -> (r, v, error): one allocation per length, reused
     for a in range(0, n_steps, window):
         b = min(a + window, n_steps)
         done = saved.load(a, b) if saved is not None else None
@@ -218,20 +220,19 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
             continue
         window_failures = {}
         times = t_start.shift_seconds(np.arange(a, b + 1) * step)
-        states = propagate(catalog, times, backend=backend)
-        valid = states.error == 0
+        if len(times) not in buffers:
+            buffers[len(times)] = (np.empty((n, len(times), 3)), np.empty((n, len(times), 3)),
+                                   np.empty((n, len(times)), np.int8))
+        states = propagate(catalog, times, backend=backend, out=buffers[len(times)])
         r = states.r_teme_km
-        chord = vector_norm(r[:, 1:] - r[:, :-1])  # for the plausibility test and the cells
-        plausible = plausible_states(r, step, chord)
-        bad = np.flatnonzero(~valid.all(axis=1) | ~plausible.all(axis=1))
-        for row in bad.tolist():
+        valid, chord, shell = _plausible_window(r, states.error == 0, step)
+        for row in np.flatnonzero(~valid.all(axis=1)).tolist():
             code = int(states.error[row].max())
             window_failures[int(catalog.norad_id[row])] = code or IMPOSSIBLE_MOTION
-        valid &= plausible
         for norad, code in window_failures.items():
             failures.setdefault(norad, code)
         ci, cj, ck, cs = _window_minima(r, states.v_teme_km_s, valid, step, threshold_km,
-                                        primary_mask, chord)
+                                        primary_mask, chord, shell)
         ct = (a + ck + cs) * step
         cand_i.append(ci)
         cand_j.append(cj)
@@ -243,9 +244,23 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
     return np.concatenate(cand_i), np.concatenate(cand_j), np.concatenate(cand_t), failures
 
 
-def _window_minima(r, v, valid, step, threshold, primary_mask, chord):
+def _plausible_window(r, valid, step):
+    """A window's states that can belong to an orbit (:func:`plausible_states` and SGP4's
+    own codes), with the chords (or None) and the radial shells (or None) when the compiled
+    kernel computes them in the same pass."""
+    if backends.broadphase() == "numba":
+        from .broadphase_numba import window_bounds
+
+        ok, lo, hi = window_bounds(r, valid, SURFACE_ESCAPE_SPEED_KM_S * step,
+                                   A_MAX_KM_S2 * step * step / 8.0)
+        return ok, None, (lo, hi)
+    chord = vector_norm(r[:, 1:] - r[:, :-1])  # for the plausibility test and the cells
+    return valid & plausible_states(r, step, chord), chord, None
+
+
+def _window_minima(r, v, valid, step, threshold, primary_mask, chord, shell):
     """Candidate minima (obj_i, obj_j, interval, s) in one window of states (n, W+1, 3)."""
-    gi, gj, k = interval_pairs(r, v, valid, step, threshold, primary_mask, chord)
+    gi, gj, k = interval_pairs(r, v, valid, step, threshold, primary_mask, chord, shell)
     seg, s, dist = hermite_minima(r[gj, k] - r[gi, k], v[gj, k] - v[gi, k],
                                   r[gj, k + 1] - r[gi, k + 1], v[gj, k + 1] - v[gi, k + 1], step)
     keep = dist <= threshold + HERMITE_MARGIN_KM

@@ -29,7 +29,7 @@ from sgp4.api import SGP4_ERRORS
 
 from .. import backends
 from ..timescale import to_times
-from .states import States
+from .states import States, finish_states
 
 __all__ = [
     "States",
@@ -78,7 +78,7 @@ def _satrecs_of(source):
     return satrecs, None
 
 
-def propagate(source, times, *, backend="auto") -> States:
+def propagate(source, times, *, backend="auto", out=None) -> States:
     """Propagate N objects to T times with SGP4.
 
     Parameters
@@ -89,6 +89,10 @@ def propagate(source, times, *, backend="auto") -> States:
         The T times (UTC).
     backend : str or backend object
         ``auto`` (default), ``numba``, ``heyoka`` or ``sgp4`` (:mod:`debris.backends`).
+    out : tuple of ndarray, optional
+        ``(r, v, error)`` arrays of shapes (N, T, 3), (N, T, 3), (N, T) (float64, float64,
+        int8, C order) to fill and return instead of new ones: a loop over windows that
+        reuses them saves the first-touch cost of fresh memory (~0.3 s per 256 MB window).
 
     Returns
     -------
@@ -100,7 +104,15 @@ def propagate(source, times, *, backend="auto") -> States:
     if len(satrecs) == 0:
         t = len(times)
         return States(np.empty((0, t, 3)), np.empty((0, t, 3)), np.empty((0, t), np.int8))
-    return get_backend(backend).propagate(satrecs, times, satrec_array=array)
+    engine = get_backend(backend)
+    if out is None:
+        return engine.propagate(satrecs, times, satrec_array=array)
+    if getattr(engine, "name", "") == "numba":
+        return engine.propagate(satrecs, times, satrec_array=array, out=out)
+    states = engine.propagate(satrecs, times, satrec_array=array)
+    for target, value in zip(out, (states.r_teme_km, states.v_teme_km_s, states.error)):
+        np.copyto(target, value)
+    return finish_states(*out)
 
 
 def propagate_at(source, obj, times, *, backend="auto"):

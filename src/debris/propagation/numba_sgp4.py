@@ -374,14 +374,20 @@ class NumbaBackend(NearEarthBackend):
         return (np.ascontiguousarray(table[near_idx]), near_idx,
                 np.ascontiguousarray(deep_table[deep]), rest[deep], rest[~deep])
 
-    def propagate(self, satrecs, times, satrec_array=None):
+    def propagate(self, satrecs, times, satrec_array=None, out=None):
+        """States of every object at every time; `out` (r, v, e arrays of the right shapes)
+        is filled instead of new arrays when given (a window loop reuses its memory)."""
         n, t = len(satrecs), len(times)
         table, near_idx, deep_table, deep_idx, far_idx = self.prepared(satrecs)
         far_states = (self.fallback.propagate([satrecs[i] for i in far_idx], times)
                       if far_idx.size else None)
-        r = np.empty((n, t, 3))
-        v = np.empty((n, t, 3))
-        e = np.zeros((n, t), np.int8)
+        if out is not None:
+            r, v, e = out
+            e[...] = 0
+        else:
+            r = np.empty((n, t, 3))
+            v = np.empty((n, t, 3))
+            e = np.zeros((n, t), np.int8)
         jd = np.ascontiguousarray(times.jd, float)
         fr = np.ascontiguousarray(times.fr, float)
         if near_idx.size:
