@@ -146,10 +146,10 @@ def main() -> int:
         for n, ((a, b), t) in enumerate(items):
             x, d, interior = _exact_min(catalog.satrecs[rows[a]], catalog.satrecs[rows[b]],
                                         t0, t, span)
-            if n < 5:
+            flat = _exact_min.last_flat
+            if n < 5 or (interior and not flat and d <= args.threshold_km):
                 print(f"    {label}: NORAD {a} x {b} at t = {t:.3f} s; exact search: "
                       f"{d:.4f} km at {x:.3f} s, interior minimum: {interior}")
-            flat = _exact_min.last_flat
             if flat:
                 constant += 1
             elif not interior:
