@@ -358,7 +358,6 @@ _fmod2pi = numba.njit(cache=True)(_fmod2pi)
 _sgp4_point = numba.njit(cache=True)(_sgp4_point_py)
 store_state = numba.njit(cache=True)(store_state)
 _propagate = numba.njit(parallel=True, cache=True)(_propagate_py)
-compile_note(propagate_grid, "the SGP4 kernel")
 
 
 class NumbaBackend(NearEarthBackend):
@@ -391,6 +390,7 @@ class NumbaBackend(NearEarthBackend):
         jd = np.ascontiguousarray(times.jd, float)
         fr = np.ascontiguousarray(times.fr, float)
         if near_idx.size:
+            compile_note(propagate_grid, "the SGP4 kernel")  # where it is used, not imported
             propagate_grid(table, near_idx.astype(np.int64), jd, fr, r, v, e)
         if deep_idx.size:
             propagate_deep(deep_table, deep_idx.astype(np.int64), jd, fr, r, v, e)
