@@ -24,6 +24,8 @@ __all__ = ["window_pairs", "window_bounds"]
 #: Pairs each interval can write in the first pass (more: that interval runs again).
 _CAPACITY = 2048
 _MASK21 = (1 << 21) - 1
+#: Up to this many primaries, each object is tested against each primary (no cells).
+_FEW_PRIMARIES = 16
 _GOLDEN = 0x9E3779B97F4A7C15
 
 
@@ -130,11 +132,19 @@ def _cells_py(mid, cell, lo):  # pragma: no cover - compiled
 
 def _primaries_piece_py(m, ms, rho_s, r0, r1, prim_s, rows, lo, cell, threshold,
                         chord_limit, out_i, out_j, pos):  # pragma: no cover - compiled
-    """One piece of an interval in primaries mode: only the primaries are binned, and every
-    object looks for primaries in its own and the neighbouring cells (the cost grows with
-    the catalogue, not with its pairs). Returns the new output position."""
+    """One piece of an interval in primaries mode: up to _FEW_PRIMARIES primaries, every
+    object is tested against each; beyond, only the primaries are binned and every object
+    looks for primaries in its own and the neighbouring cells (the cost grows with the
+    catalogue, not with its pairs). Returns the new output position."""
     pidx = np.flatnonzero(prim_s)
     if pidx.shape[0] == 0:
+        return pos
+    if pidx.shape[0] <= _FEW_PRIMARIES:  # a few primaries: test each object against each
+        for q in range(m):
+            for j in pidx:
+                if j != q and not (prim_s[q] and j < q) and _close(q, j, ms, rho_s, r0, r1,
+                                                                   threshold, chord_limit):
+                    pos = _emit(out_i, out_j, pos, rows[q], rows[j])
         return pos
     cxp, orderp, bits, start = _cells(ms[pidx], cell, lo)
     cq = np.empty(3, np.int64)

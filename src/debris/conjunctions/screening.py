@@ -60,6 +60,7 @@ from .assessment import conjunction_table
 from .broadphase import A_MAX_KM_S2, HERMITE_MARGIN_KM, interval_pairs
 from .checkpoint import Checkpoint, fingerprint
 from .narrowphase import hermite_minima, merge_duplicates, refine_tca
+from .shells import radial_bands_km
 
 __all__ = ["screen", "DEFAULT_SCREEN_STEP_S", "IMPOSSIBLE_MOTION", "plausible_states"]
 
@@ -141,7 +142,10 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
         (``tca_utc``, :class:`~debris.timescale.Times`). ``extra`` holds both objects'
         catalogue rows (``row_1``, ``row_2``) and exact TEME states at TCA (``r1_teme_km``,
         ``v1_teme_km_s``, ``r2_teme_km``, ``v2_teme_km_s``); ``meta`` the objects SGP4 failed
-        on (``sgp4_failures``: {norad: code}) and the screening parameters.
+        on (``sgp4_failures``: {norad: code}) and the screening parameters. With primaries,
+        objects whose distance from the geocentre cannot come within the threshold of any
+        primary's over the window (:func:`.shells.radial_bands_km`) are not propagated
+        (``objects_beyond_reach`` counts them; their failures are not reported).
     """
     t_start = to_times(start)[0:1]
     t_end = to_times(end)[0:1]
@@ -155,10 +159,22 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
     primary_mask = None
     if primaries is not None:
         wanted = np.asarray(list(primaries), dtype=np.int64)
-        primary_mask = np.isin(catalog.norad_id, wanted)
+        primary_mask = primary_mask_all = np.isin(catalog.norad_id, wanted)
         missing = sorted(set(wanted.tolist()) - set(catalog.norad_id[primary_mask].tolist()))
         if missing:
             raise UnknownObjectError(f"primary NORAD ids not in the catalogue: {missing[:10]}")
+    rows = None
+    if primary_mask is not None:
+        # Only objects whose distance from the geocentre can come within the threshold of
+        # some primary's (SGP4 bounds, :mod:`.shells`) are propagated.
+        lo, hi = radial_bands_km(catalog, t_start, t_end)
+        p_lo, p_hi = lo[primary_mask], hi[primary_mask]
+        near = primary_mask.copy()
+        for a, b in zip(p_lo - threshold_km, p_hi + threshold_km):
+            near |= (lo <= b) & (hi >= a)
+        if not near.all():
+            rows = np.flatnonzero(near)
+            catalog, primary_mask = catalog.subset(rows), primary_mask[rows]
     saved = None
     if checkpoint is not None:
         saved = Checkpoint(checkpoint, fingerprint(
@@ -192,6 +208,11 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
         "objects": len(catalog), "candidates_refined": int(len(inside)),
         "windows_resumed": 0 if saved is None else saved.resumed,
     })
+    if rows is not None:  # rows of the caller's catalogue
+        table.meta["objects"] = len(primary_mask_all)
+        table.meta["objects_beyond_reach"] = int(len(primary_mask_all) - len(rows))
+        for key in ("row_1", "row_2"):
+            table.extra[key] = rows[table.extra[key]]
     order = np.argsort(t, kind="stable")
     return table.take(order) if len(table) else table
 
