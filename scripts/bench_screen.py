@@ -16,6 +16,8 @@ Usage::
 
     python scripts/bench_screen.py [--hours 6] [--threshold-km 5]
     python scripts/bench_screen.py --catalog FILE --start 2024-07-05T00:00:00Z --leo --hours 24
+    python scripts/bench_screen.py --catalog FILE --start 2024-07-05T00:00:00Z --leo --days 7
+    python scripts/bench_screen.py --catalog FILE ... --days 7 --primary 25544,48274,20580
 
 ``--catalog`` screens another catalogue (a Space-Track snapshot, say) from ``--start``;
 ``--leo`` keeps its LEO objects (mean motion >= 11.25 rev/day).
@@ -60,11 +62,16 @@ def _exact_min(sat1, sat2, t0, seconds, span):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=6.0)
+    parser.add_argument("--days", type=float, help="the window in days (instead of --hours)")
     parser.add_argument("--threshold-km", type=float, default=5.0)
     parser.add_argument("--catalog", help="catalogue file (default: the bundled one)")
     parser.add_argument("--start", default=START, help="window start, ISO-8601 UTC")
     parser.add_argument("--leo", action="store_true", help="screen the LEO objects only")
+    parser.add_argument("--primary", help="NORAD ids, comma-separated: screen these against "
+                        "the catalogue (astroz: its `target` option) instead of all-vs-all")
     args = parser.parse_args()
+    if args.days is not None:
+        args.hours = 24.0 * args.days
 
     import debris
     from debris.propagation import get_backend
@@ -84,8 +91,14 @@ def main() -> int:
     # Warm-up on a tiny case so that numba's compile/cache load is not in the timing of
     # either tool (astroz compiles nothing at run time).
     debris.screen(catalog.subset(np.arange(50)), t0, t0.shift_seconds(600.0), 5.0)
+    primaries = [int(x) for x in args.primary.split(",")] if args.primary else None
+    if primaries:
+        print(f"primaries: {primaries}")
+        debris.screen(catalog.subset(np.arange(50)), t0, t0.shift_seconds(600.0), 5.0,
+                      primaries=catalog.norad_id[:1].tolist())
     start = time.perf_counter()
-    ours = debris.screen(catalog, t0, t0.shift_seconds(span), args.threshold_km)
+    ours = debris.screen(catalog, t0, t0.shift_seconds(span), args.threshold_km,
+                         primaries=primaries)
     ours_s = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"debris screen:  {ours_s:7.2f} s  {len(ours)} conjunctions (with RIC, Pc, max Pc); "
@@ -106,8 +119,12 @@ def main() -> int:
     if constellation.num_satellites != len(catalog):
         print(f"astroz read {constellation.num_satellites} of {len(catalog)} objects")
     start = time.perf_counter()
+    target = None
+    if primaries:
+        index = {int(n): k for k, n in enumerate(constellation.satnums)}
+        target = [index[n] for n in primaries]
     theirs = astroz.screen(constellation, args.hours * 60.0, threshold=args.threshold_km,
-                           step=1.0, start_time=dt.datetime.fromisoformat(
+                           step=1.0, target=target, start_time=dt.datetime.fromisoformat(
                                args.start.replace("Z", "+00:00")))
     theirs_s = time.perf_counter() - start
     print(f"astroz screen:  {theirs_s:7.2f} s  {len(theirs.i)} approaches (pair, time, "
