@@ -275,7 +275,7 @@ def _foster_rule(hbr, sig, c):
 
 def _rule_sum(hbr, sig, c, theta, weight):
     """Foster's integrand summed over nodes `theta` with `weight` (both (M, K))."""
-    from scipy import special
+    from scipy import special  # loaded on first use: `import debris` stays quick
 
     r, (s_major, s_minor), (c_major, c_minor) = hbr[:, None], sig.T, c.T
     half = r * np.cos(theta)

@@ -270,7 +270,7 @@ def _plausible_window(r, valid, step):
     own codes), with the chords (or None) and the radial shells (or None) when the compiled
     kernel computes them in the same pass."""
     if backends.broadphase() == "numba":
-        from .broadphase_numba import window_bounds
+        from .broadphase_numba import window_bounds  # imports numba: only on this path
 
         ok, lo, hi = window_bounds(r, valid, SURFACE_ESCAPE_SPEED_KM_S * step,
                                    A_MAX_KM_S2 * step * step / 8.0)
