@@ -22,6 +22,7 @@ from sgp4.model import Satrec as PythonSatrec
 
 from ..constants import (MINUTES_PER_DAY, TWO_PI, WGS72_EARTH_RADIUS_KM, WGS72_J2, WGS72_J3,
                          WGS72_XKE)
+from .polymath import sincos
 
 __all__ = ["deep_space_elements", "propagate_deep"]
 
@@ -104,11 +105,11 @@ def _dspace_py(c, t, state):  # pragma: no cover - compiled
     while True:
         if irez != 2.0:
             del1, del2, del3 = c[28], c[29], c[30]
-            xndt = (del1 * np.sin(xli - 0.13130908) + del2 * np.sin(2.0 * (xli - 2.8843198))
-                    + del3 * np.sin(3.0 * (xli - 0.37448087)))
-            xnddt = (del1 * np.cos(xli - 0.13130908)
-                     + 2.0 * del2 * np.cos(2.0 * (xli - 2.8843198))
-                     + 3.0 * del3 * np.cos(3.0 * (xli - 0.37448087)))
+            s1, c1 = sincos(xli - 0.13130908)
+            s2, c2 = sincos(2.0 * (xli - 2.8843198))
+            s3, c3 = sincos(3.0 * (xli - 0.37448087))
+            xndt = del1 * s1 + del2 * s2 + del3 * s3
+            xnddt = del1 * c1 + 2.0 * del2 * c2 + 3.0 * del3 * c3
         else:
             xndt, xnddt = _half_day(c, argpo + argpdot * atime, xli)
         xldot = xni + xfact
@@ -135,31 +136,30 @@ def _half_day_py(c, xomi, xli):  # pragma: no cover - compiled
     d4422, d5220, d5232, d5421, d5433 = c[22], c[23], c[24], c[25], c[26]
     x2omi = xomi + xomi
     x2li = xli + xli
-    xndt = (d2201 * np.sin(x2omi + xli - 5.7686396) + d2211 * np.sin(xli - 5.7686396)
-            + d3210 * np.sin(xomi + xli - 0.95240898) + d3222 * np.sin(-xomi + xli - 0.95240898)
-            + d4410 * np.sin(x2omi + x2li - 1.8014998) + d4422 * np.sin(x2li - 1.8014998)
-            + d5220 * np.sin(xomi + xli - 1.0508330) + d5232 * np.sin(-xomi + xli - 1.0508330)
-            + d5421 * np.sin(xomi + x2li - 4.4108898)
-            + d5433 * np.sin(-xomi + x2li - 4.4108898))
-    xnddt = (d2201 * np.cos(x2omi + xli - 5.7686396) + d2211 * np.cos(xli - 5.7686396)
-             + d3210 * np.cos(xomi + xli - 0.95240898)
-             + d3222 * np.cos(-xomi + xli - 0.95240898)
-             + d5220 * np.cos(xomi + xli - 1.0508330)
-             + d5232 * np.cos(-xomi + xli - 1.0508330)
-             + 2.0 * (d4410 * np.cos(x2omi + x2li - 1.8014998)
-                      + d4422 * np.cos(x2li - 1.8014998)
-                      + d5421 * np.cos(xomi + x2li - 4.4108898)
-                      + d5433 * np.cos(-xomi + x2li - 4.4108898)))
+    s1, c1 = sincos(x2omi + xli - 5.7686396)
+    s2, c2 = sincos(xli - 5.7686396)
+    s3, c3 = sincos(xomi + xli - 0.95240898)
+    s4, c4 = sincos(-xomi + xli - 0.95240898)
+    s5, c5 = sincos(x2omi + x2li - 1.8014998)
+    s6, c6 = sincos(x2li - 1.8014998)
+    s7, c7 = sincos(xomi + xli - 1.0508330)
+    s8, c8 = sincos(-xomi + xli - 1.0508330)
+    s9, c9 = sincos(xomi + x2li - 4.4108898)
+    s10, c10 = sincos(-xomi + x2li - 4.4108898)
+    xndt = (d2201 * s1 + d2211 * s2 + d3210 * s3 + d3222 * s4 + d4410 * s5 + d4422 * s6
+            + d5220 * s7 + d5232 * s8 + d5421 * s9 + d5433 * s10)
+    xnddt = (d2201 * c1 + d2211 * c2 + d3210 * c3 + d3222 * c4 + d5220 * c7 + d5232 * c8
+             + 2.0 * (d4410 * c5 + d4422 * c6 + d5421 * c9 + d5433 * c10))
     return xndt, xnddt
 
 
 def _lunar_solar_py(zm, ze, c, first):  # pragma: no cover - compiled
     """One body's periodic terms in (e, i, l, pgh, h): the Sun's (first = _SE2) or the
     Moon's (first = _EE2), from the 12 table columns that start at `first`."""
-    zf = zm + 2.0 * ze * np.sin(zm)
-    sinzf = np.sin(zf)
+    zf = zm + 2.0 * ze * sincos(zm)[0]
+    sinzf, coszf = sincos(zf)
     f2 = 0.5 * sinzf * sinzf - 0.25
-    f3 = -0.5 * sinzf * np.cos(zf)
+    f3 = -0.5 * sinzf * coszf
     k = first
     return (c[k] * f2 + c[k + 1] * f3, c[k + 2] * f2 + c[k + 3] * f3,
             c[k + 4] * f2 + c[k + 5] * f3 + c[k + 6] * sinzf,
@@ -177,14 +177,12 @@ def _dpper_py(c, t, ep, inclp, nodep, argpp, mp):  # pragma: no cover - compiled
     ph = shs + shll - c[_PHO]
     inclp = inclp + pinc
     ep = ep + pe
-    sinip = np.sin(inclp)
-    cosip = np.cos(inclp)
+    sinip, cosip = sincos(inclp)
     if inclp >= 0.2:
         ph = ph / sinip
         pgh = pgh - cosip * ph
         return ep, inclp, nodep + ph, argpp + pgh, mp + pl
-    sinop = np.sin(nodep)
-    cosop = np.cos(nodep)
+    sinop, cosop = sincos(nodep)
     alfdp = sinip * sinop + (ph * cosop + pinc * cosip * sinop)
     betdp = sinip * cosop + (-ph * sinop + pinc * cosip * cosop)
     nodep = np.fmod(nodep, _TWOPI)
@@ -228,14 +226,14 @@ def _sdp4_point_py(c, t, state):  # pragma: no cover - compiled
 def _periodics_py(am, nm, ep, xincp, nodep, argpp, mp):  # pragma: no cover - compiled
     """SGP4's common part: long-period terms, Kepler's equation, short-period terms."""
     nan = np.nan
-    sinip = np.sin(xincp)
-    cosip = np.cos(xincp)
+    sinip, cosip = sincos(xincp)
     aycof = -0.5 * _J3OJ2 * sinip
     denom = 1.0 + cosip if abs(cosip + 1.0) > 1.5e-12 else 1.5e-12
     xlcof = -0.25 * _J3OJ2 * sinip * (3.0 + 5.0 * cosip) / denom
-    axnl = ep * np.cos(argpp)
+    sinw, cosw = sincos(argpp)
+    axnl = ep * cosw
     temp = 1.0 / (am * (1.0 - ep * ep))
-    aynl = ep * np.sin(argpp) + temp * aycof
+    aynl = ep * sinw + temp * aycof
     u = np.fmod(mp + argpp + nodep + temp * xlcof * axnl - nodep, _TWOPI)
     eo1 = u
     tem5 = 9999.9
@@ -243,8 +241,7 @@ def _periodics_py(am, nm, ep, xincp, nodep, argpp, mp):  # pragma: no cover - co
     sineo1 = 0.0
     coseo1 = 0.0
     while abs(tem5) >= 1.0e-12 and ktr <= 10:
-        sineo1 = np.sin(eo1)
-        coseo1 = np.cos(eo1)
+        sineo1, coseo1 = sincos(eo1)
         tem5 = 1.0 - coseo1 * axnl - sineo1 * aynl
         tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / tem5
         if abs(tem5) >= 0.95:
@@ -280,9 +277,9 @@ def _periodics_py(am, nm, ep, xincp, nodep, argpp, mp):  # pragma: no cover - co
     xinc = xincp + 1.5 * temp2 * cosip * sinip * cos2u
     mvt = rdotl - nm * temp1 * x1mth2 * sin2u / _XKE
     rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) / _XKE
-    sinsu, cossu = np.sin(su), np.cos(su)
-    snod, cnod = np.sin(xnode), np.cos(xnode)
-    sini, cosi = np.sin(xinc), np.cos(xinc)
+    sinsu, cossu = sincos(su)
+    snod, cnod = sincos(xnode)
+    sini, cosi = sincos(xinc)
     xmx = -snod * cosi
     xmy = cnod * cosi
     ux = xmx * sinsu + cnod * cossu
