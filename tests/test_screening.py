@@ -240,27 +240,42 @@ def test_decayed_objects_drop_out_with_a_report(bundled):
 def test_broad_phases_agree(band, monkeypatch):
     # The compiled broad phase (whole intervals or Hermite pieces) and the scipy k-d tree
     # must give the same conjunctions.
-    from debris.conjunctions import broadphase
+    from debris.conjunctions import broadphase, broadphase_numba
 
     start, end = "2024-11-01T00:00:00Z", "2024-11-01T06:00:00Z"
-    results = []
-    for choice, pieces in (("scipy", 1), ("auto", 1), ("auto", 3)):
+    results, reruns, interval = [], [], broadphase_numba._interval
+
+    def counted(*args):
+        reruns.append(args[0])
+        return interval(*args)
+
+    # the last run leaves room for one pair per interval: every busier interval is run again
+    for choice, pieces, room in (("scipy", 1, 2048), ("auto", 1, 2048), ("auto", 3, 2048),
+                                 ("auto", 1, 1)):
         monkeypatch.setenv("DEBRIS_BROADPHASE", choice)
         monkeypatch.setattr(broadphase, "SUB_STEPS", pieces)
+        monkeypatch.setattr(broadphase_numba, "_CAPACITY", room)
+        monkeypatch.setattr(broadphase_numba, "_interval", counted)
         table = screen(band, start, end, 10.0)
         results.append(list(zip(table["norad_id_1"].tolist(), table["norad_id_2"].tolist(),
                                 table["tca_utc"].iso().tolist())))
     assert len(results[0]) > 20
-    assert results[0] == results[1] == results[2]
-    # primaries mode: the compiled path bins only the primaries
-    prim = sorted({a for a, _, _ in results[0][:3]} | {b for _, b, _ in results[0][-2:]})
-    modes = []
-    for choice in ("scipy", "auto"):
-        monkeypatch.setenv("DEBRIS_BROADPHASE", choice)
-        table = screen(band, start, end, 10.0, primaries=prim)
-        modes.append(list(zip(table["norad_id_1"].tolist(), table["norad_id_2"].tolist(),
-                              table["tca_utc"].iso().tolist())))
-    assert len(modes[0]) >= 5 and modes[0] == modes[1]
+    assert results[0] == results[1] == results[2] == results[3]
+    assert len(reruns) > 10  # intervals whose pairs overflowed their slice, run again
+    # primaries mode: a few primaries are tested against every object directly, more than
+    # 16 are binned
+    ids = [n for pair in results[0] for n in pair[:2]]
+    few = sorted({a for a, _, _ in results[0][:3]} | {b for _, b, _ in results[0][-2:]})
+    many = sorted(set(ids))[:20]
+    assert len(many) == 20
+    for prim in (few, many):
+        modes = []
+        for choice in ("scipy", "auto"):
+            monkeypatch.setenv("DEBRIS_BROADPHASE", choice)
+            table = screen(band, start, end, 10.0, primaries=prim)
+            modes.append(list(zip(table["norad_id_1"].tolist(), table["norad_id_2"].tolist(),
+                                  table["tca_utc"].iso().tolist())))
+        assert len(modes[0]) >= 5 and modes[0] == modes[1]
 
 
 def test_broken_element_sets_drop_out_and_cost_nothing(data_dir):

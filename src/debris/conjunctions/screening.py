@@ -242,6 +242,7 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
         window_failures = {}
         times = t_start.shift_seconds(np.arange(a, b + 1) * step)
         if len(times) not in buffers:
+            buffers.clear()  # one set at a time: max_bytes bounds the states held
             buffers[len(times)] = (np.empty((n, len(times), 3)), np.empty((n, len(times), 3)),
                                    np.empty((n, len(times)), np.int8))
         states = propagate(catalog, times, backend=backend, out=buffers[len(times)])
