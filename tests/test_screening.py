@@ -237,7 +237,7 @@ def test_decayed_objects_drop_out_with_a_report(bundled):
     assert len(table) > 0  # the others are still screened
 
 
-def test_broad_phases_agree(band, monkeypatch):
+def test_broad_phases_agree(band, bundled, monkeypatch):
     # The compiled broad phase (whole intervals or Hermite pieces) and the scipy k-d tree
     # must give the same conjunctions.
     from debris.conjunctions import broadphase, broadphase_numba
@@ -262,6 +262,20 @@ def test_broad_phases_agree(band, monkeypatch):
     assert len(results[0]) > 20
     assert results[0] == results[1] == results[2] == results[3]
     assert len(reruns) > 10  # intervals whose pairs overflowed their slice, run again
+    # a LEO band alone spans few cells (the dense grid); with geostationary objects in the
+    # window the cells are hashed instead: the same conjunctions either way
+    monkeypatch.setattr(broadphase_numba, "_CAPACITY", 2048)
+    monkeypatch.setattr(broadphase, "SUB_STEPS", 1)
+    band_rows = np.flatnonzero(np.isin(bundled.norad_id, band.norad_id))
+    far = np.flatnonzero((bundled.mean_motion_rev_day < 1.1) & (bundled.sgp4_init_error == 0))
+    wide = bundled.subset(np.sort(np.concatenate([band_rows, far[:5]])))
+    spread = []
+    for choice in ("scipy", "auto"):
+        monkeypatch.setenv("DEBRIS_BROADPHASE", choice)
+        table = screen(wide, start, end, 10.0)
+        spread.append(list(zip(table["norad_id_1"].tolist(), table["norad_id_2"].tolist(),
+                               table["tca_utc"].iso().tolist())))
+    assert spread[0] == spread[1] and set(results[0]) <= set(spread[0])
     # primaries mode: a few primaries are tested against every object directly, more than
     # 16 are binned
     ids = [n for pair in results[0] for n in pair[:2]]
