@@ -326,7 +326,7 @@ def _interval_py(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, m
     """One interval k of a window, in `sub_steps` pieces: bin the valid objects, scan, write
     pairs (as many as out_i holds). Returns the number of pairs found. Sub-step ends come
     from the cubic Hermite segment through the SGP4 states, `margin` bounding its error."""
-    rows = np.flatnonzero(ok[:, k])
+    rows = np.flatnonzero(ok[k])  # ok is interval-major: one contiguous row per interval
     m = rows.shape[0]
     if m < 2:
         return 0
@@ -338,7 +338,13 @@ def _interval_py(k, r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, m
     chord_limit = threshold + 2.0 * (sag + margin)
     pos = 0
     for sub in range(sub_steps):
-        for end in range(2):
+        if sub_steps == 1:  # the piece is the interval: its ends are the grid states
+            for q in range(m):
+                o = rows[q]
+                for a in range(3):
+                    r0[q, a] = r[o, k, a]
+                    r1[q, a] = r[o, k + 1, a]
+        for end in range(2 if sub_steps > 1 else 0):
             s = (sub + end) / sub_steps
             h00 = 2 * s ** 3 - 3 * s ** 2 + 1
             h10 = (s ** 3 - 2 * s ** 2 + s) * step
@@ -386,7 +392,7 @@ def _window_py(r, v, ok, prim, use_prim, threshold, step, sub_steps, sag, margin
                out_j):  # pragma: no cover - compiled
     """All intervals of a window, in parallel over intervals: interval k writes its pairs
     into out_i/out_j[k * cap:(k + 1) * cap] and its count into the result."""
-    w = ok.shape[1]
+    w = ok.shape[0]
     cap = out_i.shape[0] // w
     counts = np.zeros(w, np.int64)
     for k in numba.prange(w):
@@ -474,10 +480,10 @@ def window_pairs(r, v, ok, primary, threshold, step, sub_steps, a_max, margin):
     """
     prim = primary if primary is not None else np.zeros(len(r), np.bool_)
     piece = step / sub_steps
-    r, v, ok = np.ascontiguousarray(r), np.ascontiguousarray(v), np.ascontiguousarray(ok)
+    r, v, ok = np.ascontiguousarray(r), np.ascontiguousarray(v), np.ascontiguousarray(ok.T)
     args = (prim, primary is not None, float(threshold), float(step), int(sub_steps),
             float(a_max * piece * piece / 8.0), float(margin))
-    w = ok.shape[1]
+    w = ok.shape[0]
     out_i = np.empty(w * _CAPACITY, np.int64)
     out_j = np.empty(w * _CAPACITY, np.int64)
     counts = _window(r, v, ok, *args, out_i, out_j)
