@@ -53,10 +53,11 @@ from ..checks import check_range
 from ..constants import SURFACE_ESCAPE_SPEED_KM_S
 from ..errors import InputError, UnknownObjectError
 from ..frames import vector_norm
-from ..propagation import get_backend, propagate
+from ..propagation import get_backend, propagate, propagate_at
 from ..table import Table
 from ..timescale import to_times
 from .assessment import conjunction_table
+from . import broadphase
 from .broadphase import A_MAX_KM_S2, HERMITE_MARGIN_KM, interval_pairs
 from .checkpoint import Checkpoint, fingerprint
 from .narrowphase import hermite_minima, merge_duplicates, refine_tca
@@ -228,6 +229,9 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
     cand_i, cand_j, cand_t = [np.empty(0, np.intp)], [np.empty(0, np.intp)], [np.empty(0)]
     failures = {}
     buffers = {}  # window length -> (r, v, error): one allocation per length, reused
+    # The compiled kernels can leave velocities out: the broad phase needs none when each
+    # interval is one piece, and the narrow phase's few are propagated exactly on demand.
+    positions_only = get_backend(backend).name == "numba" and broadphase.SUB_STEPS == 1
     for a in range(0, n_steps, window):
         b = min(a + window, n_steps)
         done = saved.load(a, b) if saved is not None else None
@@ -243,7 +247,8 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
         times = t_start.shift_seconds(np.arange(a, b + 1) * step)
         if len(times) not in buffers:
             buffers.clear()  # one set at a time: max_bytes bounds the states held
-            buffers[len(times)] = (np.empty((n, len(times), 3)), np.empty((n, len(times), 3)),
+            buffers[len(times)] = (np.empty((n, len(times), 3)),
+                                   None if positions_only else np.empty((n, len(times), 3)),
                                    np.empty((n, len(times)), np.int8))
         states = propagate(catalog, times, backend=backend, out=buffers[len(times)])
         r = states.r_teme_km
@@ -253,8 +258,11 @@ def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, bac
             window_failures[int(catalog.norad_id[row])] = code or IMPOSSIBLE_MOTION
         for norad, code in window_failures.items():
             failures.setdefault(norad, code)
+        def velocity_at(obj, index, times=times):
+            return propagate_at(catalog, obj, times[index], backend=backend)[1]
+
         ci, cj, ck, cs = _window_minima(r, states.v_teme_km_s, valid, step, threshold_km,
-                                        primary_mask, chord, shell)
+                                        primary_mask, chord, shell, velocity_at)
         ct = (a + ck + cs) * step
         cand_i.append(ci)
         cand_j.append(cj)
@@ -280,10 +288,21 @@ def _plausible_window(r, valid, step):
     return valid & plausible_states(r, step, chord), chord, None
 
 
-def _window_minima(r, v, valid, step, threshold, primary_mask, chord, shell):
-    """Candidate minima (obj_i, obj_j, interval, s) in one window of states (n, W+1, 3)."""
-    gi, gj, k = interval_pairs(r, v, valid, step, threshold, primary_mask, chord, shell)
-    seg, s, dist = hermite_minima(r[gj, k] - r[gi, k], v[gj, k] - v[gi, k],
-                                  r[gj, k + 1] - r[gi, k + 1], v[gj, k + 1] - v[gi, k + 1], step)
+def _window_minima(r, v, valid, step, threshold, primary_mask, chord, shell, velocity_at):
+    """Candidate minima (obj_i, obj_j, interval, s) in one window of states (n, W+1, 3);
+    with `v` None, the candidates' velocities come from ``velocity_at(obj, time_index)``."""
+    gi, gj, k = interval_pairs(r, r if v is None else v, valid, step, threshold, primary_mask,
+                               chord, shell)
+    if v is None:
+        width = r.shape[1]
+        keys = np.concatenate([gi * width + k, gj * width + k, gi * width + k + 1,
+                               gj * width + k + 1])
+        unique, inverse = np.unique(keys, return_inverse=True)
+        found = velocity_at(unique // width, unique % width)[inverse].reshape(4, -1, 3)
+        vi0, vj0, vi1, vj1 = found
+    else:
+        vi0, vj0, vi1, vj1 = v[gi, k], v[gj, k], v[gi, k + 1], v[gj, k + 1]
+    seg, s, dist = hermite_minima(r[gj, k] - r[gi, k], vj0 - vi0,
+                                  r[gj, k + 1] - r[gi, k + 1], vj1 - vi1, step)
     keep = dist <= threshold + HERMITE_MARGIN_KM
     return gi[seg[keep]], gj[seg[keep]], k[seg[keep]], s[keep]

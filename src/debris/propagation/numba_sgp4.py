@@ -328,17 +328,13 @@ def _sgp4_point_py(c, t):  # pragma: no cover - compiled
             (mvt * uz + rvdot * vz) * vkmpersec, 0)
 
 
-def _propagate_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no cover - compiled
-    """Propagate table row i into output row rows[i] (so deep-space rows can be skipped)."""
-    n = table.shape[0]
-    t_count = jd.shape[0]
-    for i in numba.prange(n):
-        c = table[i]
-        o = rows[i]
-        ejd, efr = c[32], c[33]
-        for k in range(t_count):
-            store_state(c, (jd[k] - ejd) * MINUTES_PER_DAY + (fr[k] - efr) * MINUTES_PER_DAY,
-                        r_out, v_out, e_out, o, k)
+def _at_pairs_py(table, rows, minutes, r_out, v_out, e_out):  # pragma: no cover - compiled
+    """Row rows[i] of the table at minutes[i] from its epoch, into r_out[i], v_out[i]."""
+    for i in numba.prange(rows.shape[0]):
+        rx, ry, rz, vx, vy, vz, error = _sgp4_point(table[rows[i]], minutes[i])
+        r_out[i, 0], r_out[i, 1], r_out[i, 2] = rx, ry, rz
+        v_out[i, 0], v_out[i, 1], v_out[i, 2] = vx, vy, vz
+        e_out[i] = error
 
 
 def store_state(c, t, r_out, v_out, e_out, o, k):  # pragma: no cover - compiled
@@ -357,7 +353,7 @@ def store_state(c, t, r_out, v_out, e_out, o, k):  # pragma: no cover - compiled
 _fmod2pi = numba.njit(cache=True)(_fmod2pi)
 _sgp4_point = numba.njit(cache=True)(_sgp4_point_py)
 store_state = numba.njit(cache=True)(store_state)
-_propagate = numba.njit(parallel=True, cache=True)(_propagate_py)
+_at_pairs = numba.njit(parallel=True, cache=True)(_at_pairs_py)
 
 
 class NumbaBackend(NearEarthBackend):
@@ -375,7 +371,8 @@ class NumbaBackend(NearEarthBackend):
 
     def propagate(self, satrecs, times, satrec_array=None, out=None):
         """States of every object at every time; `out` (r, v, e arrays of the right shapes)
-        is filled instead of new arrays when given (a window loop reuses its memory)."""
+        is filled instead of new arrays when given (a window loop reuses its memory), and
+        with v None there only positions are computed (``v_teme_km_s`` is None)."""
         n, t = len(satrecs), len(times)
         table, near_idx, deep_table, deep_idx, far_idx = self.prepared(satrecs)
         far_states = (self.fallback.propagate([satrecs[i] for i in far_idx], times)
@@ -389,20 +386,22 @@ class NumbaBackend(NearEarthBackend):
             e = np.zeros((n, t), np.int8)
         jd = np.ascontiguousarray(times.jd, float)
         fr = np.ascontiguousarray(times.fr, float)
+        v_out = v if v is not None else np.empty((0, 0, 3))
         if near_idx.size:
             compile_note(propagate_grid, "the SGP4 kernel")  # where it is used, not imported
-            propagate_grid(table, near_idx.astype(np.int64), jd, fr, r, v, e)
+            propagate_grid(table, near_idx.astype(np.int64), jd, fr, r, v_out, e)
         if deep_idx.size:
-            propagate_deep(deep_table, deep_idx.astype(np.int64), jd, fr, r, v, e)
+            propagate_deep(deep_table, deep_idx.astype(np.int64), jd, fr, r, v_out, e)
         if far_states is not None:
             r[far_idx] = far_states.r_teme_km
-            v[far_idx] = far_states.v_teme_km_s
+            if v is not None:
+                v[far_idx] = far_states.v_teme_km_s
             e[far_idx] = far_states.error
         return finish_states(r, v, e)
 
     def propagate_at(self, satrecs, obj, times):
-        """Object ``obj[i]`` at ``times[i]``: the grid kernel on one time, with each row's
-        epoch moved by that row's offset from the common time (exact to ~1e-11 s)."""
+        """Object ``obj[i]`` at ``times[i]``: the compiled SGP4 on each (row, minutes since
+        its epoch) pair, in parallel; deep space through python-sgp4."""
         table, near_idx = self.prepared(satrecs)[:2]
         row_of = np.full(len(satrecs), -1, np.int64)
         row_of[near_idx] = np.arange(near_idx.size)
@@ -413,14 +412,12 @@ class NumbaBackend(NearEarthBackend):
         v = np.empty((m, 3))
         e = np.zeros(m, np.int8)
         if near.any():
-            jd, fr = times.jd[near], times.fr[near]
-            tab = table[rows[near]]
-            tab[:, COLUMN["fr"]] -= (jd - jd[0]) + (fr - fr[0])
-            k = int(near.sum())
-            rn, vn, en = np.empty((k, 1, 3)), np.empty((k, 1, 3)), np.zeros((k, 1), np.int8)
-            _propagate(tab, np.arange(k, dtype=np.int64), jd[:1].astype(float),
-                       fr[:1].astype(float), rn, vn, en)
-            r[near], v[near], e[near] = rn[:, 0], vn[:, 0], en[:, 0]
+            k = rows[near]
+            minutes = ((times.jd[near] - table[k, COLUMN["jd"]]) * MINUTES_PER_DAY
+                       + (times.fr[near] - table[k, COLUMN["fr"]]) * MINUTES_PER_DAY)
+            rn, vn, en = np.empty((k.size, 3)), np.empty((k.size, 3)), np.zeros(k.size, np.int8)
+            _at_pairs(table, k, minutes, rn, vn, en)
+            r[near], v[near], e[near] = rn, vn, en
         if not near.all():
             far = ~near
             r[far], v[far], e[far] = sgp4_at(satrecs, np.asarray(obj)[far], times[far])

@@ -305,7 +305,8 @@ def _propagate_deep_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no 
             t = (jd[k] - c[14]) * MINUTES_PER_DAY + (fr[k] - c[15]) * MINUTES_PER_DAY
             rx, ry, rz, vx, vy, vz, e = _sdp4_point(c, t, state)
             r_out[o, k, 0], r_out[o, k, 1], r_out[o, k, 2] = rx, ry, rz
-            v_out[o, k, 0], v_out[o, k, 1], v_out[o, k, 2] = vx, vy, vz
+            if v_out.shape[0] > 0:  # an empty v_out: positions only
+                v_out[o, k, 0], v_out[o, k, 1], v_out[o, k, 2] = vx, vy, vz
             e_out[o, k] = e
 
 

@@ -115,10 +115,12 @@ def _kepler_py(m, u, axnl, aynl, eo1, sineo1, coseo1):  # pragma: no cover - com
 def _short_period_py(c, m, am, nm, axnl, aynl, nodep, sineo1, coseo1, err,
                      r_out, v_out, e_out, o, k0):  # pragma: no cover - compiled
     """Short-period terms and the TEME state of lanes [:m], written at output row o, times
-    k0..k0+m (NaN and the error code where SGP4 fails)."""
+    k0..k0+m (NaN and the error code where SGP4 fails); velocities only when `v_out` is not
+    empty."""
     con41, x1mth2, x7thm1, inclo = c[29], c[30], c[31], c[25]
     sinip, cosip = c[35], c[36]
     nan = np.nan
+    with_v = v_out.shape[0] > 0  # an empty v_out: positions only
     for j in range(m):
         ax, ay, amj = axnl[j], aynl[j], am[j]
         s, co = sineo1[j], coseo1[j]
@@ -168,9 +170,10 @@ def _short_period_py(c, m, am, nm, axnl, aynl, nodep, sineo1, coseo1, err,
         r_out[o, k, 0] = mrt * ux * _RE if ok else nan
         r_out[o, k, 1] = mrt * uy * _RE if ok else nan
         r_out[o, k, 2] = mrt * uz * _RE if ok else nan
-        v_out[o, k, 0] = (mvt * ux + rvdot * vx) * _VKMPERSEC if ok else nan
-        v_out[o, k, 1] = (mvt * uy + rvdot * vy) * _VKMPERSEC if ok else nan
-        v_out[o, k, 2] = (mvt * uz + rvdot * vz) * _VKMPERSEC if ok else nan
+        if with_v:
+            v_out[o, k, 0] = (mvt * ux + rvdot * vx) * _VKMPERSEC if ok else nan
+            v_out[o, k, 1] = (mvt * uy + rvdot * vy) * _VKMPERSEC if ok else nan
+            v_out[o, k, 2] = (mvt * uz + rvdot * vz) * _VKMPERSEC if ok else nan
         e_out[o, k] = e
 
 
@@ -181,7 +184,8 @@ _short_period = numba.njit(**_options)(_short_period_py)
 
 
 def _propagate_grid_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no cover
-    """Propagate table row i to every time into output row rows[i]."""
+    """Propagate table row i to every time into output row rows[i] (`v_out` of shape
+    (0, 0, 3): positions only)."""
     n = table.shape[0]
     count = jd.shape[0]
     for i in numba.prange(n):

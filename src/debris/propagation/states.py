@@ -33,10 +33,12 @@ class States:
 
 
 def finish_states(r, v, e) -> States:
-    """States from a backend's arrays: error codes as int8, NaN wherever SGP4 failed."""
+    """States from a backend's arrays: error codes as int8, NaN wherever SGP4 failed (`v`
+    None: positions only)."""
     e = np.asarray(e).astype(np.int8, copy=False)
     bad = e != 0
     if bad.any():
         r[bad] = np.nan
-        v[bad] = np.nan
+        if v is not None:
+            v[bad] = np.nan
     return States(r, v, e)
