@@ -26,7 +26,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import MINUTES_PER_DAY, WGS72_EARTH_RADIUS_KM, WGS72_J2
-from ..propagation.numba_sgp4 import COLUMN, near_earth_elements
 from ..timescale import to_times
 
 __all__ = ["radial_bands_km", "MARGIN_KM"]
@@ -51,6 +50,9 @@ def radial_bands_km(catalog, start, end):
     lo, hi : ndarray, shape (N,)
         Bounds (km); -inf and inf where no bound is known.
     """
+    # imports numba (0.3 s): only when primaries are screened, not with `import debris`
+    from ..propagation.numba_sgp4 import COLUMN, near_earth_elements
+
     table, near = near_earth_elements(catalog.satrecs)
     n = len(catalog)
     lo, hi = np.full(n, -np.inf), np.full(n, np.inf)

@@ -19,6 +19,7 @@ from ..backends import compile_note
 from ..constants import (MINUTES_PER_DAY, TWO_PI, WGS72_EARTH_RADIUS_KM, WGS72_J2, WGS72_J3,
                          WGS72_J4, WGS72_XKE)
 from .near_earth import NearEarthBackend
+from .polymath import sincos
 from .python_sgp4 import sgp4_at
 from .sdp4 import deep_space_elements, propagate_deep
 from .sgp4_lanes import propagate_grid
@@ -221,7 +222,7 @@ def _sgp4_point_py(c, t):  # pragma: no cover - compiled
     templ = t2cof * t2
     if isimp != 1.0:
         delomg = omgcof * t
-        delmtemp = 1.0 + eta * np.cos(xmdf)
+        delmtemp = 1.0 + eta * sincos(xmdf)[1]
         delm = xmcof * (delmtemp * delmtemp * delmtemp - delmo)
         temp = delomg + delm
         mm = xmdf + temp
@@ -229,7 +230,7 @@ def _sgp4_point_py(c, t):  # pragma: no cover - compiled
         t3 = t2 * t
         t4 = t3 * t
         tempa = tempa - d2 * t2 - d3 * t3 - d4 * t4
-        tempe = tempe + bstar * cc5 * (np.sin(mm) - sinmao)
+        tempe = tempe + bstar * cc5 * (sincos(mm)[0] - sinmao)
         templ = templ + t3cof * t3 + t4 * (t4cof + t * t5cof)
     nm = no_unkozai
     em = ecco
@@ -261,9 +262,10 @@ def _sgp4_point_py(c, t):  # pragma: no cover - compiled
     mp = mm
     sinip = sinim
     cosip = cosim
-    axnl = ep * np.cos(argpp)
+    sinw, cosw = sincos(argpp)
+    axnl = ep * cosw
     temp = 1.0 / (am * (1.0 - ep * ep))
-    aynl = ep * np.sin(argpp) + temp * aycof
+    aynl = ep * sinw + temp * aycof
     xl = mp + argpp + nodep + temp * xlcof * axnl
     u = _fmod2pi(xl - nodep)
     eo1 = u
@@ -272,8 +274,7 @@ def _sgp4_point_py(c, t):  # pragma: no cover - compiled
     sineo1 = 0.0
     coseo1 = 0.0
     while abs(tem5) >= 1.0e-12 and ktr <= 10:
-        sineo1 = np.sin(eo1)
-        coseo1 = np.cos(eo1)
+        sineo1, coseo1 = sincos(eo1)
         tem5 = 1.0 - coseo1 * axnl - sineo1 * aynl
         tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / tem5
         if abs(tem5) >= 0.95:
@@ -307,12 +308,9 @@ def _sgp4_point_py(c, t):  # pragma: no cover - compiled
     xinc = xincp + 1.5 * temp2 * cosip * sinip * cos2u
     mvt = rdotl - nm * temp1 * x1mth2 * sin2u / _XKE
     rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) / _XKE
-    sinsu = np.sin(su)
-    cossu = np.cos(su)
-    snod = np.sin(xnode)
-    cnod = np.cos(xnode)
-    sini = np.sin(xinc)
-    cosi = np.cos(xinc)
+    sinsu, cossu = sincos(su)
+    snod, cnod = sincos(xnode)
+    sini, cosi = sincos(xinc)
     xmx = -snod * cosi
     xmy = cnod * cosi
     ux = xmx * sinsu + cnod * cossu
