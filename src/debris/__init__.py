@@ -16,10 +16,12 @@ from .catalog import Catalog, Rejection, bundled_catalog_path
 from .conjunctions import (cdm_pc, chan_pc, conjunction_cdms, conjunction_pc, encounter_plane,
                            foster_pc, max_pc, observability, screen)
 from .errors import (CatalogError, CDMFormatError, DebrisError, NaiveDatetimeError,
-                     OMMFormatError, SiteFormatError, TelescopeFileError, TimeFormatError,
-                     TLEFormatError, UnknownSiteError)
+                     ObservationFileError, OMMFormatError, SiteFormatError, TelescopeFileError,
+                     TimeFormatError, TLEFormatError, UnknownSiteError, UnknownStationError)
 from .frames import EarthOrientation, Topocentric, earth_orientation, topocentric
 from .io.ccsds import Cdm, parse_cdm, read_cdm
+from .observations import (OrbitFit, fit_orbit, identify, initial_orbit, load_stations,
+                           observation_geometry, read_observations, residuals)
 from .passes import find_crossings, find_passes
 from .propagation import (States, available_backends, get_backend, iter_propagate, propagate,
                           propagate_at)
@@ -44,6 +46,8 @@ __all__ = [
     "States", "propagate", "propagate_at", "iter_propagate", "get_backend", "available_backends",
     "Site", "BUILTIN_SITES", "get_site", "parse_site", "load_sites_toml",
     "is_sunlit", "sun_altitude_deg", "sun_position_gcrs_km",
+    "read_observations", "identify", "residuals", "fit_orbit", "OrbitFit", "initial_orbit",
+    "load_stations", "observation_geometry", "ObservationFileError", "UnknownStationError",
     "Table",
     "Times", "to_times", "time_range", "format_iso",
 ]

@@ -27,6 +27,10 @@ __all__ = [
     "NightlyConfigError",
     "FetchError",
     "ArchiveError",
+    "ObservationFileError",
+    "UnknownStationError",
+    "PreciseOrbitError",
+    "InitialOrbitError",
 ]
 
 #: The two lines of a TLE as the format expects them, shown above a rejected line.
@@ -150,3 +154,29 @@ class FetchError(DebrisError):
 
 class ArchiveError(DebrisError):
     """An archive that cannot be opened or queried."""
+
+
+class ObservationFileError(DebrisError):
+    """An observation file that cannot be read at all (missing, empty, binary, unknown)."""
+
+
+class UnknownStationError(UnknownSiteError):
+    """An observation's station is in no station list: names the code, where it was used
+    and how to add it."""
+
+    def __init__(self, code: str, where: str, known: list[str]):
+        self.name, self.known = code, known
+        DebrisError.__init__(
+            self, f"{where}: unknown station {code!r}; add it to a station list (NNNN XX "
+            f"latitude longitude elevation_m name, as sattools' sites.txt) given with "
+            f"--stations, or to a site TOML ([sites.NAME] with station = \"{code}\")"
+            + (f"; known stations: {', '.join(known[:20])}" + (" ..." if len(known) > 20 else "")
+               if known else ""))
+
+
+class PreciseOrbitError(DebrisError):
+    """A precise-orbit file (SP3, CPF) that cannot be read."""
+
+
+class InitialOrbitError(DebrisError):
+    """Observations that admit no initial orbit (coplanar lines of sight, no root)."""

@@ -20,6 +20,16 @@
     site = "dushanbe"
     telescope_file = "telescope_dushanbe.toml"
 
+    [observations]                     # optional: the telescope's own observations
+    folder = "observations"            # new files (IOD, UK, R.D.E., TDM, CSV) read each night
+    stations = ["sites.txt"]           # station lists (NNNN XX lat lon elev_m name)
+    min_observations = 5               # fit new elements of objects observed this often
+
+Observations (:mod:`debris.observations.night`): new files are identified against the night's
+catalogue, objects observed often enough get fitted elements (stored in the archive under the
+source ``observatory``, never replacing public sets) and their passes are predicted again;
+uncorrelated tracks get initial orbits; the report gains a section.
+
 Elements: fetched when ``fetch_group`` is set and not ``--offline`` (a failed fetch falls back,
 saying so), else the ``catalog`` file, else the archive as of the night, else the bundled
 catalogue. Paths are relative to the config file. The dated folder (``YYYY-MM-DD``) is built
@@ -115,6 +125,7 @@ def load_config(path) -> dict:
                                      f"{entry['site']!r} is not one of [nightly] sites "
                                      f"{sites}; add it there")
     config = {
+        "observations": _observation_options(path, data.get("observations"), rel),
         "path": str(path), "output_folder": rel(night.get("output_folder", "nightly")),
         "catalog": rel(night.get("catalog")), "fetch_group": night.get("fetch_group"),
         "fetch_format": night.get("fetch_format", "tle"),
@@ -137,6 +148,29 @@ def load_config(path) -> dict:
     if not config["threshold_km"] > 0 or not config["days"] > 0:
         raise NightlyConfigError(f"{path}: [screening] threshold_km and days must be positive")
     return config
+
+
+def _observation_options(path, table, rel):
+    """The ``[observations]`` table (None when absent)."""
+    if table is None:
+        return None
+    if not isinstance(table, dict) or not isinstance(table.get("folder"), str):
+        raise NightlyConfigError(f"{path}: [observations] needs folder = \"PATH\" (the folder "
+                                 "the telescope's observation files arrive in)")
+    stations = table.get("stations", [])
+    if isinstance(stations, str):
+        stations = [stations]
+    if not isinstance(stations, list) or not all(isinstance(s, str) for s in stations):
+        raise NightlyConfigError(f"{path}: [observations] stations = {stations!r}; expected a "
+                                 "list of station-list files")
+    unknown = set(table) - {"folder", "stations", "min_observations"}
+    if unknown:
+        raise NightlyConfigError(f"{path}: [observations] has unknown keys "
+                                 f"{', '.join(sorted(unknown))}; allowed: folder, stations, "
+                                 "min_observations")
+    return {"folder": rel(table["folder"]), "stations": [rel(s) for s in stations],
+            "min_observations": _number(path, table, "observations", "min_observations", 5.0,
+                                        (3.0, 1e6))}
 
 
 def _number(path, table: dict, section: str, key: str, default: float,
@@ -232,6 +266,7 @@ def _run_stages(config, night, sites, start, end, offline, work: Path, log, bega
         conj, screen_end, primaries = _screening(config, catalog, info, work, log)
         observations, telescope_names, objectives = _schedules(config, leo, info, visible,
                                                                conj, work, log)
+        tracking = _tracking(config, catalog, info, work, log)
         meta = {"night": night, "dark window (UTC)": f"{iso_text(start)[0]} .. "
                 f"{iso_text(end)[0]}", "elements": elements_source, "objects": len(catalog),
                 "LEO objects": len(leo), "sites": ", ".join(s.name for s in sites),
@@ -243,12 +278,14 @@ def _run_stages(config, night, sites, start, end, offline, work: Path, log, bega
         night_info = {"date": night, "start": start, "end": end}
         site_names = [s.name for s in sites]
         write_text(render_report(meta, visible, observations, conj, site_names,
-                                 telescope_names, night_info), work / "report.html")
+                                 telescope_names, night_info, tracking), work / "report.html")
         pngs = write_png_charts(work, visible, observations, site_names, telescope_names,
                                 night_info)
         write_text(json.dumps({"night": night, "objects": len(catalog), "leo_objects": len(leo),
                                "elements": elements_source, "visible_passes": len(visible),
                                "conjunctions": len(conj), "observations": len(observations),
+                               "observation_files": tracking["seen"] if tracking else
+                               _seen_files(Path(config["output_folder"]), night),
                                "created_utc": meta["created_utc"]}, indent=1) + "\n",
                    work / RUN_SUMMARY)
         log.info("report written (%d PNG charts); %.1f s", len(pngs),
@@ -281,6 +318,49 @@ def _check_catalogue(config, catalog, start, night, out_root: Path, log) -> None
             "give --night near the epochs. The previous output is left as it was")
     log.info("catalogue checks: %d objects (last good night: %s), median epoch %.1f days "
              "from the night", len(catalog), previous[1] if previous else "none", age)
+
+
+def _seen_files(out_root: Path, night: str) -> list:
+    """The observation files the last good night had read (name|size|mtime keys)."""
+    if not out_root.is_dir():
+        return []
+    for folder in sorted(out_root.iterdir(), reverse=True):
+        summary = folder / RUN_SUMMARY
+        if folder.name.startswith(".") or folder.name == night or not summary.is_file():
+            continue
+        try:
+            return list(json.loads(summary.read_text(encoding="utf-8"))["observation_files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return []
+
+
+def _tracking(config, catalog, info, work: Path, log):
+    """The observation stage (None without ``[observations]``), with the fitted objects'
+    passes predicted again from their new elements."""
+    options = config["observations"]
+    if options is None:
+        return None
+    from .observations.night import observation_stage  # astropy frames, numba: when used
+
+    seen = _seen_files(Path(config["output_folder"]), info["night"])
+    archive = Archive(config["archive"]) if config["archive"] else None
+    try:
+        summary = observation_stage(options, catalog, info["sites"], seen, work, log, archive)
+    finally:
+        if archive is not None:
+            archive.close()
+    summary["updated_passes"] = []
+    if summary["fitted"]:
+        lines = [x for f in summary["fitted"] for x in (f["name"], f["tle_line1"],
+                                                          f["tle_line2"])]
+        fitted = Catalog.from_tle_lines(lines, source="fitted elements")
+        passes = find_passes(fitted, info["sites"], info["start"], info["end"],
+                             min_elevation_deg=config["min_elevation_deg"],
+                             sun_altitude_deg_limit=config["sun_altitude_deg"])
+        write_text(table_to_csv(passes), work / "passes_fitted.csv")
+        summary["updated_passes"] = passes.records()
+    return summary
 
 
 def _last_good_objects(out_root: Path, night: str):

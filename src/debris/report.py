@@ -139,12 +139,15 @@ def _table(table: Table, columns, limit=200) -> str:
 
 
 def render_report(meta: dict, passes: Table, observations: Table, conjunctions: Table,
-                  sites: list, telescopes: list, night: dict) -> str:
+                  sites: list, telescopes: list, night: dict, tracking: dict | None = None
+                  ) -> str:
     """The report as one HTML string.
 
     `night` holds the night's ``date`` (text) and ``start``/``end`` (Times); `meta` the
     run's facts in display order (Times values are shown as ISO text); the screening window
-    is ``meta["screen_start_utc"]`` .. ``meta["screen_end_utc"]`` (Times) when given.
+    is ``meta["screen_start_utc"]`` .. ``meta["screen_end_utc"]`` (Times) when given;
+    `tracking`, the nightly observation stage's summary, adds the section "Our
+    observations".
     """
     out = ["<!DOCTYPE html><html><head><meta charset='utf-8'>",
            f"<title>debris nightly report {html.escape(night['date'])}</title>",
@@ -169,7 +172,47 @@ def render_report(meta: dict, passes: Table, observations: Table, conjunctions: 
                       ["tca_utc", "norad_id_1", "name_1", "norad_id_2", "name_2",
                        "miss_distance_km", "relative_speed_km_s", "probability",
                        "max_probability"]))
+    if tracking is not None:
+        out.append(_tracking_section(tracking))
     out.append("</body></html>\n")
+    return "".join(out)
+
+
+def _rows_table(rows: list, columns: list) -> str:
+    if not rows:
+        return "<p>none</p>"
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(r.get(c)))}</td>" for c in columns)
+                   + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(jsonable(value)) if not isinstance(value, str) else value
+
+
+def _tracking_section(t: dict) -> str:
+    """Observations per object, residuals, uncorrelated tracks, updated predictions."""
+    out = [f"<h2>Our observations ({t['observations']} in {t['tracks']} tracks, "
+           f"{t['identified_tracks']} identified)</h2>",
+           f"<p>New files: {html.escape(', '.join(t['files']) or 'none')}; rejected lines: "
+           f"{t['rejected_lines']}</p>", "<h3>Residuals per object and station</h3>",
+           _rows_table(t["residuals"], ["norad_id", "station", "observations", "rms_arcsec",
+                                        "mean_along_track_s", "rms_cross_track_arcsec"]),
+           "<h3>Fitted elements</h3>",
+           _rows_table(t["fitted"], ["norad_id", "name", "observations", "used", "rms_arcsec",
+                                     "tle_line1", "tle_line2"]),
+           "<h3>Uncorrelated tracks: initial orbits</h3>",
+           _rows_table(t["initial_orbits"], ["track", "norad_id", "observations", "rms_arcsec",
+                                             "tle_line1", "tle_line2"]),
+           "<h3>Passes tonight from the fitted elements</h3>",
+           _rows_table(t.get("updated_passes", []), ["norad_id", "site", "rise_utc",
+                                                     "culmination_utc", "set_utc",
+                                                     "max_elevation_deg"])]
     return "".join(out)
 
 

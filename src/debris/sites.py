@@ -144,11 +144,11 @@ def load_sites_toml(path) -> dict[str, Site]:
                                       f"got {value!r}")
             values[key] = float(value)
         unknown = set(entry) - {"latitude_deg", "longitude_deg", "altitude_m", "mpc_code",
-                                "description"}
+                                "description", "station"}
         if unknown:
             raise SiteFormatError(f"{path}: [sites.{name}] has unknown keys "
                                   f"{', '.join(sorted(unknown))}; allowed: latitude_deg, "
-                                  "longitude_deg, altitude_m, mpc_code, description")
+                                  "longitude_deg, altitude_m, mpc_code, description, station")
         key = name.lower()
         try:
             sites[key] = Site(key, values["latitude_deg"], values["longitude_deg"],

@@ -2,7 +2,8 @@
 
 ``common`` (catalogue loading and notes, sites and windows, shared option groups),
 ``catalog`` (sites, catalog info/history), ``fetch`` (fetch, nightly), ``ephemeris``,
-``passes`` (passes, crossings), ``screen`` (screen, pc) and ``schedule``.
+``passes`` (passes, crossings), ``screen`` (screen, pc), ``schedule`` and ``observe``
+(identify, residuals, fit, iod; the last two in ``fitting``).
 
 Machine-readable output goes to stdout or to ``--output`` (written atomically); notes,
 warnings and progress go to stderr. Bad input (a :class:`~debris.errors.DebrisError`) ends
@@ -23,12 +24,12 @@ import traceback
 from .._version import __version__
 from ..errors import DebrisError
 from ..io.files import discard_temporaries
-from . import catalog, ephemeris, fetch, passes, schedule, screen
+from . import catalog, ephemeris, fetch, observe, passes, schedule, screen
 
 __all__ = ["main", "build_parser"]
 
 #: Commands in the order ``debris --help`` lists them.
-_COMMANDS = (catalog, fetch, ephemeris, passes, screen, schedule)
+_COMMANDS = (catalog, fetch, ephemeris, passes, screen, schedule, observe)
 
 
 class _Parser(argparse.ArgumentParser):

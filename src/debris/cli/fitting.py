@@ -1,0 +1,173 @@
+"""``debris fit`` and ``debris iod``: orbits from the observatory's own observations."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from sgp4.exporter import export_omm
+
+from ..catalog import Catalog
+from ..errors import DebrisError
+from ..io.files import write_text
+from ..io.tables import iso_text, meta_block, utc_now_iso
+from ..observations import fit_orbit, identify, initial_orbit, observation_geometry
+from ..observations.gauss import GaussError
+from ..observations.identify import reported_numbers
+from ..timescale import Times, to_times
+from .common import add_output, load_catalog, note
+
+__all__ = ["fit_parser_options", "cmd_fit", "cmd_iod", "fit_record", "omm_kvn"]
+
+#: NORAD numbers given to objects found by ``debris iod`` without a reported number.
+ANALYST_BASE = 80000
+
+
+def fit_parser_options(p) -> None:
+    p.add_argument("--norad", type=int, required=True, help="NORAD number of the object")
+    p.add_argument("--elements", nargs="+", metavar="FILE", help="starting elements (TLE/OMM; "
+                   "default: --catalog, else the bundled catalogue)")
+    p.add_argument("--epoch", help="epoch of the fitted elements, ISO-8601 UTC (default: the "
+                   "last observation)")
+    p.add_argument("--fit-bstar", choices=["auto", "yes", "no"], default="auto",
+                   help="fit B* (auto: on arcs of 3 days or more)")
+    add_output(p, ["tle", "omm", "json"], default="tle")
+
+
+def fit_record(fit, observations, rows, norad, name) -> dict:
+    """The JSON fields of a fit (and the residual of every observation it was given)."""
+    res = fit.residuals
+    iso = iso_text(observations["time"][rows])
+    residual_rows = [{"file": str(observations["file"][r]), "line": int(observations["line"][r]),
+                      "time_utc": iso[k], "used": bool(fit.used[k]),
+                      "ra_residual_arcsec": round(float(res["ra_arcsec"][k]), 3),
+                      "dec_residual_arcsec": round(float(res["dec_arcsec"][k]), 3),
+                      "cross_track_arcsec": round(float(res["cross_arcsec"][k]), 3),
+                      "along_track_s": round(float(res["along_s"][k]), 4)}
+                     for k, r in enumerate(rows)]
+    return {"norad_id": int(norad), "name": name, "tle_line1": fit.tle_line1,
+            "tle_line2": fit.tle_line2,
+            "epoch_utc": iso_text(Times.from_jd(fit.satrec.jdsatepoch,
+                                                fit.satrec.jdsatepochF))[0],
+            "rms_arcsec": round(fit.rms_arcsec, 3),
+            "observations_used": int(fit.used.sum()),
+            "observations_rejected": int((~fit.used).sum()), "iterations": fit.iterations,
+            "converged": fit.converged, "bstar_fitted": fit.fit_bstar,
+            "sigmas": {k: float(v) for k, v in fit.sigmas.items()}, "residuals": residual_rows}
+
+
+def omm_kvn(satrec, name: str, norad: int) -> str:
+    """A CCSDS OMM (KVN) of a fitted element set."""
+    fields = export_omm(satrec, name)
+    fields["NORAD_CAT_ID"] = norad
+    lines = ["CCSDS_OMM_VERS = 2.0", f"CREATION_DATE = {utc_now_iso().rstrip('Z')}",
+             "ORIGINATOR = debris", "", f"OBJECT_NAME = {fields['OBJECT_NAME']}",
+                      f"OBJECT_ID = {fields.get('OBJECT_ID', '')}",
+                      f"CENTER_NAME = {fields['CENTER_NAME']}",
+                      f"REF_FRAME = {fields['REF_FRAME']}",
+                      f"TIME_SYSTEM = {fields['TIME_SYSTEM']}",
+                      f"MEAN_ELEMENT_THEORY = {fields['MEAN_ELEMENT_THEORY']}", ""]
+    for key in ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
+                "ARG_OF_PERICENTER", "MEAN_ANOMALY", "EPHEMERIS_TYPE", "CLASSIFICATION_TYPE",
+                "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH", "BSTAR", "MEAN_MOTION_DOT",
+                "MEAN_MOTION_DDOT"):
+        lines.append(f"{key} = {fields[key]}")
+    return "\n".join(lines) + "\n"
+
+
+def _rows_of(observations, catalog, stations, norad) -> np.ndarray:
+    reported = reported_numbers(observations, catalog)
+    rows = np.flatnonzero(reported == norad)
+    if rows.size:
+        return rows
+    table, _ = identify(observations, catalog, stations)
+    rows = np.flatnonzero(table["norad_id"] == norad)
+    if rows.size:
+        note(f"{rows.size} observation(s) identified as NORAD {norad}")
+    return rows
+
+
+def cmd_fit(args, load_observations, observation_stations) -> int:
+    obs = load_observations(args.observations)
+    stations = observation_stations(args)
+    catalog = load_catalog(args.catalog)
+    start_catalog = Catalog.from_files(args.elements) if args.elements else catalog
+    try:
+        start = start_catalog.satrecs[start_catalog.index_of(args.norad)]
+        name = str(start_catalog.name[start_catalog.index_of(args.norad)])
+    except KeyError:
+        raise DebrisError(f"NORAD {args.norad} is not in the starting elements "
+                          f"({', '.join(map(str, start_catalog.sources or ['<bundled>']))}); "
+                          "give --elements FILE with its elements") from None
+    rows = _rows_of(obs, catalog, stations, args.norad)
+    if rows.size < 3:
+        raise DebrisError(f"NORAD {args.norad}: {rows.size} observation(s) of it in "
+                          f"{', '.join(args.observations)}; a fit needs at least 3")
+    sub = obs.take(rows)
+    geometry = observation_geometry(sub, stations)
+    epoch = to_times(args.epoch) if args.epoch else None
+    fit = fit_orbit(geometry, start, sigma_arcsec=sub["sigma_arcsec"], epoch=epoch,
+                    fit_bstar={"auto": None, "yes": True, "no": False}[args.fit_bstar],
+                    norad_id=args.norad, intl_designator=str(sub["intl_designator"][0]))
+    note(f"NORAD {args.norad}: {int(fit.used.sum())} of {len(rows)} observations used, RMS "
+         f"{fit.rms_arcsec:.2f} arcsec, {fit.iterations} iterations"
+         + ("" if fit.converged else " (did not converge)"))
+    if args.format == "tle":
+        text = f"{name}\n{fit.tle_line1}\n{fit.tle_line2}\n"
+    elif args.format == "omm":
+        text = omm_kvn(fit.satrec, name, args.norad)
+    else:
+        doc = {"meta": meta_block(command="fit", inputs=list(args.observations),
+                                  elements=[str(s) for s in (start_catalog.sources
+                                                             or ["<bundled>"])])}
+        doc.update(fit_record(fit, sub, np.arange(len(sub)), args.norad, name))
+        text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
+    write_text(text, args.output)
+    return 0
+
+
+def cmd_iod(args, load_observations, observation_stations) -> int:
+    obs = load_observations(args.observations)
+    stations = observation_stations(args)
+    catalog = load_catalog(args.catalog)
+    table, tracks = identify(obs, catalog, stations)
+    reported = table["reported_norad_id"]
+    groups: dict = {}
+    for t in range(len(tracks)):
+        if tracks["norad_id"][t] >= 0 and not args.all:
+            continue
+        rows = np.flatnonzero(table["track"] == tracks["track"][t])
+        number = int(reported[rows[0]])
+        key = number if number >= 0 else f"track {tracks['track'][t]}"
+        groups.setdefault(key, []).extend(rows.tolist())
+    results, texts = [], []
+    for k, (key, rows) in enumerate(sorted(groups.items(), key=lambda kv: min(kv[1]))):
+        rows = np.array(sorted(rows))
+        number = key if isinstance(key, int) else ANALYST_BASE + k
+        sub = table.take(rows)
+        try:
+            geometry = observation_geometry(sub, stations)
+            fit = initial_orbit(geometry, track=sub["track"], sigma_arcsec=sub["sigma_arcsec"],
+                                norad_id=number)
+        except (ValueError, GaussError) as exc:
+            note(f"{key}: no initial orbit ({exc})")
+            continue
+        label = f"IOD {key}" if isinstance(key, str) else f"IOD {number}"
+        note(f"{label}: {len(rows)} observations, RMS {fit.rms_arcsec:.1f} arcsec")
+        texts.append(f"{label}\n{fit.tle_line1}\n{fit.tle_line2}\n")
+        record = fit_record(fit, sub, np.arange(len(sub)), number, label)
+        record["tracks"] = sorted({int(t) for t in sub["track"]})
+        results.append(record)
+    if not results:
+        note("no uncorrelated track with 3 or more observations")
+    if args.format == "json":
+        doc = {"meta": meta_block(command="iod", inputs=list(args.observations),
+                                  catalog=[str(s) for s in (catalog.sources or ["<bundled>"])],
+                                  tracks=len(tracks), orbits=len(results)),
+               "orbits": results}
+        text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
+    else:
+        text = "".join(texts)
+    write_text(text, args.output)
+    return 0
+

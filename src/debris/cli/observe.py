@@ -1,0 +1,181 @@
+"""``debris identify``, ``residuals``, ``fit`` and ``iod``: the telescope's observations."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+from ..errors import DebrisError
+from ..io.files import write_text
+from ..io.tables import meta_block, table_to_csv, table_to_json, table_to_text
+from ..observations import (identify, load_stations, observation_geometry, read_observations,
+                            residual_statistics, residuals)
+from ..observations.identify import ALONG_TRACK_S, ALONG_TRACK_S_PER_DAY, CROSS_TRACK_ARCSEC
+from ..table import Table
+from .common import add_output, load_catalog, note, ranged
+from .fitting import cmd_fit, cmd_iod, fit_parser_options
+
+__all__ = ["add_parsers", "load_observations", "observation_stations"]
+
+_OBS_FIELDS = ("file", "line", "time_utc", "station", "track", "reported_norad_id", "norad_id",
+               "name", "separation_arcsec", "cross_track_arcsec", "along_track_s", "mismatch",
+               "ra_deg", "dec_deg", "sigma_arcsec", "magnitude", "format")
+_OBS_TEXT = {"columns": ["line", "time_utc", "station", "track", "reported_norad_id", "norad_id",
+                         "name", "separation_arcsec", "cross_track_arcsec", "along_track_s"],
+             "formats": {"time_utc": lambda s: s[:23], "separation_arcsec": "{:.1f}",
+                         "cross_track_arcsec": "{:.1f}", "along_track_s": "{:.2f}"},
+             "headers": {"reported_norad_id": "reported", "separation_arcsec": "sep_arcsec",
+                         "cross_track_arcsec": "cross_arcsec", "along_track_s": "along_s"}}
+_TRACK_TEXT = {"columns": ["track", "station", "start_utc", "end_utc", "observations",
+                           "reported_norad_id", "norad_id", "name", "along_track_s",
+                           "cross_track_rms_arcsec", "rate_ratio", "status"],
+               "formats": {"start_utc": lambda s: s[:19], "end_utc": lambda s: s[11:19],
+                           "along_track_s": "{:.2f}", "cross_track_rms_arcsec": "{:.1f}",
+                           "rate_ratio": "{:.3f}"},
+               "headers": {"reported_norad_id": "reported", "observations": "obs",
+                           "cross_track_rms_arcsec": "cross_rms", "along_track_s": "along_s"}}
+
+
+def _common(p) -> None:
+    p.add_argument("observations", nargs="+", help="observation files (IOD, UK, R.D.E., "
+                   "CCSDS TDM, CSV)")
+    p.add_argument("--catalog", nargs="+", metavar="FILE", help="TLE/OMM files (default: the "
+                   "bundled catalogue)")
+    p.add_argument("--stations", action="append", metavar="FILE", help="station list (NNNN XX "
+                   "lat lon elev_m name, as sattools' sites.txt); repeatable")
+    p.add_argument("--sites-file", help="TOML file with [sites.NAME] tables (station = "
+                   "\"NNNN\" names a COSPAR station)")
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("identify", help="identify observations against the catalogue")
+    _common(p)
+    p.add_argument("--cross-track-arcsec", type=ranged(0.0, 36000.0, low_open=True,
+                   unit="arcsec"), default=CROSS_TRACK_ARCSEC,
+                   help=f"cross-track tolerance (default {CROSS_TRACK_ARCSEC:g})")
+    p.add_argument("--along-track-s", type=ranged(0.0, 3600.0, low_open=True, unit="s"),
+                   default=ALONG_TRACK_S, help=f"along-track tolerance for fresh elements "
+                   f"(default {ALONG_TRACK_S:g}; + {ALONG_TRACK_S_PER_DAY:g} s per day of age)")
+    add_output(p, ["table", "csv", "json"])
+    p.set_defaults(func=cmd_identify)
+
+    p = sub.add_parser("residuals", help="observed minus computed against the catalogue")
+    _common(p)
+    p.add_argument("--plot", metavar="PNG", help="residual plot (needs the plot extra)")
+    add_output(p, ["table", "csv", "json"])
+    p.set_defaults(func=cmd_residuals)
+
+    p = sub.add_parser("fit", help="fit new elements of one object to its observations")
+    _common(p)
+    fit_parser_options(p)
+    p.set_defaults(func=lambda args: cmd_fit(args, load_observations, observation_stations))
+
+    p = sub.add_parser("iod", help="initial orbits for uncorrelated tracks")
+    _common(p)
+    p.add_argument("--all", action="store_true", help="every track, not only the "
+                   "uncorrelated ones")
+    add_output(p, ["tle", "json"], default="tle")
+    p.set_defaults(func=lambda args: cmd_iod(args, load_observations, observation_stations))
+
+
+def load_observations(paths) -> Table:
+    """The observations of the files, rejected lines noted on stderr."""
+    table = read_observations(paths)
+    rejected = table.meta.get("rejected", [])
+    if rejected:
+        note(f"{len(rejected)} observation line(s) rejected:")
+        for item in rejected[:10]:
+            print(f"  {item}", file=sys.stderr)
+        if len(rejected) > 10:
+            print(f"  ... and {len(rejected) - 10} more", file=sys.stderr)
+    if len(table) == 0:
+        raise DebrisError("no usable observations were read")
+    return table
+
+
+def observation_stations(args):
+    return load_stations(args.stations or (), args.sites_file)
+
+
+def _observation_output(obs: Table) -> Table:
+    columns = {"time_utc" if k == "time" else k: v for k, v in obs.columns.items()}
+    return Table({k: columns[k] for k in _OBS_FIELDS if k in columns})
+
+
+def _two_tables_json(meta, first_key, first, second_key, second) -> str:
+    doc = json.loads(table_to_json(first, first_key, meta))
+    doc[second_key] = json.loads(table_to_json(second, second_key, {}))[second_key]
+    return json.dumps(doc, indent=1, allow_nan=False) + "\n"
+
+
+def cmd_identify(args) -> int:
+    obs = load_observations(args.observations)
+    catalog = load_catalog(args.catalog)
+    stations = observation_stations(args)
+    table, tracks = identify(obs, catalog, stations, cross_track_arcsec=args.cross_track_arcsec,
+                             along_track_s=args.along_track_s)
+    identified = int(np.sum(tracks["norad_id"] >= 0))
+    mismatches = int(np.sum(table["mismatch"]))
+    note(f"{len(table)} observations in {len(tracks)} tracks: {identified} identified, "
+         f"{len(tracks) - identified} uncorrelated"
+         + (f"; {mismatches} observations whose reported number disagrees" if mismatches
+            else ""))
+    out = _observation_output(table)
+    meta = meta_block(command="identify", inputs=list(args.observations),
+                      catalog=[str(s) for s in (catalog.sources or ["<bundled>"])],
+                      tolerances={"cross_track_arcsec": args.cross_track_arcsec,
+                                  "along_track_s": args.along_track_s,
+                                  "along_track_s_per_day": ALONG_TRACK_S_PER_DAY},
+                      observations=len(table), tracks=len(tracks), identified_tracks=identified,
+                      rejected_lines=[str(r) for r in obs.meta.get("rejected", [])])
+    if args.format == "json":
+        text = _two_tables_json(meta, "observations", out, "tracks", tracks)
+    elif args.format == "csv":
+        text = table_to_csv(out)
+    else:
+        text = (f"# {len(tracks)} tracks, {identified} identified\n"
+                + table_to_text(tracks, **_TRACK_TEXT) + "\n"
+                + table_to_text(out, **_OBS_TEXT))
+    write_text(text, args.output)
+    return 0
+
+
+def cmd_residuals(args) -> int:
+    obs = load_observations(args.observations)
+    catalog = load_catalog(args.catalog)
+    stations = observation_stations(args)
+    geometry = observation_geometry(obs, stations)
+    table = residuals(obs, catalog, stations, geometry)
+    missing = int(np.sum(table["object_norad_id"] < 0))
+    if missing:
+        note(f"{missing} observation(s) name no object of the catalogue (run debris identify "
+             "first, or give --catalog); their residuals are empty")
+    stats = residual_statistics(table)
+    fields = ("file", "line", "time", "station", "object_norad_id", "ra_residual_arcsec",
+              "dec_residual_arcsec", "cross_track_arcsec", "along_track_arcsec",
+              "along_track_s", "residual_arcsec", "elements_age_days")
+    out = Table({("time_utc" if k == "time" else k): table[k] for k in fields})
+    if args.plot:
+        from ..observations.plot import residual_plot  # matplotlib: only for --plot
+
+        residual_plot(table, args.plot)
+    meta = meta_block(command="residuals", inputs=list(args.observations),
+                      catalog=[str(s) for s in (catalog.sources or ["<bundled>"])],
+                      observations=len(table), without_object=missing)
+    if args.format == "json":
+        text = _two_tables_json(meta, "residuals", out, "statistics", stats)
+    elif args.format == "csv":
+        text = table_to_csv(out)
+    else:
+        text = (table_to_text(stats, formats={"rms_arcsec": "{:.1f}", "median_arcsec": "{:.1f}",
+                                              "mean_along_track_s": "{:.2f}",
+                                              "rms_cross_track_arcsec": "{:.1f}",
+                                              "first_utc": lambda s: s[:19],
+                                              "last_utc": lambda s: s[:19]}) + "\n"
+                + table_to_text(out, formats={k: "{:.2f}" for k in fields[5:]}
+                                | {"time_utc": lambda s: s[:23]}))
+    write_text(text, args.output)
+    return 0
+

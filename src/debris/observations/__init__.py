@@ -1,0 +1,42 @@
+"""Observations: a telescope's angles read, identified, and turned into better orbits.
+
+The loop of DESIGN.md's step 4, one module per idea:
+
+- reading: :mod:`.iod`, :mod:`.uk` (UK and R.D.E.), :mod:`.tdm` (CCSDS TDM, KVN and XML),
+  CSV in :mod:`.reading` (:func:`read_observations` recognises the format), the table in
+  :mod:`.records`; stations in :mod:`.stations`;
+- geometry: :mod:`.reduction` (one convention: ICRS directions from the station, light
+  time in predictions), :mod:`.predict`;
+- identification: :mod:`.tracks`, :mod:`.candidates` (compiled broad phase),
+  :mod:`.identify`; residuals: :mod:`.residuals`;
+- orbits: :mod:`.elements` (SGP4 mean elements, TLE lines), :mod:`.fit` (weighted least
+  squares), :mod:`.gauss` and :mod:`.initial` (initial orbits);
+- test data: :mod:`.simulate` (observations of a known truth), :mod:`.precise` (SP3 and
+  CPF precise orbits).
+"""
+
+from .fit import OrbitFit, fit_orbit
+from .gauss import gauss_orbit
+from .identify import identify
+from .initial import initial_orbit
+from .iod import format_iod_line, parse_iod_line
+from .precise import PreciseOrbit, read_cpf, read_sp3
+from .reading import ObservationFileError, read_observations
+from .records import OBSERVATION_COLUMNS
+from .reduction import ObservationGeometry, observation_geometry
+from .residuals import residual_statistics, residuals
+from .simulate import simulate_catalog_tracks, simulate_observations, simulate_tracks, sgp4_truth
+from .stations import Stations, UnknownStationError, load_stations, read_station_list
+from .tdm import tdm_text
+from .writers import iod_text
+
+__all__ = [
+    "read_observations", "ObservationFileError", "OBSERVATION_COLUMNS", "parse_iod_line",
+    "format_iod_line", "iod_text", "tdm_text",
+    "Stations", "UnknownStationError", "load_stations", "read_station_list",
+    "ObservationGeometry", "observation_geometry",
+    "identify", "residuals", "residual_statistics",
+    "OrbitFit", "fit_orbit", "gauss_orbit", "initial_orbit",
+    "simulate_observations", "simulate_tracks", "simulate_catalog_tracks", "sgp4_truth",
+    "PreciseOrbit", "read_sp3", "read_cpf",
+]

@@ -1,0 +1,269 @@
+"""Orbit improvement: weighted least squares of SGP4 mean elements to angles.
+
+Differential correction as in Vallado (*Fundamentals of Astrodynamics and Applications*,
+§10) and satfit's successors: each observation's residual is its offset from the predicted
+direction as two angles (ΔRA·cos Dec, ΔDec), weighted by 1/σ²; the corrections to the
+parameters of :mod:`.elements` (n, e·cos ω, e·sin ω, i, Ω, M+ω, and B*) come from the normal
+equations with Levenberg–Marquardt damping; partials are central differences of SGP4 itself.
+
+- **σ**: each observation's position uncertainty (IOD/UK/RDE fields, CSV ``sigma_arcsec``);
+  :data:`DEFAULT_SIGMA_ARCSEC` when absent.
+- **B\\***: fitted only when the observations span at least :data:`BSTAR_MIN_ARC_DAYS` days
+  (over a shorter arc drag is not observable and B* would absorb noise) and the orbit is
+  near-Earth (period under 225 min: deep-space orbits feel no drag SGP4 could fit);
+  otherwise held at the starting value. ``|B*| < 1``.
+- **Outliers**: after convergence, observations whose residual (over its σ) exceeds
+  ``3·max(s, 1)`` are set aside and the fit is repeated, until the set no longer changes (at
+  most 5 rounds; never more than a third of the observations). ``s`` is a robust scale of
+  the normalised residuals of all observations: their median over that of a 2-D normal
+  (1.1774), so outliers cannot raise the threshold that should catch them.
+- **Convergence**: relative change of the weighted cost below 1e-8 or a step below 1e-12
+  in every parameter; at most :data:`MAX_ITERATIONS` iterations.
+- **Epoch**: the last observation's time unless given; the starting elements are carried
+  to it by SGP4 and converted back to mean elements there.
+
+At the end the elements are rounded to TLE precision (the TLE text is parsed again) and the
+residuals are those of the rounded elements.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from sgp4.api import Satrec
+
+from ..constants import ARCSEC_RAD, DAY_S
+from .elements import mean_elements_from_state, satrec_from_x, tle_lines, x_from_satrec
+from .reduction import ObservationGeometry, tangent_offsets
+
+__all__ = ["OrbitFit", "fit_orbit", "DEFAULT_SIGMA_ARCSEC", "BSTAR_MIN_ARC_DAYS"]
+
+DEFAULT_SIGMA_ARCSEC = 30.0
+BSTAR_MIN_ARC_DAYS = 3.0
+MAX_ITERATIONS = 40
+_STEPS = np.array([1e-8, 1e-7, 1e-7, 1e-7, 1e-7, 1e-7, 1e-6])  # central-difference steps
+_NAMES = ("mean_motion", "e_cos_argp", "e_sin_argp", "inclination", "raan", "mean_longitude",
+          "bstar")
+
+
+@dataclass
+class OrbitFit:
+    """The result of :func:`fit_orbit`.
+
+    Attributes
+    ----------
+    satrec : Satrec
+        Fitted elements, rounded to TLE precision.
+    unrounded : Satrec
+        The same before rounding (TLE text keeps 1e-4 deg, 1e-8 rev/day and 1e-8 day of
+        epoch: about 10 m in LEO).
+    tle_line1, tle_line2 : str
+    rms_arcsec : float
+        RMS of the residual angles of the used observations.
+    used : ndarray of bool, shape (N,)
+    residuals : dict of ndarray, shape (N,)
+        ``ra_arcsec``, ``dec_arcsec``, ``cross_arcsec``, ``along_arcsec``, ``along_s`` of
+        every observation (used or not) against the fitted elements.
+    iterations : int
+    converged : bool
+    sigmas : dict of float
+        1-σ uncertainties of the elements (inclination_deg, raan_deg, eccentricity,
+        argp_deg, mean_anomaly_deg, mean_motion_rev_day, bstar) from the covariance scaled by
+        the reduced χ².
+    fit_bstar : bool
+    """
+
+    satrec: Satrec
+    tle_line1: str
+    tle_line2: str
+    rms_arcsec: float
+    used: np.ndarray
+    residuals: dict
+    iterations: int
+    converged: bool
+    sigmas: dict = field(default_factory=dict)
+    fit_bstar: bool = False
+    unrounded: Satrec | None = None
+
+
+class _Problem:
+    """Residuals of observations for a parameter vector (one SGP4 call per evaluation)."""
+
+    def __init__(self, geometry: ObservationGeometry, sigma_arcsec, epoch, satnum):
+        self.geometry = geometry
+        self.weight = 1.0 / (np.asarray(sigma_arcsec, float) * ARCSEC_RAD)
+        self.epoch = epoch
+        self.satnum = satnum
+        self.jd = geometry.times.jd
+        self.fr = geometry.times.fr
+
+    def satrec(self, x) -> Satrec:
+        return satrec_from_x(x, self.epoch[0], self.epoch[1], self.satnum)
+
+    def directions(self, sat):
+        error, r, v = sat.sgp4_array(self.jd, self.fr)
+        return self.geometry.predict(r, v), error
+
+    def residual(self, x, rows) -> np.ndarray:
+        """Weighted residuals (2·len(rows),): east and north offsets over σ."""
+        (u, _, _), error = self.directions(self.satrec(x))
+        u, obs = u[rows], self.geometry.u_obs[rows]
+        east, north = _east_north(u)
+        d = obs / np.einsum("ij,ij->i", obs, u)[:, None] - u
+        res = np.concatenate([np.einsum("ij,ij->i", d, east), np.einsum("ij,ij->i", d, north)])
+        res *= np.concatenate([self.weight[rows], self.weight[rows]])
+        bad = ~np.isfinite(res) | np.concatenate([error[rows] != 0] * 2)
+        res[bad] = 1e6
+        return res
+
+
+def _east_north(u):
+    x, y, z = u[:, 0], u[:, 1], u[:, 2]
+    rxy = np.hypot(x, y)
+    east = np.stack([-y / rxy, x / rxy, np.zeros_like(x)], axis=-1)
+    north = np.stack([-z * x / rxy, -z * y / rxy, rxy], axis=-1)
+    return east, north
+
+
+def _levenberg_marquardt(problem, x, rows, free, max_iterations):
+    lam = 1e-3
+    res = problem.residual(x, rows)
+    cost = res @ res
+    iterations, converged = 0, False
+    for iterations in range(1, max_iterations + 1):
+        jac = np.empty((res.size, free.size))
+        for k, p in enumerate(free):
+            step = _STEPS[p] * (max(abs(x[0]), 1e-3) if p == 0 else 1.0)
+            xp, xm = x.copy(), x.copy()
+            xp[p] += step
+            xm[p] -= step
+            jac[:, k] = (problem.residual(xp, rows) - problem.residual(xm, rows)) / (2 * step)
+        normal = jac.T @ jac
+        gradient = jac.T @ res
+        improved = small = False
+        while lam < 1e10:  # raise the damping until a step lowers the cost
+            damped = normal + lam * np.diag(np.maximum(np.diag(normal), 1e-30))
+            try:
+                delta = -np.linalg.solve(damped, gradient)
+            except np.linalg.LinAlgError:
+                lam *= 10.0
+                continue
+            trial = x.copy()
+            trial[free] += delta
+            if not (0.0 < trial[0] and math.hypot(trial[1], trial[2]) < 0.99
+                    and abs(trial[6]) < 1.0):
+                lam *= 10.0
+                continue
+            trial_res = problem.residual(trial, rows)
+            trial_cost = trial_res @ trial_res
+            if trial_cost < cost:
+                small = np.all(np.abs(delta) < 1e-12) or (cost - trial_cost) < 1e-8 * cost
+                x, res, cost = trial, trial_res, trial_cost
+                lam = max(lam / 10.0, 1e-12)
+                improved = True
+                break
+            lam *= 10.0
+        if not improved or small:  # at the minimum: no step of any length lowers the cost
+            converged = True
+            break
+    return x, res, cost, iterations, converged, jac
+
+
+def fit_orbit(geometry: ObservationGeometry, start: Satrec, *, sigma_arcsec=None, epoch=None,
+              fit_bstar: bool | None = None, norad_id: int | None = None,
+              intl_designator: str = "", reject_k: float = 3.0,
+              max_iterations: int = MAX_ITERATIONS) -> OrbitFit:
+    """Fit SGP4 mean elements to the observations of one object.
+
+    Parameters
+    ----------
+    geometry : ObservationGeometry, N observations of the object
+    start : Satrec
+        Starting elements (the catalogue's, given ones, or an initial orbit).
+    sigma_arcsec : ndarray, shape (N,), optional
+        Position uncertainties; NaN or absent entries use :data:`DEFAULT_SIGMA_ARCSEC`.
+    epoch : Times, optional
+        Epoch of the fitted elements (default: the last observation).
+    fit_bstar : bool, optional
+        Default: only on arcs of at least :data:`BSTAR_MIN_ARC_DAYS`.
+    norad_id, intl_designator :
+        For the TLE lines (default: the starting elements' number).
+    reject_k : float
+        Outlier threshold in units of the RMS (and of σ).
+
+    Returns
+    -------
+    OrbitFit
+    """
+    n = len(geometry.times)
+    sigma = np.full(n, DEFAULT_SIGMA_ARCSEC) if sigma_arcsec is None else \
+        np.where(np.isfinite(sigma_arcsec) & (np.asarray(sigma_arcsec) > 0), sigma_arcsec,
+                 DEFAULT_SIGMA_ARCSEC)
+    seconds = geometry.times.seconds_since(geometry.times)
+    arc_days = (seconds.max() - seconds.min()) / DAY_S if n else 0.0
+    if fit_bstar is None:  # drag is not observable on short arcs, nor felt in deep space
+        fit_bstar = arc_days >= BSTAR_MIN_ARC_DAYS and start.no_kozai * 1440.0 / (
+            2 * math.pi) > 1440.0 / 225.0
+    last = int(np.argmax(seconds))
+    ep = (geometry.times.jd[last], geometry.times.fr[last]) if epoch is None else \
+        (float(epoch.jd[0]), float(epoch.fr[0]))
+    number = int(norad_id if norad_id is not None else start.satnum)
+    problem = _Problem(geometry, sigma, ep, number)
+    error, r0, v0 = start.sgp4(ep[0], ep[1])
+    if error:
+        x = x_from_satrec(start)
+    else:
+        x = mean_elements_from_state(r0, v0, ep[0], ep[1], start.bstar, min(number, 99999))
+    free = np.arange(7 if fit_bstar else 6)
+    used = np.ones(n, bool)
+    total_iterations, converged = 0, False
+    for _round in range(6):
+        rows = np.flatnonzero(used)
+        x, res, cost, iterations, converged, jac = _levenberg_marquardt(
+            problem, x, rows, free, max_iterations)
+        total_iterations += iterations
+        norm = np.hypot(*problem.residual(x, np.arange(n)).reshape(2, n))
+        # A robust scale (the median, as a standard deviation) so outliers cannot hide
+        # behind the RMS they inflate; never below the stated uncertainties.
+        scale = max(float(np.median(norm)) / math.sqrt(2 * math.log(2)), 1.0)
+        keep = norm <= reject_k * scale
+        if keep.sum() < math.ceil(2 * n / 3):
+            keep = norm <= np.sort(norm)[math.ceil(2 * n / 3) - 1]
+        if np.array_equal(keep, used):
+            break
+        used = keep
+    return _finish(problem, x, used, total_iterations, converged, fit_bstar, jac, res, free,
+                   number, intl_designator)
+
+
+def _finish(problem, x, used, iterations, converged, fit_bstar, jac, res, free, number,
+            intl) -> OrbitFit:
+    sat = problem.satrec(x)
+    line1, line2 = tle_lines(sat, norad_id=number, intl_designator=intl)
+    rounded = Satrec.twoline2rv(line1, line2)
+    (u, w, _), _ = problem.directions(rounded)
+    offsets = tangent_offsets(problem.geometry.u_obs, u, w)
+    angles = np.hypot(offsets["ra_arcsec"], offsets["dec_arcsec"])
+    rms = float(np.sqrt(np.mean(angles[used] ** 2))) if used.any() else float("nan")
+    return OrbitFit(rounded, line1, line2, rms, used, offsets, iterations, bool(converged),
+                    _sigmas(jac, res, free, x), fit_bstar, sat)
+
+
+def _sigmas(jac, res, free, x) -> dict:
+    dof = max(res.size - free.size, 1)
+    try:
+        cov = np.linalg.inv(jac.T @ jac) * (res @ res) / dof
+    except np.linalg.LinAlgError:
+        return {}
+    full = np.zeros((7, 7))
+    full[np.ix_(free, free)] = cov
+    s = np.sqrt(np.maximum(np.diag(full), 0.0))
+    ecc = max(math.hypot(x[1], x[2]), 1e-12)
+    return {"mean_motion_rev_day": s[0] * 1440.0 / (2 * math.pi),
+            "eccentricity": math.hypot(x[1] * s[1], x[2] * s[2]) / ecc,
+            "inclination_deg": math.degrees(s[3]), "raan_deg": math.degrees(s[4]),
+            "mean_longitude_deg": math.degrees(s[5]),
+            "argp_deg": math.degrees(math.hypot(x[2] * s[1], x[1] * s[2]) / ecc ** 2),
+            "bstar": s[6]}

@@ -1,0 +1,164 @@
+"""The nightly run's observation stage: new files read, identified, fitted, reported.
+
+With ``[observations] folder = "..."`` in the nightly config, each night reads the files of
+that folder it has not read before (by name, size and modification time, as recorded in the
+last good night's ``run.json``), identifies them against the night's catalogue, fits new
+elements for every identified object with at least ``min_observations`` observations (from
+its catalogue elements), computes initial orbits for uncorrelated tracks of three or more
+observations, and predicts the fitted objects' passes for the night. Outputs in the night's
+folder: ``observations.json`` (identification), ``residuals.csv``, ``fitted_elements.tle``
+(and, with an archive, the same sets stored under the source ``observatory``: public sets are
+never replaced) and ``initial_orbits.tle``. A bad file is logged and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..catalog import Catalog
+from ..errors import DebrisError
+from ..io.files import write_text
+from ..io.tables import meta_block, table_to_csv, table_to_json
+from ..table import Table
+from .fit import fit_orbit
+from .gauss import GaussError
+from .identify import identify
+from .initial import initial_orbit
+from .reading import read_observations
+from .reduction import observation_geometry
+from .residuals import residual_statistics, residuals
+from .stations import load_stations
+
+__all__ = ["new_observation_files", "observation_stage", "ARCHIVE_SOURCE"]
+
+#: The archive source of the observatory's own fitted elements.
+ARCHIVE_SOURCE = "observatory"
+_SUFFIXES = {".txt", ".iod", ".uk", ".rde", ".tdm", ".kvn", ".xml", ".csv", ".obs"}
+
+
+def file_key(path: Path) -> str:
+    stat = path.stat()
+    return f"{path.name}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+def new_observation_files(folder, seen) -> list[Path]:
+    """Observation files of `folder` whose name, size and time are not in `seen`."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DebrisError(f"observations folder {folder} does not exist; create it or remove "
+                          "[observations] folder from the nightly config")
+    seen = set(seen)
+    return [p for p in sorted(folder.iterdir())
+            if p.is_file() and p.suffix.lower() in _SUFFIXES and not p.name.startswith(".")
+            and file_key(p) not in seen]
+
+
+def observation_stage(options: dict, catalog: Catalog, sites, seen, work: Path, log,
+                      archive=None) -> dict:
+    """Run the stage; returns the summary for the report and ``run.json``."""
+    files = new_observation_files(options["folder"], seen)
+    summary = {"files": [], "observations": 0, "tracks": 0, "identified_tracks": 0,
+               "fitted": [], "initial_orbits": [], "residuals": [], "rejected_lines": 0,
+               "seen": sorted(set(seen))}
+    tables = []
+    for path in files:
+        try:
+            table = read_observations(path)
+        except DebrisError as exc:
+            log.warning("observations: %s skipped: %s", path.name, exc)
+            continue
+        summary["rejected_lines"] += len(table.meta.get("rejected", []))
+        for item in table.meta.get("rejected", [])[:20]:
+            log.warning("observations: rejected %s", item)
+        tables.append(table)
+        summary["files"].append(path.name)
+        summary["seen"].append(file_key(path))
+    if not tables:
+        log.info("observations: no new files in %s", options["folder"])
+        return summary
+    obs = Table.concat(tables)
+    obs.meta["rejected"] = []
+    stations = load_stations(options.get("stations", ()))
+    for site in sites:
+        stations.setdefault(site.name, site)
+    table, tracks = identify(obs, catalog, stations)
+    summary.update(observations=len(table), tracks=len(tracks),
+                   identified_tracks=int(np.sum(tracks["norad_id"] >= 0)))
+    log.info("observations: %d in %d tracks from %d file(s), %d tracks identified", len(table),
+             len(tracks), len(tables), summary["identified_tracks"])
+    write_text(_identify_json(table, tracks), work / "observations.json")
+    res = residuals(table, catalog, stations)
+    write_text(table_to_csv(res), work / "residuals.csv")
+    summary["residuals"] = residual_statistics(res).records()
+    fitted = _fits(table, catalog, stations, options, summary, log)
+    if fitted:
+        lines = [line for name, l1, l2 in fitted for line in (name, l1, l2)]
+        write_text("\n".join(lines) + "\n", work / "fitted_elements.tle")
+        if archive is not None:
+            archive.add(Catalog.from_tle_lines(lines, source="fitted"), source=ARCHIVE_SOURCE)
+    _initial_orbits(table, tracks, stations, summary, work, log)
+    return summary
+
+
+def _identify_json(table, tracks) -> str:
+    fields = ("file", "line", "time", "station", "track", "reported_norad_id", "norad_id",
+              "name", "separation_arcsec", "cross_track_arcsec", "along_track_s", "mismatch")
+    out = Table({("time_utc" if k == "time" else k): table[k] for k in fields})
+    doc = json.loads(table_to_json(out, "observations", meta_block(command="nightly")))
+    doc["tracks"] = json.loads(table_to_json(tracks, "tracks", {}))["tracks"]
+    return json.dumps(doc, indent=1, allow_nan=False) + "\n"
+
+
+def _fits(table, catalog, stations, options, summary, log) -> list:
+    fitted = []
+    minimum = int(options.get("min_observations", 5))
+    for norad in np.unique(table["norad_id"][table["norad_id"] >= 0]):
+        rows = np.flatnonzero(table["norad_id"] == norad)
+        if rows.size < minimum:
+            continue
+        sub = table.take(rows)
+        k = catalog.index_of(int(norad))
+        fit = fit_orbit(observation_geometry(sub, stations), catalog.satrecs[k],
+                        sigma_arcsec=sub["sigma_arcsec"], norad_id=int(norad),
+                        intl_designator=str(catalog.intl_designator[k]))
+        name = str(catalog.name[k])
+        summary["fitted"].append({"norad_id": int(norad), "name": name,
+                                  "observations": int(rows.size),
+                                  "used": int(fit.used.sum()),
+                                  "rms_arcsec": round(fit.rms_arcsec, 2),
+                                  "converged": fit.converged, "tle_line1": fit.tle_line1,
+                                  "tle_line2": fit.tle_line2})
+        log.info("fit NORAD %d: %d observations, RMS %.2f arcsec", norad, rows.size,
+                 fit.rms_arcsec)
+        fitted.append((name, fit.tle_line1, fit.tle_line2))
+    return fitted
+
+
+def _initial_orbits(table, tracks, stations, summary, work, log) -> None:
+    lines = []
+    for t in np.flatnonzero(tracks["norad_id"] < 0):
+        rows = np.flatnonzero(table["track"] == tracks["track"][t])
+        if rows.size < 3:
+            continue
+        sub = table.take(rows)
+        number = int(sub["reported_norad_id"][0]) if sub["reported_norad_id"][0] >= 0 \
+            else 80000 + int(tracks["track"][t])
+        try:
+            fit = initial_orbit(observation_geometry(sub, stations),
+                                sigma_arcsec=sub["sigma_arcsec"], norad_id=number)
+        except (ValueError, GaussError) as exc:
+            log.warning("initial orbit of track %d: %s", tracks["track"][t], exc)
+            continue
+        label = f"IOD track {int(tracks['track'][t])} ({sub['station'][0]})"
+        summary["initial_orbits"].append({"track": int(tracks["track"][t]), "norad_id": number,
+                                          "observations": int(rows.size),
+                                          "rms_arcsec": round(fit.rms_arcsec, 2),
+                                          "tle_line1": fit.tle_line1,
+                                          "tle_line2": fit.tle_line2})
+        lines += [label, fit.tle_line1, fit.tle_line2]
+    if lines:
+        write_text("\n".join(lines) + "\n", work / "initial_orbits.tle")
+        log.info("initial orbits: %d uncorrelated tracks", len(lines) // 3)

@@ -1,0 +1,92 @@
+"""The observation table: one row per measured direction, built line by line by the readers.
+
+Every reader (IOD, UK, RDE, TDM, CSV) hands its rows to an :class:`ObservationBuilder`, which
+rejects bad lines like the catalogue does (file:line, field, expected) and builds one
+:class:`~debris.table.Table`:
+
+``time`` (UTC), ``station`` (code as written), ``norad_id`` (reported; -1 when none),
+``intl_designator``, ``angle_type`` (``radec`` or ``azel``), ``ra_deg``/``dec_deg`` (ICRS,
+topocentric; reduced from the reported equinox; NaN for az/el rows until the station is
+known), ``az_deg``/``el_deg`` (as reported, apparent; NaN for RA/Dec rows), ``equinox`` (as
+reported: ``J2000``, ``of date``, ``B1950``, ...), ``sigma_arcsec`` (position uncertainty;
+NaN when not given), ``time_sigma_s``, ``magnitude``, ``magnitude_sigma``, ``sky``
+(condition code), ``format``, ``file`` and ``line`` (1-based).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..catalog import Rejection
+from ..table import Table
+from ..timescale import to_times
+
+__all__ = ["ObservationBuilder", "OBSERVATION_COLUMNS", "EQUINOX_CODES", "empty_observations"]
+
+#: IOD/UK/RDE epoch codes: the equinox of the reported RA/Dec.
+EQUINOX_CODES = {"0": "of date", "1": "B1855", "2": "B1875", "3": "B1900", "4": "B1950",
+                 "5": "J2000", "6": "J2050"}
+
+OBSERVATION_COLUMNS = ("time", "station", "norad_id", "intl_designator", "angle_type",
+                       "ra_deg", "dec_deg", "az_deg", "el_deg", "equinox", "sigma_arcsec",
+                       "time_sigma_s", "magnitude", "magnitude_sigma", "sky", "format", "file",
+                       "line")
+
+_TEXT = ("station", "intl_designator", "angle_type", "equinox", "sky", "format", "file")
+_FLOAT = ("ra_deg", "dec_deg", "az_deg", "el_deg", "sigma_arcsec", "time_sigma_s", "magnitude",
+          "magnitude_sigma")
+
+
+class ObservationBuilder:
+    """Collects parsed rows and rejected lines of one or more files."""
+
+    def __init__(self):
+        self.rows: list[dict] = []
+        self.rejected: list[Rejection] = []
+
+    def reject(self, source: str, line_number: int, reason: str, norad_id=None) -> None:
+        self.rejected.append(Rejection(source, line_number, norad_id, reason))
+
+    def add(self, **row) -> None:
+        """One observation; `time` an ISO-8601 string or datetime64, angles in degrees."""
+        self.rows.append(row)
+
+    def build(self) -> Table:
+        """The table, rows in file order, with the equinox reduction to ICRS applied."""
+        from .reduction import precess_to_icrs  # astropy frames: loaded only when reducing
+
+        table = _assemble(self.rows)
+        table.meta["rejected"] = list(self.rejected)
+        if len(table):
+            ra, dec = precess_to_icrs(table["ra_deg"], table["dec_deg"], table["equinox"],
+                                      table["time"])
+            table.columns["ra_deg"], table.columns["dec_deg"] = ra, dec
+        return table
+
+
+def _assemble(rows: list[dict]) -> Table:
+    columns = {}
+    n = len(rows)
+    times = np.array([np.datetime64(r["time"], "ns") for r in rows], dtype="datetime64[ns]")
+    columns["time"] = to_times(times) if n else to_times(np.array([], dtype="datetime64[ns]"))
+    for name in OBSERVATION_COLUMNS[1:]:
+        if name in _TEXT:
+            columns[name] = np.array([str(r.get(name, "") or "") for r in rows], dtype=object
+                                     ).astype(str) if n else np.array([], dtype=str)
+        elif name in _FLOAT:
+            columns[name] = np.array([_float(r.get(name)) for r in rows], dtype=float)
+        else:  # norad_id, line
+            columns[name] = np.array([int(r.get(name, -1) if r.get(name) is not None else -1)
+                                      for r in rows], dtype=np.int64)
+    return Table(columns)
+
+
+def _float(value) -> float:
+    return np.nan if value is None else float(value)
+
+
+def empty_observations() -> Table:
+    """A table with the observation columns and no rows."""
+    table = _assemble([])
+    table.meta["rejected"] = []
+    return table
