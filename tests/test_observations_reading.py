@@ -89,7 +89,8 @@ def test_iod_fields_by_hand():
     assert row["sigma_arcsec"] == pytest.approx(3 * 60.0)       # 3 x 10^0 arcmin
     assert row["magnitude"] == pytest.approx(2.0) and row["magnitude_sigma"] == pytest.approx(1.0)
     # Format 1 (HHMMSSs+DDMMSS), epoch 5; truncated time.
-    row = parse_iod_line("22988 94 009A   6226 E 20100222020757020 16 15 1006309-010527 97  +099 03")
+    row = parse_iod_line("22988 94 009A   6226 E 20100222020757020 16 15 1006309-010527 97  "
+                         "+099 03")
     assert row["ra_deg"] == pytest.approx((10 + 6 / 60 + 30.9 / 3600) * 15, abs=1e-12)
     assert row["dec_deg"] == pytest.approx(-(1 + 5 / 60 + 27 / 3600), abs=1e-12)
     assert row["sigma_arcsec"] == pytest.approx(0.9)           # 9 x 10^(7-8) arcsec
@@ -186,7 +187,8 @@ def test_tdm_azel_and_csv(tmp_path):
 def test_bad_files_and_unknown_stations(data_dir, tmp_path):
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02")
-    for name, word in (("empty.txt", "empty"), ("bin.txt", "binary"), ("none.txt", "cannot|not found|no such|does not exist")):
+    for name, word in (("empty.txt", "empty"), ("bin.txt", "binary"),
+                       ("none.txt", "cannot|not found|no such|does not exist")):
         with pytest.raises(ObservationFileError, match=word):
             read_observations(tmp_path / name)
     table = read_observations(data_dir / OBS / "real_iod" / "23908_20200316.txt")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from sgp4.exporter import export_omm
 
 from ..catalog import Catalog
 from ..errors import DebrisError
@@ -52,27 +51,31 @@ def fit_record(fit, observations, rows, norad, name) -> dict:
             "rms_arcsec": round(fit.rms_arcsec, 3),
             "observations_used": int(fit.used.sum()),
             "observations_rejected": int((~fit.used).sum()), "iterations": fit.iterations,
-            "converged": fit.converged, "bstar_fitted": fit.fit_bstar,
+            "converged": bool(fit.converged), "bstar_fitted": bool(fit.fit_bstar),
             "sigmas": {k: float(v) for k, v in fit.sigmas.items()}, "residuals": residual_rows}
 
 
-def omm_kvn(satrec, name: str, norad: int) -> str:
-    """A CCSDS OMM (KVN) of a fitted element set."""
-    fields = export_omm(satrec, name)
-    fields["NORAD_CAT_ID"] = norad
-    lines = ["CCSDS_OMM_VERS = 2.0", f"CREATION_DATE = {utc_now_iso().rstrip('Z')}",
-             "ORIGINATOR = debris", "", f"OBJECT_NAME = {fields['OBJECT_NAME']}",
-                      f"OBJECT_ID = {fields.get('OBJECT_ID', '')}",
-                      f"CENTER_NAME = {fields['CENTER_NAME']}",
-                      f"REF_FRAME = {fields['REF_FRAME']}",
-                      f"TIME_SYSTEM = {fields['TIME_SYSTEM']}",
-                      f"MEAN_ELEMENT_THEORY = {fields['MEAN_ELEMENT_THEORY']}", ""]
-    for key in ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE",
-                "ARG_OF_PERICENTER", "MEAN_ANOMALY", "EPHEMERIS_TYPE", "CLASSIFICATION_TYPE",
-                "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH", "BSTAR", "MEAN_MOTION_DOT",
-                "MEAN_MOTION_DDOT"):
-        lines.append(f"{key} = {fields[key]}")
-    return "\n".join(lines) + "\n"
+def omm_kvn(satrec, name: str, norad: int, intl_designator: str = "") -> str:
+    """A CCSDS OMM 2.0 (KVN) of a fitted element set (SGP4 mean elements, TEME)."""
+    turn = 2.0 * np.pi
+    epoch = iso_text(Times.from_jd(satrec.jdsatepoch, satrec.jdsatepochF))[0].rstrip("Z")
+    fields = [("CCSDS_OMM_VERS", "2.0"), ("CREATION_DATE", utc_now_iso().rstrip("Z")),
+              ("ORIGINATOR", "debris"), ("", ""), ("OBJECT_NAME", name),
+              ("OBJECT_ID", intl_designator or "UNKNOWN"), ("CENTER_NAME", "EARTH"),
+              ("REF_FRAME", "TEME"), ("TIME_SYSTEM", "UTC"), ("MEAN_ELEMENT_THEORY", "SGP4"),
+              ("", ""), ("EPOCH", epoch),
+              ("MEAN_MOTION", f"{satrec.no_kozai * 1440.0 / turn:.8f}"),
+              ("ECCENTRICITY", f"{satrec.ecco:.7f}"),
+              ("INCLINATION", f"{np.degrees(satrec.inclo):.4f}"),
+              ("RA_OF_ASC_NODE", f"{np.degrees(satrec.nodeo) % 360.0:.4f}"),
+              ("ARG_OF_PERICENTER", f"{np.degrees(satrec.argpo) % 360.0:.4f}"),
+              ("MEAN_ANOMALY", f"{np.degrees(satrec.mo) % 360.0:.4f}"),
+              ("EPHEMERIS_TYPE", "0"), ("CLASSIFICATION_TYPE", "U"),
+              ("NORAD_CAT_ID", str(norad)), ("ELEMENT_SET_NO", "999"), ("REV_AT_EPOCH", "0"),
+              ("BSTAR", f"{satrec.bstar:.8g}"),
+              ("MEAN_MOTION_DOT", f"{satrec.ndot * 1440.0 ** 2 / turn:.8f}"),
+              ("MEAN_MOTION_DDOT", f"{satrec.nddot * 1440.0 ** 3 / turn:.8g}")]
+    return "\n".join(f"{k} = {v}" if k else "" for k, v in fields) + "\n"
 
 
 def _rows_of(observations, catalog, stations, norad) -> np.ndarray:
@@ -115,7 +118,7 @@ def cmd_fit(args, load_observations, observation_stations) -> int:
     if args.format == "tle":
         text = f"{name}\n{fit.tle_line1}\n{fit.tle_line2}\n"
     elif args.format == "omm":
-        text = omm_kvn(fit.satrec, name, args.norad)
+        text = omm_kvn(fit.satrec, name, args.norad, str(sub["intl_designator"][0]))
     else:
         doc = {"meta": meta_block(command="fit", inputs=list(args.observations),
                                   elements=[str(s) for s in (start_catalog.sources

@@ -119,11 +119,12 @@ def parse_iod_line(line: str) -> dict:
     norad, intl = p[0:5], p[6:15]
     if not re.match(r"^\d{5}$", norad):
         raise ValueError(f"columns 1-5 (NORAD number): expected five digits, got {norad!r}")
-    if not re.match(r"^\d\d \d{3}[A-Z]{1,3} *$", intl):
+    if intl.strip() and not re.match(r"^\d\d \d{3}[A-Z]{1,3} *$", intl):
         raise ValueError(f"columns 7-15 (international designator): expected 'YY LLLPPP', "
                          f"got {intl!r}")
     row = {"position": True, "time": when, "station": station, "sky": sky.strip(),
-           "norad_id": int(norad), "intl_designator": _intl(intl[0:2], intl[3:6], intl[6:])}
+           "norad_id": int(norad),
+           "intl_designator": _intl(intl[0:2], intl[3:6], intl[6:]) if intl.strip() else ""}
     row.update(_uncertainty(p[41:43], "columns 42-43 (time uncertainty)", "time_sigma_s"))
     row.update(_angles(p))
     row.update(_photometry(p))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import ARCSEC_RAD
-from ..frames import earth_orientation, enu_basis, refraction_deg, rotate, vector_norm
+from ..frames import earth_orientation, enu_basis, refraction_deg, vector_norm
 from ..timescale import Times, skyfield_time
 
 __all__ = ["precess_to_icrs", "ObservationGeometry", "observation_geometry", "unit_vectors",
