@@ -1,10 +1,12 @@
 """Orbit improvement: weighted least squares of SGP4 mean elements to angles.
 
 Differential correction as in Vallado (*Fundamentals of Astrodynamics and Applications*,
-§10) and satfit's successors: each observation's residual is its offset from the predicted
-direction as two angles (ΔRA·cos Dec, ΔDec), weighted by 1/σ²; the corrections to the
+§10) and satfit's successors: each observation's residual is the observed minus the
+predicted direction along the east and north axes at the observed direction (ΔRA·cos Dec and
+ΔDec to first order), weighted by 1/σ²; the corrections to the
 parameters of :mod:`.elements` (n, e·cos ω, e·sin ω, i, Ω, M+ω, and B*) come from the normal
-equations with Levenberg–Marquardt damping; partials are central differences of SGP4 itself.
+equations with Levenberg–Marquardt damping; partials are forward differences of SGP4 itself
+(as MINPACK takes them).
 
 - **σ**: each observation's position uncertainty (IOD/UK/RDE fields, CSV ``sigma_arcsec``);
   :data:`DEFAULT_SIGMA_ARCSEC` when absent.
@@ -36,14 +38,14 @@ from sgp4.api import Satrec
 
 from ..constants import ARCSEC_RAD, DAY_S
 from .elements import mean_elements_from_state, satrec_from_x, tle_lines, x_from_satrec
-from .reduction import ObservationGeometry, tangent_offsets
+from .reduction import LIGHT_KM_S, ObservationGeometry, tangent_offsets
 
 __all__ = ["OrbitFit", "fit_orbit", "DEFAULT_SIGMA_ARCSEC", "BSTAR_MIN_ARC_DAYS"]
 
 DEFAULT_SIGMA_ARCSEC = 30.0
 BSTAR_MIN_ARC_DAYS = 3.0
 MAX_ITERATIONS = 40
-_STEPS = np.array([1e-8, 1e-7, 1e-7, 1e-7, 1e-7, 1e-7, 1e-6])  # central-difference steps
+_STEPS = np.array([1e-8, 1e-7, 1e-7, 1e-7, 1e-7, 1e-7, 1e-6])  # finite-difference steps
 _NAMES = ("mean_motion", "e_cos_argp", "e_sin_argp", "inclination", "raan", "mean_longitude",
           "bstar")
 
@@ -98,6 +100,7 @@ class _Problem:
         self.satnum = satnum
         self.jd = geometry.times.jd
         self.fr = geometry.times.fr
+        self.east, self.north = _east_north(geometry.u_obs)
 
     def satrec(self, x) -> Satrec:
         return satrec_from_x(x, self.epoch[0], self.epoch[1], self.satnum)
@@ -107,16 +110,28 @@ class _Problem:
         return self.geometry.predict(r, v), error
 
     def residual(self, x, rows) -> np.ndarray:
-        """Weighted residuals (2·len(rows),): east and north offsets over σ."""
-        (u, _, _), error = self.directions(self.satrec(x))
-        u, obs = u[rows], self.geometry.u_obs[rows]
-        east, north = _east_north(u)
-        d = obs / np.einsum("ij,ij->i", obs, u)[:, None] - u
-        res = np.concatenate([np.einsum("ij,ij->i", d, east), np.einsum("ij,ij->i", d, north)])
+        """Weighted residuals (2·len(rows),): the observed minus the predicted direction
+        along the east and north axes of the observed direction, over σ."""
+        sat = self.satrec(x)
+        error, r, v = sat.sgp4_array(self.jd[rows], self.fr[rows])
+        u = self._directions(r, v, rows)
+        d = self.geometry.u_obs[rows] - u
+        res = np.concatenate([np.einsum("ij,ij->i", d, self.east[rows]),
+                              np.einsum("ij,ij->i", d, self.north[rows])])
         res *= np.concatenate([self.weight[rows], self.weight[rows]])
-        bad = ~np.isfinite(res) | np.concatenate([error[rows] != 0] * 2)
+        bad = ~np.isfinite(res) | np.concatenate([error != 0] * 2)
         res[bad] = 1e6
         return res
+
+    def _directions(self, r, v, rows):
+        g = self.geometry
+        m = g.teme_to_gcrs[rows]
+        rg = np.einsum("nij,nj->ni", m, r)
+        vg = np.einsum("nij,nj->ni", m, v)
+        rho = rg - g.site_km[rows]
+        rng = np.sqrt(np.einsum("ij,ij->i", rho, rho))
+        rho -= vg * (rng / LIGHT_KM_S)[:, None]
+        return rho / np.sqrt(np.einsum("ij,ij->i", rho, rho))[:, None]
 
 
 def _east_north(u):
@@ -134,12 +149,11 @@ def _levenberg_marquardt(problem, x, rows, free, max_iterations):
     iterations, converged = 0, False
     for iterations in range(1, max_iterations + 1):
         jac = np.empty((res.size, free.size))
-        for k, p in enumerate(free):
+        for k, p in enumerate(free):  # forward differences: one SGP4 run per parameter
             step = _STEPS[p] * (max(abs(x[0]), 1e-3) if p == 0 else 1.0)
-            xp, xm = x.copy(), x.copy()
+            xp = x.copy()
             xp[p] += step
-            xm[p] -= step
-            jac[:, k] = (problem.residual(xp, rows) - problem.residual(xm, rows)) / (2 * step)
+            jac[:, k] = (problem.residual(xp, rows) - res) / step
         normal = jac.T @ jac
         gradient = jac.T @ res
         improved = small = False
