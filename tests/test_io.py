@@ -1,5 +1,6 @@
 """JSON output: records assembled as byte arrays must parse back to the table's values."""
 
+import os
 import json
 
 import numpy as np
@@ -56,3 +57,22 @@ def test_blocks_join_to_the_same_document():
 def test_empty_table():
     empty = _table().take(np.zeros(500, bool))
     assert json.loads(table_to_json(empty, "rows", {"n": 0})) == {"meta": {"n": 0}, "rows": []}
+
+
+def test_a_killed_runs_part_is_removed_by_the_next_write(tmp_path):
+    """SIGKILL leaves a part file behind; the next write of the same output removes it (only
+    parts of processes that no longer run)."""
+    import subprocess
+    import sys
+
+    from debris.io.files import write_text
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale = tmp_path / f".out.csv.{gone}.0.part"
+    stale.write_text("half")
+    mine = tmp_path / f".out.csv.{os.getppid()}.0.part"  # a running process: kept
+    mine.write_text("busy")
+    write_text("a,b\n", tmp_path / "out.csv")
+    assert not stale.exists() and mine.exists()
+    assert (tmp_path / "out.csv").read_text() == "a,b\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
+import glob
 import io
 import itertools
 import os
@@ -164,6 +165,7 @@ def _new_part(path: Path, folder: bool = False):
     except FileExistsError:  # a file where a folder of the path should be
         raise NotADirectoryError(errno.ENOTDIR, "a file is in the way of its folder",
                                  str(path.parent)) from None
+    _sweep_stale_parts(path)
     while True:
         tmp = path.parent / f".{path.name}.{os.getpid()}.{next(_PART)}.part"
         try:
@@ -175,6 +177,26 @@ def _new_part(path: Path, folder: bool = False):
             _LIVE[tmp] = False
             return fd, tmp
         except FileExistsError:
+            continue
+
+
+def _sweep_stale_parts(path: Path) -> None:
+    """Remove parts of `path` left by processes that no longer run (a SIGKILL cannot be
+    caught, so a killed run leaves its part behind; the next write of the same output
+    removes it)."""
+    for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        pid = part.name[len(path.name) + 2:].split(".")[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            if part.is_dir():
+                shutil.rmtree(part, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(part)
+        except OSError:  # alive but not ours (EPERM): leave it
             continue
 
 
