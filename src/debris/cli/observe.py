@@ -117,6 +117,10 @@ def cmd_identify(args) -> int:
     table, tracks = identify(obs, catalog, stations, cross_track_arcsec=args.cross_track_arcsec,
                              along_track_s=args.along_track_s)
     identified = int(np.sum(tracks["norad_id"] >= 0))
+    age = float(np.median(np.abs(catalog.epoch.seconds_since(obs["time"][:1])))) / 86400.0
+    if age > 30.0:
+        note(f"the catalogue's elements are {age:.0f} days (median) from the observations; "
+             "identification needs elements of the observations' days (--catalog)")
     mismatches = int(np.sum(table["mismatch"]))
     note(f"{len(table)} observations in {len(tracks)} tracks: {identified} identified, "
          f"{len(tracks) - identified} uncorrelated"
