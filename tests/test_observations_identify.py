@@ -142,3 +142,20 @@ def test_observation_commands_refuse_bad_input(tmp_path, data_dir, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["identify", str(real), "--cross-track-arcsec", "-1"])
     assert stop.value.code == 2 and "outside the range" in capsys.readouterr().err
+
+
+def test_residuals_command_with_plot(bundled, simulated, tmp_path):
+    obs, unknown = simulated
+    one = int(obs["norad_id"][0])
+    small = obs.take(np.flatnonzero(obs["norad_id"] == one))
+    (tmp_path / "one.iod").write_text(iod_text(small).replace(" 193 ", "0193 "))
+    (tmp_path / "stations.txt").write_text("0193 SO   38.261139   69.217556   2300  Sanglokh\n")
+    out, png = tmp_path / "res.json", tmp_path / "res.png"
+    assert main(["residuals", str(tmp_path / "one.iod"), "--stations",
+                 str(tmp_path / "stations.txt"), "--format", "json", "--output", str(out),
+                 "--plot", str(png)]) == 0
+    doc = json.loads(out.read_text())
+    assert len(doc["residuals"]) == 5 and doc["statistics"][0]["norad_id"] == one
+    along = [r["along_track_s"] for r in doc["residuals"]]
+    assert np.ptp(along) < 0.1  # one along-track offset for the track
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
