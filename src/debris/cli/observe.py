@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 
+from ..constants import DAY_S
 from ..errors import DebrisError
 from ..io.files import write_text
 from ..io.tables import meta_block, table_to_csv, table_to_json, table_to_text
@@ -117,7 +118,7 @@ def cmd_identify(args) -> int:
     table, tracks = identify(obs, catalog, stations, cross_track_arcsec=args.cross_track_arcsec,
                              along_track_s=args.along_track_s)
     identified = int(np.sum(tracks["norad_id"] >= 0))
-    age = float(np.median(np.abs(catalog.epoch.seconds_since(obs["time"][:1])))) / 86400.0
+    age = float(np.median(np.abs(catalog.epoch.seconds_since(obs["time"][:1])))) / DAY_S
     if age > 30.0:
         note(f"the catalogue's elements are {age:.0f} days (median) from the observations; "
              "identification needs elements of the observations' days (--catalog)")
