@@ -45,11 +45,12 @@ def test_kill_and_resume_gives_the_same_output(tmp_path):
         if run.poll() is not None:
             break
         run.send_signal(signal.SIGKILL)
-        run.wait()
+        if run.wait() == 0:  # it finished between poll() and the signal
+            break
         kills += 1
         assert not output.exists()  # a killed run writes nothing
     _, err = run.communicate(timeout=600)
-    assert run.returncode == 0, err.decode()
+    assert run.returncode == 0, err.decode()  # the last run, or one the signal came too late for
     assert kills >= 1 and "resumed from" in err.decode()
     assert output.read_bytes() == reference.read_bytes()
     assert len(output.read_text().splitlines()) > 100  # conjunctions, not an empty table
