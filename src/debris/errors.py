@@ -31,6 +31,7 @@ __all__ = [
     "UnknownStationError",
     "PreciseOrbitError",
     "InitialOrbitError",
+    "DaskError",
 ]
 
 #: The two lines of a TLE as the format expects them, shown above a rejected line.
@@ -180,3 +181,7 @@ class PreciseOrbitError(DebrisError):
 
 class InitialOrbitError(DebrisError):
     """Observations that admit no initial orbit (coplanar lines of sight, no root)."""
+
+
+class DaskError(DebrisError):
+    """A Dask cluster that cannot be reached or was lost (``--dask``)."""

@@ -217,3 +217,18 @@ def add_output(parser, formats, default: str = "table") -> None:
     parser.add_argument("--output", help="output file (written atomically); default stdout")
 
 
+
+
+def add_dask(parser) -> None:
+    parser.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: local[:N] "
+                        "starts N worker processes here, tcp://HOST:PORT uses a running "
+                        "scheduler (the dask extra)")
+
+
+def dask_executor(args):
+    """The Dask executor of ``--dask`` (None without it: dask is then not imported)."""
+    if not getattr(args, "dask", None):
+        return None
+    from ..cluster import connect  # dask (the dask extra): only with --dask
+
+    return connect(args.dask)

@@ -7,9 +7,28 @@ from ..io.files import write_text
 from ..io.tables import iso_text, jsonable, meta_block
 from ..magnitude import DEFAULT_STD_MAG, load_std_mag_table
 from ..passes import PASS_DECIMALS, find_crossings, find_passes
-from .common import (ELEVATION, HORIZON, add_backend, add_files, add_night_options, add_output,
-                     add_site_options, failure_note, hhmmss, load_catalog, norad_ids, note,
-                     ranged, render, sites, stale_note, window)
+from ..progress import progress_bar
+from .common import (
+    ELEVATION,
+    HORIZON,
+    add_backend,
+    add_dask,
+    add_files,
+    add_night_options,
+    add_output,
+    add_site_options,
+    dask_executor,
+    failure_note,
+    hhmmss,
+    load_catalog,
+    norad_ids,
+    note,
+    ranged,
+    render,
+    sites,
+    stale_note,
+    window,
+)
 
 __all__ = ["add_parsers"]
 
@@ -67,6 +86,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--norad", help="comma-separated NORAD ids")
     add_output(p, ["table", "csv", "json"])
     add_backend(p)
+    add_dask(p)
     p.set_defaults(func=cmd_passes)
 
     p = sub.add_parser("crossings", help="objects crossing a circle on the sky (stares, streaks)")
@@ -89,6 +109,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--std-mag-file", help="CSV norad_id,std_mag")
     add_output(p, ["table", "csv", "json"])
     add_backend(p)
+    add_dask(p)
     p.set_defaults(func=cmd_crossings)
 
 
@@ -107,9 +128,18 @@ def cmd_passes(args) -> int:
     start, end = window(args, site_list[0])
     stale_note(leo, start, end)
     std_mags = load_std_mag_table(args.std_mag_file) if args.std_mag_file else None
-    table = find_passes(leo, site_list, start, end, min_elevation_deg=args.min_elevation_deg,
-                        sun_altitude_deg_limit=args.sun_altitude_deg, backend=args.backend,
-                        std_mag_table=std_mags)
+    options = dict(min_elevation_deg=args.min_elevation_deg,
+                   sun_altitude_deg_limit=args.sun_altitude_deg, backend=args.backend,
+                   std_mag_table=std_mags)
+    executor = dask_executor(args)
+    if executor is None:
+        table = find_passes(leo, site_list, start, end, **options)
+    else:
+        from ..cluster import passes_on_cluster  # with --dask only
+
+        with executor:
+            table = passes_on_cluster(executor, leo, site_list, start, end,
+                                      progress=progress_bar("passes (blocks)"), **options)
     if args.visible_only:
         table = table.take(table["visible"])
     failures = failure_note(table, "they have no passes while failed")
@@ -156,10 +186,20 @@ def cmd_crossings(args) -> int:
     start, end = window(args, site)
     stale_note(leo, start, end)
     std_mags = load_std_mag_table(args.std_mag_file) if args.std_mag_file else None
-    table = find_crossings(leo, site, start, end, radius_deg=args.radius_deg,
-                           ra_deg=args.ra_deg, dec_deg=args.dec_deg, az_deg=args.az_deg,
-                           el_deg=args.el_deg, min_elevation_deg=args.min_elevation_deg,
-                           backend=args.backend, std_mag_table=std_mags)
+    options = dict(radius_deg=args.radius_deg, ra_deg=args.ra_deg, dec_deg=args.dec_deg,
+                   az_deg=args.az_deg, el_deg=args.el_deg,
+                   min_elevation_deg=args.min_elevation_deg, backend=args.backend,
+                   std_mag_table=std_mags)
+    executor = dask_executor(args)
+    if executor is None:
+        table = find_crossings(leo, site, start, end, **options)
+    else:
+        from ..cluster import crossings_on_cluster  # with --dask only
+
+        with executor:
+            table = crossings_on_cluster(executor, leo, site, start, end,
+                                         progress=progress_bar("crossings (blocks)"),
+                                         **options)
 
     def meta():
         centre = ({"ra_deg": args.ra_deg, "dec_deg": args.dec_deg, "frame": "ICRS"}

@@ -18,8 +18,9 @@ from ..progress import progress_bar
 from ..sites import load_sites_toml, parse_site
 from ..table import Table
 from ..timescale import Times, to_times
-from .common import (ELEVATION, POSITIVE, add_backend, add_files, csv_rows, failure_note,
-                     load_catalog, norad_ids, note, ranged, stale_note)
+from .common import (ELEVATION, POSITIVE, add_backend, add_dask, add_files, csv_rows,
+                     dask_executor, failure_note, load_catalog, norad_ids, note, ranged,
+                     stale_note)
 
 __all__ = ["add_parsers"]
 
@@ -61,6 +62,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--format", choices=["table", "csv", "json", "cdm"], default="table")
     p.add_argument("--output", help="output file (cdm: a folder), written atomically")
     add_backend(p)
+    add_dask(p)
     p.set_defaults(func=cmd_screen)
 
     p = sub.add_parser("pc", help="collision probability from CDMs (KVN or XML)")
@@ -162,11 +164,16 @@ def cmd_screen(args) -> int:
     covariances = _read_covariances(args.covariance_file)
     if args.format == "cdm" and not args.output:
         raise DebrisError("--format cdm writes one file per conjunction: give --output DIR")
-    table = screen(catalog, start, end, args.threshold_km, primaries=primaries,
-                   step_s=args.step_s, backend=args.backend, hbr_table=hbr_table,
-                   pc_method=args.method, covariances=covariances,
-                   progress=progress_bar("screening"), checkpoint=args.checkpoint,
-                   max_bytes=args.max_memory_mb * 1e6)
+    executor = dask_executor(args)
+    try:
+        table = screen(catalog, start, end, args.threshold_km, primaries=primaries,
+                       step_s=args.step_s, backend=args.backend, hbr_table=hbr_table,
+                       pc_method=args.method, covariances=covariances,
+                       progress=progress_bar("screening"), checkpoint=args.checkpoint,
+                       max_bytes=args.max_memory_mb * 1e6, executor=executor)
+    finally:
+        if executor is not None:
+            executor.close()
     if table.meta.get("windows_resumed"):
         note(f"resumed from {args.checkpoint}: {table.meta['windows_resumed']} window(s) "
              "read back")

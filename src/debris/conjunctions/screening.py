@@ -63,7 +63,8 @@ from .checkpoint import Checkpoint, fingerprint
 from .narrowphase import hermite_minima, merge_duplicates, refine_tca
 from .shells import radial_bands_km
 
-__all__ = ["screen", "DEFAULT_SCREEN_STEP_S", "IMPOSSIBLE_MOTION", "plausible_states"]
+__all__ = ["screen", "DEFAULT_SCREEN_STEP_S", "IMPOSSIBLE_MOTION", "plausible_states",
+           "window_bounds", "window_candidates"]
 
 DEFAULT_SCREEN_STEP_S = 60.0
 #: The failure code (beside python-sgp4's 1-6) of an object whose states move faster than
@@ -103,7 +104,8 @@ def plausible_states(r, step, chord=None):
 def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
            step_s: float = DEFAULT_SCREEN_STEP_S, backend="auto", max_bytes: float = 256e6,
            hbr_table: dict | None = None, pc_method: str = "foster",
-           covariances: dict | None = None, progress=None, checkpoint=None) -> Table:
+           covariances: dict | None = None, progress=None, checkpoint=None,
+           executor=None) -> Table:
     """Find every close approach below `threshold_km` between catalogue objects.
 
     Parameters
@@ -134,6 +136,9 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
     checkpoint : str or Path, optional
         A folder where each finished window is recorded (:mod:`.checkpoint`); a run killed
         and started again with the same arguments resumes there, with the same result.
+    executor : debris.cluster.DaskExecutor, optional
+        Run the windows on a Dask cluster (:mod:`debris.cluster`): the same windows, the
+        same result.
 
     Returns
     -------
@@ -184,7 +189,8 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
             primaries=None if primary_mask is None else np.flatnonzero(primary_mask).tolist(),
             backend=get_backend(backend).name))
     i, j, t, failures = _candidates(catalog, t_start, n_steps, step, threshold_km,
-                                    primary_mask, backend, max_bytes, progress, saved)
+                                    primary_mask, backend, max_bytes, progress, saved,
+                                    executor)
     # Order each pair: primary first, else the smaller NORAD id first.
     if primary_mask is not None:
         swap = ~primary_mask[i] | (primary_mask[j] & (catalog.norad_id[j] < catalog.norad_id[i]))
@@ -218,59 +224,92 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
     return table.take(order) if len(table) else table
 
 
-def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, backend,
-                max_bytes, progress, saved=None):
-    """Candidate minima (i, j, seconds from start) over the whole span, window by window,
-    and the objects SGP4 failed on ({norad: code}); windows recorded in the checkpoint
-    `saved` are read back instead of computed, and new ones recorded."""
-    n = len(catalog)
-    per_step = max(1, n) * 6 * 8
+def window_bounds(n_objects: int, n_steps: int, max_bytes: float) -> list:
+    """The (a, b) grid intervals of the windows: each holds at most `max_bytes` of states.
+    The same split runs in one process and on a cluster, so both find the same minima."""
+    per_step = max(1, n_objects) * 6 * 8
     window = max(2, int(max_bytes // per_step) - 1)
-    cand_i, cand_j, cand_t = [np.empty(0, np.intp)], [np.empty(0, np.intp)], [np.empty(0)]
-    failures = {}
-    buffers = {}  # window length -> (r, v, error): one allocation per length, reused
+    return [(a, min(a + window, n_steps)) for a in range(0, n_steps, window)]
+
+
+def window_candidates(catalog, t_start, a, b, step, threshold_km, primary_mask, backend,
+                      buffers=None):
+    """Candidate minima of one window of grid intervals [a, b]: (i, j, seconds from start)
+    and the objects SGP4 failed on there ({norad: code}). Depends on nothing but its
+    arguments: windows run in any order, in any process."""
+    n = len(catalog)
+    buffers = {} if buffers is None else buffers
     # The compiled kernels can leave velocities out: the broad phase needs none when each
     # interval is one piece, and the narrow phase's few are propagated exactly on demand.
     positions_only = get_backend(backend).name == "numba" and broadphase.SUB_STEPS == 1
-    for a in range(0, n_steps, window):
-        b = min(a + window, n_steps)
+    window_failures = {}
+    times = t_start.shift_seconds(np.arange(a, b + 1) * step)
+    if len(times) not in buffers:
+        buffers.clear()  # one set at a time: max_bytes bounds the states held
+        buffers[len(times)] = (np.empty((n, len(times), 3)),
+                               None if positions_only else np.empty((n, len(times), 3)),
+                               np.empty((n, len(times)), np.int8))
+    states = propagate(catalog, times, backend=backend, out=buffers[len(times)])
+    r = states.r_teme_km
+    valid, chord, shell = _plausible_window(r, states.error == 0, step)
+    for row in np.flatnonzero(~valid.all(axis=1)).tolist():
+        code = int(states.error[row].max())
+        window_failures[int(catalog.norad_id[row])] = code or IMPOSSIBLE_MOTION
+
+    def velocity_at(obj, index, times=times):
+        return propagate_at(catalog, obj, times[index], backend=backend)[1]
+
+    ci, cj, ck, cs = _window_minima(r, states.v_teme_km_s, valid, step, threshold_km,
+                                    primary_mask, chord, shell, velocity_at)
+    return ci, cj, (a + ck + cs) * step, window_failures
+
+
+def _candidates(catalog, t_start, n_steps, step, threshold_km, primary_mask, backend,
+                max_bytes, progress, saved=None, executor=None):
+    """Candidate minima (i, j, seconds from start) over the whole span, window by window,
+    and the objects SGP4 failed on ({norad: code}); windows recorded in the checkpoint
+    `saved` are read back instead of computed, and new ones recorded. With an `executor`
+    (:mod:`debris.cluster`) the windows to compute run there; the results are put together
+    in window order either way."""
+    bounds = window_bounds(len(catalog), n_steps, max_bytes)
+    results = {}
+    todo = []
+    for a, b in bounds:
         done = saved.load(a, b) if saved is not None else None
         if done is not None:
-            for array, out in zip(done[:3], (cand_i, cand_j, cand_t)):
-                out.append(array)
-            for norad, code in done[3].items():
-                failures.setdefault(norad, code)
-            if progress is not None:
-                progress(b, n_steps)
-            continue
-        window_failures = {}
-        times = t_start.shift_seconds(np.arange(a, b + 1) * step)
-        if len(times) not in buffers:
-            buffers.clear()  # one set at a time: max_bytes bounds the states held
-            buffers[len(times)] = (np.empty((n, len(times), 3)),
-                                   None if positions_only else np.empty((n, len(times), 3)),
-                                   np.empty((n, len(times)), np.int8))
-        states = propagate(catalog, times, backend=backend, out=buffers[len(times)])
-        r = states.r_teme_km
-        valid, chord, shell = _plausible_window(r, states.error == 0, step)
-        for row in np.flatnonzero(~valid.all(axis=1)).tolist():
-            code = int(states.error[row].max())
-            window_failures[int(catalog.norad_id[row])] = code or IMPOSSIBLE_MOTION
+            results[a] = done
+        else:
+            todo.append((a, b))
+    finished = sum(b - a for a, b in bounds if a in results)
+    if progress is not None and finished:
+        progress(finished, n_steps)
+
+    def record(a, b, result):
+        nonlocal finished
+        results[a] = result
+        if saved is not None:
+            saved.save(a, b, *result)
+        finished += b - a
+        if progress is not None:
+            progress(finished, n_steps)
+
+    if executor is not None:
+        executor.screen_windows(catalog, t_start, todo, step, threshold_km, primary_mask,
+                                backend, record)
+    else:
+        buffers = {}  # window length -> (r, v, error): one allocation per length, reused
+        for a, b in todo:
+            record(a, b, window_candidates(catalog, t_start, a, b, step, threshold_km,
+                                           primary_mask, backend, buffers))
+    cand_i, cand_j, cand_t = [np.empty(0, np.intp)], [np.empty(0, np.intp)], [np.empty(0)]
+    failures = {}
+    for a, _ in bounds:
+        ci, cj, ct, window_failures = results[a]
+        cand_i.append(np.asarray(ci, np.intp))
+        cand_j.append(np.asarray(cj, np.intp))
+        cand_t.append(ct)
         for norad, code in window_failures.items():
             failures.setdefault(norad, code)
-        def velocity_at(obj, index, times=times):
-            return propagate_at(catalog, obj, times[index], backend=backend)[1]
-
-        ci, cj, ck, cs = _window_minima(r, states.v_teme_km_s, valid, step, threshold_km,
-                                        primary_mask, chord, shell, velocity_at)
-        ct = (a + ck + cs) * step
-        cand_i.append(ci)
-        cand_j.append(cj)
-        cand_t.append(ct)
-        if saved is not None:
-            saved.save(a, b, ci, cj, ct, window_failures)
-        if progress is not None:
-            progress(b, n_steps)
     return np.concatenate(cand_i), np.concatenate(cand_j), np.concatenate(cand_t), failures
 
 

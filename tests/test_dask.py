@@ -1,0 +1,153 @@
+"""Screening, passes and crossings on Dask: a LocalCluster of two worker processes, and a
+scheduler with two workers started as separate processes on loopback, one of them killed
+mid-run; every output identical to the single-process run."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from debris import find_crossings, find_passes, get_site, screen
+from debris.cli import main
+from debris.cluster import DaskExecutor, connect, crossings_on_cluster, passes_on_cluster
+from debris.errors import DaskError
+from debris.io.tables import table_to_csv
+
+START, END = "2024-11-01T00:00:00Z", "2024-11-01T04:00:00Z"
+WINDOW_BYTES = 4e6  # small windows: many tasks
+
+
+@pytest.fixture(scope="module")
+def sample(bundled):
+    leo = bundled.filter(leo=True)
+    return leo.subset(np.arange(0, len(leo), 8))
+
+
+@pytest.fixture(scope="module")
+def reference(sample):
+    return table_to_csv(screen(sample, START, END, 5.0, max_bytes=WINDOW_BYTES))
+
+
+def test_local_cluster_gives_the_single_process_results(sample, reference):
+    site = get_site("dushanbe")
+    night = ("2024-11-01T12:00:00Z", "2024-11-02T00:00:00Z")
+    with connect("local:2") as executor:
+        assert len(executor.client.scheduler_info()["workers"]) == 2
+        got = screen(sample, START, END, 5.0, max_bytes=WINDOW_BYTES, executor=executor)
+        passes = passes_on_cluster(executor, sample, [site, get_site("sanglokh")], *night)
+        crossings = crossings_on_cluster(executor, sample, site, *night, radius_deg=5.0,
+                                         az_deg=180.0, el_deg=45.0)
+    assert table_to_csv(got) == reference and len(got) > 10
+    one = find_passes(sample, [site, get_site("sanglokh")], *night)
+    assert table_to_csv(passes) == table_to_csv(one) and len(one) > 1000
+    assert passes.meta["sgp4_failures"] == one.meta["sgp4_failures"]
+    one = find_crossings(sample, site, *night, radius_deg=5.0, az_deg=180.0, el_deg=45.0)
+    assert table_to_csv(crossings) == table_to_csv(one) and len(one) > 10
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(argv):
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+@pytest.fixture()
+def loopback_cluster():
+    """`dask scheduler` and two `dask worker` processes on 127.0.0.1."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).parent / "dask")
+    scheduler = _start([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                        "--dashboard-address", ":0"])
+    workers = [_start([dask, "worker", address, "--nthreads", "1", "--no-nanny",
+                       "--host", "127.0.0.1"]) for _ in range(2)]
+    processes = {"scheduler": scheduler, "workers": workers, "address": address}
+    try:
+        executor = None
+        for _ in range(120):  # until both workers have joined
+            try:
+                executor = connect(address)
+                if len(executor.client.scheduler_info()["workers"]) == 2:
+                    break
+                executor.close()
+            except DaskError:
+                pass
+            time.sleep(0.5)
+        processes["executor"] = executor
+        yield processes
+    finally:
+        for process in [scheduler, *workers]:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_a_worker_killed_mid_run_changes_nothing(sample, reference, loopback_cluster):
+    executor: DaskExecutor = loopback_cluster["executor"]
+    victim = loopback_cluster["workers"][0]
+    killed = []
+
+    def progress(done, total):
+        if not killed:  # the first finished window: kill a worker, its tasks move
+            os.killpg(victim.pid, signal.SIGKILL)
+            killed.append(done)
+
+    with executor:
+        got = screen(sample, START, END, 5.0, max_bytes=WINDOW_BYTES, executor=executor,
+                     progress=progress)
+    assert killed and victim.wait(timeout=10) != 0
+    assert table_to_csv(got) == reference
+
+
+def test_the_command_line_on_a_running_scheduler(sample, loopback_cluster, tmp_path, capsys):
+    loopback_cluster["executor"].close()
+    path = tmp_path / "sample.3le"
+    from sgp4.exporter import export_tle
+
+    path.write_text("".join(f"{n}\n{export_tle(s)[0]}\n{export_tle(s)[1]}\n"
+                            for n, s in zip(sample.name[:2000], sample.satrecs[:2000])))
+    common = ["screen", str(path), "--start", START, "--hours", "2", "--format", "csv",
+              "--max-memory-mb", "4"]
+    assert main(common + ["--output", str(tmp_path / "one.csv")]) == 0
+    assert main(common + ["--output", str(tmp_path / "dask.csv"), "--dask",
+                          loopback_cluster["address"]]) == 0
+    assert (tmp_path / "one.csv").read_text() == (tmp_path / "dask.csv").read_text()
+
+
+def test_a_lost_scheduler_is_a_clear_error(sample, loopback_cluster):
+    executor: DaskExecutor = loopback_cluster["executor"]
+    scheduler = loopback_cluster["scheduler"]
+
+    def progress(done, total):
+        if scheduler.poll() is None:
+            os.killpg(scheduler.pid, signal.SIGKILL)
+
+    with pytest.raises(DaskError, match="lost the Dask scheduler.*--checkpoint"):
+        screen(sample, START, END, 5.0, max_bytes=WINDOW_BYTES, executor=executor,
+               progress=progress)
+    executor.client.close(timeout=2)
+
+
+def test_without_dask_nothing_imports_it(tmp_path):
+    code = ("import sys; from debris.cli import main; "
+            "main(['passes', '--norad', '25544', '--night', '2024-11-01']); "
+            "assert 'distributed' not in sys.modules and 'dask' not in sys.modules")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_bad_dask_addresses(capsys):
+    assert main(["passes", "--norad", "25544", "--dask", "local:0"]) == 2
+    assert "local:N with N >= 1" in capsys.readouterr().err
+    assert main(["passes", "--norad", "25544", "--dask", "nowhere"]) == 2
+    assert "scheduler address" in capsys.readouterr().err
