@@ -151,3 +151,28 @@ def test_bad_dask_addresses(capsys):
     assert "local:N with N >= 1" in capsys.readouterr().err
     assert main(["passes", "--norad", "25544", "--dask", "nowhere"]) == 2
     assert "scheduler address" in capsys.readouterr().err
+
+
+def test_the_nightly_run_with_dask_gives_the_same_files(tmp_path, leo_sample, bundled):
+    from sgp4.exporter import export_tle
+
+    from debris.nightly import run_nightly
+    from test_nightly import _config
+
+    sats = list(leo_sample.satrecs) + [bundled.satrecs[bundled.index_of(25544)]]
+    names = list(leo_sample.name) + ["ISS (ZARYA)"]
+    elements = tmp_path / "sample.3le"
+    elements.write_text("".join(f"{n}\n{export_tle(s)[0]}\n{export_tle(s)[1]}\n"
+                                for n, s in zip(names, sats)))
+    outputs = []
+    for k, extra in enumerate(("", 'dask = "local:2"\n')):
+        folder = tmp_path / f"run{k}"
+        folder.mkdir()
+        config = _config(folder, elements).read_text().replace("[nightly]\n",
+                                                               "[nightly]\n" + extra)
+        (folder / "nightly.toml").write_text(config)
+        night = run_nightly(folder / "nightly.toml", night="2024-11-01", offline=True)
+        outputs.append({name: (night / name).read_text() for name in
+                        ("passes_dushanbe.csv", "passes_sanglokh.csv", "conjunctions.csv")})
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["passes_dushanbe.csv"].count("\n") > 100

@@ -28,6 +28,7 @@ import sys
 import numpy as np
 
 from .errors import DaskError, InputError
+from .table import Table
 
 __all__ = ["DaskExecutor", "connect", "passes_on_cluster", "crossings_on_cluster", "BLOCK_OBJECTS"]
 
@@ -140,8 +141,10 @@ def connect(spec: str) -> DaskExecutor:
         if count and not (count.isdigit() and int(count) >= 1):
             raise InputError(f"--dask {spec!r}: expected local or local:N with N >= 1 workers")
         workers = int(count) if count else (os.cpu_count() or 1)
+        # One compiled-kernel thread per worker process: the workers share the cores.
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                           processes=True, dashboard_address=":0")
+                                           processes=True, dashboard_address=":0",
+                                           env={"NUMBA_NUM_THREADS": "1"})
         client = distributed.Client(cluster)
         print(f"debris: Dask LocalCluster of {workers} worker processes; dashboard "
               f"{client.dashboard_link}", file=sys.stderr)
@@ -175,7 +178,6 @@ def _workers(executor) -> int:
 def passes_on_cluster(executor, catalog, sites, start, end, progress=None, **kwargs):
     """:func:`debris.find_passes` split by object block and site group; the same table."""
     from .passes import find_passes  # the pass search: as the command line loads it
-    from .table import Table
 
     sites = [sites] if hasattr(sites, "itrs_km") else list(sites)
     groups = [sites[k:k + BLOCK_SITES] for k in range(0, len(sites), BLOCK_SITES)]
@@ -197,7 +199,6 @@ def passes_on_cluster(executor, catalog, sites, start, end, progress=None, **kwa
 def crossings_on_cluster(executor, catalog, site, start, end, progress=None, **kwargs):
     """:func:`debris.find_crossings` split by object block; the same table."""
     from .passes import find_crossings  # as the command line loads it
-    from .table import Table
 
     tables = executor.blocks(find_crossings, catalog, _blocks(len(catalog), _workers(executor)),
                              site, start, end, progress=progress, **kwargs)

@@ -10,6 +10,7 @@
     sites = ["dushanbe", "sanglokh", "hissar"]
     sun_altitude_deg = -12
     min_elevation_deg = 10
+    dask = "local:2"                   # optional: passes and screening on a Dask cluster
 
     [screening]
     primaries = [25544, 48274]          # or "payloads"
@@ -126,6 +127,7 @@ def load_config(path) -> dict:
                                      f"{sites}; add it there")
     config = {
         "observations": _observation_options(path, data.get("observations"), rel),
+        "dask": _dask_option(path, night.get("dask")),
         "path": str(path), "output_folder": rel(night.get("output_folder", "nightly")),
         "catalog": rel(night.get("catalog")), "fetch_group": night.get("fetch_group"),
         "fetch_format": night.get("fetch_format", "tle"),
@@ -148,6 +150,17 @@ def load_config(path) -> dict:
     if not config["threshold_km"] > 0 or not config["days"] > 0:
         raise NightlyConfigError(f"{path}: [screening] threshold_km and days must be positive")
     return config
+
+
+def _dask_option(path, value):
+    """``dask = "local[:N]"`` or a scheduler address (None when absent)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not (value.startswith("local") or "://" in value):
+        raise NightlyConfigError(f"{path}: [nightly] dask = {value!r}; expected \"local\", "
+                                 "\"local:N\" or a scheduler address such as "
+                                 "\"tcp://HOST:8786\"")
+    return value
 
 
 def _observation_options(path, table, rel):
@@ -261,9 +274,18 @@ def _run_stages(config, night, sites, start, end, offline, work: Path, log, bega
         log.info("night %s: %s .. %s; %d objects (%d LEO)", night, iso_text(start)[0],
                  iso_text(end)[0], len(catalog), len(leo))
         info = {"night": night, "start": start, "end": end, "sites": sites,
-                "elements": elements_source}
-        visible = _passes(config, leo, info, work, log)
-        conj, screen_end, primaries = _screening(config, catalog, info, work, log)
+                "elements": elements_source, "executor": None}
+        if config["dask"]:
+            from .cluster import connect  # the dask extra: only when the config asks
+
+            info["executor"] = connect(config["dask"])
+            log.info("dask: %s", info["executor"].address)
+        try:
+            visible = _passes(config, leo, info, work, log)
+            conj, screen_end, primaries = _screening(config, catalog, info, work, log)
+        finally:
+            if info["executor"] is not None:
+                info["executor"].close()
         observations, telescope_names, objectives = _schedules(config, leo, info, visible,
                                                                conj, work, log)
         tracking = _tracking(config, catalog, info, work, log)
@@ -396,8 +418,14 @@ def _log(work: Path, verbose: bool):
 def _passes(config, leo, info, work: Path, log) -> Table:
     """Visible passes at every site: CSV per site, one JSON; returns the visible passes."""
     sites, start, end = info["sites"], info["start"], info["end"]
-    passes = find_passes(leo, sites, start, end, min_elevation_deg=config["min_elevation_deg"],
-                         sun_altitude_deg_limit=config["sun_altitude_deg"])
+    options = dict(min_elevation_deg=config["min_elevation_deg"],
+                   sun_altitude_deg_limit=config["sun_altitude_deg"])
+    if info.get("executor") is not None:
+        from .cluster import passes_on_cluster  # with dask only
+
+        passes = passes_on_cluster(info["executor"], leo, sites, start, end, **options)
+    else:
+        passes = find_passes(leo, sites, start, end, **options)
     visible = passes.take(passes["visible"])
     for site in sites:
         mine = visible.take(visible["site"] == site.name)
@@ -430,7 +458,8 @@ def _screening(config, catalog, info, work: Path, log):
                            elements=info["elements"])
     if primaries:
         conj = screen(catalog, start, screen_end, config["threshold_km"],
-                      primaries=primaries, progress=progress_bar("screening"))
+                      primaries=primaries, progress=progress_bar("screening"),
+                      executor=info.get("executor"))
     else:  # nothing to screen: an empty table with the right columns
         conj = screen(catalog.subset([]), start, screen_end, config["threshold_km"])
     write_text(table_to_json(conj, "conjunctions", conj_meta), work / "conjunctions.json")
