@@ -14,7 +14,7 @@ from ..observations import fit_orbit, identify, initial_orbit, observation_geome
 from ..observations.gauss import GaussError
 from ..observations.identify import reported_numbers
 from ..timescale import Times, to_times
-from .common import add_output, load_catalog, note
+from .common import add_output, load_catalog, note, ranged
 
 __all__ = ["fit_parser_options", "cmd_fit", "cmd_iod", "fit_record", "omm_kvn"]
 
@@ -23,7 +23,8 @@ ANALYST_BASE = 80000
 
 
 def fit_parser_options(p) -> None:
-    p.add_argument("--norad", type=int, required=True, help="NORAD number of the object")
+    p.add_argument("--norad", type=ranged(1, 339999, integer=True), required=True,
+                   help="NORAD number of the object, 1..339999")
     p.add_argument("--elements", nargs="+", metavar="FILE", help="starting elements (TLE/OMM; "
                    "default: --catalog, else the bundled catalogue)")
     p.add_argument("--epoch", help="epoch of the fitted elements, ISO-8601 UTC (default: the "

@@ -120,7 +120,7 @@ def tle_lines(sat: Satrec, *, norad_id: int, intl_designator: str = "",
     jd = sat.jdsatepoch + sat.jdsatepochF
     year, day = _epoch_year_day(jd)
     line1 = (f"1 {number}{classification} {intl:<8} {year % 100:02d}{day:012.8f} "
-             f"{_ndot(sat.ndot * 1440.0 * 1440.0 / _TWO_PI / 2.0 * 2.0)} "
+             f"{_ndot(sat.ndot * 1440.0 * 1440.0 / _TWO_PI)} "
              f"{_exp_field(sat.nddot * 1440.0 ** 3 / _TWO_PI)} {_exp_field(sat.bstar)} 0 "
              f"{element_set % 10000:4d}")
     line2 = (f"2 {number} {math.degrees(sat.inclo):8.4f} {math.degrees(sat.nodeo) % 360.0:8.4f} "

@@ -187,11 +187,12 @@ def _outputs(observations, catalog, track, refined, best):
     separation = np.full(n, np.nan)
     reported = reported_numbers(observations, catalog)
     rows_out = []
+    seconds = observations["time"].seconds_since(observations["time"])
     for t, options in sorted(best["tracks"].items()):
         rows = np.flatnonzero(track == t)
-        first = rows[np.argmin(observations["time"].seconds_since(observations["time"])[rows])]
+        first = rows[np.argmin(seconds[rows])]
         record = {"track": t, "station": observations["station"][first],
-                  "start": observations["time"][rows].jd.argmin(), "observations": rows.size,
+                  "observations": rows.size,
                   "rows": rows, "file": observations["file"][first],
                   "line": int(observations["line"][first]), "norad_id": -1, "name": "",
                   "along_track_s": np.nan, "cross_track_rms_arcsec": np.nan,
@@ -217,10 +218,10 @@ def _outputs(observations, catalog, track, refined, best):
                    cross_track_arcsec=cross, along_track_s=along,
                    mismatch=(reported >= 0) & (norad >= 0) & (reported != norad))
     obs_table = Table(columns, meta=dict(observations.meta))
-    return obs_table, _track_table(observations, rows_out)
+    return obs_table, _track_table(observations, seconds, rows_out)
 
 
-def _track_table(observations, records) -> Table:
+def _track_table(observations, seconds, records) -> Table:
     """Tracks: ``track``, ``station``, ``start_utc``, ``end_utc``, ``observations``,
     ``norad_id`` (-1: uncorrelated), ``name``, ``reported_norad_id``, ``along_track_s``,
     ``timing_spread_s``, ``cross_track_rms_arcsec``, ``rate_ratio``, ``direction_diff_deg``,
@@ -228,9 +229,8 @@ def _track_table(observations, records) -> Table:
     times = observations["time"]
     starts, ends = [], []
     for rec in records:
-        s = times[rec["rows"]].seconds_since(times)
-        starts.append(rec["rows"][np.argmin(s)])
-        ends.append(rec["rows"][np.argmax(s)])
+        starts.append(rec["rows"][np.argmin(seconds[rec["rows"]])])
+        ends.append(rec["rows"][np.argmax(seconds[rec["rows"]])])
     cols = {"track": [r["track"] for r in records], "station": [r["station"] for r in records],
             "start_utc": times[np.array(starts, int)] if records else Times(np.empty(0),
                                                                            np.empty(0)),

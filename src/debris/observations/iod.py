@@ -161,7 +161,7 @@ def _angles(p: str) -> dict:
     code, epoch = p[44], p[45]
     if code == " " and epoch == " " and not p[47:61].strip():
         return {"angle_type": "", "equinox": ""}
-    if code not in "1234567" or code == "":
+    if code not in "1234567":
         raise ValueError(f"column 45 (angle format): expected 1-7, got {code!r}")
     if epoch not in EQUINOX_CODES:
         raise ValueError(f"column 46 (epoch code): expected 0-6, got {epoch!r}")
@@ -175,8 +175,7 @@ def _angles(p: str) -> dict:
     kind, layout1, layout2 = _ANGLE_FORMATS[int(code)]
     first = angle_value(a1, layout1)
     second = angle_value(a2, layout2) * (-1.0 if sign == "-" else 1.0)
-    limit1 = 360.0
-    if not (0.0 <= first < limit1 and -90.0 <= second <= 90.0):
+    if not (0.0 <= first < 360.0 and -90.0 <= second <= 90.0):
         raise ValueError(f"columns 48-61 (angles): {a1}{sign}{a2} is outside the sky "
                          f"(format {code})")
     row = {"angle_type": kind, "equinox": EQUINOX_CODES[epoch] if kind == "radec" else ""}

@@ -147,7 +147,6 @@ def simulate_catalog_tracks(catalog, rows, site, station: str, start, hours: flo
         offset = rng.normal(0.0, along_track_sigma_s) if along_track_sigma_s else 0.0
         times = grid[hit[:steps]]
         shifted = times.shift_seconds(np.full(steps, offset))
-        _, rt, vt = None, None, None
         error, rt, vt = sub.satrecs[k].sgp4_array(shifted.jd, shifted.fr)
         if np.any(error):
             continue
