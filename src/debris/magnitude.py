@@ -1,4 +1,4 @@
-"""Estimated visual magnitudes of sunlit objects.
+"""Estimated visual magnitudes of sunlit objects, and where each object's size comes from.
 
 The model is the one visual observers of satellites use (McCants' standard magnitudes):
 an object's *standard magnitude* is its brightness at 1000 km range and 90° phase angle, and
@@ -10,19 +10,36 @@ law of a diffusely reflecting (Lambertian) sphere::
 
 where φ is the Sun-object-observer angle. Atmospheric extinction is not included.
 
-Assumptions, stated because they matter:
+Each object's standard magnitude comes from the first of these that knows it
+(:class:`StandardMagnitudes`; the source is reported per pass as ``std_magnitude_source``):
 
-* Standard magnitudes come from a user table (CSV with columns ``norad_id,std_mag``) when
-  given. Otherwise a default by object type is used: :data:`DEFAULT_STD_MAG` — typical values
-  of the visual observers' lists for mid-size payloads, upper stages and fragments. They are
-  rough (±2 mag for a single object); real tumbling objects flash and fade.
-* Object type comes from the OMM ``OBJECT_TYPE`` field when present, else from the name
-  (``DEB`` → debris, ``R/B`` → rocket body, others → payload).
+1. ``table``: a user table (CSV ``norad_id,std_mag``), e.g. an observer's list;
+2. ``observed``: fitted from the observatory's own observed magnitudes
+   (:func:`debris.observations.brightness.fit_standard_magnitudes`, kept in the archive);
+3. ``rcs``: the object's radar cross-section from CelesTrak's SATCAT (a snapshot of
+   2025-01-12 is bundled: :func:`bundled_rcs`), taken as its optical cross-section A and
+   seen as a Lambertian sphere of albedo :data:`RCS_ALBEDO` = 0.175, the value NASA's Orbital
+   Debris Program Office derived from optical brightness and published RCS of the same
+   objects (Mulrooney, Matney, Hejduk & Barker, "An investigation of global albedo values",
+   AMOS 2008), with the Sun at V = :data:`SUN_V_MAG` = -26.74::
+
+       m_std = -26.74 - 2.5 log10(2 ρ A / (3 π² d²)),  d = 1000 km
+
+   which is 8.08 - 2.5 log10(A / 1 m²);
+4. ``type``: a default by object type, :data:`DEFAULT_STD_MAG` - typical values of the
+   visual observers' lists for mid-size payloads, upper stages and fragments.
+
+How good each is against real observed magnitudes is measured in ``tests/test_magnitude.py``
+and stated in the README (the median error is about a magnitude for the table, RCS and type
+methods, half a magnitude for magnitudes fitted from earlier nights; real tumbling objects
+flash and fade). Object type comes from the OMM ``OBJECT_TYPE`` field when present, else from
+the name (``DEB`` → debris, ``R/B`` → rocket body, others → payload).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from pathlib import Path
 
@@ -31,16 +48,46 @@ import numpy as np
 from .errors import DebrisError
 from .io.files import read_text
 
-__all__ = ["DEFAULT_STD_MAG", "standard_magnitudes", "load_std_mag_table", "visual_magnitude"]
+__all__ = ["DEFAULT_STD_MAG", "RCS_ALBEDO", "SUN_V_MAG", "StandardMagnitudes",
+           "standard_magnitudes", "magnitude_sources", "load_std_mag_table", "load_rcs_table",
+           "bundled_rcs", "std_mag_from_rcs", "visual_magnitude", "phase_ratio"]
 
 #: Default standard magnitude (1000 km, 90° phase) by object type.
 DEFAULT_STD_MAG = {"PAYLOAD": 5.0, "ROCKET BODY": 4.0, "DEBRIS": 8.0, "UNKNOWN": 7.0}
+#: Albedo of the Lambertian sphere an RCS is turned into (Mulrooney et al. 2008).
+RCS_ALBEDO = 0.175
+#: The Sun's apparent V magnitude.
+SUN_V_MAG = -26.74
+_BUNDLED_RCS = "satcat_rcs_2025-01-12.csv"
+
+
+def phase_ratio(phase_angle_rad) -> np.ndarray:
+    """F(φ) / F(90°) of a Lambertian sphere: ``(π - φ) cos φ + sin φ`` (1 at 90°, π at 0°)."""
+    phi = np.asarray(phase_angle_rad, dtype=float)
+    return (np.pi - phi) * np.cos(phi) + np.sin(phi)
+
+
+def std_mag_from_rcs(rcs_m2, albedo: float = RCS_ALBEDO) -> np.ndarray:
+    """Standard magnitude (1000 km, 90°) of a Lambertian sphere of cross-section `rcs_m2`."""
+    area = np.asarray(rcs_m2, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        flux = 2.0 * albedo * area / (3.0 * np.pi ** 2 * 1.0e12)  # d = 1000 km = 1e6 m
+        return np.where(area > 0, SUN_V_MAG - 2.5 * np.log10(flux), np.nan)
+
+
+def _csv_dicts(path: Path):
+    """(line number, row dict) of a CSV whose ``#`` comment lines come first."""
+    text = read_text(path)
+    lines = text.splitlines()
+    skip = next((k for k, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    reader = csv.DictReader(io.StringIO("\n".join(lines[skip:]), newline=""))
+    return reader, skip
 
 
 def load_std_mag_table(path) -> dict[int, float]:
     """Read a CSV of ``norad_id,std_mag``; a bad row is an error naming its line."""
     path = Path(path)
-    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    reader, skip = _csv_dicts(path)
     if not reader.fieldnames or not {"norad_id", "std_mag"} <= set(reader.fieldnames):
         raise DebrisError(f"{path}: expected a CSV header with norad_id,std_mag")
     table = {}
@@ -48,20 +95,98 @@ def load_std_mag_table(path) -> dict[int, float]:
         try:
             table[int(row["norad_id"])] = float(row["std_mag"])
         except (TypeError, ValueError):
-            raise DebrisError(f"{path}, line {reader.line_num}: expected an integer "
+            raise DebrisError(f"{path}, line {reader.line_num + skip}: expected an integer "
                               f"norad_id and a number std_mag, got {row}") from None
     return table
 
 
-def standard_magnitudes(catalog, table: dict[int, float] | None = None) -> np.ndarray:
-    """Return each object's standard magnitude, shape (N,): table value or type default."""
-    out = np.array([DEFAULT_STD_MAG.get(t, DEFAULT_STD_MAG["UNKNOWN"])
-                    for t in catalog.object_type], dtype=float)
-    if table:
-        for i, norad in enumerate(catalog.norad_id.tolist()):
-            if norad in table:
-                out[i] = table[norad]
-    return out
+def load_rcs_table(path) -> dict[int, float]:
+    """Radar cross-sections (m²) by NORAD id from a SATCAT CSV: CelesTrak's own
+    (``NORAD_CAT_ID``, ``RCS``) or ``norad_id,rcs_m2``; rows without an RCS are skipped."""
+    path = Path(path)
+    reader, skip = _csv_dicts(path)
+    names = set(reader.fieldnames or ())
+    keys = next((k for k in (("norad_id", "rcs_m2"), ("NORAD_CAT_ID", "RCS"))
+                 if set(k) <= names), None)
+    if keys is None:
+        raise DebrisError(f"{path}: expected a SATCAT CSV with the columns NORAD_CAT_ID and RCS "
+                          "(CelesTrak) or norad_id and rcs_m2")
+    table = {}
+    for row in reader:
+        value = (row[keys[1]] or "").strip()
+        if not value:
+            continue
+        try:
+            table[int(row[keys[0]])] = float(value)
+        except (TypeError, ValueError):
+            raise DebrisError(f"{path}, line {reader.line_num + skip}: expected an integer "
+                              f"{keys[0]} and a number {keys[1]}, got {row}") from None
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def bundled_rcs() -> dict[int, float]:
+    """The bundled SATCAT snapshot's radar cross-sections (m², 13,516 objects)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_bundled_tle" / _BUNDLED_RCS,
+                      here.parent.parent / "tle" / _BUNDLED_RCS):
+        if candidate.exists():
+            return load_rcs_table(candidate)
+    raise DebrisError(f"the bundled SATCAT snapshot {_BUNDLED_RCS} is missing from the "
+                      "installation")
+
+
+class StandardMagnitudes:
+    """Standard magnitudes by NORAD id from every source, in order of precedence.
+
+    Parameters
+    ----------
+    table : dict of int -> float, optional
+        A user table (first).
+    observed : dict of int -> float, optional
+        Fitted from the observatory's own observed magnitudes.
+    rcs : dict of int -> float, optional
+        Radar cross-sections (m²); default the bundled SATCAT snapshot. ``{}`` uses none.
+    """
+
+    def __init__(self, table=None, observed=None, rcs=None):
+        self.table = dict(table or {})
+        self.observed = dict(observed or {})
+        self.rcs = bundled_rcs() if rcs is None else dict(rcs)
+
+    def for_catalog(self, catalog) -> tuple[np.ndarray, np.ndarray]:
+        """(standard magnitudes (N,), their sources (N,) of ``table``, ``observed``,
+        ``rcs`` or ``type``) of the catalogue's objects."""
+        n = len(catalog)
+        values = np.array([DEFAULT_STD_MAG.get(t, DEFAULT_STD_MAG["UNKNOWN"])
+                           for t in catalog.object_type], dtype=float)
+        sources = np.full(n, "type", dtype="<U8")
+        ids = catalog.norad_id.tolist()
+        rcs = np.array([self.rcs.get(k, np.nan) for k in ids], dtype=float)
+        from_rcs = std_mag_from_rcs(rcs) if n else rcs
+        have = np.isfinite(from_rcs)
+        values[have], sources[have] = from_rcs[have], "rcs"
+        for name in ("observed", "table"):  # later sources win
+            given = getattr(self, name)
+            for i, k in enumerate(ids):
+                if k in given:
+                    values[i], sources[i] = given[k], name
+        return values, sources
+
+
+def magnitude_sources(catalog, table=None) -> tuple[np.ndarray, np.ndarray]:
+    """Standard magnitudes and their sources, shape (N,) each, for `catalog`.
+
+    `table` is a :class:`StandardMagnitudes`, a user table (dict NORAD id -> std_mag) or
+    None (bundled RCS, then type defaults)."""
+    if not isinstance(table, StandardMagnitudes):
+        table = StandardMagnitudes(table=table)
+    return table.for_catalog(catalog)
+
+
+def standard_magnitudes(catalog, table=None) -> np.ndarray:
+    """Return each object's standard magnitude, shape (N,) (see :func:`magnitude_sources`)."""
+    return magnitude_sources(catalog, table)[0]
 
 
 def visual_magnitude(std_mag, range_km, phase_angle_rad) -> np.ndarray:
@@ -76,8 +201,7 @@ def visual_magnitude(std_mag, range_km, phase_angle_rad) -> np.ndarray:
     phase_angle_rad : array_like
         Sun-object-observer angle (rad), 0 = fully lit.
     """
-    phi = np.asarray(phase_angle_rad, dtype=float)
-    ratio = (np.pi - phi) * np.cos(phi) + np.sin(phi)  # F(φ) / F(90°)
+    ratio = phase_ratio(phase_angle_rad)
     with np.errstate(divide="ignore"):
         return (np.asarray(std_mag) + 5.0 * np.log10(np.asarray(range_km) / 1000.0)
                 - 2.5 * np.log10(np.maximum(ratio, 1e-12)))

@@ -202,10 +202,11 @@ def _photometry(p: str) -> dict:
         row["magnitude"] = int(mag[1:].strip().ljust(3, "0")) / 10.0 * (-1 if mag[0] == "-"
                                                                            else 1)
     if mag_sigma.strip():
-        if not re.match(r"^(\d\d| \d|\d )$", mag_sigma) or int(mag_sigma.strip()) == 0:
+        if not re.match(r"^(\d\d| \d|\d )$", mag_sigma) or mag_sigma in (" 0", "0 "):
             raise ValueError(f"columns 72-73 (magnitude uncertainty): expected Mm (tenths), "
                              f"got {mag_sigma!r}")
-        row["magnitude_sigma"] = int(mag_sigma.strip()) / 10.0
+        if mag_sigma != "00":  # "00", as satfit's observers wrote it: no uncertainty given
+            row["magnitude_sigma"] = int(mag_sigma.strip()) / 10.0
     if flash.strip() and not re.match(r"^ *\d+ *$", flash):
         raise ValueError(f"columns 75-80 (flash period): expected SSSsss digits, got {flash!r}")
     return row

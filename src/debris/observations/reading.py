@@ -9,6 +9,8 @@ line, field, expected); a file that cannot be read at all raises.
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 from pathlib import Path
@@ -77,7 +79,9 @@ def parse_observations(text: str, source: str, builder: ObservationBuilder) -> i
         return _read_csv(text, source, builder)
     data = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     iod_like = sum(len(line) > 16 and line[5] == " " and line[15] == " " for line in data)
-    if iod_like * 2 >= len(data):
+    uk_like = sum(bool(re.match(r"\d{11}", line)) for line in data)
+    # satfit's files open with a name and a TLE: count only the lines of either shape
+    if iod_like > uk_like or (uk_like == 0 and iod_like * 2 >= len(data)):
         return read_iod_text(text, source, builder)
     return read_uk_text(text, source, builder)
 
