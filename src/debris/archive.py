@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS elements (
     inclination_deg REAL, perigee_km REAL, apogee_km REAL, bstar REAL,
     PRIMARY KEY (norad_id, epoch_utc));
 CREATE INDEX IF NOT EXISTS elements_epoch ON elements (epoch_jd);
+CREATE TABLE IF NOT EXISTS observed_magnitudes (
+    norad_id INTEGER NOT NULL, time_utc TEXT NOT NULL, station TEXT NOT NULL,
+    magnitude REAL NOT NULL, std_magnitude REAL NOT NULL, range_km REAL,
+    phase_angle_deg REAL, PRIMARY KEY (norad_id, time_utc, station));
 """
 
 
@@ -118,6 +122,37 @@ class Archive:
             self._db.executemany(
                 "INSERT OR IGNORE INTO elements VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             return self._db.total_changes - before
+
+    def add_observed_magnitudes(self, reduced: Table) -> int:
+        """Store the observatory's observed magnitudes reduced to standard magnitudes
+        (:func:`debris.observations.brightness.reduced_magnitudes`); an observation already
+        stored (object, time, station) is kept once. Returns the number of new rows."""
+        rows = list(zip(np.asarray(reduced["norad_id"]).tolist(),
+                        iso_text(reduced["time"]).tolist() if len(reduced) else [],
+                        [str(x) for x in reduced["station"]],
+                        np.asarray(reduced["magnitude"], float).tolist(),
+                        np.asarray(reduced["std_magnitude"], float).tolist(),
+                        np.asarray(reduced["range_km"], float).tolist(),
+                        np.asarray(reduced["phase_angle_deg"], float).tolist()))
+        try:
+            with self._db:
+                before = self._db.total_changes
+                self._db.executemany("INSERT OR IGNORE INTO observed_magnitudes VALUES "
+                                     "(?, ?, ?, ?, ?, ?, ?)", rows)
+                return self._db.total_changes - before
+        except sqlite3.OperationalError as exc:
+            raise ArchiveError(f"{self.path}: the observed magnitudes were not added ({exc}); "
+                               "the archive is as it was") from None
+
+    def observed_std_mags(self, min_observations: int = 3) -> dict[int, float]:
+        """Each object's standard magnitude from every observed magnitude stored: the median,
+        for objects with at least `min_observations`."""
+        values: dict[int, list] = {}
+        for norad, std in self._db.execute("SELECT norad_id, std_magnitude FROM "
+                                           "observed_magnitudes"):
+            values.setdefault(int(norad), []).append(std)
+        return {k: round(float(np.median(v)), 2) for k, v in values.items()
+                if len(v) >= min_observations}
 
     def fetches(self) -> list[dict]:
         cur = self._db.execute("SELECT id, fetched_utc, source, url, objects FROM fetches "

@@ -61,6 +61,7 @@ from pathlib import Path
 import numpy as np
 
 from .archive import Archive
+from .magnitude import StandardMagnitudes
 from .catalog import Catalog
 from .constants import DAY_S
 from .conjunctions import conjunction_cdms, screen
@@ -274,7 +275,8 @@ def _run_stages(config, night, sites, start, end, offline, work: Path, log, bega
         log.info("night %s: %s .. %s; %d objects (%d LEO)", night, iso_text(start)[0],
                  iso_text(end)[0], len(catalog), len(leo))
         info = {"night": night, "start": start, "end": end, "sites": sites,
-                "elements": elements_source, "executor": None}
+                "elements": elements_source, "executor": None,
+                "std_mags": _std_mags(config, log)}
         if config["dask"]:
             from .cluster import connect  # the dask extra: only when the config asks
 
@@ -315,6 +317,18 @@ def _run_stages(config, night, sites, start, end, offline, work: Path, log, bega
     except BaseException as exc:
         log.error("run failed, the previous output is left as it was: %s", exc)
         raise
+
+
+def _std_mags(config, log):
+    """Standard magnitudes with the observatory's own (fitted from the observed magnitudes
+    in the archive, objects with 3 or more), or None (RCS and type defaults)."""
+    if not config["archive"] or not Path(config["archive"]).exists():
+        return None
+    with Archive(config["archive"]) as archive:
+        observed = archive.observed_std_mags()
+    log.info("magnitudes: %d objects with standard magnitudes from our observations",
+             len(observed))
+    return StandardMagnitudes(observed=observed) if observed else None
 
 
 def _check_catalogue(config, catalog, start, night, out_root: Path, log) -> None:
@@ -419,7 +433,8 @@ def _passes(config, leo, info, work: Path, log) -> Table:
     """Visible passes at every site: CSV per site, one JSON; returns the visible passes."""
     sites, start, end = info["sites"], info["start"], info["end"]
     options = dict(min_elevation_deg=config["min_elevation_deg"],
-                   sun_altitude_deg_limit=config["sun_altitude_deg"])
+                   sun_altitude_deg_limit=config["sun_altitude_deg"],
+                   std_mag_table=info.get("std_mags"))
     if info.get("executor") is not None:
         from .cluster import passes_on_cluster  # with dask only
 
@@ -490,6 +505,7 @@ def _schedules(config, leo, info, visible: Table, conj: Table, work: Path, log):
                 and site.name in {s.name for s in info["sites"]} else None)
         table, tracks = schedule_night(leo, site, info["start"], info["end"], telescopes,
                                        weights=weights, passes=mine,
+                                       std_mag_table=info.get("std_mags"),
                                        sun_altitude_deg_limit=config["sun_altitude_deg"])
         tag = site.name
         write_text(table_to_json(table, "observations", meta_block(

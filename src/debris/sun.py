@@ -25,7 +25,7 @@ from .timescale import Times, skyfield_data_file, skyfield_time, time_range, to_
 
 __all__ = ["sun_position_gcrs_km", "moon_position_gcrs_km", "is_sunlit", "is_sunlit_fast",
            "sun_altitude_deg", "site_elevation_deg", "night_window", "ephemeris",
-           "EARTH_SHADOW_RADIUS_KM"]
+           "EARTH_SHADOW_RADIUS_KM", "moon_tonight"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -175,3 +175,30 @@ def _twilight(site, a: Times, b: Times, limit: float) -> Times:
 
     s = bisect(below, np.zeros(1), b.seconds_since(a), below(np.zeros(1)), _NIGHT_BISECTIONS)
     return a.shift_seconds(s)
+
+
+def moon_tonight(site, start, end, step_s: float = 300.0) -> dict:
+    """The Moon over a site during a window: what an observer plans around.
+
+    Returns
+    -------
+    dict
+        ``illuminated_fraction`` (0..1, at the window's middle), ``max_altitude_deg``,
+        ``up`` (list of Times of (start, end) while the Moon's centre is above the
+        horizon, at `step_s` resolution), ``altitude_deg`` (T,) and ``times`` (T,).
+    """
+    times = time_range(start, end, step_s=step_s)
+    eo = earth_orientation(times)
+    moon = moon_position_gcrs_km(times)
+    altitude = site_elevation_deg(rotate(eo.gcrs_to_itrs, moon), site)
+    middle = len(times) // 2
+    sun = sun_position_gcrs_km(times[middle:middle + 1])[0]
+    to_sun, to_earth = sun - moon[middle], -moon[middle]
+    cos_i = to_sun @ to_earth / (np.linalg.norm(to_sun) * np.linalg.norm(to_earth))
+    up = altitude > 0
+    edges = np.flatnonzero(np.diff(up.astype(int))) + 1
+    runs = np.split(np.arange(len(times)), edges)
+    intervals = [times[np.array([r[0], r[-1]])] for r in runs if r.size and up[r[0]]]
+    return {"illuminated_fraction": float((1.0 + cos_i) / 2.0),
+            "max_altitude_deg": float(altitude.max()), "up": intervals,
+            "altitude_deg": altitude, "times": times}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import DebrisError
 from ..io.files import write_text
 from ..io.tables import iso_text, jsonable, meta_block
-from ..magnitude import DEFAULT_STD_MAG, load_std_mag_table
+from ..magnitude import (DEFAULT_STD_MAG, RCS_ALBEDO, StandardMagnitudes, load_rcs_table,
+                         load_std_mag_table, magnitude_sources)
 from ..passes import PASS_DECIMALS, find_crossings, find_passes
 from ..progress import progress_bar
 from .common import (
@@ -29,6 +32,7 @@ from .common import (
     stale_note,
     window,
 )
+from .views import add_view_options, limited, ordered, pass_summary
 
 __all__ = ["add_parsers"]
 
@@ -82,9 +86,14 @@ def add_parsers(sub) -> None:
     p.add_argument("--visible-only", action="store_true",
                    help="keep passes with a part where the object is sunlit under a dark sky")
     p.add_argument("--std-mag-file", help="CSV norad_id,std_mag of standard magnitudes "
-                   "(1000 km, 90 deg phase); default by object type")
+                   "(1000 km, 90 deg phase); default from the SATCAT RCS, else by object type")
+    p.add_argument("--satcat", metavar="FILE", help="CelesTrak SATCAT CSV whose RCS values "
+                   "replace the bundled snapshot's (2025-01-12)")
+    p.add_argument("--brighter-than", type=ranged(-30.0, 30.0, unit="mag"), metavar="MAG",
+                   help="keep visible passes brighter than MAG (estimated magnitude)")
     p.add_argument("--norad", help="comma-separated NORAD ids")
     add_output(p, ["table", "csv", "json"])
+    add_view_options(p, ["time", "magnitude", "elevation"], "magnitude")
     add_backend(p)
     add_dask(p)
     p.set_defaults(func=cmd_passes)
@@ -127,7 +136,9 @@ def cmd_passes(args) -> int:
         note(f"{len(catalog) - len(leo)} non-LEO objects skipped (mean motion < 11.25 rev/day)")
     start, end = window(args, site_list[0])
     stale_note(leo, start, end)
-    std_mags = load_std_mag_table(args.std_mag_file) if args.std_mag_file else None
+    std_mags = StandardMagnitudes(
+        table=load_std_mag_table(args.std_mag_file) if args.std_mag_file else None,
+        rcs=load_rcs_table(args.satcat) if args.satcat else None)
     options = dict(min_elevation_deg=args.min_elevation_deg,
                    sun_altitude_deg_limit=args.sun_altitude_deg, backend=args.backend,
                    std_mag_table=std_mags)
@@ -142,6 +153,8 @@ def cmd_passes(args) -> int:
                                       progress=progress_bar("passes (blocks)"), **options)
     if args.visible_only:
         table = table.take(table["visible"])
+    if args.brighter_than is not None:
+        table = table.take(table["min_magnitude"] < args.brighter_than)
     failures = failure_note(table, "they have no passes while failed")
 
     def meta():
@@ -153,10 +166,13 @@ def cmd_passes(args) -> int:
             parameters={"min_elevation_deg": args.min_elevation_deg,
                         "sun_altitude_deg": args.sun_altitude_deg,
                         "visible_only": bool(args.visible_only),
-                        "std_mag_file": args.std_mag_file,
+                        "brighter_than": args.brighter_than, "sort": args.sort,
+                        "std_mag_file": args.std_mag_file, "satcat": args.satcat,
                         "default_std_mag": DEFAULT_STD_MAG,
                         "magnitude_model": "diffuse sphere, standard magnitude at 1000 km "
-                                           "and 90 deg phase"},
+                                           "and 90 deg phase; from the user table, else the "
+                                           f"SATCAT RCS (Lambertian sphere, albedo "
+                                           f"{RCS_ALBEDO}), else the type default"},
             catalog_epoch_range_utc=jsonable([info.get("epoch_min_utc"),
                                               info.get("epoch_max_utc")]),
             objects=len(leo), rejected=len(leo.rejected),
@@ -167,8 +183,16 @@ def cmd_passes(args) -> int:
     header = (f"# {len(table)} {what} above {args.min_elevation_deg:g} deg, "
               f"{iso_text(start)[0]} .. {iso_text(end)[0]}, sites: "
               f"{', '.join(s.name for s in site_list)}; times UTC, magnitudes estimated\n")
-    text = render(args.format, table, key="passes", meta=meta, header=header,
-                  layout=_PASS_TEXT, decimals=PASS_DECIMALS)
+    if args.format == "table":
+        types = dict(zip(leo.norad_id.tolist(), leo.object_type.tolist()))
+        sources = dict(zip(*np.unique(magnitude_sources(leo, std_mags)[1],
+                                      return_counts=True)))
+        text = header + pass_summary(table, types, site_list, start, end,
+                                     args.sun_altitude_deg, sources) \
+            + limited(args, table, _PASS_TEXT, what)
+    else:
+        text = render(args.format, ordered(table, args.sort), key="passes", meta=meta,
+                      header=header, layout=_PASS_TEXT, decimals=PASS_DECIMALS)
     write_text(text, args.output)
     note(f"{len(table)} passes written" + (f" to {args.output}" if args.output else ""))
     return 0

@@ -16,6 +16,7 @@ from ..telescope import load_telescopes
 from .common import (COUNT, add_backend, add_files, add_night_options, add_output, add_site_options,
                      csv_rows, hhmmss, load_catalog, note, ranged, render, sites, stale_note,
                      window)
+from .views import add_view_options, limited, ordered, schedule_summary
 
 __all__ = ["add_parsers"]
 
@@ -52,6 +53,7 @@ def add_parsers(sub) -> None:
                    help="step of the pointing tracks, 0.01..600 s (default 1 s)")
     p.add_argument("--tracks-output", help="pointing-track CSV (default: beside --output)")
     add_output(p, ["table", "csv", "json"])
+    add_view_options(p, ["time", "magnitude", "elevation"], "time")
     add_backend(p)
     p.set_defaults(func=cmd_schedule)
 
@@ -136,8 +138,12 @@ def cmd_schedule(args) -> int:
 
     header = (f"# {len(table)} observations, night {iso_text(start)[0]} .. "
               f"{iso_text(end)[0]}, site {site.name}\n")
-    text = render(args.format, table, key="observations", meta=meta, header=header,
-                  layout=_OBSERVATION_TEXT)
+    if args.format == "table":
+        text = header + schedule_summary(table) + limited(args, table, _OBSERVATION_TEXT,
+                                                          "observations")
+    else:
+        text = render(args.format, ordered(table, args.sort), key="observations", meta=meta,
+                      header=header, layout=_OBSERVATION_TEXT)
     if not args.output or args.output == "-":
         if track is not None:
             write_text(table_to_csv(track), tracks_path)

@@ -21,6 +21,7 @@ from ..timescale import Times, to_times
 from .common import (ELEVATION, POSITIVE, add_backend, add_dask, add_files, csv_rows,
                      dask_executor, failure_note, load_catalog, norad_ids, note, ranged,
                      stale_note)
+from .views import add_view_options, conjunction_summary, limited, ordered
 
 __all__ = ["add_parsers"]
 
@@ -60,6 +61,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--max-memory-mb", type=ranged(1.0, 1e6, unit="MB"), default=256.0,
                    help="memory for one window of states, 1..1e6 MB (default 256)")
     p.add_argument("--format", choices=["table", "csv", "json", "cdm"], default="table")
+    add_view_options(p, ["miss", "probability", "time"], "miss")
     p.add_argument("--output", help="output file (cdm: a folder), written atomically")
     add_backend(p)
     add_dask(p)
@@ -192,14 +194,14 @@ def cmd_screen(args) -> int:
         if visibility is not None:
             table.columns["observable_from"] = np.array(nested_records(visibility, 3),
                                                         dtype=object)
-        text = table_to_json(table, "conjunctions", _screen_meta(
+        text = table_to_json(ordered(table, args.sort), "conjunctions", _screen_meta(
             args, catalog, table, primaries, sites, start, end, covariances, failures))
     elif args.format == "csv":
         columns = dict(table.columns)
         for site in sites if visibility is not None else []:
             columns[f"observable_{site.name}"] = visibility[site.name][
                 "observable_within_window"]
-        text = table_to_csv(Table(columns, table.meta))
+        text = table_to_csv(ordered(Table(columns, table.meta), args.sort))
     else:
         text = _screen_text(args, table, start, end, visibility)
     write_text(text, args.output)
@@ -237,21 +239,22 @@ def _screen_meta(args, catalog, table, primaries, sites, start, end, covariances
 
 def _screen_text(args, table, start, end, visibility) -> str:
     short = lambda v: v.replace("T", " ")[:23] if v else "-"  # noqa: E731
-    columns = ["tca_utc", "norad_id_1", "name_1", "norad_id_2", "name_2",
-               "miss_distance_km", "relative_speed_km_s", "radial_km", "in_track_km",
-               "cross_track_km", "probability", "max_probability"]
+    layout = {
+        "columns": ["tca_utc", "norad_id_1", "name_1", "norad_id_2", "name_2",
+                    "miss_distance_km", "relative_speed_km_s", "radial_km", "in_track_km",
+                    "cross_track_km", "probability", "max_probability"],
+        "formats": {"tca_utc": short, "miss_distance_km": "{:.3f}",
+                    "relative_speed_km_s": "{:.2f}", "radial_km": "{:.3f}",
+                    "in_track_km": "{:.3f}", "cross_track_km": "{:.3f}",
+                    "probability": "{:.2e}", "max_probability": "{:.2e}"},
+        "headers": {"tca_utc": "tca_utc", "miss_distance_km": "miss_km",
+                    "relative_speed_km_s": "v_rel_km_s", "radial_km": "R_km",
+                    "in_track_km": "I_km", "cross_track_km": "C_km", "probability": "Pc",
+                    "max_probability": "max_Pc"}}
     text = (f"# {len(table)} conjunctions below {args.threshold_km:g} km, "
             f"{iso_text(start)[0]} .. {iso_text(end)[0]} ({table.meta.get('mode')}); "
-            "Pc with an assumed covariance unless one was given\n") + table_to_text(
-        table, columns=columns,
-        formats={"tca_utc": short, "miss_distance_km": "{:.3f}",
-                 "relative_speed_km_s": "{:.2f}", "radial_km": "{:.3f}",
-                 "in_track_km": "{:.3f}", "cross_track_km": "{:.3f}",
-                 "probability": "{:.2e}", "max_probability": "{:.2e}"},
-        headers={"tca_utc": "tca_utc", "miss_distance_km": "miss_km",
-                 "relative_speed_km_s": "v_rel_km_s", "radial_km": "R_km",
-                 "in_track_km": "I_km", "cross_track_km": "C_km", "probability": "Pc",
-                 "max_probability": "max_Pc"})
+            "Pc with an assumed covariance unless one was given\n"
+            + conjunction_summary(table) + limited(args, table, layout, "conjunctions"))
     if visibility is not None:
         tca = iso_text(table["tca_utc"])
         lines = []

@@ -23,6 +23,7 @@ from ..errors import DebrisError
 from ..io.files import write_text
 from ..io.tables import meta_block, table_to_csv, table_to_json
 from ..table import Table
+from .brightness import fit_standard_magnitudes, reduced_magnitudes
 from .fit import fit_orbit
 from .gauss import GaussError
 from .identify import identify
@@ -60,7 +61,8 @@ def observation_stage(options: dict, catalog: Catalog, sites, seen, work: Path, 
                       archive=None) -> dict:
     """Run the stage; returns the summary for the report and ``run.json``."""
     files = new_observation_files(options["folder"], seen)
-    summary = {"files": [], "observations": 0, "tracks": 0, "identified_tracks": 0,
+    summary = {"files": [], "observations": 0, "magnitudes": [], "tracks": 0,
+               "identified_tracks": 0,
                "fitted": [], "initial_orbits": [], "residuals": [], "rejected_lines": 0,
                "seen": sorted(set(seen))}
     tables = []
@@ -93,6 +95,7 @@ def observation_stage(options: dict, catalog: Catalog, sites, seen, work: Path, 
     res = residuals(table, catalog, stations)
     write_text(table_to_csv(res), work / "residuals.csv")
     summary["residuals"] = residual_statistics(res).records()
+    _magnitudes(table, catalog, stations, summary, work, archive, log)
     fitted = _fits(table, catalog, stations, options, summary, log)
     if fitted:
         lines = [line for name, l1, l2 in fitted for line in (name, l1, l2)]
@@ -101,6 +104,20 @@ def observation_stage(options: dict, catalog: Catalog, sites, seen, work: Path, 
             archive.add(Catalog.from_tle_lines(lines, source="fitted"), source=ARCHIVE_SOURCE)
     _initial_orbits(table, tracks, stations, summary, work, log)
     return summary
+
+
+def _magnitudes(table, catalog, stations, summary, work, archive, log) -> None:
+    """Observed magnitudes of identified objects, reduced to standard magnitudes: fitted per
+    object (the report), every one kept in the archive (later nights' passes use them)."""
+    reduced = reduced_magnitudes(table, catalog, stations)
+    fitted = fit_standard_magnitudes(reduced)
+    summary["magnitudes"] = [{"norad_id": k, **v} for k, v in sorted(fitted.items())]
+    if not len(reduced):
+        return
+    write_text(table_to_csv(reduced), work / "magnitudes.csv")
+    added = archive.add_observed_magnitudes(reduced) if archive is not None else 0
+    log.info("magnitudes: %d observed magnitudes of %d objects reduced (%d new in the archive)",
+             len(reduced), len(fitted), added)
 
 
 def _identify_json(table, tracks) -> str:

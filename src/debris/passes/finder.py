@@ -45,7 +45,7 @@ import numpy as np
 from ..checks import check_range
 from ..frames import (angular_rate_rad_s, azimuth_deg, elevation_deg, enu_basis, radec_deg,
                       vector_norm)
-from ..magnitude import standard_magnitudes
+from ..magnitude import magnitude_sources
 from ..table import Table
 from ..timescale import Times
 from .events import (Context, group_passes, refine_crossings, refine_culminations, site_events,
@@ -66,7 +66,7 @@ PASS_COLUMNS = (
     "rise_azimuth_deg", "culmination_azimuth_deg", "set_azimuth_deg", "max_elevation_deg",
     "culmination_range_km", "culmination_ra_deg", "culmination_dec_deg",
     "max_angular_rate_deg_s", "visible", "visible_start_utc", "visible_end_utc",
-    "sunlit_fraction", "min_magnitude", "duration_s", "std_magnitude",
+    "sunlit_fraction", "min_magnitude", "duration_s", "std_magnitude", "std_magnitude_source",
 )
 
 #: Decimals of the float columns in JSON output: 1e-6 deg (4 mas), 1 mm, 1 ms - far
@@ -102,8 +102,9 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
         Propagation backend.
     chunk_objects : int, optional
         Objects propagated at once (bounds memory; default: about 2.5 M object-times).
-    std_mag_table : dict of int -> float, optional
-        Standard magnitudes by NORAD id (see :mod:`debris.magnitude`).
+    std_mag_table : dict of int -> float or StandardMagnitudes, optional
+        Standard magnitudes by NORAD id, or every source of them (default: the bundled
+        SATCAT's RCS, then the type defaults; see :mod:`debris.magnitude`).
 
     Returns
     -------
@@ -120,7 +121,7 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     check_range("step_s", step_s, 0.0, low_open=True, unit="s")
     sites = [sites] if hasattr(sites, "itrs_km") else list(sites)
     grid, step, span_s, eo, sun_itrs = coarse_grid(start, end, step_s)
-    std_mag = standard_magnitudes(catalog, std_mag_table)
+    std_mag, std_source = magnitude_sources(catalog, std_mag_table)
     context = Context(grid, step, span_s, eo, min_elevation_deg, sun_altitude_deg_limit,
                       backend)
     parts = []
@@ -144,6 +145,7 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
                 part["_site"] = np.full(len(part["_obj"]), k)
                 parts.append(part)
     table = _final_table(parts, catalog, sites, grid[0:1])
+    table.columns["std_magnitude_source"] = std_source[table.extra["row"]]
     # Objects SGP4 failed on during the window (decayed, bad elements): no passes while failed.
     table.meta["sgp4_failures"] = dict(zip(failed_ids, failed_codes))
     return table
@@ -161,7 +163,7 @@ def _final_table(parts, catalog, sites, t0) -> Table:
     obj, site = obj[order], site[order]
     columns = {"norad_id": catalog.norad_id[obj], "name": catalog.name[obj],
                "site": np.array([s.name for s in sites])[site]}
-    for name in PASS_COLUMNS[3:]:
+    for name in PASS_COLUMNS[3:-1]:
         values = merged[name][order]
         columns[name] = t0.shift_seconds(values) if name.endswith("_utc") else values
     return Table(columns, extra={"row": obj})
@@ -175,7 +177,7 @@ def _empty_table() -> Table:
             columns[name] = np.empty(0, np.int64)
         elif name.endswith("_utc"):
             columns[name] = nowhere
-        elif name in ("name", "site"):
+        elif name in ("name", "site", "std_magnitude_source"):
             columns[name] = np.empty(0, dtype=str)
         elif name == "visible":
             columns[name] = np.empty(0, bool)
