@@ -14,6 +14,7 @@ from debris.nightly import NightlyConfigError, load_config, run_nightly
 ROOT = Path(__file__).parent.parent
 TELESCOPE = ROOT / "examples" / "telescope_dushanbe.toml"
 PASS_RGB, TRACK_RGB = (0x1F, 0x6F, 0xD1), (0x2A, 0x9D, 0x3A)
+SLEW_RGB, AXIS_RGB = (0xB8, 0x6E, 0x00), (0x5C, 0x63, 0x70)
 
 
 def _config(tmp_path, catalog_file, telescope=TELESCOPE, extra=""):
@@ -74,7 +75,7 @@ def test_offline_run_writes_every_output(night_folder):
     assert "(offline)" in log and "report written" in log
     html = (night_folder / "report.html").read_text()
     assert html.count('class="sky-chart"') == 2 and 'class="timeline"' in html
-    assert 'class="conjunction-timeline"' in html and "<script" not in html
+    assert 'class="conjunction-timeline"' in html and "<script src" not in html
     assert "http://" not in html and "https://" not in html  # self-contained
     pytest.importorskip("matplotlib")
     assert {"sky_dushanbe.png", "sky_sanglokh.png", "schedule_timeline.png"} <= names
@@ -174,22 +175,105 @@ def _chromium():
     return None
 
 
+def _browser(*args, timeout=120):
+    return subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+                           "--hide-scrollbars", *args], check=True, capture_output=True,
+                          timeout=timeout)
+
+
+def _dom(url: str, width: int = 1000) -> str:
+    """The page's DOM after its script ran, as Chromium serialises it."""
+    return _browser(f"--window-size={width},900", "--virtual-time-budget=3000", "--dump-dom",
+                    url).stdout.decode("utf-8")
+
+
 @pytest.mark.skipif(_chromium() is None, reason="no Chromium (apt-get install chromium)")
 def test_report_renders_in_a_headless_browser(night_folder, tmp_path):
     image = pytest.importorskip("PIL.Image")
     shot = tmp_path / "report.png"
-    subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-                    "--hide-scrollbars", f"--screenshot={shot}", "--window-size=1000,2600",
-                    (night_folder / "report.html").as_uri()],
-                   check=True, capture_output=True, timeout=120)
+    _browser(f"--screenshot={shot}", "--window-size=1000,3400",
+             (night_folder / "report.html").as_uri())
     pixels = np.asarray(image.open(shot).convert("RGB")).reshape(-1, 3).astype(int)
 
     def count(rgb, tolerance=60):  # anti-aliased strokes blend with the background
         return int((np.abs(pixels - np.array(rgb)).sum(axis=1) <= tolerance).sum())
 
-    assert count(PASS_RGB) > 200  # the sky charts' pass tracks are drawn
+    assert count(PASS_RGB) > 200  # the sky charts' brightest passes are drawn
     assert count(TRACK_RGB) > 50  # the schedule timeline's tracks are drawn
-    assert count((0x99, 0x99, 0xAA), 30) > 150  # elevation rings of the polar charts
+    assert count(SLEW_RGB, 40) > 10  # and the slews before them
+    assert count(AXIS_RGB, 30) > 150  # elevation rings and axes
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium (apt-get install chromium)")
+def test_report_dom_sections_and_accessibility(night_folder):
+    """After the script ran: Tonight first, every chart an image with a name and axes with
+    values, every table a caption and column headers, every input a label, no sideways
+    scrolling on a phone's width; filters and sorting from the address work."""
+    import xml.etree.ElementTree as ET  # the SVG parts, parsed
+
+    url = (night_folder / "report.html").as_uri()
+    dom = _dom(url)
+    assert 'data-ready="1"' in dom and '<html lang="en">' in dom
+    assert 'name="viewport"' in dom
+    headings = [h.split(">", 1)[1].split("<", 1)[0] for h in dom.split("<h2")[1:]]
+    assert headings[0] == "Tonight" and headings[1] == "Sky charts"
+    assert "<b>Dark</b>" in dom and "<b>Moon</b>" in dom and "Best targets" in dom
+    svgs = [part.split("</svg>")[0] for part in dom.split("<svg")[1:]]
+    assert len(svgs) >= 4
+    for svg in svgs:
+        head = svg.split(">", 1)[0]
+        assert 'role="img"' in head and 'aria-label="' in head and "<title>" in svg
+    sky, timeline = svgs[0], next(s for s in svgs if 'class="timeline"' in s.split(">")[0])
+    assert sky.count('class="time-mark"') >= 2 and "60°" in sky  # times, elevation values
+    assert 'class="track-name"' in timeline and ":00</text>" in timeline  # names, hours
+    conj = next(s for s in svgs if "conjunction-timeline" in s.split(">")[0])
+    assert ">1 km</text>" in conj and ":00</text>" in conj  # both axes carry values
+    ET.fromstring("<svg" + sky.replace("&nbsp;", " ") + "</svg>")  # well-formed
+    tables = dom.split('<table class="data"')[1:]
+    assert len(tables) >= 4
+    for table in tables:
+        assert "<caption>" in table and 'scope="col"' in table
+    for input_id in (part.split('"')[0] for part in dom.split('<input id="')[1:]):
+        assert f'<label for="{input_id}"' in dom
+    assert 'data-wide="0"' in _dom(url, width=390)  # a phone: no sideways scrolling
+    hidden = _dom(url + "#filter=no-such-object-zz")
+    rows = hidden.split('id="targets"')[1].split("</table>")[0]
+    assert rows.count("<tr hidden") == rows.count("<tr") - 1  # all but the heading row
+    ordered = _dom(url + "#sort=targets:8:desc")  # magnitude, faintest first
+    rows = ordered.split('id="targets"')[1].split("</tbody>")[0].split("<tr")[2:]
+    mags = [float(r.split('<td class="num">')[3].split("<")[0]) for r in rows]
+    assert mags == sorted(mags, reverse=True) and len(mags) > 3
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_report_colours_have_contrast():
+    """WCAG 2 contrast of the report's text and line colours on their backgrounds: text
+    4.5:1, chart lines 3:1."""
+    from debris import report, report_charts
+
+    def ratio(a, b):
+        hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+        return (hi + 0.05) / (lo + 0.05)
+
+    assert ratio("#1b1f24", "#ffffff") >= 4.5 and ratio("#1b1f24", "#e6ebf5") >= 4.5
+    assert "color:#1b1f24" in report._CSS and "th{background:#e6ebf5" in report._CSS
+    for line in (report_charts.PASS_COLOUR, report_charts.TRACK_COLOUR,
+                 report_charts.SLEW_COLOUR, report_charts.CONJ_COLOUR, "#5c6370"):
+        assert ratio(line, "#fbfbfd") >= 3.0
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium (apt-get install chromium)")
+def test_report_prints(night_folder, tmp_path):
+    pdf = tmp_path / "report.pdf"
+    _browser(f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
+             (night_folder / "report.html").as_uri())
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and data.count(b"/Type /Page") >= 2
 
 
 def test_primaries_missing_from_the_catalogue_are_reported(tmp_path, elements):

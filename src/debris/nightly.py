@@ -73,7 +73,7 @@ from .progress import progress_bar
 from .report import render_report, write_png_charts
 from .schedule import pointing_track, schedule_night, weights_from_conjunctions
 from .sites import parse_site
-from .sun import night_window
+from .sun import moon_tonight, night_window
 from .table import Table
 from .telescope import load_telescopes
 from .timescale import Times
@@ -299,7 +299,9 @@ def _run_stages(config, night, sites, start, end, offline, work: Path, log, bega
                 "observations": len(observations), "objectives": json.dumps(objectives),
                 "created_utc": meta_block()["created_utc"],
                 "wall time (s)": f"{time.monotonic() - began:.1f}"}
-        night_info = {"date": night, "start": start, "end": end}
+        night_info = {"date": night, "start": start, "end": end,
+                      "moon": moon_tonight(sites[0], start, end),
+                      "sun_limit_deg": config["sun_altitude_deg"]}
         site_names = [s.name for s in sites]
         write_text(render_report(meta, visible, observations, conj, site_names,
                                  telescope_names, night_info, tracking), work / "report.html")

@@ -1,141 +1,93 @@
-"""The nightly HTML report: one self-contained file (inline SVG charts, no scripts, no links).
+"""The nightly report: one self-contained HTML file to plan the night by.
 
-Sections: the run's metadata; per site a sky chart (polar plot: azimuth round, elevation
-inward) of tonight's visible passes (rise - culmination - set); per telescope a timeline of
-the night's schedule; the conjunctions as a table and a timeline of miss distance against
-TCA. :func:`write_png_charts` writes the same charts as PNG files when matplotlib is installed
-(the ``plot`` extra). Both take the night's tables (numbers, times as
-:class:`~debris.timescale.Times`) and make their text with :mod:`debris.io`.
+Sections, in reading order: **Tonight** (the dark window, the Moon, the best targets by
+magnitude and elevation with their times, the night's conjunctions involving objects seen
+tonight), the sky charts of every site (:mod:`debris.report_charts`), the schedules
+(timelines with names and slews, and their tables), the conjunctions (chart and table), the
+brightest passes of each site, the observatory's own observations, and the run's facts. Tables sort by a click on a column
+heading and filter by the text typed above them (a small inline script; without it they
+are plain tables); ``#filter=TEXT`` and ``#sort=TABLE:COLUMN:asc|desc`` in the address do
+the same, so a view can be bookmarked. No external file, font or script: it works offline,
+prints (controls hidden, charts kept whole) and reads on a phone (charts scale, tables
+scroll sideways). :func:`write_png_charts` writes PNG versions of the charts (matplotlib,
+the ``plot`` extra).
 """
 
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import numpy as np
 
 from .io.tables import iso_text, jsonable
+from .report_charts import (FAINT_COLOUR, PASS_COLOUR, SLEW_COLOUR, TRACK_COLOUR,
+                            conjunction_timeline_svg, sky_chart_svg, timeline_svg)
 from .table import Table
-from .timescale import Times
 
-__all__ = ["render_report", "write_png_charts"]
+__all__ = ["render_report", "write_png_charts", "best_targets"]
 
 _CSS = """
-body{font-family:system-ui,sans-serif;margin:24px;color:#1b1f24;background:#fff}
-h1{font-size:22px}h2{font-size:18px;margin-top:28px}
-table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccd;padding:2px 6px}
-th{background:#eef}.meta td:first-child{font-weight:600}
-svg{background:#fbfbfd;border:1px solid #dde}
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;padding:12px;
+max-width:1000px;color:#1b1f24;background:#fff;line-height:1.4}
+h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ccd}
+h3{font-size:15px}
+.scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;font-size:12px;margin:4px 0}
+td,th{border:1px solid #b8bfcc;padding:2px 6px;text-align:left}
+th{background:#e6ebf5;cursor:pointer;white-space:nowrap}
+th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
+caption{text-align:left;font-weight:600;padding:2px 0}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.meta td:first-child{font-weight:600}
+svg{max-width:100%;height:auto;background:#fbfbfd;border:1px solid #c9cfd9;margin:4px 0}
+.charts{display:flex;flex-wrap:wrap;gap:8px}
+.filter{margin:6px 0 2px}.filter input{font-size:14px;padding:3px 6px;width:16em}
+.facts{font-size:15px}.facts b{font-weight:650}
+.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;
+vertical-align:middle}
+@media print{.filter{display:none}svg,table{break-inside:avoid}body{max-width:none}
+th{background:#eee}}
+@media (max-width:600px){body{padding:6px}h1{font-size:18px}}
 """
-_PASS_COLOUR = "#1f6fd1"
-_TRACK_COLOUR = "#2a9d3a"
-_CONJ_COLOUR = "#d1401f"
 
+_SCRIPT = """
+(function(){
+function key(td){var t=td.getAttribute('data-v');if(t===null)t=td.textContent;
+var n=parseFloat(t);return isNaN(n)||!/^[-+]?[0-9.]/.test(t)?t.toLowerCase():n;}
+function sortBy(table,col,dir){var body=table.tBodies[0];var rows=[].slice.call(body.rows);
+rows.sort(function(a,b){var x=key(a.cells[col]),y=key(b.cells[col]);
+if(typeof x!==typeof y){x=String(x);y=String(y);}return (x<y?-1:x>y?1:0)*(dir==='desc'?-1:1);});
+rows.forEach(function(r){body.appendChild(r);});
+[].forEach.call(table.tHead.rows[0].cells,function(th,i){
+th.setAttribute('aria-sort',i===col?(dir==='desc'?'descending':'ascending'):'none');});}
+function filter(table,text){text=text.toLowerCase();[].forEach.call(table.tBodies[0].rows,
+function(r){r.hidden=text!==''&&r.textContent.toLowerCase().indexOf(text)<0;});}
+var tables=document.querySelectorAll('table.data');
+[].forEach.call(tables,function(table){
+[].forEach.call(table.tHead.rows[0].cells,function(th,i){th.tabIndex=0;
+function go(){sortBy(table,i,th.getAttribute('aria-sort')==='ascending'?'desc':'asc');}
+th.addEventListener('click',go);th.addEventListener('keydown',function(e){
+if(e.key==='Enter'||e.key===' '){e.preventDefault();go();}});});
+var box=document.getElementById(table.id+'-filter');
+if(box)box.addEventListener('input',function(){filter(table,box.value);});});
+var h=decodeURIComponent(location.hash.slice(1));
+h.split('&').forEach(function(p){var kv=p.split('=');if(kv[0]==='filter'){
+[].forEach.call(tables,function(t){var b=document.getElementById(t.id+'-filter');
+if(b)b.value=kv[1];filter(t,kv[1]);});}
+if(kv[0]==='sort'){var s=kv[1].split(':');var t=document.getElementById(s[0]);
+if(t)sortBy(t,parseInt(s[1],10),s[2]||'asc');}});
+var wide=document.documentElement.scrollWidth>window.innerWidth+1;
+document.body.setAttribute('data-wide',wide?'1':'0');
+document.body.setAttribute('data-ready','1');})();
+"""
 
-def _polar_xy(az_deg, el_deg, radius, cx, cy):
-    r = radius * (90.0 - np.asarray(el_deg, float)) / 90.0
-    a = np.radians(np.asarray(az_deg, float))
-    return cx + r * np.sin(a), cy - r * np.cos(a)
-
-
-def _pass_polylines(passes: Table, site_name: str, limit: int | None = None):
-    """(azimuths, elevations) of the rise, culmination and set of each visible pass at a
-    site (the points the window does not cut), at most `limit` passes."""
-    mine = np.flatnonzero((passes["site"] == site_name) & passes["visible"])[:limit]
-    out = []
-    for k in mine.tolist():
-        points = [(passes["rise_azimuth_deg"][k], 10.0),
-                  (passes["culmination_azimuth_deg"][k], passes["max_elevation_deg"][k]),
-                  (passes["set_azimuth_deg"][k], 10.0)]
-        points = [(float(a), float(e)) for a, e in points if np.isfinite(a)]
-        if len(points) >= 2:
-            out.append(([a for a, _ in points], [e for _, e in points]))
-    return mine.size, out
-
-
-def sky_chart_svg(passes: Table, site_name: str, size: int = 420, limit: int = 400) -> str:
-    """Polar chart of visible passes at one site: one polyline per pass."""
-    cx = cy = size / 2
-    radius = size / 2 - 24
-    parts = [f'<svg width="{size}" height="{size}" '
-             f'class="sky-chart" data-site="{html.escape(site_name)}">']
-    for el in (0, 30, 60):
-        parts.append(f'<circle cx="{cx}" cy="{cy}" r="{radius * (90 - el) / 90:.1f}" '
-                     'fill="none" stroke="#99a" stroke-width="1"/>')
-    for label, az in (("N", 0), ("E", 90), ("S", 180), ("W", 270)):
-        x, y = _polar_xy(az, -8, radius, cx, cy)
-        parts.append(f'<text x="{float(x):.1f}" y="{float(y) + 4:.1f}" font-size="12" '
-                     f'text-anchor="middle">{label}</text>')
-    count, lines = _pass_polylines(passes, site_name, limit)
-    for azimuths, elevations in lines:
-        x, y = _polar_xy(azimuths, elevations, radius, cx, cy)
-        pts = " ".join(f"{float(a):.1f},{float(b):.1f}" for a, b in zip(x, y))
-        parts.append(f'<polyline class="pass" points="{pts}" fill="none" '
-                     f'stroke="{_PASS_COLOUR}" stroke-width="1.5" stroke-opacity="0.7"/>')
-    parts.append(f'<text x="8" y="16" font-size="12">{html.escape(site_name)}: '
-                 f'{count} visible passes</text></svg>')
-    return "".join(parts)
-
-
-def timeline_svg(observations: Table, telescope: str, start: Times, end: Times,
-                 width: int = 900, height: int = 70) -> str:
-    """The night as a bar, one green block per scheduled track."""
-    span = float(end.seconds_since(start)[0]) or 1.0
-    mine = observations.take(observations["telescope"] == telescope)
-    parts = [f'<svg width="{width}" height="{height}" '
-             f'class="timeline" data-telescope="{html.escape(telescope)}">',
-             f'<rect x="0" y="20" width="{width}" height="30" fill="#eef"/>']
-    a = mine["start_utc"].seconds_since(start)
-    b = mine["end_utc"].seconds_since(start)
-    for s, e in zip(a, b):
-        x = width * s / span
-        w = max(width * (e - s) / span, 1.0)
-        parts.append(f'<rect class="track" x="{x:.1f}" y="20" width="{w:.1f}" height="30" '
-                     f'fill="{_TRACK_COLOUR}"/>')
-    for h in range(int(span // 3600) + 1):
-        x = width * h * 3600 / span
-        parts.append(f'<text x="{x + 2:.1f}" y="64" font-size="10">+{h}h</text>')
-    parts.append(f'<text x="2" y="14" font-size="12">{html.escape(telescope)}: {len(mine)} '
-                 f'tracks from {html.escape(iso_text(start)[0])}</text></svg>')
-    return "".join(parts)
-
-
-def conjunction_timeline_svg(conjunctions: Table, start: Times, end: Times, width: int = 900,
-                             height: int = 220) -> str:
-    """Miss distance (log scale) against TCA, one dot per conjunction."""
-    span = float(end.seconds_since(start)[0]) or 1.0
-    parts = [f'<svg width="{width}" height="{height}" '
-             'class="conjunction-timeline">',
-             f'<line x1="40" y1="{height - 20}" x2="{width}" y2="{height - 20}" stroke="#99a"/>']
-    t = conjunctions["tca_utc"].seconds_since(start)
-    miss = np.maximum(conjunctions["miss_distance_km"], 1e-3)
-    y = (height - 20) - (height - 40) * (np.log10(miss) + 3) / 4  # 1 m .. 10 km
-    for tt, yy in zip(t, y):
-        parts.append(f'<circle class="conjunction" cx="{40 + (width - 40) * tt / span:.1f}" '
-                     f'cy="{float(yy):.1f}" r="3" fill="{_CONJ_COLOUR}"/>')
-    parts.append('<text x="2" y="14" font-size="12">miss distance (1 m .. 10 km, log) '
-                 'against TCA</text></svg>')
-    return "".join(parts)
-
-
-def _table(table: Table, columns, limit=200) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = []
-    cells = {c: (iso_text(table[c]).tolist() if isinstance(table[c], Times)
-                 else table[c].tolist()) for c in columns}
-    for k in range(min(len(table), limit)):
-        row = []
-        for c in columns:
-            v = cells[c][k]
-            if isinstance(v, float) and v != v:
-                v = None
-            elif isinstance(v, float):
-                v = f"{v:.3g}" if c in ("probability", "max_probability") else f"{v:.3f}"
-            row.append(f"<td>{html.escape('' if v is None else str(v))}</td>")
-        body.append("<tr>" + "".join(row) + "</tr>")
-    more = f"<p>{len(table) - limit} more in the CSV/JSON.</p>" if len(table) > limit else ""
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+#: Passes a site's table in the report lists (the brightest; every one is in the CSV).
+PASS_ROWS = 300
+#: Best targets tonight: visible passes at least this high (deg), brightest first.
+TARGET_MIN_ELEVATION_DEG = 30.0
+TARGET_ROWS = 15
 
 
 def render_report(meta: dict, passes: Table, observations: Table, conjunctions: Table,
@@ -143,48 +95,185 @@ def render_report(meta: dict, passes: Table, observations: Table, conjunctions: 
                   ) -> str:
     """The report as one HTML string.
 
-    `night` holds the night's ``date`` (text) and ``start``/``end`` (Times); `meta` the
-    run's facts in display order (Times values are shown as ISO text); the screening window
-    is ``meta["screen_start_utc"]`` .. ``meta["screen_end_utc"]`` (Times) when given;
-    `tracking`, the nightly observation stage's summary, adds the section "Our
-    observations".
+    `night` holds the night's ``date`` (text), ``start``/``end`` (Times) and optionally
+    ``moon`` (:func:`debris.sun.moon_tonight` at the first site) and ``sun_limit_deg``;
+    `meta` the run's facts in display order (Times values are shown as ISO text; dicts as
+    "key: value" lines); the screening window is ``meta["screen_start_utc"]`` ..
+    ``meta["screen_end_utc"]`` (Times) when given; `tracking`, the nightly observation
+    stage's summary, adds the section "Our observations".
     """
-    out = ["<!DOCTYPE html><html><head><meta charset='utf-8'>",
-           f"<title>debris nightly report {html.escape(night['date'])}</title>",
-           f"<style>{_CSS}</style></head><body>",
-           f"<h1>debris nightly report: night of {html.escape(night['date'])}</h1>",
-           "<h2>Run</h2><table class='meta'>"]
-    for key, value in jsonable(meta).items():
-        out.append(f"<tr><td>{html.escape(str(key))}</td>"
-                   f"<td>{html.escape(str(value))}</td></tr>")
-    out.append("</table><h2>Visible passes</h2>")
-    for site in sites:
-        out.append(sky_chart_svg(passes, site))
-    out.append("<h2>Schedules</h2>")
+    title = f"debris nightly report: night of {night['date']}"
+    out = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+           "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+           f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+           f"<h1>{html.escape(title)}</h1>",
+           _tonight(passes, conjunctions, sites, night)]
+    out.append("<h2 id='sky'>Sky charts</h2><p class='legend'>Every visible pass, faint; "
+               f"<span style='background:{PASS_COLOUR}'></span>the brightest, with times "
+               f"(UTC) at rise, culmination and set<span style='background:{FAINT_COLOUR}'>"
+               "</span>the others. North up, east left, the horizon at the edge.</p>"
+               "<div class='charts'>")
+    out += [sky_chart_svg(passes, site) for site in sites]
+    out.append("</div>")
+    out.append(f"<h2 id='schedules'>Schedules</h2><p class='legend'>"
+               f"<span style='background:{TRACK_COLOUR}'></span>tracks"
+               f"<span style='background:{SLEW_COLOUR}'></span>slews before them</p>")
     for tel in telescopes:
         out.append(timeline_svg(observations, tel, night["start"], night["end"]))
-    out.append(f"<h2>Conjunctions ({len(conjunctions)})</h2>")
+    if len(observations):
+        out.append(_data_table(observations, "schedule", "The schedule, track by track", [
+            ("telescope", "telescope"), ("start_utc", "start (UTC)"),
+            ("end_utc", "end (UTC)"), ("norad_id", "NORAD"), ("name", "name"),
+            ("start_azimuth_deg", "az start (deg)"), ("start_elevation_deg", "el start (deg)"),
+            ("peak_rate_deg_s", "rate (deg/s)"), ("magnitude", "mag"),
+            ("weight", "weight"), ("slew_time_s", "slew (s)")]))
+    out.append(f"<h2 id='conjunctions'>Conjunctions ({len(conjunctions)})</h2>")
     out.append(conjunction_timeline_svg(conjunctions, meta.get("screen_start_utc",
                                                                night["start"]),
                                         meta.get("screen_end_utc", night["end"])))
-    out.append(_table(conjunctions.take(np.argsort(conjunctions["miss_distance_km"],
-                                                   kind="stable")),
-                      ["tca_utc", "norad_id_1", "name_1", "norad_id_2", "name_2",
-                       "miss_distance_km", "relative_speed_km_s", "probability",
-                       "max_probability"]))
+    out.append(_data_table(conjunctions.take(np.argsort(conjunctions["miss_distance_km"],
+                                                        kind="stable")),
+                           "conjunction-table", "Conjunctions, closest first",
+                           _CONJ_COLUMNS))
+    out.append("<h2 id='passes'>Passes by site</h2>")
+    for site in sites:
+        mine = passes.take(passes["site"] == site)
+        out.append(_pass_table(mine, f"passes-{_slug(site)}", site))
     if tracking is not None:
         out.append(_tracking_section(tracking))
-    out.append("</body></html>\n")
+    out.append("<h2 id='run'>Run</h2><div class='scroll'><table class='meta'>"
+               "<caption>How this report was made</caption>")
+    for key, value in jsonable({k: v for k, v in meta.items()
+                                if k not in ("screen_start_utc", "screen_end_utc")}).items():
+        out.append(f"<tr><th scope='row'>{html.escape(str(key))}</th>"
+                   f"<td>{_meta_value(value)}</td></tr>")
+    out.append(f"</table></div><script>{_SCRIPT}</script></body></html>\n")
     return "".join(out)
+
+
+_CONJ_COLUMNS = [("tca_utc", "TCA (UTC)"), ("norad_id_1", "NORAD 1"), ("name_1", "name 1"),
+                 ("norad_id_2", "NORAD 2"), ("name_2", "name 2"),
+                 ("miss_distance_km", "miss (km)"), ("relative_speed_km_s", "speed (km/s)"),
+                 ("probability", "Pc"), ("max_probability", "max Pc")]
+
+
+def _meta_value(value) -> str:
+    """A run fact as text: dicts (and JSON text of one) as one "key: value" line each."""
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+    if isinstance(value, dict):
+        return "<br>".join(f"{html.escape(str(k))}: {html.escape(_plain(v))}"
+                           for k, v in value.items())
+    return html.escape(str(value))
+
+
+def _plain(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower())
+
+
+def best_targets(passes: Table, rows: int = TARGET_ROWS,
+                 min_elevation_deg: float = TARGET_MIN_ELEVATION_DEG) -> Table:
+    """Tonight's best targets: visible passes culminating at least `min_elevation_deg`
+    high, brightest first (ties: higher first), each object once (its best pass at any
+    site), at most `rows`."""
+    ok = np.flatnonzero(passes["visible"] & (passes["max_elevation_deg"] >= min_elevation_deg)
+                        & np.isfinite(passes["min_magnitude"]))
+    order = ok[np.lexsort((-passes["max_elevation_deg"][ok], passes["min_magnitude"][ok]))]
+    _, first = np.unique(passes["norad_id"][order], return_index=True)  # each object once
+    return passes.take(order[np.sort(first)][:rows])
+
+
+def _tonight(passes, conjunctions, sites, night) -> str:
+    """The first section: dark window, Moon, best targets, conjunctions of objects seen."""
+    start, end = iso_text(night["start"])[0], iso_text(night["end"])[0]
+    facts = [f"<b>Dark</b> {start[11:16]} to {end[11:16]} UTC "
+             f"(Sun below {night.get('sun_limit_deg', -12):g}°)"]
+    moon = night.get("moon")
+    if moon is not None:
+        up = ", ".join(f"{iso_text(p)[0][11:16]}-{iso_text(p)[1][11:16]}" for p in moon["up"])
+        facts.append(f"<b>Moon</b> {100 * moon['illuminated_fraction']:.0f}% lit, "
+                     + (f"up {up} UTC (highest {moon['max_altitude_deg']:.0f}°)" if up
+                        else "below the horizon all night"))
+    visible = passes.take(passes["visible"])
+    facts.append(f"<b>{len(visible):,}</b> visible passes of "
+                 f"<b>{len(np.unique(visible['norad_id'])):,}</b> objects over "
+                 f"{html.escape(', '.join(sites))}")
+    out = ["<h2 id='tonight'>Tonight</h2>", "<p class='facts'>" + "; ".join(facts) + "</p>"]
+    targets = best_targets(passes)
+    out.append(_data_table(targets, "targets", f"Best targets: the brightest passes above "
+                           f"{TARGET_MIN_ELEVATION_DEG:g}°", _TARGET_COLUMNS))
+    seen = set(visible["norad_id"].tolist())
+    involved = np.array([a in seen or b in seen for a, b in
+                         zip(conjunctions["norad_id_1"].tolist(),
+                             conjunctions["norad_id_2"].tolist())], dtype=bool)
+    out.append(_data_table(conjunctions.take(involved), "tonight-conjunctions",
+                           f"Conjunctions of objects visible tonight ({int(involved.sum())})",
+                           _CONJ_COLUMNS))
+    return "".join(out)
+
+
+_TARGET_COLUMNS = [("site", "site"), ("norad_id", "NORAD"), ("name", "name"),
+                   ("visible_start_utc", "visible from (UTC)"),
+                   ("culmination_utc", "culmination (UTC)"),
+                   ("visible_end_utc", "visible to (UTC)"),
+                   ("max_elevation_deg", "max el (deg)"),
+                   ("culmination_azimuth_deg", "az at culmination (deg)"),
+                   ("min_magnitude", "mag"), ("std_magnitude_source", "mag from")]
+
+
+def _pass_table(passes: Table, table_id: str, site: str) -> str:
+    mag = np.where(np.isfinite(passes["min_magnitude"]), passes["min_magnitude"], np.inf)
+    rows = passes.take(np.argsort(mag, kind="stable")[:PASS_ROWS])
+    return _data_table(rows, table_id, f"{site}: the {len(rows)} brightest of {len(passes):,} "
+                       "visible passes (every one in passes_" + site + ".csv)",
+                       _TARGET_COLUMNS[1:])
+
+
+def _data_table(table: Table, table_id: str, caption: str, columns) -> str:
+    """A sortable, filterable table (see the module's script) of `columns` ((key, heading))."""
+    columns = [(k, h) for k, h in columns if k in table.columns]
+    head = "".join(f"<th scope='col' aria-sort='none'>{html.escape(h)}</th>"
+                   for _, h in columns)
+    cells = {k: (iso_text(table[k]).tolist() if hasattr(table[k], "jd") else table[k].tolist())
+             for k, _ in columns}
+    body = []
+    for r in range(len(table)):
+        row = []
+        for k, _ in columns:
+            v = cells[k][r]
+            if isinstance(v, float):
+                text = "" if v != v else (f"{v:.2e}" if "probability" in k else f"{v:.1f}"
+                                          if k.endswith(("_deg", "magnitude", "_s"))
+                                          else f"{v:.3f}")
+                row.append(f"<td class='num'>{text}</td>")
+            elif isinstance(v, str) and k.endswith("_utc"):
+                row.append(f"<td data-v='{v}'>{v[11:19]}</td>" if v else "<td></td>")
+            else:
+                row.append(f"<td>{html.escape('' if v is None else str(v))}</td>")
+        body.append("<tr>" + "".join(row) + "</tr>")
+    return (f"<div class='filter'><label for='{table_id}-filter'>Filter {html.escape(caption)}"
+            f": </label><input id='{table_id}-filter' type='search'></div>"
+            f"<div class='scroll'><table class='data' id='{table_id}'>"
+            f"<caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _rows_table(rows: list, columns: list) -> str:
     if not rows:
         return "<p>none</p>"
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    head = "".join(f"<th scope='col'>{html.escape(c)}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(r.get(c)))}</td>" for c in columns)
                    + "</tr>" for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead>{body}</table></div>"
 
 
 def _cell(value) -> str:
@@ -206,6 +295,9 @@ def _tracking_section(t: dict) -> str:
            "<h3>Fitted elements</h3>",
            _rows_table(t["fitted"], ["norad_id", "name", "observations", "used", "rms_arcsec",
                                      "tle_line1", "tle_line2"]),
+           "<h3>Standard magnitudes from our photometry</h3>",
+           _rows_table(t.get("magnitudes", []), ["norad_id", "std_mag", "observations",
+                                                  "scatter"]),
            "<h3>Uncorrelated tracks: initial orbits</h3>",
            _rows_table(t["initial_orbits"], ["track", "norad_id", "observations", "rms_arcsec",
                                              "tle_line1", "tle_line2"]),
@@ -234,9 +326,15 @@ def write_png_charts(folder, passes: Table, observations: Table, sites, telescop
         ax.set_theta_zero_location("N")
         ax.set_theta_direction(-1)
         ax.set_rlim(90, 0)
-        for azimuths, elevations in _pass_polylines(passes, site)[1]:
-            ax.plot(np.radians(azimuths), elevations, color=_PASS_COLOUR, alpha=0.5,
-                    linewidth=0.8)
+        mine = np.flatnonzero((passes["site"] == site) & passes["visible"])
+        for k in mine.tolist():
+            points = [(passes[a][k], e) for a, e in (
+                ("rise_azimuth_deg", 10.0), ("culmination_azimuth_deg",
+                                             passes["max_elevation_deg"][k]),
+                ("set_azimuth_deg", 10.0)) if np.isfinite(passes[a][k])]
+            if len(points) >= 2:
+                ax.plot(np.radians([p[0] for p in points]), [p[1] for p in points],
+                        color=PASS_COLOUR, alpha=0.5, linewidth=0.8)
         ax.set_title(f"{site}: visible passes")
         path = folder / f"sky_{site}.png"
         fig.savefig(path, dpi=100)
@@ -248,7 +346,7 @@ def write_png_charts(folder, passes: Table, observations: Table, sites, telescop
         if len(mine):
             a = mine["start_utc"].seconds_since(night["start"]) / 3600.0
             b = mine["end_utc"].seconds_since(night["start"]) / 3600.0
-            ax.broken_barh(list(zip(a, b - a)), (k - 0.4, 0.8), color=_TRACK_COLOUR)
+            ax.broken_barh(list(zip(a, b - a)), (k - 0.4, 0.8), color=TRACK_COLOUR)
     ax.set_yticks(range(len(telescopes)), telescopes)
     ax.set_xlabel(f"hours after {iso_text(night['start'])[0]}")
     fig.tight_layout()
