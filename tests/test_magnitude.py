@@ -13,7 +13,6 @@ from debris.observations import read_observations, read_station_list
 from debris.observations.brightness import fit_standard_magnitudes, reduced_magnitudes
 from debris.observations.gauss import circular_orbit
 from debris.observations.reduction import observation_geometry
-from debris.table import Table
 
 
 def test_phase_law_and_range():
@@ -167,7 +166,7 @@ def test_iss_magnitudes_from_real_iod_lines(data_dir):
         assert np.median(np.abs(error)) == pytest.approx(median, abs=0.05)
 
 
-def test_standard_magnitudes_fitted_from_observations(bundled):
+def test_standard_magnitudes_fitted_from_observations(bundled, tmp_path):
     """Magnitudes made from a known standard magnitude at the true geometry reduce back to
     it (to 0.01 mag); the median resists a flash."""
     from debris.observations import Stations, sgp4_truth, simulate_tracks  # a known truth
@@ -190,3 +189,11 @@ def test_standard_magnitudes_fitted_from_observations(bundled):
     assert fitted[25544]["scatter"] < 0.05
     assert fit_standard_magnitudes(reduced_magnitudes(obs, cat, stations),
                                    min_observations=len(obs) + 1) == {}
+    from debris.archive import Archive  # the nightly run keeps them there
+
+    with Archive(tmp_path / "archive.sqlite") as archive:
+        reduced = reduced_magnitudes(obs, cat, stations)
+        assert archive.add_observed_magnitudes(reduced) == len(obs)
+        assert archive.add_observed_magnitudes(reduced) == 0  # stored once
+        assert archive.observed_std_mags() == {25544: pytest.approx(-1.3, abs=0.01)}
+        assert archive.observed_std_mags(min_observations=len(obs) + 1) == {}

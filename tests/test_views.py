@@ -43,6 +43,7 @@ def test_first_command_prints_summary_and_top_passes_in_one_screen(first_command
     assert "18,437 passes of 11,906 objects" in head and "payload" in head
     assert "brightest: 25544 ISS (ZARYA)" in head and "highest:" in head
     assert "the first 20 of 18437 visible passes, by magnitude" in head
+    assert "type defaults for 12,274, the SATCAT RCS for 10,268" in head
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert len(rows) == 18437  # the file stays complete
     mags = sorted(float(r["min_magnitude"]) for r in rows)

@@ -4,13 +4,13 @@ Sections, in reading order: **Tonight** (the dark window, the Moon, the best tar
 magnitude and elevation with their times, the night's conjunctions involving objects seen
 tonight), the sky charts of every site (:mod:`debris.report_charts`), the schedules
 (timelines with names and slews, and their tables), the conjunctions (chart and table), the
-brightest passes of each site, the observatory's own observations, and the run's facts. Tables sort by a click on a column
-heading and filter by the text typed above them (a small inline script; without it they
-are plain tables); ``#filter=TEXT`` and ``#sort=TABLE:COLUMN:asc|desc`` in the address do
-the same, so a view can be bookmarked. No external file, font or script: it works offline,
-prints (controls hidden, charts kept whole) and reads on a phone (charts scale, tables
-scroll sideways). :func:`write_png_charts` writes PNG versions of the charts (matplotlib,
-the ``plot`` extra).
+brightest passes of each site, the observatory's own observations, and the run's facts.
+Tables sort by a click on a column heading and filter by the text typed above them (a
+small inline script; without it they are plain tables); ``#filter=TEXT`` and
+``#sort=TABLE:COLUMN:asc|desc`` in the address do the same, so a view can be bookmarked.
+No external file, font or script: it works offline, prints (controls hidden, charts kept
+whole) and reads on a phone (charts scale, tables scroll sideways).
+:func:`write_png_charts` writes PNG versions of the charts (matplotlib, the ``plot`` extra).
 """
 
 from __future__ import annotations
