@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from debris.magnitude import StandardMagnitudes
 from debris import find_passes, get_site, night_window
 from debris.schedule import schedule_night
 from debris.telescope import Telescope, load_telescopes, slew_time_s
@@ -201,13 +202,18 @@ def test_checker_catches_a_violation(example_schedule, leo_sample, night):
 def test_weights_steer_the_schedule(leo_sample, night):
     site, (start, end) = night
     telescopes = load_telescopes(EXAMPLE)
-    plain, _ = schedule_night(leo_sample, site, start, end, telescopes, improvement_rounds=0)
+    # type-default magnitudes: more objects than the night holds (with the SATCAT RCS the
+    # sample's small debris fall below the limit and every object with a window fits)
+    typed = StandardMagnitudes(rcs={})
+    plain, _ = schedule_night(leo_sample, site, start, end, telescopes, improvement_rounds=0,
+                              std_mag_table=typed)
     info = plain.meta["telescopes"]["dushanbe_05m"]
     assert info["objects_with_windows"] > len(plain)  # some objects were left out
     chosen = set(plain["norad_id"].tolist())
     left_out = set(leo_sample.norad_id.tolist()) - chosen
     weighted, _ = schedule_night(leo_sample, site, start, end, telescopes,
-                                 weights={n: 100.0 for n in left_out}, improvement_rounds=0)
+                                 weights={n: 100.0 for n in left_out}, improvement_rounds=0,
+                                 std_mag_table=typed)
     # heavier objects take windows the plain schedule gave to others
     assert set(weighted["norad_id"].tolist()) & left_out
     assert weighted.meta["telescopes"]["dushanbe_05m"]["objective"] > info["objective"]
