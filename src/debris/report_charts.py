@@ -114,12 +114,11 @@ def sky_chart_svg(passes: Table, site_name: str, *, size: int = 440, bright: int
 
 def _hour_axis(start: Times, span: float, x0: float, width: float, y: float) -> list:
     """Tick marks and HH:MM labels (UTC) on the whole hours of a window."""
-    first = float(start.seconds_since(start)[0])
     t0 = iso_text(start)[0]
-    offset = (60 - int(t0[14:16])) * 60 - int(t0[17:19]) if t0 else 0
+    offset = (60 - int(t0[14:16])) * 60 - int(t0[17:19]) if t0 else 0  # to the next hour
     parts = [f'<line x1="{x0}" y1="{y}" x2="{x0 + width}" y2="{y}" stroke="{_AXIS}"/>']
     step = 3600 if span <= 16 * 3600 else 6 * 3600
-    for s in np.arange(first + offset % 3600, span + 1, step):
+    for s in np.arange(offset % 3600, span + 1, step):
         x = x0 + width * s / span
         parts.append(f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y + 4}" stroke="{_AXIS}"/>'
                      f'<text x="{x:.1f}" y="{y + 15}" font-size="10" text-anchor="middle">'
