@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+from pathlib import Path
 
 import numpy as np
 
 from ..conjunctions import (DEFAULT_HBR_M, DEFAULT_SIGMA_RIC_KM, SIGMA_GROWTH_RIC_KM_PER_DAY,
-                            cdm_pc, conjunction_cdms, observability, screen)
+                            cdm_pc, conjunction_cdms, observability, remove_checkpoint,
+                            screen)
 from ..errors import CDMFormatError, DebrisError
 from ..io.ccsds import read_cdm
 from ..io.files import atomic_folder, read_text, write_text
@@ -166,6 +167,7 @@ def cmd_screen(args) -> int:
     covariances = _read_covariances(args.covariance_file)
     if args.format == "cdm" and not args.output:
         raise DebrisError("--format cdm writes one file per conjunction: give --output DIR")
+    _check_checkpoint_place(args)
     executor = dask_executor(args)
     try:
         table = screen(catalog, start, end, args.threshold_km, primaries=primaries,
@@ -176,6 +178,8 @@ def cmd_screen(args) -> int:
     finally:
         if executor is not None:
             executor.close()
+    for path in table.meta.get("windows_unreadable", []):
+        note(f"checkpoint window {path} could not be read: computed again")
     if table.meta.get("windows_resumed"):
         note(f"resumed from {args.checkpoint}: {table.meta['windows_resumed']} window(s) "
              "read back")
@@ -209,10 +213,22 @@ def cmd_screen(args) -> int:
     return _done(args)
 
 
+def _check_checkpoint_place(args) -> None:
+    """Refuse a checkpoint folder that holds the output or lies inside an output folder:
+    removing the one would remove the other."""
+    if not (args.checkpoint and args.output):
+        return
+    folder, output = Path(args.checkpoint).resolve(), Path(args.output).resolve()
+    if folder == output or folder in output.parents or output in folder.parents:
+        raise DebrisError(f"--checkpoint {args.checkpoint} and --output {args.output} overlap: "
+                          "the checkpoint folder is removed after the run, so keep the output "
+                          "outside it (and the checkpoint outside an output folder)")
+
+
 def _done(args) -> int:
-    """The output is written: the checkpoint has served."""
+    """The output is written: the checkpoint has served (only its own files are removed)."""
     if args.checkpoint:
-        shutil.rmtree(args.checkpoint, ignore_errors=True)
+        remove_checkpoint(args.checkpoint)
     return 0
 
 

@@ -12,18 +12,23 @@ mixed in.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError, OutputError
-from ..io.files import atomic_write
+from ..io.files import atomic_folder, atomic_write
 
-__all__ = ["Checkpoint", "fingerprint"]
+__all__ = ["Checkpoint", "fingerprint", "remove_checkpoint"]
 
 _KEY = "run.json"
+_WINDOW = re.compile(r"window_\d{8}_\d{8}\.npz")
+#: Temporaries of debris' own files (io.files.atomic_write names them so).
+_OWN_PART = re.compile(r"\.(run\.json|window_\d{8}_\d{8}\.npz)\.\d+\.\d+\.part")
 
 
 def fingerprint(catalog, **parameters) -> str:
@@ -40,6 +45,11 @@ def fingerprint(catalog, **parameters) -> str:
 class Checkpoint:
     """A checkpoint folder for one screening run (see the module docstring).
 
+    The folder is debris' own only when ``run.json`` (the marker debris writes) is in it:
+    an existing folder without it must be empty, and :meth:`remove` deletes only the marker,
+    the window files this class names and their temporaries, then the folder itself when
+    debris created it and nothing else is left there.
+
     Parameters
     ----------
     folder : str or Path
@@ -50,7 +60,7 @@ class Checkpoint:
     Raises
     ------
     InputError
-        When the folder belongs to another run.
+        When the folder belongs to another run, or holds files that are not a checkpoint's.
     """
 
     def __init__(self, folder, key: str):
@@ -58,39 +68,59 @@ class Checkpoint:
         if self.folder.exists() and not self.folder.is_dir():
             raise InputError(f"checkpoint folder {self.folder} is a file; name a folder "
                              "(created when missing)")
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create the checkpoint folder {self.folder}: "
-                              f"{exc.strerror}") from None
+        created = not self.folder.exists()
         stored = self.folder / _KEY
-        if stored.exists():
+        if created:  # built whole with its marker beside its place, then renamed in
+            with atomic_folder(self.folder) as work:
+                (work / _KEY).write_text(json.dumps({"fingerprint": key,
+                                                     "created_by_debris": True}) + "\n",
+                                         encoding="utf-8")
+        elif stored.exists():
             try:
-                found = json.loads(stored.read_text(encoding="utf-8")).get("fingerprint")
+                record = json.loads(stored.read_text(encoding="utf-8"))
+                found = record.get("fingerprint")
+                created = bool(record.get("created_by_debris", False))
             except (OSError, ValueError, AttributeError):
                 found = None
             if found != key:
                 raise InputError(f"checkpoint folder {self.folder} belongs to another run "
                                  "(other elements or options); remove it or choose another")
         else:
+            foreign = sorted(p.name for p in self.folder.iterdir()
+                             if not _OWN_PART.fullmatch(p.name))
+            if foreign:
+                shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+                raise InputError(f"checkpoint folder {self.folder} is not empty and is not a "
+                                 f"debris checkpoint (it holds {shown}); name a new or empty "
+                                 "folder: debris would delete what it writes there")
             with atomic_write(stored) as handle:
-                handle.write(json.dumps({"fingerprint": key}) + "\n")
+                handle.write(json.dumps({"fingerprint": key,
+                                         "created_by_debris": False}) + "\n")
+        self.created = created
         self.resumed = 0
+        #: Window files that were there but could not be read (computed again).
+        self.unreadable: list[Path] = []
 
     def _path(self, a: int, b: int) -> Path:
         return self.folder / f"window_{a:08d}_{b:08d}.npz"
 
     def load(self, a: int, b: int):
-        """(i, j, t, failures) of the window of steps [a, b] if it was finished, else None."""
+        """(i, j, t, failures) of the window of steps [a, b] if it was finished, else None.
+
+        A window file that cannot be read (truncated, garbage) is listed in
+        :attr:`unreadable` and returns None: the window is computed again and rewritten."""
         path = self._path(a, b)
         if not path.exists():
             return None
         try:
-            with np.load(path) as data:
+            with np.load(path, allow_pickle=False) as data:
                 out = (data["i"], data["j"], data["t"],
                        dict(zip(data["failed"].tolist(), data["codes"].tolist())))
-        except (OSError, ValueError, KeyError):
-            return None  # unreadable: computed again
+            if not (len(out[0]) == len(out[1]) == len(out[2])):
+                raise ValueError("arrays of different lengths")
+        except Exception:  # noqa: BLE001 - any unreadable file (BadZipFile, EOFError, ...)
+            self.unreadable.append(path)
+            return None
         self.resumed += 1
         return out
 
@@ -100,3 +130,32 @@ class Checkpoint:
             np.savez(handle, i=i, j=j, t=t,
                      failed=np.array(list(failures), np.int64),
                      codes=np.array(list(failures.values()), np.int64))
+
+    def remove(self) -> None:
+        """Delete what this checkpoint wrote (:func:`remove_checkpoint`)."""
+        remove_checkpoint(self.folder)
+
+
+def remove_checkpoint(folder) -> None:
+    """Delete a checkpoint folder's own files once its run's output is written.
+
+    Only what debris names is deleted: the window files, their temporaries and the marker
+    ``run.json``; then the folder, when debris created it and it is now empty. A folder
+    without the marker is left alone whole.
+    """
+    folder = Path(folder)
+    stored = folder / _KEY
+    if not stored.is_file():
+        return
+    try:
+        created = bool(json.loads(stored.read_text(encoding="utf-8")).get("created_by_debris"))
+    except (OSError, ValueError, AttributeError):
+        created = False
+    for path in folder.iterdir():
+        if _WINDOW.fullmatch(path.name) or _OWN_PART.fullmatch(path.name):
+            with contextlib.suppress(OSError):
+                path.unlink()
+    stored.unlink(missing_ok=True)
+    if created:
+        with contextlib.suppress(OSError):  # not empty: the user's files stay
+            folder.rmdir()

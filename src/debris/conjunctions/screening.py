@@ -214,6 +214,7 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
         "mode": "all-vs-all" if primaries is None else "primaries",
         "objects": len(catalog), "candidates_refined": int(len(inside)),
         "windows_resumed": 0 if saved is None else saved.resumed,
+        "windows_unreadable": [] if saved is None else [str(p) for p in saved.unreadable],
     })
     if rows is not None:  # rows of the caller's catalogue
         table.meta["objects"] = len(primary_mask_all)
