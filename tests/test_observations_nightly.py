@@ -64,7 +64,8 @@ min_observations = 5
     (tmp_path / "nightly.toml").write_text(config)
     night = run_nightly(tmp_path / "nightly.toml", night="2024-11-01", offline=True)
     log = (night / "nightly.log").read_text()
-    assert "broken.csv skipped" in log and "21 in 3 tracks" in log
+    assert "broken.csv quarantined" in log and "21 in 3 tracks" in log
+    assert "binary data" in log
     ident = json.loads((night / "observations.json").read_text())
     assert sorted(t["norad_id"] for t in ident["tracks"]) == sorted([-1, *first_two])
     fitted = (night / "fitted_elements.tle").read_text().splitlines()
@@ -82,3 +83,39 @@ min_observations = 5
     second = run_nightly(tmp_path / "nightly.toml", night="2024-11-02", offline=True)
     log = (second / "nightly.log").read_text()
     assert "7 in 1 tracks from 1 file(s)" in log
+
+
+def test_an_unknown_station_file_is_quarantined_and_blocks_no_night(tmp_path, leo_sample):
+    """Issue 22, case 2: a real IOD file from a station in no list (4171) sits in the folder;
+    three nights in a row still give passes, screening and a report, and the file is
+    listed as quarantined (log, report, run.json) on the night it arrived."""
+    elements = tmp_path / "sample.3le"
+    from sgp4.exporter import export_tle
+
+    elements.write_text("".join(f"{n}\n{export_tle(s)[0]}\n{export_tle(s)[1]}\n"
+                                for n, s in zip(leo_sample.name, leo_sample.satrecs)))
+    folder = tmp_path / "obs"
+    folder.mkdir()
+    real = "tests/data/observations/real_iod/23908_20200316.txt"
+    (folder / "station4171.txt").write_text(open(real).read())
+    config = _config(tmp_path, elements, extra=f'''
+[observations]
+folder = "{folder}"
+''')
+    for k, night in enumerate(["2024-11-01", "2024-11-02", "2024-11-03"]):
+        out = run_nightly(config, night=night, offline=True)
+        for name in ("passes.json", "passes_sanglokh.csv", "conjunctions.csv",
+                     "schedule_dushanbe.json", "report.html", "run.json"):
+            assert (out / name).is_file(), (night, name)
+        log = (out / "nightly.log").read_text()
+        summary = json.loads((out / "run.json").read_text())
+        report = (out / "report.html").read_text()
+        assert any(key.startswith("station4171.txt|") for key in summary["observation_files"])
+        if k == 0:
+            assert "station4171.txt quarantined" in log
+            assert "unknown station '4171' (15 observations, first at " in log
+            assert summary["observation_files_quarantined"][0]["file"] == "station4171.txt"
+            assert "Quarantined files (1)" in report and "unknown station &#x27;4171&#x27;" \
+                in report
+        else:  # handled: not read again, nothing blocks the night
+            assert "quarantined" not in log and "no new files" in log

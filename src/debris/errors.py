@@ -174,6 +174,22 @@ class UnknownStationError(UnknownSiteError):
             + (f"; known stations: {', '.join(known[:20])}" + (" ..." if len(known) > 20 else "")
                if known else ""))
 
+    @classmethod
+    def many(cls, lines: list[str], known: list[str]) -> "UnknownStationError":
+        """One error for several unknown stations (each of `lines` names one, with where)."""
+        if len(lines) == 1:
+            head = lines[0]
+        else:
+            head = f"{len(lines)} unknown stations:\n  " + "\n  ".join(lines) + "\n"
+        error = cls.__new__(cls)
+        error.name, error.known = None, known
+        DebrisError.__init__(
+            error, f"{head}; add them to a station list (NNNN XX latitude longitude "
+            "elevation_m name, as sattools' sites.txt) given with --stations, or to a site "
+            "TOML ([sites.NAME] with station = \"NNNN\"), or pass --skip-unknown-stations to "
+            "leave those files out")
+        return error
+
 
 class PreciseOrbitError(DebrisError):
     """A precise-orbit file (SP3, CPF) that cannot be read."""

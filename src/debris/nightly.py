@@ -312,6 +312,8 @@ def _run_stages(config, night, sites, start, end, offline, work: Path, log, bega
                                "conjunctions": len(conj), "observations": len(observations),
                                "observation_files": tracking["seen"] if tracking else
                                _seen_files(Path(config["output_folder"]), night),
+                               "observation_files_quarantined": tracking["quarantined"]
+                               if tracking else [],
                                "created_utc": meta["created_utc"]}, indent=1) + "\n",
                    work / RUN_SUMMARY)
         log.info("report written (%d PNG charts); %.1f s", len(pngs),

@@ -284,12 +284,24 @@ def _cell(value) -> str:
     return str(jsonable(value)) if not isinstance(value, str) else value
 
 
+def _quarantine(files: list) -> str:
+    """The observation files left out tonight, each with every reason."""
+    if not files:
+        return ""
+    items = "".join(f"<li><strong>{html.escape(f['file'])}</strong>: "
+                    f"{html.escape('; '.join(f['reasons']))}</li>" for f in files)
+    return (f"<p class='warning'>Quarantined files ({len(files)}): not used, and not read "
+            f"again until they change (fix the station list, then save the file again):</p>"
+            f"<ul class='quarantined'>{items}</ul>")
+
+
 def _tracking_section(t: dict) -> str:
     """Observations per object, residuals, uncorrelated tracks, updated predictions."""
     out = [f"<h2>Our observations ({t['observations']} in {t['tracks']} tracks, "
            f"{t['identified_tracks']} identified)</h2>",
            f"<p>New files: {html.escape(', '.join(t['files']) or 'none')}; rejected lines: "
-           f"{t['rejected_lines']}</p>", "<h3>Residuals per object and station</h3>",
+           f"{t['rejected_lines']}</p>", _quarantine(t.get("quarantined", [])),
+           "<h3>Residuals per object and station</h3>",
            _rows_table(t["residuals"], ["norad_id", "station", "observations", "rms_arcsec",
                                         "mean_along_track_s", "rms_cross_track_arcsec"]),
            "<h3>Fitted elements</h3>",

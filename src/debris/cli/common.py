@@ -68,6 +68,11 @@ POSITIVE = ranged(0.0, low_open=True)
 COUNT = ranged(0, integer=True)
 
 
+#: Exit status of a batch command that did its work but left out inputs it could not use
+#: (0: everything used; 2: bad input, nothing done; 1: a bug in debris).
+EXIT_SKIPPED = 3
+
+
 def note(message: str) -> None:
     """A note on stderr (stdout stays for machine-readable output)."""
     print(f"debris: {message}", file=sys.stderr)

@@ -15,6 +15,7 @@ from ..observations.gauss import GaussError
 from ..observations.identify import reported_numbers
 from ..timescale import Times, to_times
 from .common import add_output, load_catalog, note, ranged
+from .observation_input import exit_status, load_observations
 
 __all__ = ["fit_parser_options", "cmd_fit", "cmd_iod", "fit_record", "omm_kvn"]
 
@@ -91,9 +92,8 @@ def _rows_of(observations, catalog, stations, norad) -> np.ndarray:
     return rows
 
 
-def cmd_fit(args, load_observations, observation_stations) -> int:
-    obs = load_observations(args.observations)
-    stations = observation_stations(args)
+def cmd_fit(args) -> int:
+    obs, stations, skipped = load_observations(args)
     catalog = load_catalog(args.catalog)
     start_catalog = Catalog.from_files(args.elements) if args.elements else catalog
     try:
@@ -127,12 +127,11 @@ def cmd_fit(args, load_observations, observation_stations) -> int:
         doc.update(fit_record(fit, sub, np.arange(len(sub)), args.norad, name))
         text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
     write_text(text, args.output)
-    return 0
+    return exit_status(skipped)
 
 
-def cmd_iod(args, load_observations, observation_stations) -> int:
-    obs = load_observations(args.observations)
-    stations = observation_stations(args)
+def cmd_iod(args) -> int:
+    obs, stations, skipped = load_observations(args)
     catalog = load_catalog(args.catalog)
     table, tracks = identify(obs, catalog, stations)
     reported = table["reported_norad_id"]
@@ -173,5 +172,5 @@ def cmd_iod(args, load_observations, observation_stations) -> int:
     else:
         text = "".join(texts)
     write_text(text, args.output)
-    return 0
+    return exit_status(skipped)
 

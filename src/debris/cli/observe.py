@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import numpy as np
 
 from ..constants import DAY_S
-from ..errors import DebrisError
 from ..io.files import write_text
 from ..io.tables import meta_block, table_to_csv, table_to_json, table_to_text
-from ..observations import (identify, load_stations, observation_geometry, read_observations,
+from ..observations import (identify, observation_geometry,
                             residual_statistics, residuals)
 from ..observations.identify import ALONG_TRACK_S, ALONG_TRACK_S_PER_DAY, CROSS_TRACK_ARCSEC
 from ..table import Table
 from .common import add_output, load_catalog, note, ranged
 from .fitting import cmd_fit, cmd_iod, fit_parser_options
+from .observation_input import add_observation_inputs, exit_status, load_observations
 
-__all__ = ["add_parsers", "load_observations", "observation_stations"]
+__all__ = ["add_parsers"]
 
 _OBS_FIELDS = ("file", "line", "time_utc", "station", "track", "reported_norad_id", "norad_id",
                "name", "separation_arcsec", "cross_track_arcsec", "along_track_s", "mismatch",
@@ -39,20 +38,9 @@ _TRACK_TEXT = {"columns": ["track", "station", "start_utc", "end_utc", "observat
                            "cross_track_rms_arcsec": "cross_rms", "along_track_s": "along_s"}}
 
 
-def _common(p) -> None:
-    p.add_argument("observations", nargs="+", help="observation files (IOD, UK, R.D.E., "
-                   "CCSDS TDM, CSV)")
-    p.add_argument("--catalog", nargs="+", metavar="FILE", help="TLE/OMM files (default: the "
-                   "bundled catalogue)")
-    p.add_argument("--stations", action="append", metavar="FILE", help="station list (NNNN XX "
-                   "lat lon elev_m name, as sattools' sites.txt); repeatable")
-    p.add_argument("--sites-file", help="TOML file with [sites.NAME] tables (station = "
-                   "\"NNNN\" names a COSPAR station)")
-
-
 def add_parsers(sub) -> None:
     p = sub.add_parser("identify", help="identify observations against the catalogue")
-    _common(p)
+    add_observation_inputs(p)
     p.add_argument("--cross-track-arcsec", type=ranged(0.0, 36000.0, low_open=True,
                    unit="arcsec"), default=CROSS_TRACK_ARCSEC,
                    help=f"cross-track tolerance (default {CROSS_TRACK_ARCSEC:g})")
@@ -63,41 +51,22 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_identify)
 
     p = sub.add_parser("residuals", help="observed minus computed against the catalogue")
-    _common(p)
+    add_observation_inputs(p)
     p.add_argument("--plot", metavar="PNG", help="residual plot (needs the plot extra)")
     add_output(p, ["table", "csv", "json"])
     p.set_defaults(func=cmd_residuals)
 
     p = sub.add_parser("fit", help="fit new elements of one object to its observations")
-    _common(p)
+    add_observation_inputs(p)
     fit_parser_options(p)
-    p.set_defaults(func=lambda args: cmd_fit(args, load_observations, observation_stations))
+    p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("iod", help="initial orbits for uncorrelated tracks")
-    _common(p)
+    add_observation_inputs(p)
     p.add_argument("--all", action="store_true", help="every track, not only the "
                    "uncorrelated ones")
     add_output(p, ["tle", "json"], default="tle")
-    p.set_defaults(func=lambda args: cmd_iod(args, load_observations, observation_stations))
-
-
-def load_observations(paths) -> Table:
-    """The observations of the files, rejected lines noted on stderr."""
-    table = read_observations(paths)
-    rejected = table.meta.get("rejected", [])
-    if rejected:
-        note(f"{len(rejected)} observation line(s) rejected:")
-        for item in rejected[:10]:
-            print(f"  {item}", file=sys.stderr)
-        if len(rejected) > 10:
-            print(f"  ... and {len(rejected) - 10} more", file=sys.stderr)
-    if len(table) == 0:
-        raise DebrisError("no usable observations were read")
-    return table
-
-
-def observation_stations(args):
-    return load_stations(args.stations or (), args.sites_file)
+    p.set_defaults(func=cmd_iod)
 
 
 def _observation_output(obs: Table) -> Table:
@@ -112,9 +81,8 @@ def _two_tables_json(meta, first_key, first, second_key, second) -> str:
 
 
 def cmd_identify(args) -> int:
-    obs = load_observations(args.observations)
+    obs, stations, skipped = load_observations(args)
     catalog = load_catalog(args.catalog)
-    stations = observation_stations(args)
     table, tracks = identify(obs, catalog, stations, cross_track_arcsec=args.cross_track_arcsec,
                              along_track_s=args.along_track_s)
     identified = int(np.sum(tracks["norad_id"] >= 0))
@@ -144,13 +112,12 @@ def cmd_identify(args) -> int:
                 + table_to_text(tracks, **_TRACK_TEXT) + "\n"
                 + table_to_text(out, **_OBS_TEXT))
     write_text(text, args.output)
-    return 0
+    return exit_status(skipped)
 
 
 def cmd_residuals(args) -> int:
-    obs = load_observations(args.observations)
+    obs, stations, skipped = load_observations(args)
     catalog = load_catalog(args.catalog)
-    stations = observation_stations(args)
     geometry = observation_geometry(obs, stations)
     table = residuals(obs, catalog, stations, geometry)
     missing = int(np.sum(table["object_norad_id"] < 0))
@@ -182,5 +149,5 @@ def cmd_residuals(args) -> int:
                 + table_to_text(out, formats={k: "{:.2f}" for k in fields[5:]}
                                 | {"time_utc": lambda s: s[:23]}))
     write_text(text, args.output)
-    return 0
+    return exit_status(skipped)
 

@@ -8,7 +8,10 @@ its catalogue elements), computes initial orbits for uncorrelated tracks of thre
 observations, and predicts the fitted objects' passes for the night. Outputs in the night's
 folder: ``observations.json`` (identification), ``residuals.csv``, ``fitted_elements.tle``
 (and, with an archive, the same sets stored under the source ``observatory``: public sets are
-never replaced) and ``initial_orbits.tle``. A bad file is logged and skipped.
+never replaced) and ``initial_orbits.tle``. A file that cannot be used (unreadable, no
+observations, a station no list knows) is quarantined: logged and listed in the report with
+every reason, and recorded as handled, so that it never blocks a later night; it is read again
+once it changes (name, size or time).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from .fit import fit_orbit
 from .gauss import GaussError
 from .identify import identify
 from .initial import initial_orbit
-from .reading import read_observations
+from .batch import read_observation_batch
 from .reduction import observation_geometry
 from .residuals import residual_statistics, residuals
 from .stations import load_stations
@@ -65,32 +68,36 @@ def observation_stage(options: dict, catalog: Catalog, sites, seen, work: Path, 
                "identified_tracks": 0,
                "fitted": [], "initial_orbits": [], "residuals": [], "rejected_lines": 0,
                "seen": sorted(set(seen))}
-    tables = []
-    for path in files:
-        try:
-            table = read_observations(path)
-        except DebrisError as exc:
-            log.warning("observations: %s skipped: %s", path.name, exc)
-            continue
-        summary["rejected_lines"] += len(table.meta.get("rejected", []))
-        for item in table.meta.get("rejected", [])[:20]:
-            log.warning("observations: rejected %s", item)
-        tables.append(table)
-        summary["files"].append(path.name)
-        summary["seen"].append(file_key(path))
-    if not tables:
+    summary["quarantined"] = []
+    if not files:
         log.info("observations: no new files in %s", options["folder"])
         return summary
-    obs = Table.concat(tables)
-    obs.meta["rejected"] = []
     stations = load_stations(options.get("stations", ()))
     for site in sites:
         stations.setdefault(site.name, site)
+    obs, skipped = read_observation_batch(files, stations, skip_unknown_stations=True)
+    bad = {item.path: item for item in skipped}
+    for path in files:  # every file is handled: used, or quarantined with its reasons
+        summary["seen"].append(file_key(path))
+        if str(path) in bad:
+            reasons = list(bad[str(path)].reasons)
+            summary["quarantined"].append({"file": path.name, "reasons": reasons})
+            log.warning("observations: %s quarantined (not read again until it changes): %s",
+                        path.name, "; ".join(reasons))
+        else:
+            summary["files"].append(path.name)
+    summary["rejected_lines"] = len(obs.meta.get("rejected", []))
+    for item in obs.meta.get("rejected", [])[:20]:
+        log.warning("observations: rejected %s", item)
+    if not len(obs):
+        log.info("observations: no new usable files in %s", options["folder"])
+        return summary
+    obs.meta["rejected"] = []
     table, tracks = identify(obs, catalog, stations)
     summary.update(observations=len(table), tracks=len(tracks),
                    identified_tracks=int(np.sum(tracks["norad_id"] >= 0)))
     log.info("observations: %d in %d tracks from %d file(s), %d tracks identified", len(table),
-             len(tracks), len(tables), summary["identified_tracks"])
+             len(tracks), len(summary["files"]), summary["identified_tracks"])
     write_text(_identify_json(table, tracks), work / "observations.json")
     res = residuals(table, catalog, stations)
     write_text(table_to_csv(res), work / "residuals.csv")

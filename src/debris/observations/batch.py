@@ -1,0 +1,104 @@
+"""Batches of observation files: each file is used or skipped whole, with every reason.
+
+A night's folder or a command line names many files; one that cannot be used (missing,
+empty, binary, no observation line, or observations from stations that no station list
+knows) must not stop the others. :func:`read_observation_batch` reads each file on its own,
+checks its stations against the known ones, and returns the usable files' observations with
+one :class:`SkippedFile` per file that was left out, naming every problem it has (all its
+unknown stations at once, each with the line that first uses it and how many observations do).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ObservationFileError, UnknownStationError
+from ..table import Table
+from .reading import read_observations
+from .records import empty_observations
+
+__all__ = ["SkippedFile", "read_observation_batch", "unknown_stations"]
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file left out of a batch: its path and every reason (one line each)."""
+
+    path: str
+    reasons: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.path}: " + "; ".join(self.reasons)
+
+
+def unknown_stations(observations: Table, stations) -> list[str]:
+    """Every station code of `observations` that `stations` does not know, one line each:
+    ``unknown station 'XXXX' (N observations, first at FILE:LINE)``."""
+    out = []
+    codes = observations["station"]
+    for code in np.unique(codes):
+        try:
+            stations.site(code)
+        except UnknownStationError:
+            rows = np.flatnonzero(codes == code)
+            first = rows[0]
+            out.append(f"unknown station {str(code)!r} ({len(rows)} observation"
+                       f"{'s' if len(rows) != 1 else ''}, first at "
+                       f"{observations['file'][first]}:{observations['line'][first]})")
+    return out
+
+
+def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = True):
+    """Read observation files one by one, keeping the usable ones.
+
+    Parameters
+    ----------
+    paths : sequence of path
+    stations : Stations
+        The known stations (:func:`~debris.observations.load_stations`).
+    skip_unknown_stations : bool
+        True: a file with observations from unknown stations is skipped like an unreadable
+        one. False: raise instead, naming every unknown station of every file at once.
+
+    Returns
+    -------
+    observations : Table
+        The usable files' observations in file order; ``meta["rejected"]`` holds their
+        rejected lines.
+    skipped : list of SkippedFile
+        The files left out, in the order given.
+
+    Raises
+    ------
+    UnknownStationError
+        With ``skip_unknown_stations=False``, when any file uses an unknown station.
+    """
+    tables, skipped, unknown = [], [], []
+    for path in [paths] if isinstance(paths, (str, Path)) else paths:
+        try:
+            table = read_observations(path)
+        except ObservationFileError as exc:
+            skipped.append(SkippedFile(str(path), (str(exc).removeprefix(f"{path}: "),)))
+            continue
+        if len(table) == 0:
+            reasons = [str(r) for r in table.meta.get("rejected", [])[:5]]
+            skipped.append(SkippedFile(str(path), ("every observation line was rejected",
+                                                    *reasons)))
+            continue
+        missing = unknown_stations(table, stations)
+        if missing:
+            unknown.extend(missing)
+            if skip_unknown_stations:
+                skipped.append(SkippedFile(str(path), tuple(missing)))
+                continue
+        tables.append(table)
+    if unknown and not skip_unknown_stations:
+        raise UnknownStationError.many(unknown, sorted(stations))
+    if not tables:
+        return empty_observations(), skipped
+    out = Table.concat(tables)
+    out.meta["rejected"] = [r for t in tables for r in t.meta.get("rejected", [])]
+    return out, skipped
