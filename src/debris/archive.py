@@ -26,6 +26,7 @@ from .catalog import Catalog
 from .constants import DAY_S, WGS72_MU_KM3_S2
 from .errors import ArchiveError
 from .io.tables import iso_text
+from .magnitude import magnitude_problem, usable_magnitudes
 from .table import Table
 from .timescale import to_times
 
@@ -126,7 +127,12 @@ class Archive:
     def add_observed_magnitudes(self, reduced: Table) -> int:
         """Store the observatory's observed magnitudes reduced to standard magnitudes
         (:func:`debris.observations.brightness.reduced_magnitudes`); an observation already
-        stored (object, time, station) is kept once. Returns the number of new rows."""
+        stored (object, time, station) is kept once; a magnitude that is not a possible one
+        (:func:`debris.magnitude.usable_magnitudes`) is never stored. Returns the number of
+        new rows."""
+        keep = (usable_magnitudes(reduced["magnitude"])
+                & usable_magnitudes(reduced["std_magnitude"])) if len(reduced) else []
+        reduced = reduced.take(np.flatnonzero(keep)) if len(reduced) else reduced
         rows = list(zip(np.asarray(reduced["norad_id"]).tolist(),
                         iso_text(reduced["time"]).tolist() if len(reduced) else [],
                         [str(x) for x in reduced["station"]],
@@ -150,7 +156,8 @@ class Archive:
         values: dict[int, list] = {}
         for norad, std in self._db.execute("SELECT norad_id, std_magnitude FROM "
                                            "observed_magnitudes"):
-            values.setdefault(int(norad), []).append(std)
+            if magnitude_problem(std) is None:  # archives from before the ranges held -99
+                values.setdefault(int(norad), []).append(std)
         return {k: round(float(np.median(v)), 2) for k, v in values.items()
                 if len(v) >= min_observations}
 

@@ -45,10 +45,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import in_range, range_text
 from .errors import DebrisError
 from .io.files import read_text
 
-__all__ = ["DEFAULT_STD_MAG", "RCS_ALBEDO", "SUN_V_MAG", "StandardMagnitudes",
+__all__ = ["MAGNITUDE_RANGE", "RCS_RANGE_M2", "MagnitudeTable", "magnitude_problem",
+           "usable_magnitudes", "DEFAULT_STD_MAG", "RCS_ALBEDO", "SUN_V_MAG", "StandardMagnitudes",
            "standard_magnitudes", "magnitude_sources", "load_std_mag_table", "load_rcs_table",
            "bundled_rcs", "std_mag_from_rcs", "visual_magnitude", "phase_ratio"]
 
@@ -59,6 +61,42 @@ RCS_ALBEDO = 0.175
 #: The Sun's apparent V magnitude.
 SUN_V_MAG = -26.74
 _BUNDLED_RCS = "satcat_rcs_2025-01-12.csv"
+#: Magnitudes (observed, standard) debris accepts: the brightest satellite flares reach about
+#: -10 and the faintest objects any telescope here tracks about +20; anything outside
+#: -30..30 is a typing error or a placeholder (IOD's 99), never a brightness.
+MAGNITUDE_RANGE = (-30.0, 30.0)
+#: Radar cross-sections debris accepts (m²): above 0, at most 10,000 m² (the ISS is ~400).
+RCS_RANGE_M2 = (0.0, 1.0e4)
+
+
+def magnitude_problem(value, name: str = "magnitude") -> str | None:
+    """Why `value` is not a usable magnitude (None when it is): finite, within
+    :data:`MAGNITUDE_RANGE`."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return f"{name}: expected a number, got {value!r}"
+    if not in_range(number, *MAGNITUDE_RANGE):
+        return f"{name}: {value!r} is not a possible magnitude (expected " \
+               f"{range_text(*MAGNITUDE_RANGE)})"
+    return None
+
+
+def usable_magnitudes(values) -> np.ndarray:
+    """Mask (shape of `values`) of the finite magnitudes within :data:`MAGNITUDE_RANGE`."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (values >= MAGNITUDE_RANGE[0]) & (
+            values <= MAGNITUDE_RANGE[1])
+
+
+class MagnitudeTable(dict):
+    """NORAD id -> value read from a table; ``rejected`` lists the rows left out
+    (``FILE, line N: reason``), each for the caller to report."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rejected: list[str] = []
 
 
 def phase_ratio(phase_angle_rad) -> np.ndarray:
@@ -84,25 +122,37 @@ def _csv_dicts(path: Path):
     return reader, skip
 
 
-def load_std_mag_table(path) -> dict[int, float]:
-    """Read a CSV of ``norad_id,std_mag``; a bad row is an error naming its line."""
+def load_std_mag_table(path) -> MagnitudeTable:
+    """Read a CSV of ``norad_id,std_mag``.
+
+    A row whose id is not an integer or whose magnitude is not a possible one (not a number,
+    NaN, infinite, outside :data:`MAGNITUDE_RANGE`) is left out and listed in the result's
+    ``rejected`` with its line; a file without the header is an error.
+    """
     path = Path(path)
     reader, skip = _csv_dicts(path)
     if not reader.fieldnames or not {"norad_id", "std_mag"} <= set(reader.fieldnames):
         raise DebrisError(f"{path}: expected a CSV header with norad_id,std_mag")
-    table = {}
+    table = MagnitudeTable()
     for row in reader:
-        try:
-            table[int(row["norad_id"])] = float(row["std_mag"])
-        except (TypeError, ValueError):
-            raise DebrisError(f"{path}, line {reader.line_num + skip}: expected an integer "
-                              f"norad_id and a number std_mag, got {row}") from None
+        where = f"{path}, line {reader.line_num + skip}"
+        norad, value = (row.get("norad_id") or "").strip(), (row.get("std_mag") or "").strip()
+        if not norad.isdigit():
+            table.rejected.append(f"{where}: norad_id: expected an integer, got {norad!r}")
+            continue
+        problem = magnitude_problem(value, "std_mag")
+        if problem:
+            table.rejected.append(f"{where}: {problem}")
+            continue
+        table[int(norad)] = float(value)
     return table
 
 
-def load_rcs_table(path) -> dict[int, float]:
+def load_rcs_table(path) -> MagnitudeTable:
     """Radar cross-sections (m²) by NORAD id from a SATCAT CSV: CelesTrak's own
-    (``NORAD_CAT_ID``, ``RCS``) or ``norad_id,rcs_m2``; rows without an RCS are skipped."""
+    (``NORAD_CAT_ID``, ``RCS``) or ``norad_id,rcs_m2``; rows without an RCS are skipped, and a
+    row whose RCS is not a possible one (not a number, not finite, outside
+    :data:`RCS_RANGE_M2`) is left out and listed in ``rejected``."""
     path = Path(path)
     reader, skip = _csv_dicts(path)
     names = set(reader.fieldnames or ())
@@ -111,16 +161,23 @@ def load_rcs_table(path) -> dict[int, float]:
     if keys is None:
         raise DebrisError(f"{path}: expected a SATCAT CSV with the columns NORAD_CAT_ID and RCS "
                           "(CelesTrak) or norad_id and rcs_m2")
-    table = {}
+    table = MagnitudeTable()
     for row in reader:
         value = (row[keys[1]] or "").strip()
         if not value:
             continue
+        where = f"{path}, line {reader.line_num + skip}"
+        norad = (row[keys[0]] or "").strip()
         try:
-            table[int(row[keys[0]])] = float(value)
-        except (TypeError, ValueError):
-            raise DebrisError(f"{path}, line {reader.line_num + skip}: expected an integer "
-                              f"{keys[0]} and a number {keys[1]}, got {row}") from None
+            area = float(value)
+        except ValueError:
+            area = np.nan
+        if not norad.isdigit() or not in_range(area, *RCS_RANGE_M2, low_open=True):
+            table.rejected.append(
+                f"{where}: expected an integer {keys[0]} and an RCS "
+                f"{range_text(*RCS_RANGE_M2, low_open=True)} m², got {norad!r}, {value!r}")
+            continue
+        table[int(norad)] = area
     return table
 
 
@@ -150,8 +207,8 @@ class StandardMagnitudes:
     """
 
     def __init__(self, table=None, observed=None, rcs=None):
-        self.table = dict(table or {})
-        self.observed = dict(observed or {})
+        self.table = _possible(table)
+        self.observed = _possible(observed)
         self.rcs = bundled_rcs() if rcs is None else dict(rcs)
 
     def for_catalog(self, catalog) -> tuple[np.ndarray, np.ndarray]:
@@ -172,6 +229,12 @@ class StandardMagnitudes:
                 if k in given:
                     values[i], sources[i] = given[k], name
         return values, sources
+
+
+def _possible(values) -> dict:
+    """The entries of `values` that are possible magnitudes (a library caller's dict, or an
+    archive written before the ranges were checked, may hold -99 or NaN)."""
+    return {k: float(v) for k, v in dict(values or {}).items() if magnitude_problem(v) is None}
 
 
 def magnitude_sources(catalog, table=None) -> tuple[np.ndarray, np.ndarray]:

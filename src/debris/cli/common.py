@@ -78,6 +78,20 @@ def note(message: str) -> None:
     print(f"debris: {message}", file=sys.stderr)
 
 
+def noted_table(loader, path):
+    """`loader(path)` (a magnitude or RCS table), or None without a path; each row it left
+    out is noted on stderr with its line and why (the first 10, then a count)."""
+    if not path:
+        return None
+    table = loader(path)
+    rejected = getattr(table, "rejected", [])
+    for item in rejected[:10]:
+        note(f"left out {item}")
+    if len(rejected) > 10:
+        note(f"... and {len(rejected) - 10} more rows of {path} left out")
+    return table
+
+
 def load_catalog(paths, verify_checksums: bool = True) -> Catalog:
     """The catalogue of the given files (the bundled one when none), rejected records noted."""
     if paths:

@@ -53,6 +53,10 @@ def load_observations(args):
             print(f"  {item}", file=sys.stderr)
         if len(rejected) > 10:
             print(f"  ... and {len(rejected) - 10} more", file=sys.stderr)
+    for item in table.meta.get("dropped_fields", [])[:10]:
+        note(item)
+    if len(table.meta.get("dropped_fields", [])) > 10:
+        note(f"... and {len(table.meta['dropped_fields']) - 10} more fields left out")
     if len(table) == 0:
         if len(skipped) == 1:
             raise ObservationFileError(str(skipped[0]))

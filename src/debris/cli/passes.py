@@ -26,6 +26,7 @@ from .common import (
     load_catalog,
     norad_ids,
     note,
+    noted_table,
     ranged,
     render,
     sites,
@@ -137,8 +138,8 @@ def cmd_passes(args) -> int:
     start, end = window(args, site_list[0])
     stale_note(leo, start, end)
     std_mags = StandardMagnitudes(
-        table=load_std_mag_table(args.std_mag_file) if args.std_mag_file else None,
-        rcs=load_rcs_table(args.satcat) if args.satcat else None)
+        table=noted_table(load_std_mag_table, args.std_mag_file),
+        rcs=noted_table(load_rcs_table, args.satcat))
     options = dict(min_elevation_deg=args.min_elevation_deg,
                    sun_altitude_deg_limit=args.sun_altitude_deg, backend=args.backend,
                    std_mag_table=std_mags)
@@ -209,7 +210,7 @@ def cmd_crossings(args) -> int:
     leo = catalog.filter(leo=True)
     start, end = window(args, site)
     stale_note(leo, start, end)
-    std_mags = load_std_mag_table(args.std_mag_file) if args.std_mag_file else None
+    std_mags = noted_table(load_std_mag_table, args.std_mag_file)
     options = dict(radius_deg=args.radius_deg, ra_deg=args.ra_deg, dec_deg=args.dec_deg,
                    az_deg=args.az_deg, el_deg=args.el_deg,
                    min_elevation_deg=args.min_elevation_deg, backend=args.backend,

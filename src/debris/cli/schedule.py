@@ -14,8 +14,8 @@ from ..schedule import pointing_track, schedule_night, weights_from_conjunctions
 from ..table import Table
 from ..telescope import load_telescopes
 from .common import (COUNT, add_backend, add_files, add_night_options, add_output, add_site_options,
-                     csv_rows, hhmmss, load_catalog, note, ranged, render, sites, stale_note,
-                     window)
+                     csv_rows, hhmmss, load_catalog, note, noted_table, ranged, render, sites,
+                     stale_note, window)
 from .views import add_view_options, limited, ordered, schedule_summary
 
 __all__ = ["add_parsers"]
@@ -108,7 +108,7 @@ def cmd_schedule(args) -> int:
         for norad, weight in weights_from_conjunctions(read_conjunctions(args.conjunctions)
                                                        ).items():
             weights[norad] = max(weights.get(norad, 1.0), weight)
-    std_mags = load_std_mag_table(args.std_mag_file) if args.std_mag_file else None
+    std_mags = noted_table(load_std_mag_table, args.std_mag_file)
     table, tracks = schedule_night(leo, site, start, end, telescopes, weights=weights,
                                    sun_altitude_deg_limit=args.sun_altitude_deg,
                                    std_mag_table=std_mags, backend=args.backend,

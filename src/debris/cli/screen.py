@@ -10,6 +10,7 @@ import numpy as np
 from ..conjunctions import (DEFAULT_HBR_M, DEFAULT_SIGMA_RIC_KM, SIGMA_GROWTH_RIC_KM_PER_DAY,
                             cdm_pc, conjunction_cdms, observability, remove_checkpoint,
                             screen)
+from ..checks import in_range, range_text
 from ..errors import CDMFormatError, DebrisError
 from ..io.ccsds import read_cdm
 from ..io.files import atomic_folder, read_text, write_text
@@ -25,6 +26,11 @@ from .common import (ELEVATION, POSITIVE, add_backend, add_dask, add_files, csv_
 from .views import add_view_options, conjunction_summary, limited, ordered
 
 __all__ = ["add_parsers"]
+
+#: Hard-body radii a file may give (m): above 0, at most 1 km (the ISS is about 50 m).
+HBR_RANGE_M = (0.0, 1000.0)
+#: Position sigmas a covariance file may give (km): above 0, at most an Earth radius' worth.
+SIGMA_RANGE_KM = (0.0, 1.0e4)
 
 
 def add_parsers(sub) -> None:
@@ -105,8 +111,11 @@ def _read_hbr_file(path) -> dict:
     for number, row in csv_rows(path):
         try:
             out[int(row[0])] = float(row[1])
+            if not in_range(out[int(row[0])], *HBR_RANGE_M, low_open=True):
+                raise ValueError
         except (ValueError, IndexError):
-            raise DebrisError(f"{path}, line {number}: expected norad_id,hbr_m, got "
+            raise DebrisError(f"{path}, line {number}: expected norad_id,hbr_m with a radius "
+                              f"{range_text(*HBR_RANGE_M, low_open=True)} m, got "
                               f"{','.join(row)!r}") from None
     return out
 
@@ -126,13 +135,15 @@ def _read_covariances(paths) -> dict:
         for number, row in csv_rows(path):
             try:
                 sig = [float(x) for x in row[1:4]]
-                if len(sig) != 3 or min(sig) <= 0:
+                if len(sig) != 3 or not all(in_range(x, *SIGMA_RANGE_KM, low_open=True)
+                                            for x in sig):
                     raise ValueError
                 out[int(row[0])] = np.diag(np.square(sig))
             except ValueError:
                 raise DebrisError(
                     f"{path}, line {number}: expected norad_id,sigma_r_km,sigma_t_km,"
-                    f"sigma_n_km with positive sigmas, got {','.join(row)!r}") from None
+                    f"sigma_n_km with sigmas {range_text(*SIGMA_RANGE_KM, low_open=True)} km, "
+                    f"got {','.join(row)!r}") from None
     return out
 
 

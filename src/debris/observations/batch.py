@@ -67,7 +67,7 @@ def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = Tru
     -------
     observations : Table
         The usable files' observations in file order; ``meta["rejected"]`` holds their
-        rejected lines.
+        rejected lines, ``meta["dropped_fields"]`` the fields left out of kept lines.
     skipped : list of SkippedFile
         The files left out, in the order given.
 
@@ -100,5 +100,6 @@ def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = Tru
     if not tables:
         return empty_observations(), skipped
     out = Table.concat(tables)
-    out.meta["rejected"] = [r for t in tables for r in t.meta.get("rejected", [])]
+    for key in ("rejected", "dropped_fields"):
+        out.meta[key] = [r for t in tables for r in t.meta.get(key, [])]
     return out, skipped

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..frames import phase_angle_rad
-from ..magnitude import phase_ratio
+from ..magnitude import phase_ratio, usable_magnitudes
 from ..sun import is_sunlit, sun_position_gcrs_km
 from ..table import Table
 from .identify import reported_numbers
@@ -49,7 +49,7 @@ def reduced_magnitudes(observations, catalog, stations, geometry=None) -> Table:
         :data:`MAX_OFFSET_DEG`: ``norad_id``, ``time`` (Times), ``station``, ``magnitude``,
         ``range_km``, ``phase_angle_deg``, ``offset_deg``, ``std_magnitude``.
     """
-    have_mag = np.isfinite(observations["magnitude"])
+    have_mag = usable_magnitudes(observations["magnitude"])
     if "norad_id" in observations and (observations["norad_id"] >= 0).any():
         number = np.asarray(observations["norad_id"])
     else:
@@ -73,7 +73,7 @@ def reduced_magnitudes(observations, catalog, stations, geometry=None) -> Table:
     with np.errstate(invalid="ignore", divide="ignore"):
         std = (obs["magnitude"] - 5.0 * np.log10(rng / 1000.0)
                + 2.5 * np.log10(np.maximum(phase_ratio(phase), 1e-12)))
-        ok = np.isfinite(std) & (offset <= MAX_OFFSET_DEG)
+        ok = usable_magnitudes(std) & (offset <= MAX_OFFSET_DEG)
     ok &= is_sunlit(obj, sun)
     out = Table({"norad_id": catalog.norad_id[rows_of], "time": obs["time"],
                  "station": obs["station"], "magnitude": obs["magnitude"], "range_km": rng,

@@ -89,6 +89,8 @@ def observation_stage(options: dict, catalog: Catalog, sites, seen, work: Path, 
     summary["rejected_lines"] = len(obs.meta.get("rejected", []))
     for item in obs.meta.get("rejected", [])[:20]:
         log.warning("observations: rejected %s", item)
+    for item in obs.meta.get("dropped_fields", [])[:20]:
+        log.warning("observations: %s", item)
     if not len(obs):
         log.info("observations: no new usable files in %s", options["folder"])
         return summary

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..catalog import Rejection
+from ..checks import in_range, range_text
+from ..magnitude import MAGNITUDE_RANGE, magnitude_problem
 from ..table import Table
 from ..timescale import to_times
 
@@ -43,12 +45,32 @@ class ObservationBuilder:
     def __init__(self):
         self.rows: list[dict] = []
         self.rejected: list[Rejection] = []
+        #: Fields left out of kept rows (an impossible magnitude): ``FILE:LINE: reason``.
+        self.dropped: list[str] = []
 
     def reject(self, source: str, line_number: int, reason: str, norad_id=None) -> None:
         self.rejected.append(Rejection(source, line_number, norad_id, reason))
 
     def add(self, **row) -> None:
-        """One observation; `time` an ISO-8601 string or datetime64, angles in degrees."""
+        """One observation; `time` an ISO-8601 string or datetime64, angles in degrees.
+
+        A magnitude that is not a possible one (:data:`~debris.magnitude.MAGNITUDE_RANGE`)
+        or a magnitude uncertainty that is not positive and finite costs that field, not
+        the observation: it is left out and listed in :attr:`dropped`."""
+        for name in ("magnitude", "magnitude_sigma"):
+            value = row.get(name)
+            if value is None:
+                continue
+            problem = (magnitude_problem(value) if name == "magnitude" else
+                       None if in_range(float(value), 0.0, MAGNITUDE_RANGE[1], low_open=True)
+                       else f"magnitude_sigma: {value!r} is not a possible uncertainty "
+                            f"(expected {range_text(0.0, MAGNITUDE_RANGE[1], low_open=True)})")
+            if problem:
+                self.dropped.append(f"{row.get('file')}:{row.get('line')}: {problem}; the "
+                                    "observation is kept without it")
+                row[name] = None
+                if name == "magnitude":
+                    row["magnitude_sigma"] = None
         self.rows.append(row)
 
     def build(self) -> Table:
@@ -57,6 +79,7 @@ class ObservationBuilder:
 
         table = _assemble(self.rows)
         table.meta["rejected"] = list(self.rejected)
+        table.meta["dropped_fields"] = list(self.dropped)
         if len(table):
             ra, dec = precess_to_icrs(table["ra_deg"], table["dec_deg"], table["equinox"],
                                       table["time"])
@@ -89,4 +112,5 @@ def empty_observations() -> Table:
     """A table with the observation columns and no rows."""
     table = _assemble([])
     table.meta["rejected"] = []
+    table.meta["dropped_fields"] = []
     return table
