@@ -33,9 +33,10 @@ def test_standard_magnitudes_table_and_defaults(tmp_path, data_dir):
     assert mags[cat.index_of(350)] == 9.5 and mags[cat.index_of(5)] == 7.25
     jwst = cat.index_of(50463)  # no RCS in the SATCAT: the type default
     assert mags[jwst] == DEFAULT_STD_MAG["PAYLOAD"]
-    path.write_text("norad_id,std_mag\n350,bright\n")
-    with pytest.raises(DebrisError, match="line 2: expected an integer norad_id and a number"):
-        load_std_mag_table(path)
+    path.write_text("norad_id,std_mag\n350,bright\n5,7\n")  # a bad row is left out, named
+    table = load_std_mag_table(path)
+    assert table == {5: 7.0}
+    assert table.rejected == [f"{path}, line 2: std_mag: expected a number, got 'bright'"]
     path.write_text("id,mag\n1,2\n")
     with pytest.raises(DebrisError, match="expected a CSV header with norad_id,std_mag"):
         load_std_mag_table(path)
