@@ -65,8 +65,10 @@ def test_rcs_tables_celestrak_and_short(tmp_path):
                     "ISS (ZARYA),1998-067A,25544,PAY,399.0524\nX,2000-001A,7,DEB,\n")
     assert load_rcs_table(path) == {25544: 399.0524}
     path.write_text("# comment\nnorad_id,rcs_m2\n5,0.122\n6,big\n")
-    with pytest.raises(DebrisError, match="line 4: expected an integer norad_id and a number"):
-        load_rcs_table(path)
+    table = load_rcs_table(path)  # a bad row is left out and named with its line
+    assert table == {5: 0.122} and len(table.rejected) == 1
+    assert table.rejected[0].startswith(f"{path}, line 4: expected an integer norad_id and an "
+                                        "RCS > 0 and <= 10000")
     path.write_text("a,b\n1,2\n")
     with pytest.raises(DebrisError, match="NORAD_CAT_ID and RCS"):
         load_rcs_table(path)
