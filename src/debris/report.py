@@ -307,6 +307,9 @@ def _tracking_section(t: dict) -> str:
            "<h3>Fitted elements</h3>",
            _rows_table(t["fitted"], ["norad_id", "name", "observations", "used", "rms_arcsec",
                                      "tle_line1", "tle_line2"]),
+           *(["<h3>Failed fits (not stored)</h3>",
+              _rows_table(t["failed_fits"], ["norad_id", "observations", "reasons"])]
+             if t.get("failed_fits") else []),
            "<h3>Standard magnitudes from our photometry</h3>",
            _rows_table(t.get("magnitudes", []), ["norad_id", "std_mag", "observations",
                                                   "scatter"]),

@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from ..catalog import Catalog
+from ..constants import DAY_S
 from ..errors import DebrisError
 from ..io.files import write_text
 from ..io.tables import iso_text, meta_block, utc_now_iso
@@ -14,7 +15,7 @@ from ..observations import fit_orbit, identify, initial_orbit, observation_geome
 from ..observations.gauss import GaussError
 from ..observations.identify import reported_numbers
 from ..timescale import Times, to_times
-from .common import add_output, load_catalog, note, ranged
+from .common import EXIT_SKIPPED, add_output, load_catalog, note, ranged
 from .observation_input import exit_status, load_observations
 
 __all__ = ["fit_parser_options", "cmd_fit", "cmd_iod", "fit_record", "omm_kvn"]
@@ -92,6 +93,24 @@ def _rows_of(observations, catalog, stations, norad) -> np.ndarray:
     return rows
 
 
+#: Furthest an epoch of fitted elements may lie from the observations (days): SGP4 elements
+#: describe the orbit near their epoch, and drag makes them worthless far from it.
+MAX_EPOCH_OFFSET_DAYS = 30.0
+
+
+def _epoch(text: str, observations) -> Times:
+    """The ``--epoch`` time, refused when it lies far outside the observations' span."""
+    epoch = to_times(text)
+    seconds = observations["time"].seconds_since(epoch)
+    gap = max(0.0, float(seconds.min()), -float(seconds.max())) / DAY_S
+    if gap > MAX_EPOCH_OFFSET_DAYS:
+        raise DebrisError(f"--epoch {text} is {gap:.0f} days from the observations "
+                          f"({iso_text(observations['time'][[int(np.argmin(np.abs(seconds)))]])[0]}"
+                          f" is the nearest); give an epoch within {MAX_EPOCH_OFFSET_DAYS:g} "
+                          "days of them")
+    return epoch
+
+
 def cmd_fit(args) -> int:
     obs, stations, skipped = load_observations(args)
     catalog = load_catalog(args.catalog)
@@ -109,13 +128,21 @@ def cmd_fit(args) -> int:
                           f"{', '.join(args.observations)}; a fit needs at least 3")
     sub = obs.take(rows)
     geometry = observation_geometry(sub, stations)
-    epoch = to_times(args.epoch) if args.epoch else None
-    fit = fit_orbit(geometry, start, sigma_arcsec=sub["sigma_arcsec"], epoch=epoch,
-                    fit_bstar={"auto": None, "yes": True, "no": False}[args.fit_bstar],
-                    norad_id=args.norad, intl_designator=str(sub["intl_designator"][0]))
+    epoch = _epoch(args.epoch, sub) if args.epoch else None
+    try:
+        with np.errstate(all="ignore"):
+            fit = fit_orbit(geometry, start, sigma_arcsec=sub["sigma_arcsec"], epoch=epoch,
+                            fit_bstar={"auto": None, "yes": True, "no": False}[args.fit_bstar],
+                            norad_id=args.norad, intl_designator=str(sub["intl_designator"][0]))
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+        raise DebrisError(f"NORAD {args.norad}: the fit failed ({exc or type(exc).__name__}); "
+                          "nothing was written") from None
     note(f"NORAD {args.norad}: {int(fit.used.sum())} of {len(rows)} observations used, RMS "
          f"{fit.rms_arcsec:.2f} arcsec, {fit.iterations} iterations"
          + ("" if fit.converged else " (did not converge)"))
+    if not fit.ok:
+        raise DebrisError(f"NORAD {args.norad}: the fit failed: " + "; ".join(fit.problems)
+                          + "; nothing was written")
     if args.format == "tle":
         text = f"{name}\n{fit.tle_line1}\n{fit.tle_line2}\n"
     elif args.format == "omm":
@@ -143,34 +170,56 @@ def cmd_iod(args) -> int:
         number = int(reported[rows[0]])
         key = number if number >= 0 else f"track {tracks['track'][t]}"
         groups.setdefault(key, []).extend(rows.tolist())
-    results, texts = [], []
+    results, failed, texts = [], [], []
     for k, (key, rows) in enumerate(sorted(groups.items(), key=lambda kv: min(kv[1]))):
         rows = np.array(sorted(rows))
         number = key if isinstance(key, int) else ANALYST_BASE + k
-        sub = table.take(rows)
-        try:
-            geometry = observation_geometry(sub, stations)
-            fit = initial_orbit(geometry, track=sub["track"], sigma_arcsec=sub["sigma_arcsec"],
-                                norad_id=number)
-        except (ValueError, GaussError) as exc:
-            note(f"{key}: no initial orbit ({exc})")
-            continue
         label = f"IOD {key}" if isinstance(key, str) else f"IOD {number}"
+        sub = table.take(rows)
+        fit, reasons = _initial_orbit(sub, stations, number)
+        tracks_of = sorted({int(t) for t in sub["track"]})
+        if reasons:
+            note(f"{label}: no initial orbit: {'; '.join(reasons)}")
+            failed.append({"label": label, "norad_id": int(number), "status": "failed",
+                           "reasons": reasons, "tracks": tracks_of,
+                           "observations": len(rows),
+                           "lines": [f"{f}:{n}" for f, n in zip(sub["file"], sub["line"])]})
+            continue
         note(f"{label}: {len(rows)} observations, RMS {fit.rms_arcsec:.1f} arcsec")
         texts.append(f"{label}\n{fit.tle_line1}\n{fit.tle_line2}\n")
         record = fit_record(fit, sub, np.arange(len(sub)), number, label)
-        record["tracks"] = sorted({int(t) for t in sub["track"]})
+        record.update(status="ok", tracks=tracks_of)
         results.append(record)
-    if not results:
+    if not groups:
         note("no uncorrelated track with 3 or more observations")
+    elif not results:
+        raise DebrisError(f"no initial orbit for any of the {len(failed)} objects (reasons "
+                          "above); nothing was written")
     if args.format == "json":
         doc = {"meta": meta_block(command="iod", inputs=list(args.observations),
                                   catalog=[str(s) for s in (catalog.sources or ["<bundled>"])],
-                                  tracks=len(tracks), orbits=len(results)),
-               "orbits": results}
+                                  tracks=len(tracks), orbits=len(results), failed=len(failed)),
+               "orbits": results, "failed": failed}
         text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
     else:
         text = "".join(texts)
+    if failed:
+        note(f"{len(failed)} of {len(groups)} objects without an initial orbit (exit status "
+             f"{EXIT_SKIPPED})")
     write_text(text, args.output)
-    return exit_status(skipped)
+    return EXIT_SKIPPED if failed else exit_status(skipped)
+
+
+def _initial_orbit(sub, stations, number):
+    """(fit, []) for a good initial orbit of one object's observations, else (None, the
+    reasons): every failure inside one object (no root, overflow, a fit that fails the
+    quality gates) is that object's, never the batch's."""
+    try:
+        geometry = observation_geometry(sub, stations)
+        with np.errstate(all="ignore"):
+            fit = initial_orbit(geometry, track=sub["track"],
+                                sigma_arcsec=sub["sigma_arcsec"], norad_id=number)
+    except (ValueError, GaussError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        return None, [str(exc) or type(exc).__name__]
+    return (fit, []) if fit.ok else (None, list(fit.problems))
 

@@ -19,8 +19,11 @@ equations with Levenberg–Marquardt damping; partials are forward differences o
   most 5 rounds; never more than a third of the observations). ``s`` is a robust scale of
   the normalised residuals of all observations: their median over that of a 2-D normal
   (1.1774), so outliers cannot raise the threshold that should catch them.
-- **Convergence**: relative change of the weighted cost below 1e-8 or a step below 1e-12
-  in every parameter; at most :data:`MAX_ITERATIONS` iterations.
+- **Convergence**: relative change of the weighted cost below 1e-8, a step below 1e-12 or
+  below 1 % of its formal σ in every parameter (the observations cannot tell the elements
+  apart any more), or normalised residuals below 1e-3; at most :data:`MAX_ITERATIONS`
+  iterations. A fit that is still moving then is reported as not converged, and fails the
+  quality gates of :mod:`.quality`.
 - **Epoch**: the last observation's time unless given; the starting elements are carried
   to it by SGP4 and converted back to mean elements there.
 
@@ -38,6 +41,7 @@ from sgp4.api import Satrec
 
 from ..constants import ARCSEC_RAD, DAY_S
 from .elements import mean_elements_from_state, satrec_from_x, tle_lines, x_from_satrec
+from .quality import fit_problems
 from .reduction import LIGHT_KM_S, ObservationGeometry, tangent_offsets
 
 __all__ = ["OrbitFit", "fit_orbit", "DEFAULT_SIGMA_ARCSEC", "BSTAR_MIN_ARC_DAYS"]
@@ -45,6 +49,13 @@ __all__ = ["OrbitFit", "fit_orbit", "DEFAULT_SIGMA_ARCSEC", "BSTAR_MIN_ARC_DAYS"
 DEFAULT_SIGMA_ARCSEC = 30.0
 BSTAR_MIN_ARC_DAYS = 3.0
 MAX_ITERATIONS = 40
+#: Convergence also when the weighted cost is below this per residual (normalised residuals
+#: of 1e-3), or when the last _STALL_ITERATIONS iterations lowered it by under _STALL_GAIN.
+_TINY_COST = 1e-6
+_STALL_ITERATIONS = 10
+_STALL_GAIN = 1e-3
+#: A step below this fraction of every parameter's formal σ ends the iterations.
+_SIGNIFICANT_STEP = 0.01
 _STEPS = np.array([1e-8, 1e-7, 1e-7, 1e-7, 1e-7, 1e-7, 1e-6])  # finite-difference steps
 _NAMES = ("mean_motion", "e_cos_argp", "e_sin_argp", "inclination", "raan", "mean_longitude",
           "bstar")
@@ -75,6 +86,9 @@ class OrbitFit:
         argp_deg, mean_anomaly_deg, mean_motion_rev_day, bstar) from the covariance scaled by
         the reduced χ².
     fit_bstar : bool
+    problems : list of str
+        Why the elements must not be handed on (:mod:`.quality`: not a valid orbit, not
+        converged, residuals inconsistent with the uncertainties); empty for a good fit.
     """
 
     satrec: Satrec
@@ -88,6 +102,12 @@ class OrbitFit:
     sigmas: dict = field(default_factory=dict)
     fit_bstar: bool = False
     unrounded: Satrec | None = None
+    problems: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the elements pass every quality gate (:attr:`problems` is empty)."""
+        return not self.problems
 
 
 class _Problem:
@@ -147,6 +167,7 @@ def _levenberg_marquardt(problem, x, rows, free, max_iterations):
     res = problem.residual(x, rows)
     cost = res @ res
     iterations, converged = 0, False
+    history = [cost]
     for iterations in range(1, max_iterations + 1):
         jac = np.empty((res.size, free.size))
         for k, p in enumerate(free):  # forward differences: one SGP4 run per parameter
@@ -173,16 +194,40 @@ def _levenberg_marquardt(problem, x, rows, free, max_iterations):
             trial_res = problem.residual(trial, rows)
             trial_cost = trial_res @ trial_res
             if trial_cost < cost:
-                small = np.all(np.abs(delta) < 1e-12) or (cost - trial_cost) < 1e-8 * cost
+                small = (np.all(np.abs(delta) < 1e-12) or (cost - trial_cost) < 1e-8 * cost
+                         or _insignificant(delta, normal))
                 x, res, cost = trial, trial_res, trial_cost
                 lam = max(lam / 10.0, 1e-12)
                 improved = True
                 break
             lam *= 10.0
+        history.append(cost)
         if not improved or small:  # at the minimum: no step of any length lowers the cost
             converged = True
             break
+        if cost < _TINY_COST * res.size:  # residuals a thousandth of their sigmas: done
+            converged = True
+            break
+    if not converged and len(history) > _STALL_ITERATIONS:
+        # Still creeping at the end (a fit with as many parameters as measurements slides
+        # along a flat valley): converged when the last iterations gained almost nothing.
+        before = history[-1 - _STALL_ITERATIONS]
+        converged = before - cost <= _STALL_GAIN * before
     return x, res, cost, iterations, converged, jac
+
+
+def _insignificant(delta, normal) -> bool:
+    """Whether a step changes every parameter by less than :data:`_SIGNIFICANT_STEP` of
+    its formal uncertainty (from the undamped normal matrix of σ-weighted residuals): the
+    observations cannot tell the new elements from the old, so the solver has converged
+    even where the cost still creeps along a flat valley (one short track, few
+    observations of a distant object)."""
+    try:
+        variance = np.diag(np.linalg.pinv(normal))
+    except np.linalg.LinAlgError:
+        return False
+    return bool(np.all(np.abs(delta) <= _SIGNIFICANT_STEP * np.sqrt(np.maximum(variance,
+                                                                                 0.0))))
 
 
 def fit_orbit(geometry: ObservationGeometry, start: Satrec, *, sigma_arcsec=None, epoch=None,
@@ -248,8 +293,10 @@ def fit_orbit(geometry: ObservationGeometry, start: Satrec, *, sigma_arcsec=None
         if np.array_equal(keep, used):
             break
         used = keep
-    return _finish(problem, x, used, total_iterations, converged, fit_bstar, jac, res, free,
-                   number, intl_designator)
+    fit = _finish(problem, x, used, total_iterations, converged, fit_bstar, jac, res, free,
+                  number, intl_designator)
+    fit.problems = fit_problems(fit, geometry, sigma, DEFAULT_SIGMA_ARCSEC)
+    return fit
 
 
 def _finish(problem, x, used, iterations, converged, fit_bstar, jac, res, free, number,

@@ -31,6 +31,13 @@ def initial_orbit(geometry: ObservationGeometry, *, track=None, sigma_arcsec=Non
     Returns
     -------
     OrbitFit
+        The better of the two starts' fits (one that passes the quality gates first); check
+        :attr:`~debris.observations.fit.OrbitFit.ok` before using its elements.
+
+    Raises
+    ------
+    GaussError
+        When neither start gives a fit (each method's reason named).
     """
     n = len(geometry.times)
     if n < 3:
@@ -47,21 +54,38 @@ def initial_orbit(geometry: ObservationGeometry, *, track=None, sigma_arcsec=Non
     middle = pick[1]
     to_teme = geometry.teme_to_gcrs[middle].T
     t = geometry.times[[middle]]
-    best = None
+    best, failures = None, []
     for method in (gauss_orbit, circular_orbit):
         try:
-            r2, v2 = method(seconds[pick], geometry.u_obs[pick], geometry.site_km[pick])
-        except GaussError:
+            with np.errstate(all="ignore"):
+                r2, v2 = method(seconds[pick], geometry.u_obs[pick], geometry.site_km[pick])
+                x = mean_elements_from_state(to_teme @ r2, to_teme @ v2, t.jd[0], t.fr[0],
+                                             0.0, min(norad_id, 99999))
+            if not (np.all(np.isfinite(x)) and 0.0 < x[0] and np.hypot(x[1], x[2]) < 0.99):
+                failures.append(f"{_NAMES[method]}: no bound orbit")
+                continue
+            start = satrec_from_x(x, t.jd[0], t.fr[0], min(norad_id, 99999))
+            with np.errstate(all="ignore"):
+                fit = fit_orbit(geometry, start, sigma_arcsec=sigma_arcsec, fit_bstar=False,
+                                norad_id=norad_id, intl_designator=intl_designator)
+        except (GaussError, ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            # a numeric failure (overflow in the Stumpff series, a singular system) is
+            # this method's failure on this track, nothing more
+            failures.append(f"{_NAMES[method]}: {exc or type(exc).__name__}")
             continue
-        x = mean_elements_from_state(to_teme @ r2, to_teme @ v2, t.jd[0], t.fr[0], 0.0,
-                                     min(norad_id, 99999))
-        if not (np.all(np.isfinite(x)) and 0.0 < x[0] and np.hypot(x[1], x[2]) < 0.99):
-            continue
-        start = satrec_from_x(x, t.jd[0], t.fr[0], min(norad_id, 99999))
-        fit = fit_orbit(geometry, start, sigma_arcsec=sigma_arcsec, fit_bstar=False,
-                        norad_id=norad_id, intl_designator=intl_designator)
-        if best is None or fit.rms_arcsec < best.rms_arcsec:
+        if best is None or _better(fit, best):
             best = fit
     if best is None:
-        raise GaussError("neither Gauss's method nor a circular orbit fits the track")
+        raise GaussError("neither Gauss's method nor a circular orbit fits the track ("
+                         + "; ".join(failures) + ")")
     return best
+
+
+_NAMES = {gauss_orbit: "Gauss", circular_orbit: "circular orbit"}
+
+
+def _better(fit, best) -> bool:
+    """A fit that passes the quality gates beats one that does not; then the lower RMS."""
+    if fit.ok != best.ok:
+        return fit.ok
+    return bool(fit.rms_arcsec < best.rms_arcsec) or not np.isfinite(best.rms_arcsec)

@@ -147,9 +147,20 @@ def _fits(table, catalog, stations, options, summary, log) -> list:
             continue
         sub = table.take(rows)
         k = catalog.index_of(int(norad))
-        fit = fit_orbit(observation_geometry(sub, stations), catalog.satrecs[k],
-                        sigma_arcsec=sub["sigma_arcsec"], norad_id=int(norad),
-                        intl_designator=str(catalog.intl_designator[k]))
+        try:
+            with np.errstate(all="ignore"):
+                fit = fit_orbit(observation_geometry(sub, stations), catalog.satrecs[k],
+                                sigma_arcsec=sub["sigma_arcsec"], norad_id=int(norad),
+                                intl_designator=str(catalog.intl_designator[k]))
+            problems = fit.problems
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            problems = [str(exc) or type(exc).__name__]
+        if problems:  # never stored, never predicted: the reasons go to the log and report
+            summary.setdefault("failed_fits", []).append(
+                {"norad_id": int(norad), "observations": int(rows.size),
+                 "reasons": "; ".join(problems)})
+            log.warning("fit NORAD %d failed: %s", norad, "; ".join(problems))
+            continue
         name = str(catalog.name[k])
         summary["fitted"].append({"norad_id": int(norad), "name": name,
                                   "observations": int(rows.size),
@@ -173,10 +184,15 @@ def _initial_orbits(table, tracks, stations, summary, work, log) -> None:
         number = int(sub["reported_norad_id"][0]) if sub["reported_norad_id"][0] >= 0 \
             else 80000 + int(tracks["track"][t])
         try:
-            fit = initial_orbit(observation_geometry(sub, stations),
-                                sigma_arcsec=sub["sigma_arcsec"], norad_id=number)
-        except (ValueError, GaussError) as exc:
-            log.warning("initial orbit of track %d: %s", tracks["track"][t], exc)
+            with np.errstate(all="ignore"):
+                fit = initial_orbit(observation_geometry(sub, stations),
+                                    sigma_arcsec=sub["sigma_arcsec"], norad_id=number)
+            problems = fit.problems
+        except (ValueError, GaussError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            problems = [str(exc) or type(exc).__name__]
+        if problems:
+            log.warning("initial orbit of track %d failed: %s", tracks["track"][t],
+                        "; ".join(problems))
             continue
         label = f"IOD track {int(tracks['track'][t])} ({sub['station'][0]})"
         summary["initial_orbits"].append({"track": int(tracks["track"][t]), "norad_id": number,
