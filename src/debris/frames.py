@@ -192,6 +192,12 @@ class EarthOrientation:
         return np.swapaxes(self.teme_to_gcrs, -1, -2)
 
 
+#: Times per piece of :func:`earth_orientation`: Skyfield's nutation series holds arrays of
+#: (678 terms, T) while it runs, about 18 KB per time, so many times (a whole observation
+#: file) are computed in pieces of this many (~20 MB at a time), with the same results.
+_ORIENTATION_CHUNK = 1024
+
+
 def earth_orientation(times, polar_motion: bool = False) -> EarthOrientation:
     """Compute the per-time frame rotations for `times`.
 
@@ -206,6 +212,14 @@ def earth_orientation(times, polar_motion: bool = False) -> EarthOrientation:
     EarthOrientation
     """
     times = to_times(times)
+    if len(times) > _ORIENTATION_CHUNK:  # bounded memory (see _ORIENTATION_CHUNK)
+        parts = [earth_orientation(times[k:k + _ORIENTATION_CHUNK], polar_motion)
+                 for k in range(0, len(times), _ORIENTATION_CHUNK)]
+        return EarthOrientation(
+            times, *(None if getattr(parts[0], name) is None
+                     else np.concatenate([getattr(p, name) for p in parts])
+                     for name in ("teme_to_pef", "pef_to_itrs", "itrs_to_gcrs", "teme_to_gcrs",
+                                  "omega_rad_s", "gast_rad", "npb")))
     t = skyfield_time(times, polar_motion=polar_motion)
     theta, theta_dot = gmst82(t.whole, t.ut1_fraction)
     gast = np.asarray(t.gast) / 24.0 * 2.0 * np.pi

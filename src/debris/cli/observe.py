@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from ..constants import DAY_S
 from ..io.files import write_text
-from ..io.tables import meta_block, table_to_csv, table_to_json, table_to_text
+from ..io.tables import iter_table_csv, iter_table_json, meta_block, table_to_text
 from ..observations import (identify, observation_geometry,
                             residual_statistics, residuals)
 from ..observations.identify import ALONG_TRACK_S, ALONG_TRACK_S_PER_DAY, CROSS_TRACK_ARCSEC
@@ -74,10 +72,9 @@ def _observation_output(obs: Table) -> Table:
     return Table({k: columns[k] for k in _OBS_FIELDS if k in columns})
 
 
-def _two_tables_json(meta, first_key, first, second_key, second) -> str:
-    doc = json.loads(table_to_json(first, first_key, meta))
-    doc[second_key] = json.loads(table_to_json(second, second_key, {}))[second_key]
-    return json.dumps(doc, indent=1, allow_nan=False) + "\n"
+def _two_tables_json(meta, first_key, first, second_key, second):
+    """``{"meta", first_key: [...], second_key: [...]}`` in pieces (never one string)."""
+    return iter_table_json(first, first_key, meta, more=[(second_key, second)])
 
 
 def cmd_identify(args) -> int:
@@ -106,7 +103,7 @@ def cmd_identify(args) -> int:
     if args.format == "json":
         text = _two_tables_json(meta, "observations", out, "tracks", tracks)
     elif args.format == "csv":
-        text = table_to_csv(out)
+        text = iter_table_csv(out)
     else:
         text = (f"# {len(tracks)} tracks, {identified} identified\n"
                 + table_to_text(tracks, **_TRACK_TEXT) + "\n"
@@ -139,7 +136,7 @@ def cmd_residuals(args) -> int:
     if args.format == "json":
         text = _two_tables_json(meta, "residuals", out, "statistics", stats)
     elif args.format == "csv":
-        text = table_to_csv(out)
+        text = iter_table_csv(out)
     else:
         text = (table_to_text(stats, formats={"rms_arcsec": "{:.1f}", "median_arcsec": "{:.1f}",
                                               "mean_along_track_s": "{:.2f}",

@@ -20,7 +20,7 @@ from .._version import __version__
 from ..table import Table
 from ..timescale import Times, format_iso
 
-__all__ = ["iter_table_json", "table_to_csv", "table_to_json", "table_to_text", "meta_block",
+__all__ = ["iter_table_json", "iter_table_csv", "table_to_csv", "table_to_json", "table_to_text", "meta_block",
            "utc_now_iso", "iso_text", "nested_records", "jsonable"]
 
 
@@ -64,20 +64,51 @@ def _column_values(values, missing=None) -> list:
 
 
 def table_to_csv(table: Table, float_format: str = "{:.6f}") -> str:
-    """Return the table as CSV text (header row of field names, empty cell for missing)."""
-    columns = []
-    for values in table.columns.values():
-        cells = _column_values(values, "")
-        if isinstance(values, np.ndarray) and values.dtype.kind == "b":
-            cells = ["true" if v else "false" for v in cells]
-        elif isinstance(values, np.ndarray) and values.dtype.kind == "f":
-            cells = [v if v == "" else float_format.format(v) for v in cells]
-        columns.append(cells)
+    """Return the table as CSV text (header row of field names, empty cell for missing).
+
+    A text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return and is not a number) gets a leading ``'``, as
+    spreadsheets expect (OWASP, "CSV injection")."""
+    return "".join(iter_table_csv(table, float_format))
+
+
+def iter_table_csv(table: Table, float_format: str = "{:.6f}", rows_per_piece: int = 8192):
+    """The text of :func:`table_to_csv` in pieces of `rows_per_piece` rows (for
+    :func:`~debris.io.files.write_text`: a large table is never one string)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table.names)
-    writer.writerows(zip(*columns))
-    return buffer.getvalue()
+    for start in range(0, max(len(table), 1), rows_per_piece):
+        block = slice(start, start + rows_per_piece)
+        columns = []
+        for values in table.columns.values():
+            part = values[block]
+            cells = _column_values(part, "")
+            if isinstance(values, np.ndarray) and values.dtype.kind == "b":
+                cells = ["true" if v else "false" for v in cells]
+            elif isinstance(values, np.ndarray) and values.dtype.kind == "f":
+                cells = [v if v == "" else float_format.format(v) for v in cells]
+            elif isinstance(values, np.ndarray) and values.dtype.kind in "USO":
+                cells = [_defused(v) for v in cells]
+            columns.append(cells)
+        writer.writerows(zip(*columns))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defused(cell):
+    """`cell` with a leading ``'`` when a spreadsheet would take it for a formula."""
+    if not isinstance(cell, str) or not cell.startswith(_FORMULA_START):
+        return cell
+    try:
+        float(cell)
+        return cell  # a number (-1.5, +3) is data, not a formula
+    except ValueError:
+        return "'" + cell
 
 
 # Anything but printable ASCII other than a quote or backslash: escaped, so tokens are ASCII.
@@ -120,20 +151,26 @@ def table_to_json(table: Table, key: str, meta: dict, decimals: dict | None = No
 
 
 def iter_table_json(table: Table, key: str, meta: dict, decimals: dict | None = None,
-                    rows_per_piece: int = 8192):
+                    rows_per_piece: int = 8192, more=()):
     """The text of :func:`table_to_json` in pieces of `rows_per_piece` records, for
     :func:`write_text`: large tables are formatted a block at a time.
 
+    `more` holds further ``(key, table)`` pairs written after the first, in the same object.
     Each block is assembled as one (rows, bytes) array: every column's tokens padded to
     the column's width (JSON allows the spaces), floats with fixed decimals written digit
     by digit with integer arithmetic.
     """
     yield json.dumps({"meta": meta}, indent=1, allow_nan=False, default=_plain)[:-2]
+    for name, part in [(key, table), *more]:
+        yield from _iter_records(part, name, decimals or {}, rows_per_piece)
+    yield "}\n"
+
+
+def _iter_records(table: Table, key: str, decimals: dict, rows_per_piece: int):
     if not len(table):
-        yield f',\n "{key}": []}}\n'
+        yield f',\n "{key}": []'
         return
     yield f',\n "{key}": [\n'
-    decimals = decimals or {}
     names = list(table.columns)
     labels = [("{" if i == 0 else ", ") + json.dumps(n) + ": " for i, n in enumerate(names)]
     for start in range(0, len(table), rows_per_piece):
@@ -146,7 +183,7 @@ def iter_table_json(table: Table, key: str, meta: dict, decimals: dict | None = 
             parts.append(_token_matrix(table.columns[name][block], decimals.get(name)))
         parts.append(np.broadcast_to(np.frombuffer(b"},\n", np.uint8), (rows, 3)))
         text = np.concatenate(parts, axis=1).tobytes().decode("ascii")
-        yield text[:-2] + "\n]}\n" if start + rows >= len(table) else text
+        yield text[:-2] + "\n]" if start + rows >= len(table) else text
 
 
 def _token_matrix(values, decimals: int | None) -> np.ndarray:

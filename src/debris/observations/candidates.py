@@ -1,7 +1,7 @@
 """The broad phase of identification: every observation against every catalogue object.
 
-Objects are propagated exactly once per *bucket* (a stretch of at most a minute of one
-track); each observation of the bucket is compared with each object's state carried to its
+Objects are propagated exactly once per *bucket* (a time of a common one-minute grid,
+:func:`~debris.observations.tracks.bucket_times`); each observation of the bucket is compared with each object's state carried to its
 own time by a second-order Taylor step (``r + v·Δt + a·Δt²/2`` with two-body gravity: tens
 of metres at Δt = 30 s). The comparison is the linearised along/cross-track offset in the
 tangent plane of the predicted direction; objects within generous limits become candidates,

@@ -39,12 +39,16 @@ MAX_ALONG_TRACK_S = 120.0
 TIMING_SPREAD_S = 1.0
 RATE_TOLERANCE = 0.1
 DIRECTION_TOLERANCE_DEG = 5.0
-_CHUNK = 64  # bucket times propagated together
+_CHUNK = 16  # bucket times propagated together
+#: Observations identified together: a larger file is taken in blocks of whole tracks, in
+#: time order (peak memory about 1 MB per 1,000 observations of a block, README "Memory").
+BLOCK_OBSERVATIONS = 8192
 
 
 def identify(observations, catalog, stations, *, cross_track_arcsec: float = CROSS_TRACK_ARCSEC,
              along_track_s: float = ALONG_TRACK_S,
-             along_track_s_per_day: float = ALONG_TRACK_S_PER_DAY, max_gap_s: float = 120.0):
+             along_track_s_per_day: float = ALONG_TRACK_S_PER_DAY, max_gap_s: float = 120.0,
+             block_observations: int = BLOCK_OBSERVATIONS):
     """Identify observations against a catalogue.
 
     Parameters
@@ -53,6 +57,9 @@ def identify(observations, catalog, stations, *, cross_track_arcsec: float = CRO
         From :func:`~debris.observations.read_observations`.
     catalog : Catalog
     stations : Stations
+    block_observations : int
+        More observations than this are identified in blocks of whole tracks (bounded
+        memory; each block's element ages are taken at its own middle time).
 
     Returns
     -------
@@ -64,8 +71,41 @@ def identify(observations, catalog, stations, *, cross_track_arcsec: float = CRO
     tracks : Table
         One row per track (see :func:`_track_table`).
     """
-    geometry = observation_geometry(observations, stations)
     track = group_tracks(observations, max_gap_s)
+    if len(observations) <= block_observations:
+        return _identify_block(observations, catalog, stations, track, cross_track_arcsec,
+                               along_track_s, along_track_s_per_day)
+    # Many observations (a whole archive): whole tracks in blocks, in time order, so memory
+    # and the per-track bookkeeping stay those of one block.
+    counts = np.bincount(track)
+    ends = np.cumsum(counts)
+    blocks, start, first = [], 0, 0
+    while start < counts.size:
+        stop = max(int(np.searchsorted(ends, first + block_observations, side="right")),
+                   start + 1)
+        blocks.append((start, stop))
+        first, start = int(ends[stop - 1]), stop
+    order, obs_parts, track_parts = [], [], []
+    for a, b in blocks:
+        rows = np.flatnonzero((track >= a) & (track < b))
+        table, tracks = _identify_block(observations.take(rows), catalog, stations,
+                                        track[rows], cross_track_arcsec, along_track_s,
+                                        along_track_s_per_day)
+        order.append(rows)
+        obs_parts.append(table)
+        track_parts.append(tracks)
+    merged = Table.concat(obs_parts)
+    inverse = np.empty(len(observations), np.int64)
+    inverse[np.concatenate(order)] = np.arange(len(observations))
+    merged = merged.take(inverse)
+    merged.meta = dict(observations.meta)
+    return merged, Table.concat(track_parts)
+
+
+def _identify_block(observations, catalog, stations, track, cross_track_arcsec,
+                    along_track_s, along_track_s_per_day):
+    """:func:`identify` on observations whose tracks are numbered (`track`, shape (N,))."""
+    geometry = observation_geometry(observations, stations)
     seconds = observations["time"].seconds_since(observations["time"])
     bucket, centres = bucket_times(seconds, track)
     mid = observations["time"][:1].shift_seconds(0.5 * (seconds.min() + seconds.max()))

@@ -59,9 +59,9 @@ def read_observations(paths) -> Table:
         if not text.strip():
             raise ObservationFileError(f"{path}: empty file; expected IOD, UK, R.D.E., TDM or "
                                        "CSV observations")
-        before = len(builder.rows) + len(builder.rejected)
+        before = len(builder) + len(builder.rejected)
         parse_observations(text, str(path), builder)
-        if len(builder.rows) + len(builder.rejected) == before:
+        if len(builder) + len(builder.rejected) == before:
             raise ObservationFileError(f"{path}: no observation lines found; expected IOD, UK, "
                                        "R.D.E., TDM or CSV observations")
     return builder.build()

@@ -34,6 +34,9 @@ OBSERVATION_COLUMNS = ("time", "station", "norad_id", "intl_designator", "angle_
                        "time_sigma_s", "magnitude", "magnitude_sigma", "sky", "format", "file",
                        "line")
 
+#: Rows kept as dicts before they are assembled into columns (memory: a dict per row costs
+#: about ten times its columns).
+_BATCH_ROWS = 16384
 _TEXT = ("station", "intl_designator", "angle_type", "equinox", "sky", "format", "file")
 _FLOAT = ("ra_deg", "dec_deg", "az_deg", "el_deg", "sigma_arcsec", "time_sigma_s", "magnitude",
           "magnitude_sigma")
@@ -47,6 +50,12 @@ class ObservationBuilder:
         self.rejected: list[Rejection] = []
         #: Fields left out of kept rows (an impossible magnitude): ``FILE:LINE: reason``.
         self.dropped: list[str] = []
+        self._batches: list[Table] = []
+        #: Rows assembled into batches so far (``count + len(rows)`` rows in all).
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count + len(self.rows)
 
     def reject(self, source: str, line_number: int, reason: str, norad_id=None) -> None:
         self.rejected.append(Rejection(source, line_number, norad_id, reason))
@@ -72,12 +81,18 @@ class ObservationBuilder:
                 if name == "magnitude":
                     row["magnitude_sigma"] = None
         self.rows.append(row)
+        if len(self.rows) >= _BATCH_ROWS:  # compact columns, not dicts, for large files
+            self._batches.append(_assemble(self.rows))
+            self.rows = []
+            self.count += _BATCH_ROWS
 
     def build(self) -> Table:
         """The table, rows in file order, with the equinox reduction to ICRS applied."""
         from .reduction import precess_to_icrs  # astropy frames: loaded only when reducing
 
         table = _assemble(self.rows)
+        if self._batches:
+            table = Table.concat([*self._batches, table])
         table.meta["rejected"] = list(self.rejected)
         table.meta["dropped_fields"] = list(self.dropped)
         if len(table):

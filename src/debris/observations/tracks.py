@@ -13,7 +13,8 @@ import numpy as np
 
 __all__ = ["group_tracks", "bucket_times", "BUCKET_S"]
 
-#: Longest stretch of a track compared with one propagated state (s).
+#: Step of the common grid of times at which the catalogue is propagated for the broad
+#: phase (s): each observation is within half of it of a grid time.
 BUCKET_S = 60.0
 
 
@@ -40,8 +41,13 @@ def group_tracks(observations, max_gap_s: float = 120.0) -> np.ndarray:
     return rank[track] if n else track
 
 
-def bucket_times(seconds, track):
-    """Split tracks into stretches of at most :data:`BUCKET_S`.
+def bucket_times(seconds, track=None):
+    """Assign each observation to the nearest time of a common grid of :data:`BUCKET_S`.
+
+    The catalogue is propagated once per grid time that has observations, whatever track
+    they belong to, and every observation lies within ``BUCKET_S / 2`` of its grid time
+    (the reach of the second-order Taylor step of :mod:`.candidates`). `track` is not
+    needed (kept for callers that pass it).
 
     Returns
     -------
@@ -49,20 +55,10 @@ def bucket_times(seconds, track):
     centre_s : ndarray, shape (B,)
         Each bucket's reference time (seconds, same origin as `seconds`).
     """
-    n = len(seconds)
-    bucket = np.empty(n, np.int64)
-    centres = []
-    for t in np.unique(track):
-        rows = np.flatnonzero(track == t)
-        rows = rows[np.argsort(seconds[rows], kind="stable")]
-        start = 0
-        while start < rows.size:
-            first = seconds[rows[start]]
-            stop = start
-            while stop < rows.size and seconds[rows[stop]] - first <= BUCKET_S:
-                stop += 1
-            piece = rows[start:stop]
-            bucket[piece] = len(centres)
-            centres.append(0.5 * (seconds[piece[0]] + seconds[piece[-1]]))
-            start = stop
-    return bucket, np.array(centres)
+    seconds = np.asarray(seconds, float)
+    if not seconds.size:
+        return np.empty(0, np.int64), np.empty(0)
+    origin = float(seconds.min())
+    step = np.rint((seconds - origin) / BUCKET_S).astype(np.int64)
+    used, bucket = np.unique(step, return_inverse=True)
+    return bucket.reshape(-1).astype(np.int64), origin + used * BUCKET_S
