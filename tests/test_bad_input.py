@@ -16,6 +16,7 @@ IRIDIUM = "tle/iridium33_cosmos2251_2009-02-10_original_elset.3le"
 WINDOW = ["--start", "2009-02-10T00:00:00Z", "--hours", "6"]
 CDM = "tests/data/cara_cdms/" + sorted(os.listdir("tests/data/cara_cdms"))[0]
 TELESCOPE = "examples/telescope_dushanbe.toml"
+SATFIT = "tests/data/observations/satfit_deep_space/"
 
 
 @pytest.fixture
@@ -34,6 +35,9 @@ def files(tmp_path):
     rows = [",".join(c for k, c in enumerate(line.split(",")) if k != drop) for line in csv]
     (tmp_path / "no_mean_motion.csv").write_text("\n".join(rows) + "\n")
     out["no_mean_motion.csv"] = str(tmp_path / "no_mean_motion.csv")
+    high = bytes(range(0x80, 0x100)) * 8 + b"\n" + bytes(range(0x20, 0x7f)) * 4  # no control
+    (tmp_path / "binary_high.iod").write_bytes(high)
+    out["binary_high.iod"] = str(tmp_path / "binary_high.iod")
     out["folder"] = str(tmp_path)
     out["missing"] = str(tmp_path / "missing.tle")
     (tmp_path / "a_file").write_text("x")
@@ -99,6 +103,16 @@ CASES = [
      r"missing\.tle: no archive there"),
     ("output-under-a-file", ["passes", IRIDIUM, *WINDOW, "--output", "@under_a_file"],
      r"cannot write .*out\.csv: a file is in the way of its folder \(ENOTDIR\)"),
+    # Round 3 (issue 22, cases 7 and 8).
+    ("dask-unknown-scheme", ["screen", IRIDIUM, *WINDOW, "--dask", "foo://x"],
+     r"--dask 'foo://x': expected local, local:N or a scheduler address"),
+    ("output-in-proc", ["fit", SATFIT + "22988.txt", "--stations", SATFIT + "STATIONS.IN",
+                        "--norad", "22988", "--catalog", SATFIT + "22988.txt", "--output",
+                        "/proc/x.tle"], r"cannot write /proc/x\.tle: .*nothing was written"),
+    ("binary-observations-without-nul", ["identify", "@binary_high.iod"],
+     r"binary_high\.iod: binary data \(\d+ of the first \d+ bytes are not text\)"),
+    ("binary-observations", ["identify", "@binary.tle"],
+     r"binary\.tle: binary data \(byte 0x00 at offset 0\), not an observation file"),
 ]
 
 
@@ -194,3 +208,54 @@ def test_outputs_get_the_umasks_mode(tmp_path, capsys):
     assert folder.stat().st_mode & 0o777 == 0o755
     assert all(p.stat().st_mode & 0o777 == 0o644 for p in folder.iterdir())
     assert table.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_3le_whose_first_name_starts_with_lt_is_not_xml(tmp_path, capsys):
+    lines = Path(IRIDIUM).read_text().splitlines()
+    path = tmp_path / "redacted.3le"
+    path.write_text("\n".join(["<REDACTED>", *lines[1:]]) + "\n")
+    assert main(["catalog", "info", str(path)]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    from debris import Catalog
+    assert Catalog.from_file(path).name[0] == "<REDACTED>"
+
+
+def test_csv_cells_that_start_a_formula_are_defused(tmp_path, capsys):
+    lines = Path(IRIDIUM).read_text().splitlines()
+    path = tmp_path / "names.3le"
+    names = ["=HYPERLINK(\"x\")", "+CMD", "@SUM(A1)", "-1.5"]
+    text = []
+    for k, name in enumerate(names[:2]):
+        text += [name, lines[3 * k + 1], lines[3 * k + 2]]
+    path.write_text("\n".join(text) + "\n")
+    output = tmp_path / "passes.csv"
+    assert main(["passes", str(path), "--start", "2009-02-10T00:00Z", "--hours", "24",
+                 "--site", "dushanbe", "--format", "csv", "--output", str(output)]) == 0
+    body = output.read_text()
+    assert "'=HYPERLINK" in body and "'+CMD" in body
+    assert ",=HYPERLINK" not in body and ",+CMD" not in body
+    from debris.io.tables import table_to_csv
+    from debris.table import Table
+    import numpy as np
+    text = table_to_csv(Table({"name": np.array(names), "x": np.array([1.0, -2.0, 3.0, 4.0])}))
+    assert text.splitlines()[1:] == ['"\'=HYPERLINK(""x"")",1.000000', "'+CMD,-2.000000",
+                                     "'@SUM(A1),3.000000", "-1.5,4.000000"]
+
+
+def test_warnings_become_one_line_notes(monkeypatch, capsys):
+    import numpy as np
+    import debris.cli.catalog as command
+
+    original = command.cmd_sites
+
+    def noisy(args):
+        np.log(np.zeros(1))  # numpy's RuntimeWarning: divide by zero
+        return original(args)
+
+    monkeypatch.setattr(command, "cmd_sites", noisy)  # the parser binds it anew each run
+    assert main(["sites"]) == 0
+    err = capsys.readouterr().err
+    notes = [line for line in err.splitlines() if line.strip()]
+    assert len(notes) == 1, err
+    assert notes[0].startswith("debris: note: divide by zero encountered in log "
+                               "(RuntimeWarning in test_bad_input.py:")

@@ -203,7 +203,10 @@ def _detect_format(text: str) -> str:
     if stripped[0] in "[{":
         return "omm-json"
     if stripped[0] == "<":
-        return "omm-xml"
+        lines = stripped.splitlines()[:3]
+        # a 3LE whose first name starts with '<' ("<REDACTED>") is not XML
+        if not (len(lines) == 3 and lines[1].startswith("1 ") and lines[2].startswith("2 ")):
+            return "omm-xml"
     first = stripped.splitlines()[0].upper()
     if "," in first and "NORAD_CAT_ID" in first:
         return "omm-csv"

@@ -132,6 +132,10 @@ def _on_block(function, catalog, rows, *args, **kwargs):
     return table
 
 
+#: Address schemes of Dask schedulers (distributed's communication backends).
+_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+
+
 def connect(spec: str) -> DaskExecutor:
     """A :class:`DaskExecutor` for ``local``, ``local:N`` or a scheduler address."""
     distributed = _distributed()
@@ -149,11 +153,14 @@ def connect(spec: str) -> DaskExecutor:
         print(f"debris: Dask LocalCluster of {workers} worker processes; dashboard "
               f"{client.dashboard_link}", file=sys.stderr)
         return DaskExecutor(client, cluster, cluster.scheduler_address)
-    if "://" not in spec:
+    scheme = spec.partition("://")[0].lower()
+    if "://" not in spec or scheme not in _SCHEMES or not spec.partition("://")[2]:
         raise InputError(f"--dask {spec!r}: expected local, local:N or a scheduler address "
-                         "such as tcp://HOST:8786")
+                         f"such as tcp://HOST:8786 (schemes: {', '.join(_SCHEMES)})")
     try:
         client = distributed.Client(spec, timeout=30)
+    except ValueError as exc:  # an address distributed cannot parse
+        raise InputError(f"--dask {spec!r}: not a scheduler address ({exc})") from None
     except (OSError, TimeoutError) as exc:
         raise DaskError(f"--dask {spec}: no Dask scheduler answered ({exc}); start one with "
                         "'dask scheduler' and workers with 'dask worker ADDRESS'") from None

@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import traceback
+import warnings
 
 from .._version import __version__
 from ..errors import DebrisError
@@ -102,6 +103,14 @@ def main(argv=None) -> int:
             gc.freeze()
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning from debris or a library (numpy's RuntimeWarnings among them) as one line
+    of debris' own, never the source excerpt Python prints (cron mails every line)."""
+    where = f"{os.path.basename(filename)}:{lineno}"
+    text = str(message).splitlines()[0] if str(message) else category.__name__
+    print(f"debris: note: {text} ({category.__name__} in {where})", file=sys.stderr)
+
+
 def _run(argv) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -109,7 +118,10 @@ def _run(argv) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")  # each warning once per place
+            warnings.showwarning = _one_line_warning
+            return args.func(args)
     except DebrisError as exc:
         print(f"debris: error: {exc}", file=sys.stderr)
         return 2

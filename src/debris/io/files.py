@@ -218,7 +218,8 @@ def _swap_in(work: Path, path: Path) -> None:
 #: errno values that mean "this output cannot be written here" (not a bug in debris).
 _OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
                   errno.EFBIG, errno.EIO, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG,
-                  errno.EEXIST, errno.ENOTEMPTY}
+                  errno.EEXIST, errno.ENOTEMPTY, errno.ENOENT, errno.EXDEV, errno.EINVAL,
+                  errno.ELOOP, errno.ENXIO, errno.EBUSY, errno.ETXTBSY}
 
 
 def _is_output_failure(exc: BaseException) -> bool:

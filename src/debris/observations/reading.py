@@ -53,8 +53,10 @@ def read_observations(paths) -> Table:
     builder = ObservationBuilder()
     for path in paths:
         data = read_bytes(path, ObservationFileError, "observation file")
-        if b"\x00" in data[:4096]:
-            raise ObservationFileError(f"{path}: binary data, not an observation file")
+        reason = _binary(data)
+        if reason:
+            raise ObservationFileError(f"{path}: binary data ({reason}), not an observation "
+                                       "file; expected IOD, UK, R.D.E., TDM or CSV text")
         text = data.decode("utf-8", errors="replace")
         if not text.strip():
             raise ObservationFileError(f"{path}: empty file; expected IOD, UK, R.D.E., TDM or "
@@ -65,6 +67,28 @@ def read_observations(paths) -> Table:
             raise ObservationFileError(f"{path}: no observation lines found; expected IOD, UK, "
                                        "R.D.E., TDM or CSV observations")
     return builder.build()
+
+
+#: Control bytes no observation text holds (all but tab, line feed, vertical tab, form feed
+#: and carriage return).
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _binary(data: bytes) -> str | None:
+    """Why `data` is not text (None when it is): a control byte, or (for files without
+    any) more than a tenth of the bytes outside ASCII where UTF-8 cannot decode them."""
+    bad = _CONTROL.search(data)
+    if bad is not None:
+        return f"byte 0x{data[bad.start()]:02x} at offset {bad.start()}"
+    head = data[:65536]
+    high = sum(1 for b in head if b >= 0x80)
+    if high > 0.1 * max(len(head), 1):
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not a character cut at the end of the sample
+                return f"{high} of the first {len(head)} bytes are not text"
+    return None
 
 
 def parse_observations(text: str, source: str, builder: ObservationBuilder) -> int:
