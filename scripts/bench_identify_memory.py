@@ -65,11 +65,14 @@ def write_file(night: Table, path: Path, size_mb: float) -> int:
             shifted.columns["time"] = night["time"].shift_seconds(86400.0 * day)
             text = iod_text(shifted).replace(" 193 ", "0193 ")
             room = int(size_mb * 1e6) - handle.tell()
-            if len(text) > room:  # whole lines up to the size
+            full = len(text) > room
+            if full:  # whole lines up to the size
                 text = text[:text.rfind("\n", 0, room) + 1]
             handle.write(text)
             lines += text.count("\n")
             day += 1
+            if full:
+                break
     return lines
 
 

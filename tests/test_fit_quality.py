@@ -114,3 +114,40 @@ def test_impossible_elements_are_named(line2, expected):
     assert any(expected in p for p in orbit_problems(Satrec.twoline2rv(line1, line2)))
     good = "2 99999  51.6000 100.0000 0001000  90.0000 270.0000 15.50000000    01"
     assert orbit_problems(Satrec.twoline2rv(line1, good)) == []
+
+
+#: satfit's real deep-space archive (README, "Observations"): files whose observations (from
+#: stations of STATIONS.IN, at least 3) were fitted from the file's own elements, and how
+#: many fits pass every gate; the others fail by name (RMS, convergence, mean motion).
+GATES_FILES, GATES_OK = 156, 127
+GATES_FAILED = {"uncertainties": 18, "converge": 15, "mean motion": 1}
+
+
+def test_the_gates_on_satfits_whole_archive():
+    from debris import Catalog
+    from debris.observations import fit_orbit, observation_geometry
+
+    stations = read_station_list(SATFIT / "STATIONS.IN")
+    files = ok = 0
+    failed = {key: 0 for key in GATES_FAILED}
+    for path in sorted(SATFIT.glob("*.txt")):
+        try:
+            obs = read_observations(path)
+        except Exception:  # noqa: BLE001 - files of elements only: no observation lines
+            continue
+        catalog = Catalog.from_file(path, verify_checksums=False)
+        if not len(catalog):
+            continue
+        obs = obs.take(np.flatnonzero([str(s) in stations for s in obs["station"]]))
+        if len(obs) < 3:
+            continue
+        with np.errstate(all="ignore"):
+            fit = fit_orbit(observation_geometry(obs, stations), catalog.satrecs[0],
+                            sigma_arcsec=obs["sigma_arcsec"],
+                            norad_id=int(catalog.norad_id[0]))
+        files += 1
+        ok += fit.ok
+        for key in failed:
+            failed[key] += any(key in p for p in fit.problems)
+    assert (files, ok) == (GATES_FILES, GATES_OK)
+    assert failed == GATES_FAILED

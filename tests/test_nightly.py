@@ -253,7 +253,7 @@ def _luminance(hex_colour: str) -> float:
 
 def test_report_colours_have_contrast():
     """WCAG 2 contrast of the report's text and line colours on their backgrounds: text
-    4.5:1, chart lines 3:1."""
+    4.5:1, chart lines 3:1 (the faint passes' colour included)."""
     from debris import report, report_charts
 
     def ratio(a, b):
@@ -262,8 +262,9 @@ def test_report_colours_have_contrast():
 
     assert ratio("#1b1f24", "#ffffff") >= 4.5 and ratio("#1b1f24", "#e6ebf5") >= 4.5
     assert "color:#1b1f24" in report._CSS and "th{background:#e6ebf5" in report._CSS
-    for line in (report_charts.PASS_COLOUR, report_charts.TRACK_COLOUR,
-                 report_charts.SLEW_COLOUR, report_charts.CONJ_COLOUR, "#5c6370"):
+    for line in (report_charts.PASS_COLOUR, report_charts.FAINT_COLOUR,
+                 report_charts.TRACK_COLOUR, report_charts.SLEW_COLOUR,
+                 report_charts.CONJ_COLOUR, "#5c6370"):
         assert ratio(line, "#fbfbfd") >= 3.0
 
 

@@ -66,3 +66,56 @@ def test_every_listed_claim_points_at_a_test():
         tree = ast.parse((ROOT / path).read_text())
         names = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
         assert name in names, (claim, path, name)
+
+
+def test_the_example_night_schedule_passes_the_checker(example_night):
+    """README, "Schedules": the example night's schedule (the whole bundled catalogue, 615
+    tracks) passes the independent checker of tests/test_schedule.py, magnitudes from the
+    SATCAT RCS as the scheduler takes them."""
+    import numpy as np
+
+    from debris import Catalog, get_site
+    from debris.table import Table
+    from debris.telescope import load_telescopes
+    from debris.timescale import to_times
+    from test_schedule import check_schedule
+
+    records = json.loads((example_night / "schedule_dushanbe.json").read_text())["observations"]
+    assert len(records) == 615
+    table = Table({"telescope": np.array([r["telescope"] for r in records]),
+                   "norad_id": np.array([r["norad_id"] for r in records]),
+                   "start_utc": to_times([r["start_utc"] for r in records]),
+                   "end_utc": to_times([r["end_utc"] for r in records])})
+    catalog = Catalog.bundled()
+    catalog = catalog.subset(np.flatnonzero(np.isin(catalog.norad_id, table["norad_id"])))
+    telescopes = load_telescopes(ROOT / "examples" / "telescope_dushanbe.toml")
+    assert check_schedule(table, catalog, get_site("dushanbe"), telescopes) == []
+
+
+#: README figures and the test constants that assert them: (test module, the README's text
+#: made from the module's constants). A figure changed in the README or in its test alone
+#: fails here, so a claim and its tolerance cannot drift apart.
+FIGURES = [
+    ("test_observations_orbits", "within {SGP4_UNROUNDED_M:.0f} m over the arc (before "
+     "rounding; {SGP4_ROUNDED_M:.0f} m after); RMS {SGP4_RMS_ARCSEC:.1f}″"),
+    ("test_observations_orbits", "**{STELLA_ARC_KM:.2f} km** RMS over the arc, "
+     "**{STELLA_NEXT_DAY_KM:.2f} km** over the next day; residual RMS {STELLA_RMS_ARCSEC:.0f}″"),
+    ("test_observations_orbits", "**{JASON3_ARC_KM:.1f} km** RMS over the arc, "
+     "**{JASON3_NEXT_DAY_KM:.1f} km** over the next day; residual RMS {JASON3_RMS_ARCSEC:.0f}″"),
+    ("test_observations_orbits", "Stella: {STELLA_ARC_KM:.2f} km over the arc, "
+     "{STELLA_NEXT_DAY_KM:.2f} km the next day (each within half its last digit)"),
+    ("test_observations_orbits", "Jason-3: {JASON3_ARC_KM:.1f} km over the arc, "
+     "{JASON3_NEXT_DAY_KM:.1f} km the next day (each within half its last digit)"),
+    ("test_schedule", "{RANDOM_NIGHTS} random small nights (hypothesis) never violate a "
+     "constraint"),
+    ("test_fit_quality", "{GATES_OK} of {GATES_FILES} of satfit's real deep-space "
+     "files"),
+]
+
+
+@pytest.mark.parametrize("module, template", FIGURES, ids=[t[:40] for _, t in FIGURES])
+def test_readme_figures_are_the_tests_figures(module, template):
+    import importlib
+
+    text = template.format(**vars(importlib.import_module(module)))
+    assert text.replace("\n", " ") in " ".join(README.split("\n")), text

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from debris.magnitude import StandardMagnitudes
+from debris.magnitude import StandardMagnitudes, magnitude_sources
 from debris import find_passes, get_site, night_window
 from debris.schedule import schedule_night
 from debris.telescope import Telescope, load_telescopes, slew_time_s
@@ -24,8 +24,6 @@ from debris.timescale import skyfield_time, skyfield_timescale, to_times
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "telescope_dushanbe.toml"
 SUN_LIMIT = -12.0
-#: The README's default standard magnitudes (1000 km, 90 deg phase) by object type.
-README_STD_MAG = {"PAYLOAD": 5.0, "ROCKET BODY": 4.0, "DEBRIS": 8.0, "UNKNOWN": 7.0}
 
 
 def mask_floor(tel, azimuth_deg):
@@ -78,8 +76,13 @@ def slew_seconds(tel, axes_from, axes_to):
     return max(axis(d_az), axis(d_el)) + tel.settle_time_s
 
 
-def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT):
-    """Every violation found, as text (empty when the schedule is valid)."""
+def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT, std_mag_table=None):
+    """Every violation found, as text (empty when the schedule is valid).
+
+    Each object's standard magnitude is the one the scheduler used: taken by debris' own
+    choice of source (`std_mag_table`, observed magnitudes, the SATCAT RCS, the type
+    default: :func:`debris.magnitude.magnitude_sources`); its visual magnitude along the
+    track is computed here, from Skyfield's geometry and the definition."""
     from skyfield.api import EarthSatellite, wgs84
 
     from debris.sun import ephemeris
@@ -88,7 +91,7 @@ def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT):
     ts = skyfield_timescale()
     here = wgs84.latlon(site.latitude_deg, site.longitude_deg, elevation_m=site.altitude_m)
     observer = eph["earth"] + here
-    std = [README_STD_MAG[t] for t in catalog.object_type]
+    std, _ = magnitude_sources(catalog, std_mag_table)
     rows = {int(n): k for k, n in enumerate(catalog.norad_id.tolist())}
     by_name = {t.name: t for t in telescopes}
     problems = []
@@ -220,7 +223,11 @@ def test_weights_steer_the_schedule(leo_sample, night):
     assert set(weighted["weight"].tolist()) <= {1.0, 100.0}
 
 
-@settings(max_examples=4, deadline=None,
+#: Random nights drawn by hypothesis (README, "Claims and their tests").
+RANDOM_NIGHTS = 50
+
+
+@settings(max_examples=RANDOM_NIGHTS, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), min_el=st.floats(10, 40), rate=st.floats(0.3, 2.0),
        slew=st.floats(1.0, 12.0), accel=st.one_of(st.none(), st.floats(0.5, 6.0)),

@@ -19,7 +19,7 @@ __all__ = ["sky_chart_svg", "timeline_svg", "conjunction_timeline_svg", "PASS_CO
            "TRACK_COLOUR", "SLEW_COLOUR", "CONJ_COLOUR", "FAINT_COLOUR"]
 
 PASS_COLOUR = "#1f6fd1"  # the brightest passes, drawn bold
-FAINT_COLOUR = "#8fa9c9"  # every other visible pass
+FAINT_COLOUR = "#7490b5"  # every other visible pass (3.2:1 on the chart, WCAG 1.4.11)
 TRACK_COLOUR = "#2a9d3a"  # scheduled tracks
 SLEW_COLOUR = "#b86e00"  # slews before them
 CONJ_COLOUR = "#d1401f"
