@@ -8,7 +8,10 @@ Each case takes a real file (the repository's test data, the example TOML files)
 one to four random mutations (characters replaced, spans deleted or repeated, lines
 duplicated, swapped or dropped, the text cut short, binary bytes inserted, numbers replaced
 by extreme ones) and reads it with the parser of its kind: TLE/3LE, OMM CSV/JSON/XML (and
-propagates what loads), CDM KVN/XML (and recomputes Pc), telescope, nightly and site TOML.
+propagates what loads), CDM KVN/XML (and recomputes Pc), telescope, nightly and site TOML,
+observation files (IOD, UK, R.D.E., CCSDS TDM KVN and XML, CSV; read as the batch commands
+read them, and their geometry computed), station lists, standard-magnitude tables and
+SATCAT RCS tables (no impossible value may be kept).
 
 A case passes when the parser accepts the text, or rejects records with their file, line
 and reason, or refuses the file with one of debris' own errors naming it. Anything else (an
@@ -174,6 +177,90 @@ def _sites(path):
     load_sites_toml(path)
 
 
+def _observations_file(text, source):
+    """An observation file read (IOD, UK, R.D.E., TDM, CSV; bytes and all), its rejections
+    and dropped fields naming lines of the file, and the geometry of what loads, as the
+    batch commands read it (unknown stations skip the file, never raise)."""
+    from debris.observations import load_stations, observation_geometry, read_observations
+    from debris.observations.batch import read_observation_batch
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / source
+        path.write_bytes(text.encode("utf-8", "surrogateescape")
+                         if isinstance(text, str) else text)
+        table = read_observations(path)
+        lines = text.count("\n") + 2
+        for r in table.meta.get("rejected", []):
+            if r.source != str(path) or not r.reason or not 1 <= r.line_number <= lines:
+                raise Failure(f"rejection without its file and line: {r!r}")
+        for item in table.meta.get("dropped_fields", []):
+            if not item.startswith(f"{path}:"):
+                raise Failure(f"dropped field without its file: {item}")
+        stations = load_stations([DATA / "observations" / "real_iod" /
+                                  "sat_tracking_observatories.txt"])
+        usable, skipped = read_observation_batch([path], stations)
+        if len(usable):
+            with np.errstate(all="ignore"):
+                observation_geometry(usable, stations)
+    return "rejected records" if table.meta.get("rejected") else "accepted"
+
+
+def _table_file(loader):
+    """A small table (stations, standard magnitudes, SATCAT RCS) read from a file."""
+    def run(text, source):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / source
+            path.write_bytes(text.encode("utf-8", "surrogateescape"))
+            table = loader(path)
+            for item in getattr(table, "rejected", []):
+                if not item.startswith(f"{path}, line "):
+                    raise Failure(f"rejected row without its line: {item}")
+            for value in getattr(table, "values", lambda: [])():
+                if isinstance(value, float) and not np.isfinite(value):
+                    raise Failure(f"a non-finite value was kept: {value}")
+        return "rejected records" if getattr(table, "rejected", None) else "accepted"
+    return run
+
+
+def _station_list(path):
+    from debris.observations import read_station_list
+
+    return read_station_list(path)
+
+
+def _std_mags(path):
+    from debris.magnitude import load_std_mag_table
+
+    return load_std_mag_table(path)
+
+
+def _rcs(path):
+    from debris.magnitude import load_rcs_table
+
+    return load_rcs_table(path)
+
+
+def _observation_seeds() -> dict:
+    obs = DATA / "observations"
+    trusat = obs / "trusat"
+    from debris.observations import read_observations, tdm_text
+
+    table = read_observations(obs / "real_iod" / "SATOBS-ML-19200716.txt")
+    csv = ("time_utc,station,ra_deg,dec_deg,sigma_arcsec,magnitude,norad_id\n"
+           "2024-11-01T17:00:00Z,4353,10.5,20.25,2,4.5,25544\n"
+           "2024-11-01T17:00:05.5Z,4353,10.7,20.5,,,25544\n"
+           "2024-11-01T17:00:10Z,dushanbe,10.9,20.75,3,5.0,\n")
+    return {
+        "iod": [(trusat / "IOD_data_compliant.txt").read_text(),
+                (obs / "real_iod" / "23908_20200316.txt").read_text(),
+                (obs / "satfit_deep_space" / "22988.txt").read_text()],
+        "uk": [(trusat / "UK_data_compliant.txt").read_text()],
+        "rde": [(trusat / "RDE_data_compliant.txt").read_text()],
+        "tdm": [tdm_text(table), tdm_text(table, xml=True)],
+        "obs-csv": [csv],
+    }
+
+
 _SITES_TOML = """# two sites of the Institute of Astrophysics
 [sites.sanglokh2]
 latitude_deg = 38.2547
@@ -214,13 +301,25 @@ def targets() -> dict:
         "nightly-toml": ([(ROOT / "examples" / "nightly_tajikistan.toml").read_text()],
                          _toml_file(_nightly)),
         "sites-toml": ([_SITES_TOML], _toml_file(_sites)),
+        **{name: (seeds, _observations_file) for name, seeds in _observation_seeds().items()},
+        "station-list": ([(DATA / "observations" / "real_iod" /
+                           "sat_tracking_observatories.txt").read_text(),
+                          (DATA / "observations" / "satfit_deep_space" / "STATIONS.IN")
+                          .read_text(errors="replace")], _table_file(_station_list)),
+        "std-mag-table": (["norad_id,std_mag\n25544,-1.8\n20580,2.2\n24946,4.0\n"],
+                          _table_file(_std_mags)),
+        "satcat-rcs": (["\n".join((ROOT / "tle" / "satcat_rcs_2025-01-12.csv").read_text()
+                                  .splitlines()[:40]) + "\n"], _table_file(_rcs)),
     }
 
 
 _SOURCES = {"tle": "fuzz.tle", "omm-csv": "fuzz.csv", "omm-json": "fuzz.json",
             "omm-xml": "fuzz.xml", "catalogue-file": "fuzz.txt", "cdm-kvn": "fuzz.cdm",
             "cdm-xml": "fuzz_cdm.xml", "telescope-toml": "fuzz_telescope.toml",
-            "nightly-toml": "fuzz_nightly.toml", "sites-toml": "fuzz_sites.toml"}
+            "nightly-toml": "fuzz_nightly.toml", "sites-toml": "fuzz_sites.toml",
+            "iod": "fuzz_iod.txt", "uk": "fuzz_uk.txt", "rde": "fuzz_rde.txt",
+            "tdm": "fuzz.tdm", "obs-csv": "fuzz_obs.csv", "station-list": "fuzz_sites.txt",
+            "std-mag-table": "fuzz_mags.csv", "satcat-rcs": "fuzz_satcat.csv"}
 
 
 def run_case(name, run, text) -> str:

@@ -126,6 +126,8 @@ def _segment_rows(meta, records, start_line, source, builder) -> int:
         parts = value.split()
         try:
             epoch, number_value = parts[0], float(parts[1])
+            if _ZONE.search(epoch.rstrip("Z")):  # TDM epochs are UTC, written without a zone
+                raise ValueError(epoch)
             np.datetime64(epoch.rstrip("Z"), "ns")
         except (IndexError, ValueError):
             builder.reject(source, number or where, f"{key}: expected '<epoch> <value>', got "
@@ -156,6 +158,10 @@ def _segment_rows(meta, records, start_line, source, builder) -> int:
         builder.add(format="tdm", file=source, line=item["line"], **row)
         count += 1
     return count
+
+
+#: A time zone or offset after an ISO time (``+05:00``, ``-0300``), which TDM times never have.
+_ZONE = re.compile(r"T.*[+-]\d{2}:?\d{2}$")
 
 
 def tdm_text(observations, *, originator: str = "debris", xml: bool = False,
