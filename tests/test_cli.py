@@ -232,7 +232,7 @@ def test_pc_command_on_cara_cdms(capsys, data_dir, tmp_path):
     broken = tmp_path / "broken.cdm"
     broken.write_text("CCSDS_CDM_VERS = 1.0\nnonsense\n")
     code, out, err = run(capsys, "pc", *files, str(broken), "--format", "json")
-    assert code == 1 and "broken.cdm, line 2" in err  # reported, the others still done
+    assert code == 3 and "broken.cdm, line 2" in err  # reported, the others still done
     doc = json.loads(out)
     assert doc["meta"]["cdms"] == 5
     for rec in doc["results"]:

@@ -108,8 +108,8 @@ FIGURES = [
      "{JASON3_NEXT_DAY_KM:.1f} km the next day (each within half its last digit)"),
     ("test_schedule", "{RANDOM_NIGHTS} random small nights (hypothesis) never violate a "
      "constraint"),
-    ("test_fit_quality", "{GATES_OK} of {GATES_FILES} of satfit's real deep-space "
-     "files"),
+    ("test_fit_quality", "{GATES_OK} of the {GATES_FILES} files give a fit that passes; "
+     "{GATES_FAILED[uncertainties]} fail on residuals"),
 ]
 
 

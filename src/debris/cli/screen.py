@@ -20,9 +20,9 @@ from ..progress import progress_bar
 from ..sites import load_sites_toml, parse_site
 from ..table import Table
 from ..timescale import Times, to_times
-from .common import (ELEVATION, POSITIVE, add_backend, add_dask, add_files, csv_rows,
-                     dask_executor, failure_note, load_catalog, norad_ids, note, ranged,
-                     stale_note)
+from .common import (ELEVATION, EXIT_SKIPPED, POSITIVE, add_backend, add_dask, add_files,
+                     csv_rows, dask_executor, failure_note, load_catalog, norad_ids, note,
+                     ranged, stale_note)
 from .views import add_view_options, conjunction_summary, limited, ordered
 
 __all__ = ["add_parsers"]
@@ -334,4 +334,4 @@ def cmd_pc(args) -> int:
                                       "miss_distance_km": "{:.4f}",
                                       "hard_body_radius_m": "{:g}"})
     write_text(text, args.output)
-    return 0 if not failed else 1
+    return 0 if not failed else EXIT_SKIPPED
