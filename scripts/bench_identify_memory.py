@@ -27,32 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
-from debris import Catalog, get_site
-from debris.observations import iod_text, simulate_catalog_tracks
+from bench_observations import simulated_observations  # the same simulated night
+from debris import Catalog
+from debris.observations import iod_text
 from debris.table import Table
 
-START = "2024-11-01T12:00:00Z"
 STATION = "0193 SO   38.261139   69.217556   2300  Sanglokh\n"
 _MEASURE = ("import resource, subprocess, sys; "
             "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
             "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-
-
-def one_night(count: int, rng) -> Table:
-    """`count` simulated observations of one night (IOD station 0193)."""
-    catalog = Catalog.bundled()
-    leo = np.flatnonzero(catalog.is_leo())
-    site = get_site("sanglokh")
-    tables, total = [], 0
-    while total < count:
-        table = simulate_catalog_tracks(catalog, rng.choice(leo, 3000, replace=False), site,
-                                        "193", START, 14, noise_arcsec=5,
-                                        along_track_sigma_s=1.0, rng=rng)
-        tables.append(table)
-        total += len(table)
-    table = Table.concat(tables).take(np.arange(count))
-    table.meta["rejected"] = []
-    return table
 
 
 def write_file(night: Table, path: Path, size_mb: float) -> int:
@@ -94,7 +77,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     folder = Path(args.keep or tempfile.mkdtemp(prefix="debris-identify-"))
     folder.mkdir(parents=True, exist_ok=True)
-    night = one_night(16000, np.random.default_rng(5))
+    night = simulated_observations(Catalog.bundled(), 16000, np.random.default_rng(5),
+                                   draw=3000)
     stations = folder / "stations.txt"
     stations.write_text(STATION)
     print(f"{'file':>8} {'observations':>13} {'peak memory':>12} {'per 1000 obs':>13} "

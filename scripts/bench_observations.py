@@ -35,12 +35,15 @@ from debris.table import Table
 START = "2024-11-01T12:00:00Z"
 
 
-def _observations(catalog, count, rng):
+def simulated_observations(catalog, count, rng, draw: int = 600):
+    """`count` simulated observations of random LEO objects (`draw` objects at a time) seen
+    from Sanglokh on the night of 2024-11-01 (station 193, 5" noise, 1-s along-track
+    offsets)."""
     site = get_site("sanglokh")
     leo = np.flatnonzero(catalog.is_leo())
     tables, total = [], 0
     while total < count:
-        table = simulate_catalog_tracks(catalog, rng.choice(leo, 600, replace=False), site,
+        table = simulate_catalog_tracks(catalog, rng.choice(leo, draw, replace=False), site,
                                         "193", START, 14, noise_arcsec=5,
                                         along_track_sigma_s=1.0, rng=rng)
         tables.append(table)
@@ -51,7 +54,7 @@ def _observations(catalog, count, rng):
 
 
 def bench_identify(catalog, count, rng) -> None:
-    obs = _observations(catalog, count, rng)
+    obs = simulated_observations(catalog, count, rng)
     stations = load_stations()
     identify(obs.take(np.arange(10)), catalog, stations)  # kernels loaded, catalogue prepared
     start = time.perf_counter()

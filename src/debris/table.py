@@ -77,6 +77,20 @@ class Table:
         return Table({name: values[index] for name, values in self.columns.items()},
                      self.meta, {name: values[index] for name, values in self.extra.items()})
 
+    @staticmethod
+    def gather(tables: list["Table"], rows: list) -> "Table":
+        """Stack tables whose rows go to the given positions: row ``j`` of ``tables[k]`` is
+        row ``rows[k][j]`` of the result (the positions of all tables together are 0..N-1).
+        Built one column at a time, each part's column released once placed, so the peak
+        is about one copy of the data, not three (concatenated, reordered, the parts)."""
+        order = np.concatenate(rows) if rows else np.empty(0, np.int64)
+        inverse = np.empty(order.size, np.int64)
+        inverse[order] = np.arange(order.size)
+        columns = {}
+        for name in tables[0].names:
+            columns[name] = _join([t.columns.pop(name) for t in tables])[inverse]
+        return Table(columns, tables[0].meta)
+
     def sort(self, *names: str) -> "Table":
         """Return the table sorted by the given columns (first name is the primary key)."""
         keys = []

@@ -94,10 +94,7 @@ def identify(observations, catalog, stations, *, cross_track_arcsec: float = CRO
         order.append(rows)
         obs_parts.append(table)
         track_parts.append(tracks)
-    merged = Table.concat(obs_parts)
-    inverse = np.empty(len(observations), np.int64)
-    inverse[np.concatenate(order)] = np.arange(len(observations))
-    merged = merged.take(inverse)
+    merged = Table.gather(obs_parts, order)
     merged.meta = dict(observations.meta)
     return merged, Table.concat(track_parts)
 

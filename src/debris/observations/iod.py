@@ -24,7 +24,7 @@ import re
 
 import numpy as np
 
-from .records import EQUINOX_CODES, ObservationBuilder
+from .records import EQUINOX_CODES, ObservationBuilder, utc_datetime64
 
 __all__ = ["parse_iod_line", "read_iod_text", "format_iod_line", "station_code_ok",
            "angle_value", "IOD_TEMPLATE"]
@@ -135,7 +135,7 @@ def _iod_time(digits: str) -> str:
     d = digits.ljust(17, "0")
     text = (f"{d[0:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}.{d[14:17]}")
     try:
-        np.datetime64(text, "ms")
+        utc_datetime64(text, "ms")
     except ValueError:
         raise ValueError(f"columns 24-40 (time): {digits!r} is not a calendar date and "
                          "time") from None

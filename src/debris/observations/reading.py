@@ -21,7 +21,7 @@ from ..errors import ObservationFileError
 from ..io.files import read_bytes
 from ..table import Table
 from .iod import read_iod_text
-from .records import ObservationBuilder
+from .records import ObservationBuilder, utc_datetime64
 from .tdm import looks_like_tdm, read_tdm_text
 from .uk import looks_like_rde, read_rde_text, read_uk_text
 
@@ -141,7 +141,7 @@ def _csv_fields(row: dict, radec: bool) -> dict:
         raise ValueError(f"time_utc: expected an ISO-8601 time in UTC (Z or no offset), got "
                          f"{time!r}")
     try:
-        when = np.datetime64(time.rstrip("Z"), "ns")
+        when = utc_datetime64(time)
     except ValueError:
         raise ValueError(f"time_utc: expected an ISO-8601 UTC time, got {time!r}") from None
     station = row.get("station", "")

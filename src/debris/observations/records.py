@@ -15,6 +15,8 @@ NaN when not given), ``time_sigma_s``, ``magnitude``, ``magnitude_sigma``, ``sky
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..catalog import Rejection
@@ -23,7 +25,8 @@ from ..magnitude import MAGNITUDE_RANGE, magnitude_problem
 from ..table import Table
 from ..timescale import to_times
 
-__all__ = ["ObservationBuilder", "OBSERVATION_COLUMNS", "EQUINOX_CODES", "empty_observations"]
+__all__ = ["ObservationBuilder", "OBSERVATION_COLUMNS", "EQUINOX_CODES", "empty_observations",
+           "utc_datetime64"]
 
 #: IOD/UK/RDE epoch codes: the equinox of the reported RA/Dec.
 EQUINOX_CODES = {"0": "of date", "1": "B1855", "2": "B1875", "3": "B1900", "4": "B1950",
@@ -40,6 +43,17 @@ _BATCH_ROWS = 16384
 _TEXT = ("station", "intl_designator", "angle_type", "equinox", "sky", "format", "file")
 _FLOAT = ("ra_deg", "dec_deg", "az_deg", "el_deg", "sigma_arcsec", "time_sigma_s", "magnitude",
           "magnitude_sigma")
+
+
+def utc_datetime64(text: str, unit: str = "ns") -> np.datetime64:
+    """An ISO-8601 UTC time (``Z`` or no zone) as datetime64; ValueError for anything else,
+    a time zone or offset included (numpy would only warn and shift it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            return np.datetime64(text.rstrip("Z"), unit)
+        except (ValueError, UserWarning, DeprecationWarning):
+            raise ValueError(f"{text!r} is not an ISO-8601 UTC time") from None
 
 
 class ObservationBuilder:

@@ -17,7 +17,7 @@ from xml.parsers import expat
 import numpy as np
 
 from ..io.tables import iso_text, utc_now_iso
-from .records import ObservationBuilder
+from .records import ObservationBuilder, utc_datetime64
 
 __all__ = ["read_tdm_text", "looks_like_tdm", "tdm_text"]
 
@@ -126,9 +126,7 @@ def _segment_rows(meta, records, start_line, source, builder) -> int:
         parts = value.split()
         try:
             epoch, number_value = parts[0], float(parts[1])
-            if _ZONE.search(epoch.rstrip("Z")):  # TDM epochs are UTC, written without a zone
-                raise ValueError(epoch)
-            np.datetime64(epoch.rstrip("Z"), "ns")
+            utc_datetime64(epoch)  # TDM epochs are UTC, written without a zone
         except (IndexError, ValueError):
             builder.reject(source, number or where, f"{key}: expected '<epoch> <value>', got "
                            f"{value!r}")
@@ -158,10 +156,6 @@ def _segment_rows(meta, records, start_line, source, builder) -> int:
         builder.add(format="tdm", file=source, line=item["line"], **row)
         count += 1
     return count
-
-
-#: A time zone or offset after an ISO time (``+05:00``, ``-0300``), which TDM times never have.
-_ZONE = re.compile(r"T.*[+-]\d{2}:?\d{2}$")
 
 
 def tdm_text(observations, *, originator: str = "debris", xml: bool = False,

@@ -26,7 +26,7 @@ import re
 import numpy as np
 
 from .iod import angle_value, station_code_ok
-from .records import EQUINOX_CODES, ObservationBuilder
+from .records import EQUINOX_CODES, ObservationBuilder, utc_datetime64
 
 __all__ = ["parse_uk_line", "read_uk_text", "read_rde_text", "looks_like_rde"]
 
@@ -126,7 +126,7 @@ def _uk_magnitude(field: str) -> float:
 
 def _check_time(text: str, what: str) -> None:
     try:
-        np.datetime64(text, "ms")
+        utc_datetime64(text, "ms")
     except ValueError:
         raise ValueError(f"{what}: {text!r} is not a calendar date and time") from None
     hh, mm, ss = int(text[11:13]), int(text[14:16]), int(text[17:19])
