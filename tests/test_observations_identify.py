@@ -64,6 +64,25 @@ def test_every_catalogue_object_identified_and_every_other_uncorrelated(bundled,
     assert not table["mismatch"].any()
 
 
+def test_identification_in_blocks_equals_one_pass(bundled, simulated):
+    """A large file is identified in blocks of whole tracks (bounded memory): the same
+    tracks, objects and rows as one pass, offsets within 0.01\" and 10 us (the refinement's
+    iterations start from another grid time)."""
+    obs, _ = simulated
+    stations = load_stations()
+    whole, whole_tracks = identify(obs, bundled, stations)
+    blocks, block_tracks = identify(obs, bundled, stations, block_observations=150)
+    assert len(block_tracks) == len(whole_tracks) > 200
+    for name in ("track", "norad_id", "reported_norad_id", "status"):
+        assert np.array_equal(block_tracks[name], whole_tracks[name]), name
+    for name in ("file", "line", "track", "norad_id", "name", "mismatch"):
+        assert np.array_equal(blocks[name], whole[name]), name
+    assert np.allclose(blocks["cross_track_arcsec"], whole["cross_track_arcsec"], atol=0.01,
+                       equal_nan=True)
+    assert np.allclose(blocks["along_track_s"], whole["along_track_s"], atol=1e-5,
+                       equal_nan=True)
+
+
 def test_a_wrong_reported_number_is_flagged(bundled, simulated):
     obs, unknown = simulated
     first = obs.take(np.flatnonzero(obs["norad_id"] == obs["norad_id"][0]))
