@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, OutputError
+from ..errors import InputError
 from ..io.files import atomic_folder, atomic_write
 
 __all__ = ["Checkpoint", "fingerprint", "remove_checkpoint"]

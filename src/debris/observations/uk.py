@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from .iod import angle_value, station_code_ok
 from .records import EQUINOX_CODES, ObservationBuilder, utc_datetime64
 
