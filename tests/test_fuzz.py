@@ -47,3 +47,21 @@ def test_fuzz_script_counts(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     last = done.stdout.splitlines()[-1].split()
     assert last[0] == "all" and sum(map(int, last[1:])) == 300 and last[-1] == "0"
+
+
+#: Cases the 10⁵-case run of scripts/fuzz_parsers.py found (issue 22), kept as they were.
+FOUND = [
+    ("tdm", "CCSDS_TDM_VERS = 2.0\nDATA_START\nANGLE_1 = 2024-11-01T17:00:00 10.0\n"),
+    ("tdm", '<?xml version="1.0" encoding="UTF-L"?><tdm></tdm>\n'),
+    ("obs-csv", "time_utc,station,ra_deg,dec_deg,norad_id\n"
+                "2024-11-01T17:00:00Z,4353,10,20," + "9" * 40 + "\n"),
+    ("satcat-rcs", "norad_id,rcs_m2\n45\u2467\u2467,1.5\n5,0.1\n"),
+    ("std-mag-table", "norad_id,std_mag\n4\u2467,1.5\n5,3\n"),
+]
+
+
+@pytest.mark.parametrize("name, text", FOUND, ids=[f"{n}-{k}" for k, (n, _) in
+                                                   enumerate(FOUND)])
+def test_cases_the_fuzzing_found(name, text):
+    _, run = TARGETS[name]
+    assert fuzz.run_case(name, run, text) in ("accepted", "rejected records", "refused")

@@ -137,7 +137,7 @@ def load_std_mag_table(path) -> MagnitudeTable:
     for row in reader:
         where = f"{path}, line {reader.line_num + skip}"
         norad, value = (row.get("norad_id") or "").strip(), (row.get("std_mag") or "").strip()
-        if not norad.isdigit():
+        if not (norad.isascii() and norad.isdigit()):
             table.rejected.append(f"{where}: norad_id: expected an integer, got {norad!r}")
             continue
         problem = magnitude_problem(value, "std_mag")
@@ -172,7 +172,8 @@ def load_rcs_table(path) -> MagnitudeTable:
             area = float(value)
         except ValueError:
             area = np.nan
-        if not norad.isdigit() or not in_range(area, *RCS_RANGE_M2, low_open=True):
+        if not (norad.isascii() and norad.isdigit()) or not in_range(area, *RCS_RANGE_M2,
+                                                                      low_open=True):
             table.rejected.append(
                 f"{where}: expected an integer {keys[0]} and an RCS "
                 f"{range_text(*RCS_RANGE_M2, low_open=True)} m², got {norad!r}, {value!r}")

@@ -260,7 +260,7 @@ def _element_lines(lines) -> set:
 
 def _leading_norad(line: str):
     head = line[:5]
-    return int(head) if head.isdigit() else None
+    return int(head) if head.isascii() and head.isdigit() else None
 
 
 def format_iod_line(*, norad_id: int, intl_designator: str, station: str, time_iso: str,

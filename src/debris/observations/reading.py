@@ -28,6 +28,8 @@ from .uk import looks_like_rde, read_rde_text, read_uk_text
 __all__ = ["read_observations", "parse_observations", "ObservationFileError"]
 
 _CSV_REQUIRED = ("time_utc", "station")
+#: Largest catalogue number (Alpha-5 reaches 339999).
+_MAX_NORAD = 339999
 
 
 def read_observations(paths) -> Table:
@@ -168,7 +170,7 @@ def _csv_fields(row: dict, radec: bool) -> dict:
         raise ValueError(f"sigma_arcsec: expected a positive number, got {row['sigma_arcsec']}")
     norad = row.get("norad_id", "")
     if norad:
-        if not norad.isdigit():
+        if not (norad.isascii() and norad.isdigit() and 0 < int(norad) <= _MAX_NORAD):
             raise ValueError(f"norad_id: expected a catalogue number, got {norad!r}")
         fields["norad_id"] = int(norad)
     return fields

@@ -10,11 +10,13 @@ topocentric; reduced from the reported equinox; NaN for az/el rows until the sta
 known), ``az_deg``/``el_deg`` (as reported, apparent; NaN for RA/Dec rows), ``equinox`` (as
 reported: ``J2000``, ``of date``, ``B1950``, ...), ``sigma_arcsec`` (position uncertainty;
 NaN when not given), ``time_sigma_s``, ``magnitude``, ``magnitude_sigma``, ``sky``
-(condition code), ``format``, ``file`` and ``line`` (1-based).
+(condition code), ``format``, ``file`` (an object array of shared path strings) and
+``line`` (1-based).
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
@@ -122,7 +124,10 @@ def _assemble(rows: list[dict]) -> Table:
     times = np.array([np.datetime64(r["time"], "ns") for r in rows], dtype="datetime64[ns]")
     columns["time"] = to_times(times) if n else to_times(np.array([], dtype="datetime64[ns]"))
     for name in OBSERVATION_COLUMNS[1:]:
-        if name in _TEXT:
+        if name == "file":  # one path per file, shared (not 4 bytes a character a row)
+            columns[name] = np.array([sys.intern(str(r.get(name, "") or "")) for r in rows],
+                                     dtype=object)
+        elif name in _TEXT:
             columns[name] = np.array([str(r.get(name, "") or "") for r in rows], dtype=object
                                      ).astype(str) if n else np.array([], dtype=str)
         elif name in _FLOAT:

@@ -43,7 +43,7 @@ def read_tdm_text(text: str, source: str, builder: ObservationBuilder) -> int:
 
 
 def _kvn_segments(text, source, builder):
-    segments, meta, records, state, start = [], {}, [], "header", 0
+    segments, meta, records, state, start, data_start = [], {}, [], "header", 0, 1
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("COMMENT"):
@@ -55,7 +55,7 @@ def _kvn_segments(text, source, builder):
             state = "between"
             continue
         if stripped == "DATA_START":
-            state = "data"
+            state, data_start = "data", number
             continue
         if stripped == "DATA_STOP":
             segments.append((meta, records, start))
@@ -71,7 +71,8 @@ def _kvn_segments(text, source, builder):
         elif state == "data":
             records.append((key, value, number))
     if state == "data":
-        builder.reject(source, start, "segment without DATA_STOP (file cut short?)")
+        builder.reject(source, start or data_start,
+                       "segment without DATA_STOP (file cut short?)")
     return segments
 
 
@@ -81,6 +82,9 @@ def _xml_segments(text, source, builder):
     except (ET.ParseError, expat.ExpatError) as exc:
         builder.reject(source, getattr(exc, "position", (None,))[0] or 1,
                        f"not well-formed XML: {exc}")
+        return []
+    except (LookupError, ValueError) as exc:  # an unknown encoding declared, a bad header
+        builder.reject(source, 1, f"not readable XML: {exc}")
         return []
     segments = []
     for segment in root.iter("segment"):
@@ -117,7 +121,8 @@ def _segment_rows(meta, records, start_line, source, builder) -> int:
         return 0
     station = meta.get("PARTICIPANT_1", "")
     target = meta.get("PARTICIPANT_2", "")
-    norad = int(target) if target.isdigit() else None
+    norad = int(target) if target.isascii() and target.isdigit() and len(target) <= 6 \
+        else None
     by_epoch: dict[str, dict] = {}
     order = []
     for key, value, number in records:
