@@ -218,8 +218,8 @@ def _swap_in(work: Path, path: Path) -> None:
 #: errno values that mean "this output cannot be written here" (not a bug in debris).
 _OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
                   errno.EFBIG, errno.EIO, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG,
-                  errno.EEXIST, errno.ENOTEMPTY, errno.ENOENT, errno.EXDEV, errno.EINVAL,
-                  errno.ELOOP, errno.ENXIO, errno.EBUSY, errno.ETXTBSY}
+                  errno.EEXIST, errno.ENOTEMPTY, errno.EXDEV, errno.EINVAL, errno.ELOOP,
+                  errno.ENXIO, errno.EBUSY, errno.ETXTBSY}
 
 
 def _is_output_failure(exc: BaseException) -> bool:
@@ -227,11 +227,12 @@ def _is_output_failure(exc: BaseException) -> bool:
 
 
 def _guard(path: Path, action):
-    """Run `action`; an OSError it raises becomes an OutputError naming `path`."""
+    """Run `action`; an OSError it raises becomes an OutputError naming `path` (there, a
+    missing file too: a place where no file can be created, such as ``/proc``)."""
     try:
         return action()
     except OSError as exc:
-        if _is_output_failure(exc):
+        if _is_output_failure(exc) or exc.errno == errno.ENOENT:
             raise _output_error(path, exc) from None
         raise
 
