@@ -4,13 +4,15 @@ The loop of DESIGN.md's step 4, one module per idea:
 
 - reading: :mod:`.iod`, :mod:`.uk` (UK and R.D.E.), :mod:`.tdm` (CCSDS TDM, KVN and XML),
   CSV in :mod:`.reading` (:func:`read_observations` recognises the format), the table in
-  :mod:`.records`; stations in :mod:`.stations`;
+  :mod:`.records`; batches of files, each used or skipped whole with its reasons, in
+  :mod:`.batch`; stations in :mod:`.stations`;
 - geometry: :mod:`.reduction` (one convention: ICRS directions from the station, light
   time in predictions), :mod:`.predict`;
 - identification: :mod:`.tracks`, :mod:`.candidates` (compiled broad phase),
   :mod:`.identify`; residuals: :mod:`.residuals`;
 - orbits: :mod:`.elements` (SGP4 mean elements, TLE lines), :mod:`.fit` (weighted least
-  squares), :mod:`.gauss` and :mod:`.initial` (initial orbits);
+  squares), :mod:`.gauss` and :mod:`.initial` (initial orbits), :mod:`.quality` (the gates
+  a fit must pass before its elements are handed on);
 - test data: :mod:`.simulate` (observations of a known truth), :mod:`.precise` (SP3 and
   CPF precise orbits).
 """
@@ -25,13 +27,16 @@ from .reading import ObservationFileError, read_observations
 from .records import OBSERVATION_COLUMNS
 from .reduction import ObservationGeometry, observation_geometry
 from .residuals import residual_statistics, residuals
+from .batch import SkippedFile, read_observation_batch
+from .quality import fit_problems, orbit_problems
 from .simulate import simulate_catalog_tracks, simulate_observations, simulate_tracks, sgp4_truth
 from .stations import Stations, UnknownStationError, load_stations, read_station_list
 from .tdm import tdm_text
 from .writers import iod_text
 
 __all__ = [
-    "read_observations", "ObservationFileError", "OBSERVATION_COLUMNS", "parse_iod_line",
+    "read_observations", "read_observation_batch", "SkippedFile", "fit_problems",
+    "orbit_problems", "ObservationFileError", "OBSERVATION_COLUMNS", "parse_iod_line",
     "format_iod_line", "iod_text", "tdm_text",
     "Stations", "UnknownStationError", "load_stations", "read_station_list",
     "ObservationGeometry", "observation_geometry",
