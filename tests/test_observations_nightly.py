@@ -1,6 +1,7 @@
 """The nightly run with an observations folder: new files identified, fitted, reported."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -13,6 +14,8 @@ from debris.observations.elements import satrec_from_x, x_from_satrec
 from debris.table import Table
 
 from test_nightly import _config
+
+REAL_IOD = Path("tests/data/observations/real_iod")
 
 
 def _csv(table) -> str:
@@ -88,7 +91,8 @@ min_observations = 5
 def test_an_unknown_station_file_is_quarantined_and_blocks_no_night(tmp_path, leo_sample):
     """Issue 22, case 2: a real IOD file from a station in no list (4171) sits in the folder;
     three nights in a row still give passes, screening and a report, and the file is
-    listed as quarantined (log, report, run.json) on the night it arrived."""
+    listed as quarantined (log, report, run.json) on the night it arrived; once the observer
+    adds the station to a list, the next night reads it."""
     elements = tmp_path / "sample.3le"
     from sgp4.exporter import export_tle
 
@@ -96,13 +100,18 @@ def test_an_unknown_station_file_is_quarantined_and_blocks_no_night(tmp_path, le
                                 for n, s in zip(leo_sample.name, leo_sample.satrecs)))
     folder = tmp_path / "obs"
     folder.mkdir()
-    real = "tests/data/observations/real_iod/23908_20200316.txt"
+    real = REAL_IOD / "23908_20200316.txt"
     (folder / "station4171.txt").write_text(open(real).read())
     config = _config(tmp_path, elements, extra=f'''
 [observations]
 folder = "{folder}"
 ''')
     for k, night in enumerate(["2024-11-01", "2024-11-02", "2024-11-03"]):
+        if k == 2:  # the observer adds the station: the quarantined file is read again
+            sites = tmp_path / "sites.txt"
+            sites.write_text((REAL_IOD / "sat_tracking_observatories.txt").read_text())
+            config.write_text(config.read_text().replace(
+                f'folder = "{folder}"', f'folder = "{folder}"\nstations = ["{sites}"]'))
         out = run_nightly(config, night=night, offline=True)
         for name in ("passes.json", "passes_sanglokh.csv", "conjunctions.csv",
                      "schedule_dushanbe.json", "report.html", "run.json"):
@@ -117,5 +126,9 @@ folder = "{folder}"
             assert summary["observation_files_quarantined"][0]["file"] == "station4171.txt"
             assert "Quarantined files (1)" in report and "unknown station &#x27;4171&#x27;" \
                 in report
-        else:  # handled: not read again, nothing blocks the night
+        elif k == 1:  # handled: not read again, nothing blocks the night
             assert "quarantined" not in log and "no new files" in log
+        else:  # read again with the station known: used, no longer quarantined
+            assert "quarantined" not in log and "15 in " in log
+            assert summary["observation_files_quarantined"] == []
+            assert "station4171.txt|" in " ".join(summary["observation_files"])

@@ -290,8 +290,8 @@ def _quarantine(files: list) -> str:
         return ""
     items = "".join(f"<li><strong>{html.escape(f['file'])}</strong>: "
                     f"{html.escape('; '.join(f['reasons']))}</li>" for f in files)
-    return (f"<p class='warning'>Quarantined files ({len(files)}): not used, and not read "
-            f"again until they change (fix the station list, then save the file again):</p>"
+    return (f"<p class='warning'>Quarantined files ({len(files)}): not used, and read again "
+            f"when they change or a station list does:</p>"
             f"<ul class='quarantined'>{items}</ul>")
 
 

@@ -11,11 +11,12 @@ folder: ``observations.json`` (identification), ``residuals.csv``, ``fitted_elem
 never replaced) and ``initial_orbits.tle``. A file that cannot be used (unreadable, no
 observations, a station no list knows) is quarantined: logged and listed in the report with
 every reason, and recorded as handled, so that it never blocks a later night; it is read again
-once it changes (name, size or time).
+once it changes (name, size or time) or the night's stations do (a station list edited).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -48,8 +49,22 @@ def file_key(path: Path) -> str:
     return f"{path.name}|{stat.st_size}|{stat.st_mtime_ns}"
 
 
-def new_observation_files(folder, seen) -> list[Path]:
-    """Observation files of `folder` whose name, size and time are not in `seen`."""
+def stations_digest(options: dict, sites) -> str:
+    """A short digest of the stations a night knows (its station lists' bytes and its
+    sites): a file quarantined for its stations is read again once they change."""
+    digest = hashlib.sha256()
+    for path in options.get("stations", ()):
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError:
+            digest.update(f"missing {path}".encode())
+    digest.update(",".join(sorted(site.name for site in sites)).encode())
+    return digest.hexdigest()[:16]
+
+
+def new_observation_files(folder, seen, digest: str = "") -> list[Path]:
+    """Observation files of `folder` whose name, size and time are not in `seen` (nor, for
+    a quarantined file, with the stations' `digest`: see :func:`stations_digest`)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DebrisError(f"observations folder {folder} does not exist; create it or remove "
@@ -57,13 +72,14 @@ def new_observation_files(folder, seen) -> list[Path]:
     seen = set(seen)
     return [p for p in sorted(folder.iterdir())
             if p.is_file() and p.suffix.lower() in _SUFFIXES and not p.name.startswith(".")
-            and file_key(p) not in seen]
+            and file_key(p) not in seen and f"{file_key(p)}|stations:{digest}" not in seen]
 
 
 def observation_stage(options: dict, catalog: Catalog, sites, seen, work: Path, log,
                       archive=None) -> dict:
     """Run the stage; returns the summary for the report and ``run.json``."""
-    files = new_observation_files(options["folder"], seen)
+    digest = stations_digest(options, sites)
+    files = new_observation_files(options["folder"], seen, digest)
     summary = {"files": [], "observations": 0, "magnitudes": [], "tracks": 0,
                "identified_tracks": 0,
                "fitted": [], "initial_orbits": [], "residuals": [], "rejected_lines": 0,
@@ -78,13 +94,14 @@ def observation_stage(options: dict, catalog: Catalog, sites, seen, work: Path, 
     obs, skipped = read_observation_batch(files, stations, skip_unknown_stations=True)
     bad = {item.path: item for item in skipped}
     for path in files:  # every file is handled: used, or quarantined with its reasons
-        summary["seen"].append(file_key(path))
         if str(path) in bad:
             reasons = list(bad[str(path)].reasons)
+            summary["seen"].append(f"{file_key(path)}|stations:{digest}")
             summary["quarantined"].append({"file": path.name, "reasons": reasons})
-            log.warning("observations: %s quarantined (not read again until it changes): %s",
-                        path.name, "; ".join(reasons))
+            log.warning("observations: %s quarantined (read again when it or the station "
+                        "lists change): %s", path.name, "; ".join(reasons))
         else:
+            summary["seen"].append(file_key(path))
             summary["files"].append(path.name)
     summary["rejected_lines"] = len(obs.meta.get("rejected", []))
     for item in obs.meta.get("rejected", [])[:20]:
