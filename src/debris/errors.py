@@ -165,10 +165,11 @@ class UnknownStationError(UnknownSiteError):
     """An observation's station is in no station list: names the code, where it was used
     and how to add it."""
 
-    def __init__(self, code: str, where: str, known: list[str]):
+    def __init__(self, code: str | None, where: str, known: list[str], *,
+                 message: str | None = None):
         self.name, self.known = code, known
         DebrisError.__init__(
-            self, f"{where}: unknown station {code!r}; add it to a station list (NNNN XX "
+            self, message or f"{where}: unknown station {code!r}; add it to a station list (NNNN XX "
             f"latitude longitude elevation_m name, as sattools' sites.txt) given with "
             f"--stations, or to a site TOML ([sites.NAME] with station = \"{code}\")"
             + (f"; known stations: {', '.join(known[:20])}" + (" ..." if len(known) > 20 else "")
@@ -181,14 +182,11 @@ class UnknownStationError(UnknownSiteError):
             head = lines[0]
         else:
             head = f"{len(lines)} unknown stations:\n  " + "\n  ".join(lines) + "\n"
-        error = cls.__new__(cls)
-        error.name, error.known = None, known
-        DebrisError.__init__(
-            error, f"{head}; add them to a station list (NNNN XX latitude longitude "
-            "elevation_m name, as sattools' sites.txt) given with --stations, or to a site "
-            "TOML ([sites.NAME] with station = \"NNNN\"), or pass --skip-unknown-stations to "
-            "leave those files out")
-        return error
+        return cls(None, "", known, message=(
+            f"{head}; add them to a station list (NNNN XX latitude longitude elevation_m "
+            "name, as sattools' sites.txt) given with --stations, or to a site TOML "
+            "([sites.NAME] with station = \"NNNN\"), or pass --skip-unknown-stations to leave "
+            "those files out"))
 
 
 class PreciseOrbitError(DebrisError):

@@ -78,6 +78,19 @@ def note(message: str) -> None:
     print(f"debris: {message}", file=sys.stderr)
 
 
+def note_items(items, headline: str | None = None, more: str = "", shown: int = 10) -> None:
+    """Note `items` on stderr: `headline` (when given) and the first `shown`, indented, then
+    how many more (``... and N more`` + `more`)."""
+    if not items:
+        return
+    if headline:
+        note(headline)
+    for item in items[:shown]:
+        print(f"  {item}", file=sys.stderr)
+    if len(items) > shown:
+        print(f"  ... and {len(items) - shown} more{more}", file=sys.stderr)
+
+
 def noted_table(loader, path):
     """`loader(path)` (a magnitude or RCS table), or None without a path; each row it left
     out is noted on stderr with its line and why (the first 10, then a count)."""
@@ -98,13 +111,8 @@ def load_catalog(paths, verify_checksums: bool = True) -> Catalog:
         catalog = Catalog.from_files(paths, verify_checksums=verify_checksums)
     else:
         catalog = Catalog.bundled()
-    if catalog.rejected:
-        note(f"{len(catalog.rejected)} record(s) rejected while loading:")
-        for rejection in catalog.rejected[:10]:
-            print(f"  {rejection}", file=sys.stderr)
-        if len(catalog.rejected) > 10:
-            print(f"  ... and {len(catalog.rejected) - 10} more "
-                  "(debris catalog info lists them all)", file=sys.stderr)
+    note_items(catalog.rejected, f"{len(catalog.rejected)} record(s) rejected while loading:",
+               " (debris catalog info lists them all)")
     if len(catalog) == 0:
         raise DebrisError("no usable element sets were loaded")
     return catalog

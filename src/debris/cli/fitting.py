@@ -12,8 +12,8 @@ from ..errors import DebrisError
 from ..io.files import write_text
 from ..io.tables import iso_text, meta_block, utc_now_iso
 from ..observations import fit_orbit, identify, initial_orbit, observation_geometry
-from ..observations.gauss import GaussError
 from ..observations.identify import reported_numbers
+from ..observations.quality import attempt
 from ..timescale import Times, to_times
 from .common import EXIT_SKIPPED, add_output, load_catalog, note, ranged
 from .observation_input import exit_status, load_observations
@@ -129,19 +129,16 @@ def cmd_fit(args) -> int:
     sub = obs.take(rows)
     geometry = observation_geometry(sub, stations)
     epoch = _epoch(args.epoch, sub) if args.epoch else None
-    try:
-        with np.errstate(all="ignore"):
-            fit = fit_orbit(geometry, start, sigma_arcsec=sub["sigma_arcsec"], epoch=epoch,
+    fit, problems = attempt(fit_orbit, geometry, start, sigma_arcsec=sub["sigma_arcsec"],
+                            epoch=epoch, norad_id=args.norad,
                             fit_bstar={"auto": None, "yes": True, "no": False}[args.fit_bstar],
-                            norad_id=args.norad, intl_designator=str(sub["intl_designator"][0]))
-    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
-        raise DebrisError(f"NORAD {args.norad}: the fit failed ({exc or type(exc).__name__}); "
-                          "nothing was written") from None
-    note(f"NORAD {args.norad}: {int(fit.used.sum())} of {len(rows)} observations used, RMS "
-         f"{fit.rms_arcsec:.2f} arcsec, {fit.iterations} iterations"
-         + ("" if fit.converged else " (did not converge)"))
-    if not fit.ok:
-        raise DebrisError(f"NORAD {args.norad}: the fit failed: " + "; ".join(fit.problems)
+                            intl_designator=str(sub["intl_designator"][0]))
+    if fit is not None:
+        note(f"NORAD {args.norad}: {int(fit.used.sum())} of {len(rows)} observations used, "
+             f"RMS {fit.rms_arcsec:.2f} arcsec, {fit.iterations} iterations"
+             + ("" if fit.converged else " (did not converge)"))
+    if problems:
+        raise DebrisError(f"NORAD {args.norad}: the fit failed: " + "; ".join(problems)
                           + "; nothing was written")
     if args.format == "tle":
         text = f"{name}\n{fit.tle_line1}\n{fit.tle_line2}\n"
@@ -176,7 +173,9 @@ def cmd_iod(args) -> int:
         number = key if isinstance(key, int) else ANALYST_BASE + k
         label = f"IOD {key}" if isinstance(key, str) else f"IOD {number}"
         sub = table.take(rows)
-        fit, reasons = _initial_orbit(sub, stations, number)
+        fit, reasons = attempt(initial_orbit, observation_geometry(sub, stations),
+                               track=sub["track"], sigma_arcsec=sub["sigma_arcsec"],
+                               norad_id=number)
         tracks_of = sorted({int(t) for t in sub["track"]})
         if reasons:
             note(f"{label}: no initial orbit: {'; '.join(reasons)}")
@@ -208,18 +207,3 @@ def cmd_iod(args) -> int:
              f"{EXIT_SKIPPED})")
     write_text(text, args.output)
     return EXIT_SKIPPED if failed else exit_status(skipped)
-
-
-def _initial_orbit(sub, stations, number):
-    """(fit, []) for a good initial orbit of one object's observations, else (None, the
-    reasons): every failure inside one object (no root, overflow, a fit that fails the
-    quality gates) is that object's, never the batch's."""
-    try:
-        geometry = observation_geometry(sub, stations)
-        with np.errstate(all="ignore"):
-            fit = initial_orbit(geometry, track=sub["track"],
-                                sigma_arcsec=sub["sigma_arcsec"], norad_id=number)
-    except (ValueError, GaussError, ArithmeticError, np.linalg.LinAlgError) as exc:
-        return None, [str(exc) or type(exc).__name__]
-    return (fit, []) if fit.ok else (None, list(fit.problems))
-

@@ -9,12 +9,10 @@ once) unless ``--skip-unknown-stations`` leaves those files out too.
 
 from __future__ import annotations
 
-import sys
-
 from ..errors import DebrisError, ObservationFileError
 from ..observations import load_stations
 from ..observations.batch import read_observation_batch
-from .common import EXIT_SKIPPED, note
+from .common import EXIT_SKIPPED, note, note_items
 
 __all__ = ["add_observation_inputs", "load_observations", "exit_status"]
 
@@ -46,17 +44,12 @@ def load_observations(args):
     stations = load_stations(args.stations or (), args.sites_file)
     table, skipped = read_observation_batch(
         args.observations, stations, skip_unknown_stations=args.skip_unknown_stations)
-    rejected = table.meta.get("rejected", [])
-    if rejected:
-        note(f"{len(rejected)} observation line(s) rejected:")
-        for item in rejected[:10]:
-            print(f"  {item}", file=sys.stderr)
-        if len(rejected) > 10:
-            print(f"  ... and {len(rejected) - 10} more", file=sys.stderr)
-    for item in table.meta.get("dropped_fields", [])[:10]:
+    rejected, dropped = table.meta.get("rejected", []), table.meta.get("dropped_fields", [])
+    note_items(rejected, f"{len(rejected)} observation line(s) rejected:")
+    for item in dropped[:10]:
         note(item)
-    if len(table.meta.get("dropped_fields", [])) > 10:
-        note(f"... and {len(table.meta['dropped_fields']) - 10} more fields left out")
+    if len(dropped) > 10:
+        note(f"... and {len(dropped) - 10} more fields left out")
     if len(table) == 0:
         if len(skipped) == 1:
             raise ObservationFileError(str(skipped[0]))

@@ -48,7 +48,7 @@ class Checkpoint:
     The folder is debris' own only when ``run.json`` (the marker debris writes) is in it:
     an existing folder without it must be empty, and :meth:`remove` deletes only the marker,
     the window files this class names and their temporaries, then the folder itself when
-    debris created it and nothing else is left there.
+    debris created it and nothing else is left there (:func:`remove_checkpoint`).
 
     Parameters
     ----------
@@ -68,21 +68,14 @@ class Checkpoint:
         if self.folder.exists() and not self.folder.is_dir():
             raise InputError(f"checkpoint folder {self.folder} is a file; name a folder "
                              "(created when missing)")
-        created = not self.folder.exists()
         stored = self.folder / _KEY
-        if created:  # built whole with its marker beside its place, then renamed in
+        if not self.folder.exists():  # built whole with its marker beside its place, then renamed in
             with atomic_folder(self.folder) as work:
                 (work / _KEY).write_text(json.dumps({"fingerprint": key,
                                                      "created_by_debris": True}) + "\n",
                                          encoding="utf-8")
         elif stored.exists():
-            try:
-                record = json.loads(stored.read_text(encoding="utf-8"))
-                found = record.get("fingerprint")
-                created = bool(record.get("created_by_debris", False))
-            except (OSError, ValueError, AttributeError):
-                found = None
-            if found != key:
+            if _marker(self.folder).get("fingerprint") != key:
                 raise InputError(f"checkpoint folder {self.folder} belongs to another run "
                                  "(other elements or options); remove it or choose another")
         else:
@@ -96,7 +89,6 @@ class Checkpoint:
             with atomic_write(stored) as handle:
                 handle.write(json.dumps({"fingerprint": key,
                                          "created_by_debris": False}) + "\n")
-        self.created = created
         self.resumed = 0
         #: Window files that were there but could not be read (computed again).
         self.unreadable: list[Path] = []
@@ -131,10 +123,6 @@ class Checkpoint:
                      failed=np.array(list(failures), np.int64),
                      codes=np.array(list(failures.values()), np.int64))
 
-    def remove(self) -> None:
-        """Delete what this checkpoint wrote (:func:`remove_checkpoint`)."""
-        remove_checkpoint(self.folder)
-
 
 def remove_checkpoint(folder) -> None:
     """Delete a checkpoint folder's own files once its run's output is written.
@@ -147,10 +135,7 @@ def remove_checkpoint(folder) -> None:
     stored = folder / _KEY
     if not stored.is_file():
         return
-    try:
-        created = bool(json.loads(stored.read_text(encoding="utf-8")).get("created_by_debris"))
-    except (OSError, ValueError, AttributeError):
-        created = False
+    created = bool(_marker(folder).get("created_by_debris", False))
     for path in folder.iterdir():
         if _WINDOW.fullmatch(path.name) or _OWN_PART.fullmatch(path.name):
             with contextlib.suppress(OSError):
@@ -159,3 +144,12 @@ def remove_checkpoint(folder) -> None:
     if created:
         with contextlib.suppress(OSError):  # not empty: the user's files stay
             folder.rmdir()
+
+
+def _marker(folder: Path) -> dict:
+    """The marker ``run.json`` of a checkpoint folder ({} when it cannot be read)."""
+    try:
+        record = json.loads((folder / _KEY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}

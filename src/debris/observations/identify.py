@@ -104,7 +104,7 @@ def _identify_block(observations, catalog, stations, track, cross_track_arcsec,
     """:func:`identify` on observations whose tracks are numbered (`track`, shape (N,))."""
     geometry = observation_geometry(observations, stations)
     seconds = observations["time"].seconds_since(observations["time"])
-    bucket, centres = bucket_times(seconds, track)
+    bucket, centres = bucket_times(seconds)
     mid = observations["time"][:1].shift_seconds(0.5 * (seconds.min() + seconds.max()))
     age = np.abs(catalog.epoch.seconds_since(mid) / DAY_S) if len(catalog) else np.empty(0)
     time_tol = np.minimum(along_track_s + along_track_s_per_day * age, MAX_ALONG_TRACK_S)

@@ -13,6 +13,7 @@ import numpy as np
 from .elements import mean_elements_from_state, satrec_from_x
 from .fit import fit_orbit
 from .gauss import GaussError, circular_orbit, gauss_orbit
+from .quality import NUMERIC_FAILURES
 from .reduction import ObservationGeometry
 
 __all__ = ["initial_orbit"]
@@ -61,14 +62,14 @@ def initial_orbit(geometry: ObservationGeometry, *, track=None, sigma_arcsec=Non
                 r2, v2 = method(seconds[pick], geometry.u_obs[pick], geometry.site_km[pick])
                 x = mean_elements_from_state(to_teme @ r2, to_teme @ v2, t.jd[0], t.fr[0],
                                              0.0, min(norad_id, 99999))
-            if not (np.all(np.isfinite(x)) and 0.0 < x[0] and np.hypot(x[1], x[2]) < 0.99):
-                failures.append(f"{_NAMES[method]}: no bound orbit")
-                continue
-            start = satrec_from_x(x, t.jd[0], t.fr[0], min(norad_id, 99999))
-            with np.errstate(all="ignore"):
+                if not (np.all(np.isfinite(x)) and 0.0 < x[0]
+                        and np.hypot(x[1], x[2]) < 0.99):
+                    failures.append(f"{_NAMES[method]}: no bound orbit")
+                    continue
+                start = satrec_from_x(x, t.jd[0], t.fr[0], min(norad_id, 99999))
                 fit = fit_orbit(geometry, start, sigma_arcsec=sigma_arcsec, fit_bstar=False,
                                 norad_id=norad_id, intl_designator=intl_designator)
-        except (GaussError, ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+        except NUMERIC_FAILURES as exc:
             # a numeric failure (overflow in the Stumpff series, a singular system) is
             # this method's failure on this track, nothing more
             failures.append(f"{_NAMES[method]}: {exc or type(exc).__name__}")

@@ -29,9 +29,9 @@ from ..io.tables import meta_block, table_to_csv, table_to_json
 from ..table import Table
 from .brightness import fit_standard_magnitudes, reduced_magnitudes
 from .fit import fit_orbit
-from .gauss import GaussError
 from .identify import identify
 from .initial import initial_orbit
+from .quality import attempt
 from .batch import read_observation_batch
 from .reduction import observation_geometry
 from .residuals import residual_statistics, residuals
@@ -83,8 +83,7 @@ def observation_stage(options: dict, catalog: Catalog, sites, seen, work: Path, 
     summary = {"files": [], "observations": 0, "magnitudes": [], "tracks": 0,
                "identified_tracks": 0,
                "fitted": [], "initial_orbits": [], "residuals": [], "rejected_lines": 0,
-               "seen": sorted(set(seen))}
-    summary["quarantined"] = []
+               "seen": sorted(set(seen)), "quarantined": []}
     if not files:
         log.info("observations: no new files in %s", options["folder"])
         return summary
@@ -164,14 +163,10 @@ def _fits(table, catalog, stations, options, summary, log) -> list:
             continue
         sub = table.take(rows)
         k = catalog.index_of(int(norad))
-        try:
-            with np.errstate(all="ignore"):
-                fit = fit_orbit(observation_geometry(sub, stations), catalog.satrecs[k],
-                                sigma_arcsec=sub["sigma_arcsec"], norad_id=int(norad),
+        fit, problems = attempt(fit_orbit, observation_geometry(sub, stations),
+                                catalog.satrecs[k], sigma_arcsec=sub["sigma_arcsec"],
+                                norad_id=int(norad),
                                 intl_designator=str(catalog.intl_designator[k]))
-            problems = fit.problems
-        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
-            problems = [str(exc) or type(exc).__name__]
         if problems:  # never stored, never predicted: the reasons go to the log and report
             summary.setdefault("failed_fits", []).append(
                 {"norad_id": int(norad), "observations": int(rows.size),
@@ -200,13 +195,8 @@ def _initial_orbits(table, tracks, stations, summary, work, log) -> None:
         sub = table.take(rows)
         number = int(sub["reported_norad_id"][0]) if sub["reported_norad_id"][0] >= 0 \
             else 80000 + int(tracks["track"][t])
-        try:
-            with np.errstate(all="ignore"):
-                fit = initial_orbit(observation_geometry(sub, stations),
-                                    sigma_arcsec=sub["sigma_arcsec"], norad_id=number)
-            problems = fit.problems
-        except (ValueError, GaussError, ArithmeticError, np.linalg.LinAlgError) as exc:
-            problems = [str(exc) or type(exc).__name__]
+        fit, problems = attempt(initial_orbit, observation_geometry(sub, stations),
+                                sigma_arcsec=sub["sigma_arcsec"], norad_id=number)
         if problems:
             log.warning("initial orbit of track %d failed: %s", tracks["track"][t],
                         "; ".join(problems))

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..constants import WGS72_EARTH_RADIUS_KM, WGS72_MU_KM3_S2
 
-__all__ = ["fit_problems", "orbit_problems", "normalised_rms", "MEAN_MOTION_RANGE_REV_DAY",
+__all__ = ["attempt", "NUMERIC_FAILURES", "fit_problems", "orbit_problems", "normalised_rms", "MEAN_MOTION_RANGE_REV_DAY",
            "MIN_PERIGEE_HEIGHT_KM", "MAX_NORMALISED_RMS", "SIGMA_FLOOR_ARCSEC",
            "MIN_DISTINCT_TIMES"]
 
@@ -40,6 +40,29 @@ MAX_NORMALISED_RMS = 10.0
 SIGMA_FLOOR_ARCSEC = 5.0
 #: Fewest distinct observation times of a fit (two angles each: six measurements).
 MIN_DISTINCT_TIMES = 3
+#: Numeric failures inside one object's orbit (an overflow in Gauss's Stumpff series, a
+#: singular system, a domain error; GaussError is a ValueError): that object's, not a batch's.
+NUMERIC_FAILURES = (ArithmeticError, ValueError, np.linalg.LinAlgError)
+
+
+def attempt(solve, *args, **kwargs):
+    """Run `solve` (:func:`~debris.observations.fit_orbit` or
+    :func:`~debris.observations.initial_orbit`) with numpy's floating-point warnings off.
+
+    Returns
+    -------
+    fit : OrbitFit or None
+        None when `solve` raised one of :data:`NUMERIC_FAILURES`.
+    problems : list of str
+        The fit's :attr:`~debris.observations.fit.OrbitFit.problems`, or the failure; empty
+        when the elements may be handed on.
+    """
+    try:
+        with np.errstate(all="ignore"):
+            fit = solve(*args, **kwargs)
+    except NUMERIC_FAILURES as exc:
+        return None, [str(exc) or type(exc).__name__]
+    return fit, list(fit.problems)
 
 
 def orbit_problems(satrec) -> list[str]:

@@ -41,13 +41,12 @@ def group_tracks(observations, max_gap_s: float = 120.0) -> np.ndarray:
     return rank[track] if n else track
 
 
-def bucket_times(seconds, track=None):
+def bucket_times(seconds):
     """Assign each observation to the nearest time of a common grid of :data:`BUCKET_S`.
 
     The catalogue is propagated once per grid time that has observations, whatever track
     they belong to, and every observation lies within ``BUCKET_S / 2`` of its grid time
-    (the reach of the second-order Taylor step of :mod:`.candidates`). `track` is not
-    needed (kept for callers that pass it).
+    (the reach of the second-order Taylor step of :mod:`.candidates`).
 
     Returns
     -------
