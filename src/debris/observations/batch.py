@@ -34,21 +34,29 @@ class SkippedFile:
         return f"{self.path}: " + "; ".join(self.reasons)
 
 
-def unknown_stations(observations: Table, stations) -> list[str]:
-    """Every station code of `observations` that `stations` does not know, one line each:
-    ``unknown station 'XXXX' (N observations, first at FILE:LINE)``."""
-    out = []
+def _unknown(observations: Table, stations) -> dict:
+    """{code: (observations, first FILE:LINE)} of the station codes `stations` lacks."""
+    out = {}
     codes = observations["station"]
     for code in np.unique(codes):
         try:
             stations.site(code)
         except UnknownStationError:
             rows = np.flatnonzero(codes == code)
-            first = rows[0]
-            out.append(f"unknown station {str(code)!r} ({len(rows)} observation"
-                       f"{'s' if len(rows) != 1 else ''}, first at "
-                       f"{observations['file'][first]}:{observations['line'][first]})")
+            out[str(code)] = (len(rows), f"{observations['file'][rows[0]]}:"
+                                         f"{observations['line'][rows[0]]}")
     return out
+
+
+def _unknown_line(code: str, count: int, first: str, files: int = 1) -> str:
+    return (f"unknown station {code!r} ({count} observation{'s' if count != 1 else ''}"
+            + (f" in {files} files" if files > 1 else "") + f", first at {first})")
+
+
+def unknown_stations(observations: Table, stations) -> list[str]:
+    """Every station code of `observations` that `stations` does not know, one line each:
+    ``unknown station 'XXXX' (N observations, first at FILE:LINE)``."""
+    return [_unknown_line(code, *item) for code, item in _unknown(observations, stations).items()]
 
 
 def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = True):
@@ -76,7 +84,7 @@ def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = Tru
     UnknownStationError
         With ``skip_unknown_stations=False``, when any file uses an unknown station.
     """
-    tables, skipped, unknown = [], [], []
+    tables, skipped, unknown = [], [], {}
     for path in [paths] if isinstance(paths, (str, Path)) else paths:
         try:
             table = read_observations(path)
@@ -88,15 +96,19 @@ def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = Tru
             skipped.append(SkippedFile(str(path), ("every observation line was rejected",
                                                     *reasons)))
             continue
-        missing = unknown_stations(table, stations)
-        if missing:
-            unknown.extend(missing)
-            if skip_unknown_stations:
-                skipped.append(SkippedFile(str(path), tuple(missing)))
-                continue
+        missing = _unknown(table, stations)
+        for code, (count, first) in missing.items():  # each code once over all files
+            total, where, files = unknown.get(code, (0, first, 0))
+            unknown[code] = (total + count, where, files + 1)
+        if missing and skip_unknown_stations:
+            skipped.append(SkippedFile(str(path), tuple(
+                _unknown_line(code, *item) for code, item in missing.items())))
+            continue
         tables.append(table)
     if unknown and not skip_unknown_stations:
-        raise UnknownStationError.many(unknown, sorted(stations))
+        raise UnknownStationError.many([_unknown_line(code, count, first, files) for
+                                        code, (count, first, files) in unknown.items()],
+                                       sorted(stations))
     if not tables:
         return empty_observations(), skipped
     out = Table.concat(tables)
