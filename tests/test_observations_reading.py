@@ -67,7 +67,7 @@ def test_no_noncompliant_iod_line_parses(data_dir):
 
 def test_rejected_lines_name_file_line_field_and_expectation(data_dir):
     path = data_dir / OBS / "trusat" / "IOD_data_noncompliant.txt"
-    table = read_observations(path)
+    table = read_observations(path, strict=True)
     rejected = table.meta["rejected"]
     assert len(rejected) >= 100
     text = str(rejected[0])

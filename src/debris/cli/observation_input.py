@@ -30,6 +30,11 @@ def add_observation_inputs(p) -> None:
     p.add_argument("--skip-unknown-stations", action="store_true",
                    help="leave out files with observations from stations no list knows "
                         f"(named on stderr; exit status {EXIT_SKIPPED}) instead of stopping")
+    p.add_argument("--strict", action="store_true",
+                   help="validate every field of every line and reject lines with any bad "
+                        "field (for checking your own files); by default only the essential "
+                        "fields (object, station, time, angle format and epoch, angles) "
+                        "decide and other bad fields are read as missing, summarised per file")
 
 
 def load_observations(args):
@@ -43,8 +48,11 @@ def load_observations(args):
     """
     stations = load_stations(args.stations or (), args.sites_file)
     table, skipped = read_observation_batch(
-        args.observations, stations, skip_unknown_stations=args.skip_unknown_stations)
+        args.observations, stations, skip_unknown_stations=args.skip_unknown_stations,
+        strict=args.strict)
     rejected, dropped = table.meta.get("rejected", []), table.meta.get("dropped_fields", [])
+    for item in table.meta.get("tolerated", []):
+        note(f"read as missing: {item}")
     note_items(rejected, f"{len(rejected)} observation line(s) rejected:")
     for item in dropped[:10]:
         note(item)

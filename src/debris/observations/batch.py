@@ -59,7 +59,8 @@ def unknown_stations(observations: Table, stations) -> list[str]:
     return [_unknown_line(code, *item) for code, item in _unknown(observations, stations).items()]
 
 
-def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = True):
+def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = True,
+                           strict: bool = False):
     """Read observation files one by one, keeping the usable ones.
 
     Parameters
@@ -70,12 +71,15 @@ def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = Tru
     skip_unknown_stations : bool
         True: a file with observations from unknown stations is skipped like an unreadable
         one. False: raise instead, naming every unknown station of every file at once.
+    strict : bool
+        Validate every field of every line (:func:`~debris.observations.read_observations`).
 
     Returns
     -------
     observations : Table
         The usable files' observations in file order; ``meta["rejected"]`` holds their
-        rejected lines, ``meta["dropped_fields"]`` the fields left out of kept lines.
+        rejected lines, ``meta["dropped_fields"]`` the fields left out of kept lines,
+        ``meta["tolerated"]`` the per-file summaries of fields read as missing.
     skipped : list of SkippedFile
         The files left out, in the order given.
 
@@ -87,7 +91,7 @@ def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = Tru
     tables, skipped, unknown = [], [], {}
     for path in [paths] if isinstance(paths, (str, Path)) else paths:
         try:
-            table = read_observations(path)
+            table = read_observations(path, strict=strict)
         except ObservationFileError as exc:
             skipped.append(SkippedFile(str(path), (str(exc).removeprefix(f"{path}: "),)))
             continue
@@ -112,6 +116,6 @@ def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = Tru
     if not tables:
         return empty_observations(), skipped
     out = Table.concat(tables)
-    for key in ("rejected", "dropped_fields"):
+    for key in ("rejected", "dropped_fields", "tolerated"):
         out.meta[key] = [r for t in tables for r in t.meta.get(key, [])]
     return out, skipped

@@ -85,27 +85,49 @@ def _mx(text: str) -> float:
     return int(text[0]) * 10.0 ** (int(text[1]) - 8)
 
 
-def parse_iod_line(line: str) -> dict:
+def parse_iod_line(line: str, *, strict: bool = True) -> dict:
     """Parse one IOD line; raise ValueError naming the field and what was expected.
+
+    Parameters
+    ----------
+    line : str
+    strict : bool
+        True: every field must follow the format (the TruSat answer files' rule, for
+        observers checking their own lines). False: only the essential fields (object
+        number or designator, station, time, angle format, epoch code and the angles)
+        decide; any other field that does not follow its format is set missing and listed
+        in the row's ``"tolerated"`` entry as ``(field, value, meaning)``. Tabs and
+        non-breaking spaces (also quoted-printable ``=A0``) are read as blanks, text after
+        column 80 is ignored, a day ``00`` is the last day of the month before (as
+        observers' software counts it), and fields shifted by a short designator are
+        realigned on the station and time.
 
     Returns
     -------
     dict
         Fields for :meth:`ObservationBuilder.add` (``position`` False for C/O lines).
     """
+    tolerated: list[tuple[str, str, str]] = []
     text = line.rstrip("\r\n")
-    if len(text.rstrip()) > 80:
-        raise ValueError(f"line is {len(text.rstrip())} characters; IOD lines have at most 80")
-    if "\t" in text:
-        raise ValueError("tab character; IOD columns are spaces")
+    if strict:
+        if len(text.rstrip()) > 80:
+            raise ValueError(f"line is {len(text.rstrip())} characters; IOD lines have at "
+                             "most 80")
+        if "\t" in text:
+            raise ValueError("tab character; IOD columns are spaces")
+    else:
+        text = _blanks(text, tolerated)
     p = text.ljust(80)
-    for col in _SPACES:
-        if p[col - 1] != " ":
-            raise ValueError(f"column {col}: expected a blank, got {p[col - 1]!r}")
-    sky = p[21]
-    if sky not in "EGFPBTCO ":
-        raise ValueError(f"column 22 (sky condition): expected E, G, F, P, B, T, C, O or blank, "
-                         f"got {sky!r}")
+    if strict:
+        for col in _SPACES:
+            if p[col - 1] != " ":
+                raise ValueError(f"column {col}: expected a blank, got {p[col - 1]!r}")
+    else:
+        p = _realign(p, tolerated)
+        if len(p.rstrip()) > 80:
+            tolerated.append(("columns 81+", p[80:].strip()[:20], "text after column 80 "
+                              "ignored"))
+            p = p[:80]
     station = p[16:20]
     if not station_code_ok(station):
         raise ValueError(f"columns 17-20 (station): expected four digits, got {station!r}")
@@ -113,27 +135,112 @@ def parse_iod_line(line: str) -> dict:
     if not time:
         raise ValueError(f"columns 24-40 (time): expected YYYYMMDD[HHMMSSsss] digits, got "
                          f"{p[23:40]!r}")
-    when = _iod_time(time.group(1))
+    when = _iod_time(time.group(1), None if strict else tolerated)
+    sky = p[21]
+    if sky not in "EGFPBTCO ":
+        if strict:
+            raise ValueError(f"column 22 (sky condition): expected E, G, F, P, B, T, C, O or "
+                             f"blank, got {sky!r}")
+        tolerated.append(("column 22", sky, "sky condition unknown"))
+        sky = " "
     if sky in "CO":
-        return {"position": False, "time": when, "station": station, "sky": sky}
+        return {"position": False, "time": when, "station": station, "sky": sky,
+                "tolerated": tolerated}
     norad, intl = p[0:5], p[6:15]
-    if not re.match(r"^\d{5}$", norad):
+    intl_ok = bool(re.match(r"^\d\d \d{3}[A-Z]{1,3} *$", intl))
+    if intl.strip() and not intl_ok:
+        if strict:
+            raise ValueError(f"columns 7-15 (international designator): expected 'YY "
+                             f"LLLPPP', got {intl!r}")
+        tolerated.append(("columns 7-15", intl.strip(), "international designator not read"))
+    number = _object_number(norad, strict)
+    if number is None and not intl_ok:
         raise ValueError(f"columns 1-5 (NORAD number): expected five digits, got {norad!r}")
-    if intl.strip() and not re.match(r"^\d\d \d{3}[A-Z]{1,3} *$", intl):
-        raise ValueError(f"columns 7-15 (international designator): expected 'YY LLLPPP', "
-                         f"got {intl!r}")
     row = {"position": True, "time": when, "station": station, "sky": sky.strip(),
-           "norad_id": int(norad),
-           "intl_designator": _intl(intl[0:2], intl[3:6], intl[6:]) if intl.strip() else ""}
-    row.update(_uncertainty(p[41:43], "columns 42-43 (time uncertainty)", "time_sigma_s"))
-    row.update(_angles(p))
-    row.update(_photometry(p))
+           "norad_id": number, "intl_designator": _intl(intl[0:2], intl[3:6], intl[6:])
+           if intl_ok else "", "tolerated": tolerated}
+    row.update(_soft(lambda: _uncertainty(p[41:43], "columns 42-43 (time uncertainty)",
+                                          "time_sigma_s"),
+                     strict, tolerated, "columns 42-43", p[41:43], "time uncertainty unknown"))
+    row.update(_angles(p, strict, tolerated))
+    row.update(_photometry(p, strict, tolerated))
     return row
 
 
-def _iod_time(digits: str) -> str:
+#: Quoted-printable non-breaking spaces (lines that went through an e-mail), and the
+#: non-breaking space itself.
+_NBSP = re.compile(r"=A0|=C2=A0|\u00a0")
+
+
+def _blanks(text: str, tolerated: list) -> str:
+    """Tabs and non-breaking spaces read as blanks, an e-mail quote marker (``>``) before
+    the line removed (tolerant reading)."""
+    quote = re.match(r"^>+ ?", text)
+    if quote:
+        tolerated.append(("column 1", quote.group(0), "e-mail quote marker removed"))
+        text = text[quote.end():]
+    if "\t" in text:
+        tolerated.append(("tab", "\\t", "read as a blank"))
+        text = text.replace("\t", " ")
+    if _NBSP.search(text):
+        tolerated.append(("non-breaking space", _NBSP.search(text).group(0),
+                          "read as a blank"))
+        text = _NBSP.sub(" ", text)
+    return text
+
+
+#: Station, sky condition and time as they follow the designator: where a short or long
+#: designator shifted them, the line is realigned on them.
+_ANCHOR = re.compile(r"(?<=\s)(\d{4}|[A-Z]{4}|[A-Z]{2}\d{2}|T\d{3}|\d{3}T|TRU\d) (\S| ) "
+                     r"((?:19|20)\d{6,15})(?= |$)")
+
+
+def _realign(p: str, tolerated: list) -> str:
+    if station_code_ok(p[16:20]) and _TIME.match(p[23:40]):
+        return p
+    match = _ANCHOR.search(p, 6)
+    if match is None or not 0 < abs(match.start() - 16) <= 4:
+        return p
+    designator = p[6:match.start()].strip()
+    tolerated.append(("columns 7-20", designator, f"fields shifted {match.start() - 16:+d} "
+                      "columns, realigned on the station and time"))
+    return (p[:6] + designator.ljust(9)[:9] + " " + p[match.start():]).ljust(80)
+
+
+def _object_number(field: str, strict: bool):
+    """NORAD number of columns 1-5 (five digits, or Alpha-5 when tolerant); None if blank
+    or unreadable."""
+    if re.match(r"^\d{5}$", field):
+        return int(field)
+    if not strict and re.match(r"^[A-HJ-NP-Z]\d{4}$", field):  # Alpha-5: A=10 ... Z=33
+        letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+        return (10 + letters.index(field[0])) * 10000 + int(field[1:])
+    if strict:
+        raise ValueError(f"columns 1-5 (NORAD number): expected five digits, got {field!r}")
+    return None
+
+
+def _soft(read, strict: bool, tolerated: list, field: str, value: str, meaning: str) -> dict:
+    """`read()`'s fields; when tolerant, a field it cannot read is missing instead."""
+    try:
+        return read()
+    except ValueError:
+        if strict:
+            raise
+        tolerated.append((field, value, meaning))
+        return {}
+
+
+def _iod_time(digits: str, tolerated: list | None = None) -> str:
+    """ISO time of IOD's ``YYYYMMDDHHMMSSsss``; when tolerant (`tolerated` given), day 00
+    is the last day of the month before."""
     d = digits.ljust(17, "0")
     text = (f"{d[0:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}.{d[14:17]}")
+    if tolerated is not None and d[6:8] == "00" and "01" <= d[4:6] <= "12":
+        first = np.datetime64(f"{d[0:4]}-{d[4:6]}-01", "D")
+        text = f"{first - np.timedelta64(1, 'D')}{text[10:]}"
+        tolerated.append(("columns 30-31", "00", "day 00 read as the last day of the month "
+                          "before"))
     try:
         utc_datetime64(text, "ms")
     except ValueError:
@@ -157,7 +264,7 @@ def _uncertainty(field: str, what: str, key: str) -> dict:
     return {key: _mx(field)}
 
 
-def _angles(p: str) -> dict:
+def _angles(p: str, strict: bool = True, tolerated: list | None = None) -> dict:
     code, epoch = p[44], p[45]
     if code == " " and epoch == " " and not p[47:61].strip():
         return {"angle_type": "", "equinox": ""}
@@ -183,32 +290,44 @@ def _angles(p: str) -> dict:
         row.update(ra_deg=first, dec_deg=second)
     else:
         row.update(az_deg=first, el_deg=second)
-    sigma = _uncertainty(p[62:64], "columns 63-64 (position uncertainty)", "sigma_arcsec")
+    sigma = _soft(lambda: _uncertainty(p[62:64], "columns 63-64 (position uncertainty)",
+                                       "sigma_arcsec"),
+                  strict, tolerated, "columns 63-64", p[62:64], "position uncertainty unknown")
     if sigma:
         sigma["sigma_arcsec"] *= _SIGMA_UNIT_ARCSEC[int(code)]
     row.update(sigma)
     return row
 
 
-def _photometry(p: str) -> dict:
+def _photometry(p: str, strict: bool = True, tolerated: list | None = None) -> dict:
     behaviour, mag, mag_sigma, flash = p[65], p[66:70], p[71:73], p[74:80]
-    if behaviour not in "EFIRSXBHPAMNV ":
-        raise ValueError(f"column 66 (optical behaviour): expected one of E F I R S X B H P A M "
-                         f"N V, got {behaviour!r}")
     row = {}
+    if behaviour not in "EFIRSXBHPAMNV ":
+        if strict:
+            raise ValueError(f"column 66 (optical behaviour): expected one of E F I R S X B H "
+                             f"P A M N V, got {behaviour!r}")
+        tolerated.append(("column 66", behaviour, "optical behaviour unknown"))
     if mag.strip():
-        if not re.match(r"^[+-]\d+ *$", mag):
+        if re.match(r"^[+-]\d+ *$", mag):
+            row["magnitude"] = int(mag[1:].strip().ljust(3, "0")) / 10.0 * (
+                -1 if mag[0] == "-" else 1)
+        elif strict:
             raise ValueError(f"columns 67-70 (magnitude): expected a sign and MMm, got {mag!r}")
-        row["magnitude"] = int(mag[1:].strip().ljust(3, "0")) / 10.0 * (-1 if mag[0] == "-"
-                                                                           else 1)
+        else:
+            tolerated.append(("columns 67-70", mag, "magnitude not read"))
     if mag_sigma.strip():
         if not re.match(r"^(\d\d| \d|\d )$", mag_sigma) or mag_sigma in (" 0", "0 "):
-            raise ValueError(f"columns 72-73 (magnitude uncertainty): expected Mm (tenths), "
-                             f"got {mag_sigma!r}")
-        if mag_sigma != "00":  # "00", as satfit's observers wrote it: no uncertainty given
+            if strict:
+                raise ValueError(f"columns 72-73 (magnitude uncertainty): expected Mm "
+                                 f"(tenths), got {mag_sigma!r}")
+            tolerated.append(("columns 72-73", mag_sigma, "magnitude uncertainty not read"))
+        elif mag_sigma != "00":  # "00", as satfit's observers wrote it: no uncertainty given
             row["magnitude_sigma"] = int(mag_sigma.strip()) / 10.0
     if flash.strip() and not re.match(r"^ *\d+ *$", flash):
-        raise ValueError(f"columns 75-80 (flash period): expected SSSsss digits, got {flash!r}")
+        if strict:
+            raise ValueError(f"columns 75-80 (flash period): expected SSSsss digits, got "
+                             f"{flash!r}")
+        tolerated.append(("columns 75-80", flash.strip(), "flash period not read"))
     return row
 
 
@@ -216,8 +335,10 @@ def read_iod_text(text: str, source: str, builder: ObservationBuilder) -> int:
     """Parse every line of an IOD file into `builder`; return the number of positions.
 
     Blank lines and lines starting with ``#`` are skipped silently; any other line that is
-    not a valid IOD line is rejected with its reason. C/O (no position) lines are valid
-    and counted in ``builder.station_reports``, not added as observations.
+    not a valid IOD line (:func:`parse_iod_line`, strict when ``builder.strict``) is
+    rejected with its reason; fields of kept lines that could not be read are counted
+    with :meth:`~ObservationBuilder.tolerate`. C/O (no position) lines are valid but add
+    no observation.
     """
     count = 0
     lines = text.splitlines()
@@ -226,11 +347,13 @@ def read_iod_text(text: str, source: str, builder: ObservationBuilder) -> int:
         if not line.strip() or line.lstrip().startswith("#") or number in elements:
             continue
         try:
-            row = parse_iod_line(line)
+            row = parse_iod_line(line, strict=builder.strict)
         except ValueError as exc:
             builder.reject(source, number, f"{exc}\n  expected: {IOD_TEMPLATE}\n  got:      "
                            f"{line.rstrip()}", _leading_norad(line))
             continue
+        for field, value, meaning in row.pop("tolerated"):
+            builder.tolerate(source, number, field, value, meaning)
         if row.pop("position"):
             if not row.get("angle_type"):
                 continue  # a valid line that reports brightness only
@@ -252,7 +375,7 @@ def _element_lines(lines) -> set:
             skip.update((i + 1, i + 2))
             if i > 0 and lines[i - 1].strip() and not _TLE_LINE.match(lines[i - 1]):
                 try:
-                    parse_iod_line(lines[i - 1])
+                    parse_iod_line(lines[i - 1], strict=False)
                 except ValueError:
                     skip.add(i)
     return skip

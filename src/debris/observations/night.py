@@ -107,6 +107,8 @@ def observation_stage(options: dict, catalog: Catalog, sites, seen, work: Path, 
         log.warning("observations: rejected %s", item)
     for item in obs.meta.get("dropped_fields", [])[:20]:
         log.warning("observations: %s", item)
+    for item in obs.meta.get("tolerated", []):
+        log.info("observations: read as missing: %s", item)
     if not len(obs):
         log.info("observations: no new usable files in %s", options["folder"])
         return summary

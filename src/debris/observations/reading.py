@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import ObservationFileError
 from ..io.files import read_bytes
 from ..table import Table
-from .iod import read_iod_text
+from .iod import _element_lines, read_iod_text
 from .records import ObservationBuilder, utc_datetime64
 from .tdm import looks_like_tdm, read_tdm_text
 from .uk import looks_like_rde, read_rde_text, read_uk_text
@@ -32,12 +32,18 @@ _CSV_REQUIRED = ("time_utc", "station")
 _MAX_NORAD = 339999
 
 
-def read_observations(paths) -> Table:
+def read_observations(paths, *, strict: bool = False) -> Table:
     """Read observation files into one table (rows in file order).
 
     Parameters
     ----------
     paths : path or sequence of paths
+    strict : bool
+        False (default): a line is an observation when its essential fields (object,
+        station, time, angle format and epoch, angles) are valid; any other field that
+        does not follow its format is read as missing and summarised per file in
+        ``meta["tolerated"]``. True: every field is validated and such lines are rejected
+        (for observers checking their own files).
 
     Returns
     -------
@@ -52,7 +58,7 @@ def read_observations(paths) -> Table:
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    builder = ObservationBuilder()
+    builder = ObservationBuilder(strict=strict)
     for path in paths:
         data = read_bytes(path, ObservationFileError, "observation file")
         reason = _binary(data)
@@ -103,10 +109,12 @@ def parse_observations(text: str, source: str, builder: ObservationBuilder) -> i
                   if line.strip() and not line.lstrip().startswith("#")), "")
     if "time_utc" in first and "," in first:
         return _read_csv(text, source, builder)
-    data = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    lines = text.splitlines()
+    elements = _element_lines(lines)  # satfit's files open with a name and a TLE
+    data = [line for number, line in enumerate(lines, 1) if line.strip() and
+            not line.startswith("#") and number not in elements]
     iod_like = sum(len(line) > 16 and line[5] == " " and line[15] == " " for line in data)
     uk_like = sum(bool(re.match(r"\d{11}", line)) for line in data)
-    # satfit's files open with a name and a TLE: count only the lines of either shape
     if iod_like > uk_like or (uk_like == 0 and iod_like * 2 >= len(data)):
         return read_iod_text(text, source, builder)
     return read_uk_text(text, source, builder)

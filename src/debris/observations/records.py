@@ -61,11 +61,17 @@ def utc_datetime64(text: str, unit: str = "ns") -> np.datetime64:
 class ObservationBuilder:
     """Collects parsed rows and rejected lines of one or more files."""
 
-    def __init__(self):
+    def __init__(self, *, strict: bool = False):
+        #: True: every field is validated and a line with any bad field is rejected (for
+        #: observers checking their own files); False: only the essential fields decide.
+        self.strict = strict
         self.rows: list[dict] = []
         self.rejected: list[Rejection] = []
         #: Fields left out of kept rows (an impossible magnitude): ``FILE:LINE: reason``.
         self.dropped: list[str] = []
+        #: Fields read as missing, counted per file: {(file, field, value, meaning): [lines,
+        #: first line]} (see :meth:`tolerate`).
+        self.tolerated: dict[tuple, list] = {}
         self._batches: list[Table] = []
         #: Rows assembled into batches so far (``count + len(rows)`` rows in all).
         self.count = 0
@@ -75,6 +81,36 @@ class ObservationBuilder:
 
     def reject(self, source: str, line_number: int, reason: str, norad_id=None) -> None:
         self.rejected.append(Rejection(source, line_number, norad_id, reason))
+
+    def tolerate(self, source: str, line_number: int, field: str, value: str,
+                 meaning: str) -> None:
+        """A field of a kept line that was not read (set missing), counted for the file's
+        one summary line per field and value (:meth:`tolerated_summary`)."""
+        entry = self.tolerated.setdefault((source, field, value, meaning), [0, line_number])
+        entry[0] += 1
+
+    def tolerated_summary(self) -> list[str]:
+        """One line per file, field and value: ``FILE: column 22: 'R' on 1,073 lines (from
+        line 1): sky condition unknown``; at most three values per field and file, then the
+        count of the others."""
+        shown: dict[tuple, int] = {}
+        others: dict[tuple, list] = {}
+        out = []
+        for (source, field, value, meaning), (count, first) in sorted(
+                self.tolerated.items(), key=lambda item: (item[0][0], item[1][1])):
+            key = (source, field)
+            shown[key] = shown.get(key, 0) + 1
+            if shown[key] > 3:
+                rest = others.setdefault(key, [0, 0, meaning])
+                rest[0] += 1
+                rest[1] += count
+                continue
+            out.append(f"{source}: {field}: {value!r} on {count:,} line{'s' if count != 1 else ''}"
+                       f" (from line {first}): {meaning}")
+        for (source, field), (values, count, meaning) in others.items():
+            out.append(f"{source}: {field}: {values} other value{'s' if values != 1 else ''} on "
+                       f"{count:,} line{'s' if count != 1 else ''}: {meaning}")
+        return out
 
     def add(self, **row) -> None:
         """One observation; `time` an ISO-8601 string or datetime64, angles in degrees.
@@ -111,6 +147,7 @@ class ObservationBuilder:
             table = Table.concat([*self._batches, table])
         table.meta["rejected"] = list(self.rejected)
         table.meta["dropped_fields"] = list(self.dropped)
+        table.meta["tolerated"] = self.tolerated_summary()
         if len(table):
             ra, dec = precess_to_icrs(table["ra_deg"], table["dec_deg"], table["equinox"],
                                       table["time"])
@@ -147,4 +184,5 @@ def empty_observations() -> Table:
     table = _assemble([])
     table.meta["rejected"] = []
     table.meta["dropped_fields"] = []
+    table.meta["tolerated"] = []
     return table

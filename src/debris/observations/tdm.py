@@ -127,12 +127,18 @@ def _segment_rows(meta, records, start_line, source, builder) -> int:
     order = []
     for key, value, number in records:
         if key not in ("ANGLE_1", "ANGLE_2", "MAG"):
+            # RANGE, DOPPLER, ...: valid TDM, not needed for a direction; said once per file
+            builder.tolerate(source, number or where, key, key, "data keyword not read")
             continue
         parts = value.split()
         try:
             epoch, number_value = parts[0], float(parts[1])
             utc_datetime64(epoch)  # TDM epochs are UTC, written without a zone
         except (IndexError, ValueError):
+            if key == "MAG" and not builder.strict:
+                builder.tolerate(source, number or where, "MAG", " ".join(parts[1:])[:30],
+                                 "magnitude not read")
+                continue
             builder.reject(source, number or where, f"{key}: expected '<epoch> <value>', got "
                            f"{value!r}")
             continue

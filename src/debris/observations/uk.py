@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from .iod import angle_value, station_code_ok
+from .iod import _blanks, angle_value, station_code_ok
 from .records import EQUINOX_CODES, ObservationBuilder, utc_datetime64
 
 __all__ = ["parse_uk_line", "read_uk_text", "read_rde_text", "looks_like_rde"]
@@ -51,12 +51,35 @@ def _intl_from_numeric(text: str) -> str:
     return f"{1900 + y if y >= 57 else 2000 + y}-{text[2:5]}{piece}"
 
 
-def parse_uk_line(line: str) -> dict:
-    """Parse one UK-format line; raise ValueError naming the field and what was expected."""
+def parse_uk_line(line: str, *, strict: bool = True) -> dict:
+    """Parse one UK-format line; raise ValueError naming the field and what was expected.
+
+    `strict` as :func:`~debris.observations.iod.parse_iod_line`: when False only the
+    essential fields (designator, station, date and time, position format, angles, epoch
+    code) decide, and any other field that does not follow its format is set missing and
+    listed in the row's ``"tolerated"`` entry.
+    """
+    tolerated: list[tuple[str, str, str]] = []
     text = line.rstrip("\r\n")
-    if len(text.rstrip()) > 80:
+    if strict and len(text.rstrip()) > 80:
         raise ValueError(f"line is {len(text.rstrip())} characters; UK lines have at most 80")
+    if not strict:
+        text = _blanks(text, tolerated)
+        if len(text.rstrip()) > 80:
+            tolerated.append(("columns 81+", text[80:].strip()[:20], "text after column 80 "
+                              "ignored"))
+            text = text[:80]
     p = text.ljust(80)
+
+    def soft(ok: bool, field: str, message: str, meaning: str) -> bool:
+        """Whether an optional field is usable; strict: raise `message` when it is not."""
+        if ok:
+            return True
+        if strict:
+            raise ValueError(message)
+        tolerated.append((field, p[_COLUMNS[field]].strip() or p[_COLUMNS[field]], meaning))
+        return False
+
     if not re.match(r"^\d{5}[\dA-Z]{2}$", p[0:7]):
         raise ValueError(f"columns 1-7 (designator YYLLLPP): expected digits, got {p[0:7]!r}")
     if not station_code_ok(p[7:11]):
@@ -65,11 +88,10 @@ def parse_uk_line(line: str) -> dict:
         raise ValueError(f"columns 12-17 (date YYMMDD): expected digits, got {p[11:17]!r}")
     if not re.match(r"^\d{6,10} *$", p[17:27]):
         raise ValueError(f"columns 18-27 (time HHMMSSssss): expected digits, got {p[17:27]!r}")
-    if not _DIGITS.match(p[27:32]):
-        raise ValueError(f"columns 28-32 (time accuracy Sssss): expected digits, got "
-                         f"{p[27:32]!r}")
-    if p[32] not in "123":
-        raise ValueError(f"column 33 (time standard): expected 1, 2 or 3, got {p[32]!r}")
+    time_ok = soft(bool(_DIGITS.match(p[27:32])), "columns 28-32", "columns 28-32 (time "
+                   f"accuracy Sssss): expected digits, got {p[27:32]!r}", "time accuracy unknown")
+    soft(p[32] in "123", "column 33", f"column 33 (time standard): expected 1, 2 or 3, got "
+         f"{p[32]!r}", "time standard unknown")
     if p[33] not in "123456":
         raise ValueError(f"column 34 (position format): expected 1-6, got {p[33]!r}")
     kind, layout1, layout2, unit = _UK_LAYOUTS[int(p[33])]
@@ -80,20 +102,24 @@ def parse_uk_line(line: str) -> dict:
         raise ValueError(f"column 43 (sign of angle 2): expected + or -, got {sign!r}")
     if not _DIGITS.match(a2):
         raise ValueError(f"columns 44-50 (angle 2): expected digits from column 44, got {a2!r}")
-    if not _ACCURACY.match(p[50:54]):
-        raise ValueError(f"columns 51-54 (position accuracy): expected digits, got {p[50:54]!r}")
+    sigma_ok = soft(bool(_ACCURACY.match(p[50:54])), "columns 51-54", "columns 51-54 "
+                    f"(position accuracy): expected digits, got {p[50:54]!r}",
+                    "position accuracy unknown")
     if p[54] not in EQUINOX_CODES:
         raise ValueError(f"column 55 (epoch code): expected 0-6, got {p[54]!r}")
-    if p[55:68].strip() and not p[55:68].replace(" ", "").isdigit():
-        raise ValueError(f"columns 56-68 (range): expected digits or blanks, got {p[55:68]!r}")
-    for cols, field in (("69-71", p[68:71]), ("72-74", p[71:74])):
-        if not (_MAG.match(field) or (cols == "72-74" and field == "INV")):
-            raise ValueError(f"columns {cols} (magnitude): expected xMm or Mmm, got {field!r}")
+    soft(not p[55:68].strip() or p[55:68].replace(" ", "").isdigit(), "columns 56-68",
+         f"columns 56-68 (range): expected digits or blanks, got {p[55:68]!r}",
+         "range not read")
+    bright_ok = soft(bool(_MAG.match(p[68:71])), "columns 69-71", "columns 69-71 (magnitude): "
+                     f"expected xMm or Mmm, got {p[68:71]!r}", "magnitude not read")
+    soft(bool(_MAG.match(p[71:74])) or p[71:74] == "INV", "columns 72-74", "columns 72-74 "
+         f"(magnitude): expected xMm or Mmm, got {p[71:74]!r}", "magnitude not read")
     flash = p[74:79]
-    if flash.strip() and (not re.match(r"^ *\d+ *$", flash) or int(flash) == 0):
-        raise ValueError(f"columns 75-79 (flash period SSSss): expected digits, got {flash!r}")
-    if p[79] not in "SIRFXE ":
-        raise ValueError(f"column 80 (appearance): expected S, I, R, F, X or E, got {p[79]!r}")
+    soft(not flash.strip() or (bool(re.match(r"^ *\d+ *$", flash)) and int(flash) != 0),
+         "columns 75-79", f"columns 75-79 (flash period SSSss): expected digits, got {flash!r}",
+         "flash period not read")
+    soft(p[79] in "SIRFXE ", "column 80", f"column 80 (appearance): expected S, I, R, F, X "
+         f"or E, got {p[79]!r}", "appearance unknown")
     first = angle_value(a1, layout1)
     second = angle_value(a2, layout2) * (-1.0 if sign == "-" else 1.0)
     if not (0.0 <= first < 360.0 and -90.0 <= second <= 90.0):
@@ -105,14 +131,23 @@ def parse_uk_line(line: str) -> dict:
     _check_time(when, "columns 12-27 (date and time)")
     row = {"time": when, "station": p[7:11], "intl_designator": _intl_from_numeric(p[0:7]),
            "angle_type": kind, "equinox": EQUINOX_CODES[p[54]] if kind == "radec" else "",
-           "time_sigma_s": float(p[27] + "." + p[28:32].replace(" ", "0")),
-           "sigma_arcsec": int(p[50:54].replace(" ", "0")) * unit}
+           "tolerated": tolerated}
+    if time_ok:
+        row["time_sigma_s"] = float(p[27] + "." + p[28:32].replace(" ", "0"))
+    if sigma_ok and p[50:54].strip():
+        row["sigma_arcsec"] = int(p[50:54].replace(" ", "0")) * unit
     row.update({"ra_deg": first, "dec_deg": second} if kind == "radec" else
                {"az_deg": first, "el_deg": second})
-    bright = p[68:71].strip()
-    if bright:
+    if bright_ok and p[68:71].strip():
         row["magnitude"] = _uk_magnitude(p[68:71])
     return row
+
+
+#: Optional UK fields by name: their slice of the line.
+_COLUMNS = {"columns 28-32": slice(27, 32), "column 33": slice(32, 33),
+            "columns 51-54": slice(50, 54), "columns 56-68": slice(55, 68),
+            "columns 69-71": slice(68, 71), "columns 72-74": slice(71, 74),
+            "columns 75-79": slice(74, 79), "column 80": slice(79, 80)}
 
 
 def _uk_magnitude(field: str) -> float:
@@ -139,11 +174,13 @@ def read_uk_text(text: str, source: str, builder: ObservationBuilder) -> int:
         if not line.strip() or line.lstrip().startswith("#") or line.strip() == "999":
             continue
         try:
-            row = parse_uk_line(line)
+            row = parse_uk_line(line, strict=builder.strict)
         except ValueError as exc:
             builder.reject(source, number, f"{exc}\n  expected: {UK_TEMPLATE}\n  got:      "
                            f"{line.rstrip()}")
             continue
+        for field, value, meaning in row.pop("tolerated"):
+            builder.tolerate(source, number, field, value, meaning)
         builder.add(format="uk", file=source, line=number, **row)
         count += 1
     return count
