@@ -48,7 +48,7 @@ def files(tmp_path):
 #: (id, argv with @name for the file `files` makes, message that must be on stderr)
 CASES = [
     ("binary-catalogue", ["passes", "@binary.tle", "--night", "2024-11-01"],
-     r"binary\.tle: binary data \(byte 0x00 at offset 0\), not a catalogue"),
+     r"binary\.tle: binary data \(control bytes on \d+ of \d+ lines, first at line 1\), not a catalogue"),
     ("binary-catalogue-info", ["catalog", "info", "@binary.tle"], r"binary data"),
     ("empty-catalogue", ["screen", "@empty.tle", *WINDOW], r"empty\.tle: file is empty"),
     ("folder-as-catalogue", ["passes", "@folder"], r"is a folder, not a catalogue file"),

@@ -238,7 +238,18 @@ def read_omm_json(text: str, source: str, builder) -> None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CatalogError(f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        objects = _json_objects(text)
+        if not any(record is not None for record, _, _ in objects):
+            raise CatalogError(f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})") \
+                from None
+        # One damaged record (a stray byte) costs that record, not the file.
+        for record, line, error in objects:
+            if record is None:
+                builder.reject(source, line, None, f"JSON record not readable ({error}); "
+                               "the record is left out", exc_type=OMMFormatError)
+            else:
+                add_omm_record(record, source, line, builder)
+        return
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -250,6 +261,28 @@ def read_omm_json(text: str, source: str, builder) -> None:
                            f"JSON record {index + 1} is not an object", exc_type=OMMFormatError)
             continue
         add_omm_record(record, source, lines[index], builder)
+
+
+def _json_objects(text: str) -> list:
+    """The flat ``{...}`` objects of JSON text that does not parse as a whole, each parsed on
+    its own: ``(record or None, 1-based line, error)``. Braces are matched without regard
+    to strings (OMM values hold none), so a damaged quote costs only its own record."""
+    out, depth, start = [], 0, 0
+    for at, char in enumerate(text):
+        if char == "{":
+            if depth == 0:
+                start = at
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                line = text.count("\n", 0, start) + 1
+                try:
+                    record = json.loads(text[start:at + 1])
+                    out.append((record if isinstance(record, dict) else None, line, ""))
+                except json.JSONDecodeError as exc:
+                    out.append((None, line, exc.msg))
+    return out
 
 
 def _json_item_lines(text: str, count: int) -> list:
