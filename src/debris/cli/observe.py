@@ -18,7 +18,8 @@ from .observation_input import add_observation_inputs, exit_status, load_observa
 __all__ = ["add_parsers"]
 
 _OBS_FIELDS = ("file", "line", "time_utc", "station", "track", "reported_norad_id", "norad_id",
-               "name", "separation_arcsec", "cross_track_arcsec", "along_track_s", "mismatch",
+               "name", "separation_arcsec", "cross_track_arcsec", "along_track_s", "score",
+               "mismatch",
                "ra_deg", "dec_deg", "sigma_arcsec", "magnitude", "format")
 _OBS_TEXT = {"columns": ["line", "time_utc", "station", "track", "reported_norad_id", "norad_id",
                          "name", "separation_arcsec", "cross_track_arcsec", "along_track_s"],
@@ -28,10 +29,10 @@ _OBS_TEXT = {"columns": ["line", "time_utc", "station", "track", "reported_norad
                          "cross_track_arcsec": "cross_arcsec", "along_track_s": "along_s"}}
 _TRACK_TEXT = {"columns": ["track", "station", "start_utc", "end_utc", "observations",
                            "reported_norad_id", "norad_id", "name", "along_track_s",
-                           "cross_track_rms_arcsec", "rate_ratio", "status"],
+                           "cross_track_rms_arcsec", "rate_ratio", "score", "status"],
                "formats": {"start_utc": lambda s: s[:19], "end_utc": lambda s: s[11:19],
                            "along_track_s": "{:.2f}", "cross_track_rms_arcsec": "{:.1f}",
-                           "rate_ratio": "{:.3f}"},
+                           "rate_ratio": "{:.3f}", "score": "{:.2f}"},
                "headers": {"reported_norad_id": "reported", "observations": "obs",
                            "cross_track_rms_arcsec": "cross_rms", "along_track_s": "along_s"}}
 
@@ -88,8 +89,11 @@ def cmd_identify(args) -> int:
         note(f"the catalogue's elements are {age:.0f} days (median) from the observations; "
              "identification needs elements of the observations' days (--catalog)")
     mismatches = int(np.sum(table["mismatch"]))
+    ambiguous = int(np.sum(tracks["status"] == "ambiguous"))
     note(f"{len(table)} observations in {len(tracks)} tracks: {identified} identified, "
-         f"{len(tracks) - identified} uncorrelated"
+         + (f"{ambiguous} ambiguous (two objects explain them equally; not guessed), "
+            if ambiguous else "")
+         + f"{len(tracks) - identified - ambiguous} uncorrelated"
          + (f"; {mismatches} observations whose reported number disagrees" if mismatches
             else ""))
     out = _observation_output(table)
@@ -99,6 +103,7 @@ def cmd_identify(args) -> int:
                                   "along_track_s": args.along_track_s,
                                   "along_track_s_per_day": ALONG_TRACK_S_PER_DAY},
                       observations=len(table), tracks=len(tracks), identified_tracks=identified,
+                      ambiguous_tracks=ambiguous,
                       rejected_lines=[str(r) for r in obs.meta.get("rejected", [])])
     if args.format == "json":
         text = _two_tables_json(meta, "observations", out, "tracks", tracks)

@@ -22,7 +22,7 @@ __all__ = ["candidate_pairs"]
 def _candidates_py(r, v, m, bucket, dt, site, site_v, obs, cross_max, time_max, out_obj,
                    out_dt, out_cross, counts):
     """For observation i (bucket ``bucket[i]``, ``dt[i]`` s after it), every object j whose
-    linearised cross-track offset is within ``cross_max`` (rad) and along-track time offset
+    linearised cross-track offset is within ``cross_max[j]`` (rad) and along-track time offset
     within ``time_max[j]`` (s). TEME states ``r``, ``v`` (M, B, 3) are turned to GCRS by
     ``m[b]``. Row i of the outputs holds its first ``out_obj.shape[1]`` candidates;
     ``counts[i]`` is how many there were."""
@@ -88,7 +88,7 @@ def _candidates_py(r, v, m, bucket, dt, site, site_v, obs, cross_max, time_max, 
             cy = dy - along * wy
             cz = dz - along * wz
             cross = np.sqrt(cx * cx + cy * cy + cz * cz)
-            if cross > cross_max:
+            if cross > cross_max[j]:
                 continue
             if found < capacity:
                 out_obj[i, found] = j
@@ -131,7 +131,8 @@ def candidate_pairs(r_teme, v_teme, teme_to_gcrs, bucket, dt, site_km, site_km_s
     dt : ndarray, shape (N,)
         Seconds from the bucket time to each observation.
     site_km, site_km_s, u_obs : ndarray, shape (N, 3)
-    cross_max_rad : float
+    cross_max_rad : float or ndarray, shape (M,)
+        Cross-track limit (per object).
     time_max_s : ndarray, shape (M,)
         Along-track limit per object (s).
 
@@ -145,7 +146,9 @@ def candidate_pairs(r_teme, v_teme, teme_to_gcrs, bucket, dt, site_km, site_km_s
     args = (np.ascontiguousarray(r_teme), np.ascontiguousarray(v_teme),
             np.ascontiguousarray(teme_to_gcrs), np.ascontiguousarray(bucket, np.int64),
             np.ascontiguousarray(dt, float), np.ascontiguousarray(site_km),
-            np.ascontiguousarray(site_km_s), np.ascontiguousarray(u_obs), float(cross_max_rad),
+            np.ascontiguousarray(site_km_s), np.ascontiguousarray(u_obs),
+            np.ascontiguousarray(np.broadcast_to(np.asarray(cross_max_rad, float),
+                                                 (r_teme.shape[0],))),
             np.ascontiguousarray(time_max_s, float))
     n = len(bucket)
     capacity = 64

@@ -11,9 +11,23 @@ observations with one time offset and the same motion on the sky. Tolerances (RE
   of up to a few arcminutes;
 - along-track: :data:`ALONG_TRACK_S` + :data:`ALONG_TRACK_S_PER_DAY` per day of element age:
   along-track errors grow fastest (drag), a few km (about a second) per day in LEO;
+- deep space (periods of :data:`DEEP_SPACE_PERIOD_MIN` or more: MEO, GEO, HEO): no drag,
+  but manoeuvres and month-old elements fitted to short arcs; along-track
+  :data:`DEEP_ALONG_TRACK_S_PER_DAY` per day up to :data:`DEEP_MAX_ALONG_TRACK_FRACTION` of
+  the period, cross-track growing :data:`DEEP_CROSS_TRACK_ARCSEC_PER_DAY` per day up to
+  :data:`DEEP_MAX_CROSS_TRACK_ARCSEC` (measured on satfit's archive: README);
 - tracks: the along-track offsets of a track's observations agree within
   :data:`TIMING_SPREAD_S`; the sky rate within :data:`RATE_TOLERANCE` and the direction of
-  motion within :data:`DIRECTION_TOLERANCE_DEG` (first to last observation).
+  motion within :data:`DIRECTION_TOLERANCE_DEG` (first to last observation); each limit
+  widened to what :data:`ANGLE_NOISE_ARCSEC` of measurement error allows (slow deep-space
+  objects, short arcs).
+
+A track that no one object explains whole (observations of several objects under one label,
+an observer's provisional number or ``99999``) is split: the object that explains most of its
+observations with one along-track offset and the same motion takes them, and the rest is
+identified again, down to single observations. Every identification carries its score (the
+normalised offset, 0 at the prediction, 1 at the tolerance) and is *ambiguous* (not guessed)
+when another object scores within :data:`AMBIGUITY_MARGIN` of it.
 """
 
 from __future__ import annotations
@@ -29,8 +43,8 @@ from .candidates import candidate_pairs
 from .reduction import observation_geometry, tangent_offsets
 from .tracks import bucket_times, group_tracks
 
-__all__ = ["identify", "reported_numbers", "CROSS_TRACK_ARCSEC", "ALONG_TRACK_S",
-           "ALONG_TRACK_S_PER_DAY"]
+__all__ = ["identify", "reported_numbers", "tolerances", "CROSS_TRACK_ARCSEC", "ALONG_TRACK_S",
+           "ALONG_TRACK_S_PER_DAY", "AMBIGUITY_MARGIN"]
 
 CROSS_TRACK_ARCSEC = 720.0
 ALONG_TRACK_S = 10.0
@@ -39,6 +53,23 @@ MAX_ALONG_TRACK_S = 120.0
 TIMING_SPREAD_S = 1.0
 RATE_TOLERANCE = 0.1
 DIRECTION_TOLERANCE_DEG = 5.0
+#: Measurement error the track limits allow for (a visual observer's arcminute): on slow
+#: objects and short arcs it is more than the limits above.
+ANGLE_NOISE_ARCSEC = 60.0
+DEEP_SPACE_PERIOD_MIN = 225.0
+DEEP_ALONG_TRACK_S_PER_DAY = 30.0
+DEEP_MAX_ALONG_TRACK_FRACTION = 0.03
+DEEP_CROSS_TRACK_ARCSEC_PER_DAY = 5.0
+DEEP_MAX_CROSS_TRACK_ARCSEC = 1500.0
+#: Two objects whose normalised offsets (square root of the score) differ by less than this
+#: are indistinguishable: the track is reported ambiguous with both, not identified.
+AMBIGUITY_MARGIN = 0.25
+#: A piece split off a track needs this many observations (its motion confirms it): single
+#: observations of a track that is not one object's are left uncorrelated, as one of an
+#: object missing from the catalogue would match some object of a dense shell by chance.
+MIN_SPLIT_OBSERVATIONS = 2
+#: ... and its normalised offset at most this (well inside the tolerances).
+SPLIT_SCORE = 0.7
 _CHUNK = 16  # bucket times propagated together
 #: Observations identified together: a larger file is taken in blocks of whole tracks, in
 #: time order (peak memory about 1 MB per 1,000 observations of a block, README "Memory").
@@ -85,12 +116,15 @@ def identify(observations, catalog, stations, *, cross_track_arcsec: float = CRO
                    start + 1)
         blocks.append((start, stop))
         first, start = int(ends[stop - 1]), stop
-    order, obs_parts, track_parts = [], [], []
+    order, obs_parts, track_parts, offset = [], [], [], 0
     for a, b in blocks:
         rows = np.flatnonzero((track >= a) & (track < b))
         table, tracks = _identify_block(observations.take(rows), catalog, stations,
-                                        track[rows], cross_track_arcsec, along_track_s,
+                                        track[rows] - a, cross_track_arcsec, along_track_s,
                                         along_track_s_per_day)
+        table.columns["track"] = table["track"] + offset  # split tracks: numbers move on
+        tracks.columns["track"] = tracks["track"] + offset
+        offset += len(tracks)
         order.append(rows)
         obs_parts.append(table)
         track_parts.append(tracks)
@@ -107,16 +141,36 @@ def _identify_block(observations, catalog, stations, track, cross_track_arcsec,
     bucket, centres = bucket_times(seconds)
     mid = observations["time"][:1].shift_seconds(0.5 * (seconds.min() + seconds.max()))
     age = np.abs(catalog.epoch.seconds_since(mid) / DAY_S) if len(catalog) else np.empty(0)
-    time_tol = np.minimum(along_track_s + along_track_s_per_day * age, MAX_ALONG_TRACK_S)
+    time_tol, cross_tol = tolerances(catalog, age, cross_track_arcsec, along_track_s,
+                                     along_track_s_per_day)
     pairs = _broad_phase(catalog, observations, geometry, bucket, centres, seconds,
-                         cross_track_arcsec, time_tol)
+                         cross_tol, time_tol)
     refined = _refine(catalog, geometry, *pairs)
-    best = _choose(track, refined, geometry, time_tol, cross_track_arcsec)
-    return _outputs(observations, catalog, track, refined, best)
+    parts = _choose(track, refined, geometry, time_tol, cross_tol)
+    return _outputs(observations, catalog, track, parts, refined)
+
+
+def tolerances(catalog, age_days, cross_track_arcsec: float = CROSS_TRACK_ARCSEC,
+               along_track_s: float = ALONG_TRACK_S,
+               along_track_s_per_day: float = ALONG_TRACK_S_PER_DAY):
+    """Per object: along-track (s) and cross-track (arcsec) tolerances for elements
+    `age_days` old, shapes (M,); deep-space objects by their own rule (module docstring)."""
+    age = np.asarray(age_days, float)
+    period_s = DAY_S / np.maximum(catalog.mean_motion_rev_day, 1e-6)
+    deep = period_s >= DEEP_SPACE_PERIOD_MIN * 60.0
+    near = np.minimum(along_track_s + along_track_s_per_day * age, MAX_ALONG_TRACK_S)
+    far = np.minimum(along_track_s + DEEP_ALONG_TRACK_S_PER_DAY * age,
+                     np.maximum(MAX_ALONG_TRACK_S, DEEP_MAX_ALONG_TRACK_FRACTION * period_s))
+    cross = np.where(deep, np.minimum(cross_track_arcsec + DEEP_CROSS_TRACK_ARCSEC_PER_DAY * age,
+                                      max(DEEP_MAX_CROSS_TRACK_ARCSEC, cross_track_arcsec)),
+                     cross_track_arcsec)
+    return np.where(deep, far, near), cross
 
 
 def _broad_phase(catalog, observations, geometry, bucket, centres, seconds, cross_arcsec,
                  time_tol):
+    """Candidate pairs within three times the cross-track and 1.5 times the along-track
+    tolerance of each object (`cross_arcsec`, `time_tol`: shape (M,))."""
     t0 = observations["time"][:1]
     found = [[], [], [], []]
     for start in range(0, len(centres), _CHUNK):
@@ -159,41 +213,113 @@ def _refine(catalog, geometry, obs, obj, along, iterations: int = 3):
             "rate": np.linalg.norm(w, axis=-1) if len(obs) else np.empty(0)}
 
 
-def _choose(track, refined, geometry, time_tol, cross_arcsec):
-    """Per track: (object or -1, runner-up, stats) chosen from the refined candidates."""
+def _choose(track, refined, geometry, time_tol, cross_tol):
+    """The parts of every track with their candidate objects, best first.
+
+    Returns
+    -------
+    list of (rows, options)
+        `rows` the observations of the part (a whole track, or the piece of a split one);
+        `options` ``(score, j, stats, k)`` per object ``j`` that explains every one of them
+        (``k`` its refined pairs, `score` the mean squared normalised offset), best first.
+    """
     obs, obj = refined["obs"], refined["obj"]
-    ok = (np.abs(refined["cross_arcsec"]) <= cross_arcsec) & \
-        (np.abs(refined["along_s"]) <= time_tol[obj]) & np.isfinite(refined["along_s"])
-    score = (refined["cross_arcsec"] / cross_arcsec) ** 2 + (refined["along_s"] /
-                                                             time_tol[obj]) ** 2
-    result = {}
-    for t in np.unique(track):
-        rows = np.flatnonzero(track == t)
-        mask = ok & np.isin(obs, rows)
-        options = []
-        for j in np.unique(obj[mask]):
-            k = np.flatnonzero(mask & (obj == j))
-            if np.unique(obs[k]).size < rows.size:
-                continue  # some observation of the track does not fit this object
-            stats = _track_stats(rows, k, refined, geometry)
-            if stats["timing_spread_s"] > TIMING_SPREAD_S:
-                continue
-            if rows.size >= 2 and not (abs(stats["rate_ratio"] - 1.0) <= RATE_TOLERANCE and
-                                       stats["direction_diff_deg"] <= DIRECTION_TOLERANCE_DEG):
-                continue
-            options.append((float(np.mean(score[k])), int(j), stats, k))
-        options.sort(key=lambda item: item[0])
-        result[t] = options
-    return {"tracks": result, "ok": ok}
+    cross, along = refined["cross_arcsec"], refined["along_s"]
+    ok = (np.abs(cross) <= cross_tol[obj]) & (np.abs(along) <= time_tol[obj]) & \
+        np.isfinite(along)
+    score = (cross / cross_tol[obj]) ** 2 + (along / time_tol[obj]) ** 2
+    refined["score"] = score
+    good = np.flatnonzero(ok)
+    pair_track = track[obs[good]]
+    order = np.argsort(pair_track, kind="stable")
+    good, pair_track = good[order], pair_track[order]
+    track_order = np.argsort(track, kind="stable")
+    bounds = np.searchsorted(track[track_order], np.arange(track.max() + 2 if track.size
+                                                           else 1))
+    parts = []
+    for t in range(bounds.size - 1):
+        rows = np.sort(track_order[bounds[t]:bounds[t + 1]])
+        if not rows.size:
+            continue
+        lo, hi = np.searchsorted(pair_track, [t, t + 1])
+        k = good[lo:hi]
+        options = _options(rows, k, refined, geometry)
+        if options or rows.size == 1 or not k.size:
+            parts.append((rows, options))
+        else:
+            parts.extend(_split(rows, k, refined, geometry))
+    return parts
+
+
+def _options(rows, k, refined, geometry) -> list:
+    """``(score, j, stats, pairs)`` for each object whose pairs `k` explain all `rows` with
+    one along-track offset and the observed motion, best (lowest score) first."""
+    obs, obj = refined["obs"], refined["obj"]
+    options = []
+    for j in np.unique(obj[k]):
+        kj = k[obj[k] == j]
+        if np.unique(obs[kj]).size < rows.size:
+            continue  # some observation does not fit this object
+        stats = _track_stats(rows, kj, refined, geometry)
+        if not _motion_ok(stats, rows.size):
+            continue
+        options.append((float(np.mean(refined["score"][kj])), int(j), stats, kj))
+    options.sort(key=lambda item: item[0])
+    return options
+
+
+def _split(rows, k, refined, geometry) -> list:
+    """Parts of a track that no one object explains whole: repeatedly, the object that
+    explains most of the remaining observations with one along-track offset (within
+    :data:`TIMING_SPREAD_S`) and the observed motion takes them, while they are at least
+    :data:`MIN_SPLIT_OBSERVATIONS`; what is left is one uncorrelated part."""
+    obs, obj, along = refined["obs"], refined["obj"], refined["along_s"]
+    remaining = np.asarray(rows)
+    parts = []
+    while remaining.size:
+        kk = k[np.isin(obs[k], remaining)]
+        best = None
+        for j in np.unique(obj[kk]):
+            kj = kk[obj[kk] == j]
+            kj = kj[np.argsort(along[kj])]
+            limit = _track_stats(np.unique(obs[kj]), kj, refined, geometry)["timing_limit_s"]
+            ends = np.searchsorted(along[kj], along[kj] + limit, side="right")
+            widths = ends - np.arange(kj.size)
+            start = int(np.argmax(widths))
+            sub = kj[start:ends[start]]
+            if sub.size >= 2 and not _motion_ok(_track_stats(np.unique(obs[sub]), sub, refined,
+                                                             geometry), sub.size):
+                sub = kj[[int(np.argmin(refined["score"][kj]))]]
+            key = (sub.size, -float(np.mean(refined["score"][sub])))
+            if -key[1] > SPLIT_SCORE ** 2:
+                continue  # at the edge of the tolerances: not convincing enough to split
+            if best is None or key > best[0]:
+                best = (key, sub)
+        if best is None or best[0][0] < MIN_SPLIT_OBSERVATIONS:
+            parts.append((remaining, []))
+            break
+        taken = np.unique(obs[best[1]])
+        part_pairs = kk[np.isin(obs[kk], taken)]
+        parts.append((taken, _options(taken, part_pairs, refined, geometry)))
+        remaining = remaining[~np.isin(remaining, taken)]
+    return parts
 
 
 def _track_stats(rows, k, refined, geometry) -> dict:
+    """Offsets and motion of a track against one object (pairs `k`), with the limits they
+    are held to: :data:`TIMING_SPREAD_S`, :data:`RATE_TOLERANCE` and
+    :data:`DIRECTION_TOLERANCE_DEG`, widened where :data:`ANGLE_NOISE_ARCSEC` of
+    measurement error is more (slow objects, short arcs)."""
     order = k[np.argsort(geometry.times.seconds_since(geometry.times)[refined["obs"][k]])]
     along = refined["along_s"][order]
+    rate_arcsec_s = float(np.median(refined["rate"][order])) / ARCSEC_RAD
     stats = {"along_track_s": float(np.mean(along)),
              "timing_spread_s": float(np.ptp(along)) if along.size > 1 else 0.0,
              "cross_track_rms_arcsec": float(np.sqrt(np.mean(refined["cross_arcsec"][order] ** 2))),
-             "rate_ratio": np.nan, "direction_diff_deg": np.nan}
+             "rate_ratio": np.nan, "direction_diff_deg": np.nan,
+             "timing_limit_s": max(TIMING_SPREAD_S, 2.0 * ANGLE_NOISE_ARCSEC / rate_arcsec_s)
+             if rate_arcsec_s > 0 else np.inf,
+             "rate_limit": RATE_TOLERANCE, "direction_limit_deg": DIRECTION_TOLERANCE_DEG}
     if order.size >= 2:
         first, last = refined["obs"][order[0]], refined["obs"][order[-1]]
         span = geometry.times[[last]].seconds_since(geometry.times[[first]])[0]
@@ -203,7 +329,23 @@ def _track_stats(rows, k, refined, geometry) -> dict:
             stats["rate_ratio"] = float(np.linalg.norm(seen) / np.linalg.norm(predicted))
             cosine = seen @ predicted / (np.linalg.norm(seen) * np.linalg.norm(predicted))
             stats["direction_diff_deg"] = float(np.degrees(np.arccos(np.clip(cosine, -1, 1))))
+            noise = 2.0 * np.sqrt(2.0) * ANGLE_NOISE_ARCSEC * ARCSEC_RAD / max(
+                float(np.linalg.norm(predicted)) * span, 1e-12)  # over the arc's length
+            stats["rate_limit"] = max(RATE_TOLERANCE, noise)
+            stats["direction_limit_deg"] = max(DIRECTION_TOLERANCE_DEG,
+                                               float(np.degrees(min(noise, np.pi))))
     return stats
+
+
+def _motion_ok(stats: dict, size: int) -> bool:
+    """Whether a track's offsets agree in time and its motion is the object's (a track
+    without a time span has no motion to compare)."""
+    if stats["timing_spread_s"] > stats["timing_limit_s"]:
+        return False
+    if size < 2 or not np.isfinite(stats["rate_ratio"]):
+        return True
+    return abs(stats["rate_ratio"] - 1.0) <= stats["rate_limit"] and \
+        stats["direction_diff_deg"] <= stats["direction_limit_deg"]
 
 
 def reported_numbers(observations, catalog) -> np.ndarray:
@@ -215,18 +357,22 @@ def reported_numbers(observations, catalog) -> np.ndarray:
     return reported
 
 
-def _outputs(observations, catalog, track, refined, best):
+def _outputs(observations, catalog, grouped, parts, refined):
     n = len(observations)
     norad = np.full(n, -1, np.int64)
     name = np.full(n, "", dtype=object)
     cross = np.full(n, np.nan)
     along = np.full(n, np.nan)
     separation = np.full(n, np.nan)
+    score = np.full(n, np.nan)
+    track = np.full(n, -1, np.int64)
     reported = reported_numbers(observations, catalog)
     rows_out = []
     seconds = observations["time"].seconds_since(observations["time"])
-    for t, options in sorted(best["tracks"].items()):
-        rows = np.flatnonzero(track == t)
+    # in the order of the tracks (first observation's time), a split track's pieces in theirs
+    parts = sorted(parts, key=lambda part: (int(grouped[part[0][0]]), seconds[part[0]].min()))
+    for t, (rows, options) in enumerate(parts):
+        track[rows] = t
         first = rows[np.argmin(seconds[rows])]
         record = {"track": t, "station": observations["station"][first],
                   "observations": rows.size,
@@ -234,25 +380,32 @@ def _outputs(observations, catalog, track, refined, best):
                   "line": int(observations["line"][first]), "norad_id": -1, "name": "",
                   "along_track_s": np.nan, "cross_track_rms_arcsec": np.nan,
                   "rate_ratio": np.nan, "direction_diff_deg": np.nan, "runner_up_norad_id": -1,
-                  "reported_norad_id": int(reported[first])}
+                  "candidate_norad_id": -1, "score": np.nan, "runner_up_score": np.nan,
+                  "reported_norad_id": int(reported[first]), "status": "uncorrelated"}
         if options:
-            _, j, stats, k = options[0]
+            best, j, stats, k = options[0]
             record.update(stats)
-            record["norad_id"] = int(catalog.norad_id[j])
-            record["name"] = str(catalog.name[j])
+            record.update(candidate_norad_id=int(catalog.norad_id[j]), score=np.sqrt(best))
             if len(options) > 1:
                 record["runner_up_norad_id"] = int(catalog.norad_id[options[1][1]])
+                record["runner_up_score"] = np.sqrt(options[1][0])
             at = refined["obs"][k]
-            norad[at] = catalog.norad_id[j]
-            name[at] = catalog.name[j]
             cross[at] = refined["cross_arcsec"][k]
             along[at] = refined["along_s"][k]
             separation[at] = refined["separation_arcsec"][k]
+            score[at] = np.sqrt(refined["score"][k])
+            if record["runner_up_score"] - record["score"] < AMBIGUITY_MARGIN:
+                record["status"] = "ambiguous"
+            else:
+                record.update(status="identified", norad_id=int(catalog.norad_id[j]),
+                              name=str(catalog.name[j]))
+                norad[at] = catalog.norad_id[j]
+                name[at] = catalog.name[j]
         rows_out.append(record)
     columns = dict(observations.columns)
     columns.update(track=track, reported_norad_id=reported, norad_id=norad,
                    name=name.astype(str), separation_arcsec=separation,
-                   cross_track_arcsec=cross, along_track_s=along,
+                   cross_track_arcsec=cross, along_track_s=along, score=score,
                    mismatch=(reported >= 0) & (norad >= 0) & (reported != norad))
     obs_table = Table(columns, meta=dict(observations.meta))
     return obs_table, _track_table(observations, seconds, rows_out)
@@ -260,9 +413,11 @@ def _outputs(observations, catalog, track, refined, best):
 
 def _track_table(observations, seconds, records) -> Table:
     """Tracks: ``track``, ``station``, ``start_utc``, ``end_utc``, ``observations``,
-    ``norad_id`` (-1: uncorrelated), ``name``, ``reported_norad_id``, ``along_track_s``,
+    ``norad_id`` (-1: not identified), ``name``, ``reported_norad_id``, ``along_track_s``,
     ``timing_spread_s``, ``cross_track_rms_arcsec``, ``rate_ratio``, ``direction_diff_deg``,
-    ``runner_up_norad_id``, ``file``, ``line`` (first observation)."""
+    ``candidate_norad_id`` and ``score`` (the best object and its normalised offset, also
+    when ambiguous), ``runner_up_norad_id``, ``runner_up_score``, ``file``, ``line`` (first
+    observation), ``status`` (identified, ambiguous or uncorrelated)."""
     times = observations["time"]
     starts, ends = [], []
     for rec in records:
@@ -276,9 +431,9 @@ def _track_table(observations, seconds, records) -> Table:
             "observations": [r["observations"] for r in records]}
     for key in ("norad_id", "name", "reported_norad_id", "along_track_s", "timing_spread_s",
                 "cross_track_rms_arcsec", "rate_ratio", "direction_diff_deg",
-                "runner_up_norad_id", "file", "line"):
+                "candidate_norad_id", "score", "runner_up_norad_id", "runner_up_score", "file",
+                "line", "status"):
         cols[key] = [r.get(key, np.nan) for r in records]
-    cols["status"] = ["identified" if r["norad_id"] >= 0 else "uncorrelated" for r in records]
     typed = {}
     for key, values in cols.items():
         if key in ("start_utc", "end_utc"):
@@ -287,7 +442,7 @@ def _track_table(observations, seconds, records) -> Table:
             typed[key] = np.array(values, dtype=object).astype(str) if records else \
                 np.array([], dtype=str)
         elif key in ("track", "observations", "norad_id", "reported_norad_id",
-                     "runner_up_norad_id", "line"):
+                     "runner_up_norad_id", "candidate_norad_id", "line"):
             typed[key] = np.array(values, dtype=np.int64)
         else:
             typed[key] = np.array(values, dtype=float)
