@@ -9,7 +9,11 @@ equations with Levenberg–Marquardt damping; partials are forward differences o
 (as MINPACK takes them).
 
 - **σ**: each observation's position uncertainty (IOD/UK/RDE fields, CSV ``sigma_arcsec``);
-  :data:`DEFAULT_SIGMA_ARCSEC` when absent.
+  :data:`DEFAULT_SIGMA_ARCSEC` when absent; never below half of what the line's digits
+  resolve nor :data:`MIN_SIGMA_ARCSEC`; then scaled per station by what its residuals show
+  (a robust standard deviation of its normalised residuals, at least 1, σ at most
+  :data:`MAX_SIGMA_ARCSEC`), refitted until the scales settle: a visual observer's ``17``
+  that reads as 0.1" cannot pull the orbit.
 - **B\\***: fitted only when the observations span at least :data:`BSTAR_MIN_ARC_DAYS` days
   (over a shorter arc drag is not observable and B* would absorb noise) and the orbit is
   near-Earth (period under 225 min: deep-space orbits feel no drag SGP4 could fit);
@@ -19,6 +23,10 @@ equations with Levenberg–Marquardt damping; partials are forward differences o
   most 5 rounds; never more than a third of the observations). ``s`` is a robust scale of
   the normalised residuals of all observations: their median over that of a 2-D normal
   (1.1774), so outliers cannot raise the threshold that should catch them.
+- **Starts**: when the fit from the given elements fails the quality gates, the mean
+  longitude moved by :data:`START_SHIFTS_DEG`; then the most recent arc one element set
+  explains (:data:`ARC_DAYS`), the older observations set aside (a manoeuvre, years of
+  observations).
 - **Convergence**: relative change of the weighted cost below 1e-8, a step below 1e-12 or
   below 1 % of its formal σ in every parameter (the observations cannot tell the elements
   apart any more), or normalised residuals below 1e-3; at most :data:`MAX_ITERATIONS`
@@ -103,6 +111,8 @@ class OrbitFit:
     fit_bstar: bool = False
     unrounded: Satrec | None = None
     problems: list = field(default_factory=list)
+    #: The σ each observation was weighted with (stated, floored, scaled per station).
+    sigma_arcsec: np.ndarray | None = None
 
     @property
     def ok(self) -> bool:
@@ -233,7 +243,8 @@ def _insignificant(delta, normal) -> bool:
 def fit_orbit(geometry: ObservationGeometry, start: Satrec, *, sigma_arcsec=None, epoch=None,
               fit_bstar: bool | None = None, norad_id: int | None = None,
               intl_designator: str = "", reject_k: float = 3.0,
-              max_iterations: int = MAX_ITERATIONS) -> OrbitFit:
+              max_iterations: int = MAX_ITERATIONS, station=None, resolution_arcsec=None,
+              robust: bool = True) -> OrbitFit:
     """Fit SGP4 mean elements to the observations of one object.
 
     Parameters
@@ -251,6 +262,16 @@ def fit_orbit(geometry: ObservationGeometry, start: Satrec, *, sigma_arcsec=None
         For the TLE lines (default: the starting elements' number).
     reject_k : float
         Outlier threshold in units of the RMS (and of σ).
+    station : ndarray of str, shape (N,), optional
+        Each observation's station: the weights of each station are scaled by what its
+        residuals show (:data:`MIN_STATION_OBSERVATIONS` or more; the others share one
+        scale), so one observer's optimistic σ does not pull the orbit.
+    resolution_arcsec : ndarray, shape (N,), optional
+        What each line's digits resolve: σ is never below half of it.
+    robust : bool
+        When the fit from `start` fails the quality gates: further starts (mean longitude
+        moved by :data:`START_SHIFTS_DEG`), then the most recent arc that one element set
+        explains (:data:`ARC_DAYS`), the older observations set aside.
 
     Returns
     -------
@@ -260,6 +281,11 @@ def fit_orbit(geometry: ObservationGeometry, start: Satrec, *, sigma_arcsec=None
     sigma = np.full(n, DEFAULT_SIGMA_ARCSEC) if sigma_arcsec is None else \
         np.where(np.isfinite(sigma_arcsec) & (np.asarray(sigma_arcsec) > 0), sigma_arcsec,
                  DEFAULT_SIGMA_ARCSEC)
+    if resolution_arcsec is not None:
+        sigma = np.fmax(sigma, 0.5 * np.asarray(resolution_arcsec, float))
+    sigma = np.maximum(sigma, MIN_SIGMA_ARCSEC)
+    groups = np.zeros(n, np.int64) if station is None else \
+        np.unique(np.asarray(station).astype(str), return_inverse=True)[1].reshape(-1)
     seconds = geometry.times.seconds_since(geometry.times)
     arc_days = (seconds.max() - seconds.min()) / DAY_S if n else 0.0
     if fit_bstar is None:  # drag is not observable on short arcs, nor felt in deep space
@@ -269,34 +295,149 @@ def fit_orbit(geometry: ObservationGeometry, start: Satrec, *, sigma_arcsec=None
     ep = (geometry.times.jd[last], geometry.times.fr[last]) if epoch is None else \
         (float(epoch.jd[0]), float(epoch.fr[0]))
     number = int(norad_id if norad_id is not None else start.satnum)
-    problem = _Problem(geometry, sigma, ep, number)
     error, r0, v0 = start.sgp4(ep[0], ep[1])
     if error:
-        x = x_from_satrec(start)
+        x0 = x_from_satrec(start)
     else:
-        x = mean_elements_from_state(r0, v0, ep[0], ep[1], start.bstar, min(number, 99999))
+        x0 = mean_elements_from_state(r0, v0, ep[0], ep[1], start.bstar, min(number, 99999))
     free = np.arange(7 if fit_bstar else 6)
-    used = np.ones(n, bool)
-    total_iterations, converged = 0, False
+    settings = (ep, number, intl_designator, free, fit_bstar, reject_k, max_iterations)
+    rows = np.arange(n)
+    best = _solve(geometry, rows, x0, sigma, groups, settings)
+    if best.ok or not robust:
+        return best
+    for shift in START_SHIFTS_DEG:  # Levenberg-Marquardt landed badly: other starts
+        x = x0.copy()
+        x[5] += math.radians(shift)
+        best = _better(_solve(geometry, rows, x, sigma, groups, settings), best)
+    if best.ok:
+        return best
+    for days in ARC_DAYS:  # the most recent arc that one element set explains
+        recent = np.flatnonzero(seconds >= seconds.max() - days * DAY_S)
+        if recent.size == n or recent.size < MIN_ARC_OBSERVATIONS:
+            continue
+        fit = _solve(geometry, recent, x0, sigma, groups, settings)
+        if fit.ok:
+            return fit
+    return best
+
+
+#: Starts tried when the fit from the given elements fails its gates: the mean longitude
+#: moved by these (deg), as a start a degree off along the orbit can land in a side valley.
+START_SHIFTS_DEG = (-2.0, 2.0, -10.0, 10.0)
+#: Recent arcs (days before the last observation) tried last: an object that manoeuvred, or
+#: years of observations no one element set follows, is fitted where its elements hold
+#: (as satfit's users do by hand), the older observations set aside.
+ARC_DAYS = (120.0, 60.0, 30.0, 15.0)
+MIN_ARC_OBSERVATIONS = 6
+#: No observation is weighted as if better than this (arcsec).
+MIN_SIGMA_ARCSEC = 1.0
+#: Stations with this many used observations get their own weight scale.
+MIN_STATION_OBSERVATIONS = 3
+#: Largest believed σ of one observation (arcsec): a visual observer's worst arcminutes.
+MAX_SIGMA_ARCSEC = 600.0
+#: Share of the worst observations left out of the misfit that judges an edit.
+TRIM = 0.1
+_RAYLEIGH_MEDIAN = math.sqrt(2 * math.log(2))
+
+
+def _better(fit, best):
+    """A fit that passes the gates beats one that does not; then the lower RMS."""
+    if fit.ok != best.ok:
+        return fit if fit.ok else best
+    return fit if fit.rms_arcsec < best.rms_arcsec or not np.isfinite(best.rms_arcsec) \
+        else best
+
+
+def _solve(geometry, rows, x, sigma, groups, settings) -> OrbitFit:
+    """Least squares on observations `rows` with outlier editing, the weights of each
+    station scaled by its residuals until the scales settle; residuals of every
+    observation, the others not used."""
+    ep, number, intl, free, fit_bstar, reject_k, max_iterations = settings
+    n = len(geometry.times)
+    scale = np.ones(groups.max() + 1 if n else 1)
+    total, jac, res, converged = 0, None, None, False
+    for _weights in range(4):
+        effective = np.minimum(sigma * scale[groups], np.maximum(sigma, MAX_SIGMA_ARCSEC))
+        problem = _Problem(geometry, effective, ep, number)
+        x, used, iterations, converged, jac, res = _edited_fit(problem, x, rows, n, free,
+                                                               reject_k, max_iterations)
+        total += iterations
+        norm = np.hypot(*problem.residual(x, np.arange(n)).reshape(2, n)) * scale[groups]
+        new = _station_scales(norm, used, groups, scale.size)
+        if np.allclose(new, scale, rtol=0.1):
+            break
+        scale = new
+    fit = _finish(problem, x, used, total, converged, fit_bstar, jac, res, free, number, intl)
+    fit.sigma_arcsec = effective
+    fit.problems = fit_problems(fit, geometry, effective, DEFAULT_SIGMA_ARCSEC)
+    return fit
+
+
+def _studentised(res, jac) -> np.ndarray:
+    """Lengths of the weighted residuals (east block, then north block, shape (2m,)) of m
+    observations, each component over sqrt(1 - its leverage) (the diagonal of the hat
+    matrix of the weighted Jacobian `jac`, shape (2m, p))."""
+    m = res.size // 2
+    try:
+        q, _ = np.linalg.qr(jac)
+        leverage = np.einsum("ij,ij->i", q, q)
+    except np.linalg.LinAlgError:
+        leverage = np.zeros(res.size)
+    scaled = res / np.sqrt(np.clip(1.0 - leverage, 1e-6, 1.0))
+    return np.hypot(scaled[:m], scaled[m:])
+
+
+def _station_scales(norm, used, groups, count) -> np.ndarray:
+    """Per station, its used residuals over stated σ as a robust standard deviation (the
+    median of a 2-D normal's length is 1.1774 σ), never below 1; stations with fewer than
+    :data:`MIN_STATION_OBSERVATIONS` share the scale of all."""
+    everyone = float(np.median(norm[used])) / _RAYLEIGH_MEDIAN if used.any() else 1.0
+    scale = np.full(count, max(everyone, 1.0))
+    for g in range(count):
+        mine = used & (groups == g)
+        if mine.sum() >= MIN_STATION_OBSERVATIONS:
+            scale[g] = max(float(np.median(norm[mine])) / _RAYLEIGH_MEDIAN, 1.0)
+    return scale
+
+
+def _edited_fit(problem, x, rows, n, free, reject_k, max_iterations):
+    """Levenberg-Marquardt on `rows`, then observations beyond ``reject_k`` robust standard
+    deviations set aside and the fit repeated until the set settles (module docstring).
+    An edit is kept only while the misfit of all of `rows` (RMS of their normalised
+    residuals, the worst :data:`TRIM` left out) does not grow: setting aside a whole
+    night that the orbit must bend to explain is not outlier editing."""
+    subset = np.zeros(n, bool)
+    subset[rows] = True
+    used = subset.copy()
+    size = int(subset.sum())
+    total, best = 0, None
     for _round in range(6):
-        rows = np.flatnonzero(used)
         x, res, cost, iterations, converged, jac = _levenberg_marquardt(
-            problem, x, rows, free, max_iterations)
-        total_iterations += iterations
+            problem, x, np.flatnonzero(used), free, max_iterations)
+        total += iterations
         norm = np.hypot(*problem.residual(x, np.arange(n)).reshape(2, n))
+        ordered = np.sort(norm[subset])
+        # Edited on studentised residuals: an observation whose weight lets it pull the
+        # orbit onto itself (an impossible σ) shows its residual only once its leverage
+        # is taken into account.
+        studentised = norm.copy()
+        studentised[used] = _studentised(problem.residual(x, np.flatnonzero(used)), jac)
+        misfit = float(np.sqrt(np.mean(ordered[:max(1, math.ceil(size * (1.0 - TRIM)))] ** 2)))
+        if best is None or misfit <= best[0]:
+            best = (misfit, x, used, converged, jac, res)
         # A robust scale (the median, as a standard deviation) so outliers cannot hide
         # behind the RMS they inflate; never below the stated uncertainties.
-        scale = max(float(np.median(norm)) / math.sqrt(2 * math.log(2)), 1.0)
-        keep = norm <= reject_k * scale
-        if keep.sum() < math.ceil(2 * n / 3):
-            keep = norm <= np.sort(norm)[math.ceil(2 * n / 3) - 1]
+        scale = max(float(np.median(norm[subset])) / _RAYLEIGH_MEDIAN, 1.0)
+        keep = subset & (studentised <= reject_k * scale)
+        least = math.ceil(2 * size / 3)
+        if keep.sum() < least:
+            keep = subset & (studentised <= np.sort(studentised[subset])[least - 1])
         if np.array_equal(keep, used):
             break
         used = keep
-    fit = _finish(problem, x, used, total_iterations, converged, fit_bstar, jac, res, free,
-                  number, intl_designator)
-    fit.problems = fit_problems(fit, geometry, sigma, DEFAULT_SIGMA_ARCSEC)
-    return fit
+    _, x, used, converged, jac, res = best
+    return x, used, total, converged, jac, res
 
 
 def _finish(problem, x, used, iterations, converged, fit_bstar, jac, res, free, number,
