@@ -131,7 +131,8 @@ def fit_debris(item, stations, line1, line2):
     obs = item["obs"]
     start = Satrec.twoline2rv(line1, line2)
     fit = fit_orbit(observation_geometry(obs, stations), start, sigma_arcsec=obs["sigma_arcsec"],
-                    norad_id=item["norad"], station=obs["station"])
+                    norad_id=item["norad"], station=obs["station"],
+                    resolution_arcsec=obs["resolution_arcsec"])
     if not fit.ok:
         return None, "; ".join(fit.problems)
     return (fit.tle_line1, fit.tle_line2), ""

@@ -33,7 +33,8 @@ def _fit(item, stations, line1, line2, **options):
     obs = item["obs"]
     return fit_orbit(observation_geometry(obs, stations), Satrec.twoline2rv(line1, line2),
                      sigma_arcsec=obs["sigma_arcsec"], norad_id=item["norad"],
-                     station=obs["station"], **options)
+                     station=obs["station"], resolution_arcsec=obs["resolution_arcsec"],
+                     **options)
 
 
 def test_every_object_with_ten_observations_fits_as_well_as_satfit(archive):

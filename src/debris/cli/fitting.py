@@ -131,6 +131,7 @@ def cmd_fit(args) -> int:
     epoch = _epoch(args.epoch, sub) if args.epoch else None
     fit, problems = attempt(fit_orbit, geometry, start, sigma_arcsec=sub["sigma_arcsec"],
                             epoch=epoch, norad_id=args.norad, station=sub["station"],
+                            resolution_arcsec=sub["resolution_arcsec"],
                             fit_bstar={"auto": None, "yes": True, "no": False}[args.fit_bstar],
                             intl_designator=str(sub["intl_designator"][0]))
     if fit is not None:

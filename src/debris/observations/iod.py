@@ -27,7 +27,7 @@ import numpy as np
 from .records import EQUINOX_CODES, ObservationBuilder, utc_datetime64
 
 __all__ = ["parse_iod_line", "read_iod_text", "format_iod_line", "station_code_ok",
-           "angle_value", "IOD_TEMPLATE"]
+           "angle_value", "resolution_arcsec", "IOD_TEMPLATE"]
 
 IOD_TEMPLATE = "NNNNN YY LLLPPP SSSS C YYYYMMDDHHMMSSsss MX AE AAAAAAA+BBBBBB MX B+MMm Mm SSSsss"
 
@@ -78,6 +78,17 @@ def angle_value(digits: str, layout: str) -> float:
         else:  # decimals of the previous group
             value += float(part) / 10 ** len(group) / scale
     return value * 15.0 if hours else value
+
+
+def resolution_arcsec(digits1: str, layout1: str, digits2: str, layout2: str) -> float:
+    """What the written digits of two angles resolve (arcsec): the larger of the values of
+    one unit in each angle's last digit (right ascension taken on the equator)."""
+    out = 0.0
+    for digits, layout in ((digits1, layout1), (digits2, layout2)):
+        size = min(len(digits.strip().replace(".", "")), len(layout))
+        if size:
+            out = max(out, angle_value("0" * (size - 1) + "1", layout) * 3600.0)
+    return out
 
 
 def _mx(text: str) -> float:
@@ -285,7 +296,8 @@ def _angles(p: str, strict: bool = True, tolerated: list | None = None) -> dict:
     if not (0.0 <= first < 360.0 and -90.0 <= second <= 90.0):
         raise ValueError(f"columns 48-61 (angles): {a1}{sign}{a2} is outside the sky "
                          f"(format {code})")
-    row = {"angle_type": kind, "equinox": EQUINOX_CODES[epoch] if kind == "radec" else ""}
+    row = {"angle_type": kind, "equinox": EQUINOX_CODES[epoch] if kind == "radec" else "",
+           "resolution_arcsec": resolution_arcsec(a1, layout1, a2, layout2)}
     if kind == "radec":
         row.update(ra_deg=first, dec_deg=second)
     else:

@@ -168,6 +168,7 @@ def _fits(table, catalog, stations, options, summary, log) -> list:
         fit, problems = attempt(fit_orbit, observation_geometry(sub, stations),
                                 catalog.satrecs[k], sigma_arcsec=sub["sigma_arcsec"],
                                 norad_id=int(norad), station=sub["station"],
+                                resolution_arcsec=sub["resolution_arcsec"],
                                 intl_designator=str(catalog.intl_designator[k]))
         if problems:  # never stored, never predicted: the reasons go to the log and report
             summary.setdefault("failed_fits", []).append(

@@ -10,8 +10,9 @@ topocentric; reduced from the reported equinox; NaN for az/el rows until the sta
 known), ``az_deg``/``el_deg`` (as reported, apparent; NaN for RA/Dec rows), ``equinox`` (as
 reported: ``J2000``, ``of date``, ``B1950``, ...), ``sigma_arcsec`` (position uncertainty;
 NaN when not given), ``time_sigma_s``, ``magnitude``, ``magnitude_sigma``, ``sky``
-(condition code), ``format``, ``file`` (an object array of shared path strings) and
-``line`` (1-based).
+(condition code), ``format``, ``file`` (an object array of shared path strings),
+``line`` (1-based) and ``resolution_arcsec`` (what the line's written digits resolve: the
+value of one unit in the last digit of either angle; NaN for TDM and CSV).
 """
 
 from __future__ import annotations
@@ -37,14 +38,14 @@ EQUINOX_CODES = {"0": "of date", "1": "B1855", "2": "B1875", "3": "B1900", "4": 
 OBSERVATION_COLUMNS = ("time", "station", "norad_id", "intl_designator", "angle_type",
                        "ra_deg", "dec_deg", "az_deg", "el_deg", "equinox", "sigma_arcsec",
                        "time_sigma_s", "magnitude", "magnitude_sigma", "sky", "format", "file",
-                       "line")
+                       "line", "resolution_arcsec")
 
 #: Rows kept as dicts before they are assembled into columns (memory: a dict per row costs
 #: about ten times its columns).
 _BATCH_ROWS = 16384
 _TEXT = ("station", "intl_designator", "angle_type", "equinox", "sky", "format", "file")
 _FLOAT = ("ra_deg", "dec_deg", "az_deg", "el_deg", "sigma_arcsec", "time_sigma_s", "magnitude",
-          "magnitude_sigma")
+          "magnitude_sigma", "resolution_arcsec")
 
 
 def utc_datetime64(text: str, unit: str = "ns") -> np.datetime64:

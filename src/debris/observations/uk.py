@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from .iod import _blanks, angle_value, station_code_ok
+from .iod import _blanks, angle_value, resolution_arcsec, station_code_ok
 from .records import EQUINOX_CODES, ObservationBuilder, utc_datetime64
 
 __all__ = ["parse_uk_line", "read_uk_text", "read_rde_text", "looks_like_rde"]
@@ -136,6 +136,7 @@ def parse_uk_line(line: str, *, strict: bool = True) -> dict:
         row["time_sigma_s"] = float(p[27] + "." + p[28:32].replace(" ", "0"))
     if sigma_ok and p[50:54].strip():
         row["sigma_arcsec"] = int(p[50:54].replace(" ", "0")) * unit
+    row["resolution_arcsec"] = resolution_arcsec(a1, layout1, a2, layout2)
     row.update({"ra_deg": first, "dec_deg": second} if kind == "radec" else
                {"az_deg": first, "el_deg": second})
     if bright_ok and p[68:71].strip():
@@ -250,6 +251,7 @@ def _rde_row(line: str, header, day: str) -> dict:
     row = {"time": when, "station": station, "intl_designator": _intl_from_numeric(
         match.group(1)), "angle_type": "radec", "equinox": EQUINOX_CODES[epoch],
         "ra_deg": ra, "dec_deg": dec, "sigma_arcsec": float(sigma),
+        "resolution_arcsec": resolution_arcsec(match.group(3), layout1, match.group(5), layout2),
         "time_sigma_s": float(accuracy)}
     rest = (match.group(6) or "").split()
     if rest:
