@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from sgp4.api import SGP4_ERRORS, WGS72, Satrec, SatrecArray
 
 from .constants import WGS72_EARTH_RADIUS_KM
 from .errors import CatalogError, InputError, TLEFormatError, UnknownObjectError
-from .io.files import read_bytes
+from .catalog_text import catalog_text, quarantine
 from .omm import add_omm_record, read_omm_csv, read_omm_json, read_omm_xml
 from .timescale import Times, to_times
 from .tle import intl_designator_from_tle, read_tle_text
@@ -108,126 +107,6 @@ def _object_type_from_name(name: str) -> str:
     return "PAYLOAD"
 
 
-#: Bytes that never occur in catalogue text (control characters other than tab, line
-#: feed, form feed and carriage return).
-_BINARY = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-#: Signatures of files that are not text, whatever else they hold.
-_SIGNATURES = ((b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"),
-               (b"SQLite format 3\x00", "SQLite"), (b"PAR1", "Parquet"), (b"%PDF", "PDF"),
-               (b"\x89PNG", "PNG"), (b"\x7fELF", "executable"), (b"\xfd7zXZ", "xz"),
-               (b"7z\xbc\xaf", "7-Zip"))
-#: Share of lines with control bytes above which a file is binary, not a damaged catalogue.
-BINARY_LINE_SHARE = 0.2
-
-
-def _catalog_text(path: Path) -> tuple[str, dict]:
-    """The text of a catalogue file and its damaged lines.
-
-    UTF-8 (with or without BOM); a line that is not UTF-8 is read as Latin-1 (old TLE
-    files carry Latin-1 names). A line holding control bytes is damaged: the bytes become
-    U+FFFD and the record it belongs to is rejected (:func:`_quarantine`). A missing or
-    unreadable file, a known binary signature (gzip, zip, SQLite, Parquet, PDF, ...) or
-    control bytes on more than :data:`BINARY_LINE_SHARE` of the lines (of a file of 20
-    lines or more; on every line of a shorter one) is a CatalogError.
-
-    Returns
-    -------
-    text : str
-    damaged : dict
-        {1-based line: reason}.
-    """
-    source = str(path)
-    raw = read_bytes(path, CatalogError, what="catalogue file")
-    for signature, kind in _SIGNATURES:
-        if raw.startswith(signature):
-            raise CatalogError(f"{source}: binary data ({kind} file), not a catalogue; expected "
-                               "TLE/3LE lines or OMM (CSV, JSON, XML)")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if _BINARY.search(raw) is None:
-        try:
-            return raw.decode("utf-8"), {}
-        except UnicodeDecodeError:
-            pass
-    lines = raw.split(b"\n")
-    damaged, out = {}, []
-    for number, line in enumerate(lines, 1):
-        bad = _BINARY.search(line)
-        if bad is not None:
-            damaged[number] = f"line {number} holds byte 0x{line[bad.start()]:02x}, not text"
-            line = _BINARY.sub(b"\xef\xbf\xbd", line)
-        try:
-            out.append(line.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            text = line.decode("latin-1")
-            if not _latin1_name(text):
-                damaged.setdefault(number, f"line {number} holds byte 0x{line[exc.start]:02x}, "
-                                           "not UTF-8")
-            out.append(text)
-    shown = [n for n in damaged if _BINARY.search(lines[n - 1])]
-    filled = sum(1 for line in lines if line.strip())
-    # A short file with a few damaged lines is a damaged catalogue, not a binary file.
-    if len(shown) > BINARY_LINE_SHARE * len(lines) and (len(lines) >= 20 or
-                                                         len(shown) >= filled):
-        first = min(shown)
-        raise CatalogError(f"{source}: binary data (control bytes on {len(shown)} of "
-                           f"{len(lines)} lines, first at line {first}), not a catalogue; "
-                           "expected TLE/3LE lines or OMM (CSV, JSON, XML)")
-    return "\n".join(out), damaged
-
-
-def _latin1_name(text: str) -> bool:
-    """Whether a line that is not UTF-8 is an old file's Latin-1 satellite name (a 3LE name
-    line), not a damaged element line or OMM record."""
-    stripped = text.strip()
-    return bool(stripped) and not stripped[:2] in ("1 ", "2 ") and "," not in stripped and \
-        "<" not in stripped and ":" not in stripped
-
-
-def _quarantine(builder, source: str, kind: str, damaged: dict, first: int,
-                lines: list) -> None:
-    """Reject the records of `source` (added from index `first` on) that span a damaged
-    line, and report damaged lines that no record holds."""
-    rows = [i for i in range(first, len(builder.origin)) if builder.origin[i][0] == source]
-    starts = sorted({builder.origin[i][1] for i in rows if builder.origin[i][1]} |
-                    {r.line_number for r in builder.rejected if r.source == source and
-                     r.line_number})
-    end = max(damaged) + 1
-
-    def hits(start):
-        if kind == "tle":  # the name line before (a 3LE), line 1, line 2
-            named = start >= 2 and not lines[start - 2].startswith(("1 ", "2 "))
-            span = range(start - 1 if named else start, start + 2)
-        else:  # a CSV row, or a JSON/XML record up to the next one's first line
-            later = [s for s in starts if s > start]
-            span = range(start, later[0] if later else end)
-        return [n for n in span if n in damaged]
-
-    covered, drop = set(), []
-    for i in rows:
-        found = hits(builder.origin[i][1])
-        if found:
-            drop.append(i)
-            covered.update(found)
-    known = set()
-    for k, item in enumerate(builder.rejected):  # already rejected: say the damage first
-        found = [n for n in hits(item.line_number) if n not in covered] if \
-            item.source == source and item.line_number else []
-        if found:
-            known.update(found)
-            builder.rejected[k] = Rejection(source, item.line_number, item.norad_id,
-                                            f"{damaged[found[0]]}; {item.reason}")
-    for i in drop:
-        builder.reject(source, builder.origin[i][1], builder.norad[i],
-                       f"{damaged[hits(builder.origin[i][1])[0]]}; the record is left out")
-    for i in reversed(drop):
-        for name in ("satrecs", "names", "norad", "intl", "types", "origin"):
-            del getattr(builder, name)[i]
-    for number, reason in sorted(damaged.items()):
-        if number not in covered and number not in known:  # a line no record holds
-            builder.reject(source, number, None, f"{reason}; the line is skipped")
-
-
 def _read_text(text: str, source: str, format: str, builder, verify_checksums: bool,
                damaged: dict | None = None) -> None:
     kind = _detect_format(text) if format == "auto" else format
@@ -249,7 +128,7 @@ def _read_text(text: str, source: str, format: str, builder, verify_checksums: b
         raise CatalogError(f"unknown catalogue format {kind!r}; use auto, tle, omm-csv, "
                            "omm-json or omm-xml")
     if damaged:
-        _quarantine(builder, source, kind, damaged, first, text.split("\n"))
+        quarantine(builder, source, kind, damaged, first, text.split("\n"))
     if len(builder.satrecs) == first and damaged:
         raise CatalogError(f"{source}: no readable element set ({len(damaged)} damaged "
                            f"line(s), first: {damaged[min(damaged)]}); not a catalogue")
@@ -451,7 +330,7 @@ class Catalog:
         for path in paths:
             path = Path(path)
             source = str(path)
-            text, damaged = _catalog_text(path)
+            text, damaged = catalog_text(path)
             _read_text(text, source, format, builder, verify_checksums, damaged)
         return builder.build()
 

@@ -10,7 +10,7 @@ once) unless ``--skip-unknown-stations`` leaves those files out too.
 from __future__ import annotations
 
 from ..errors import DebrisError, ObservationFileError
-from ..observations import load_stations
+from ..observations import load_stations, observation_formats
 from ..observations.batch import read_observation_batch
 from .common import EXIT_SKIPPED, note, note_items
 
@@ -30,6 +30,11 @@ def add_observation_inputs(p) -> None:
     p.add_argument("--skip-unknown-stations", action="store_true",
                    help="leave out files with observations from stations no list knows "
                         f"(named on stderr; exit status {EXIT_SKIPPED}) instead of stopping")
+    formats = observation_formats()
+    p.add_argument("--obs-format", default="auto", choices=["auto", *formats],
+                   help="the observation files' format (default: recognised from each file: "
+                        + "; ".join(f"{name}: {spec.description}" for name, spec in
+                                    formats.items()) + ")")
     p.add_argument("--strict", action="store_true",
                    help="validate every field of every line and reject lines with any bad "
                         "field (for checking your own files); by default only the essential "
@@ -49,7 +54,7 @@ def load_observations(args):
     stations = load_stations(args.stations or (), args.sites_file)
     table, skipped = read_observation_batch(
         args.observations, stations, skip_unknown_stations=args.skip_unknown_stations,
-        strict=args.strict)
+        strict=args.strict, format=args.obs_format)
     rejected, dropped = table.meta.get("rejected", []), table.meta.get("dropped_fields", [])
     for item in table.meta.get("tolerated", []):
         note(f"read as missing: {item}")

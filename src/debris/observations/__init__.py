@@ -2,9 +2,10 @@
 
 The loop of DESIGN.md's step 4, one module per idea:
 
-- reading: :mod:`.iod`, :mod:`.uk` (UK and R.D.E.), :mod:`.tdm` (CCSDS TDM, KVN and XML),
-  CSV in :mod:`.reading` (:func:`read_observations` recognises the format), the table in
-  :mod:`.records`; batches of files, each used or skipped whole with its reasons, in
+- reading and writing: one module per format, :mod:`.iod`, :mod:`.uk` (UK and R.D.E.),
+  :mod:`.tdm` (CCSDS TDM, KVN and XML), :mod:`.csv_format`, each declaring itself to the
+  registry :mod:`.formats`; :func:`read_observations` (:mod:`.reading`) recognises the
+  format; the table in :mod:`.records`; batches of files, each used or skipped whole with its reasons, in
   :mod:`.batch`; stations in :mod:`.stations`;
 - geometry: :mod:`.reduction` (one convention: ICRS directions from the station, light
   time in predictions), :mod:`.predict`;
@@ -21,7 +22,8 @@ from .fit import OrbitFit, fit_orbit
 from .gauss import gauss_orbit
 from .identify import identify
 from .initial import initial_orbit
-from .iod import format_iod_line, parse_iod_line
+from .formats import detect_format, observation_formats
+from .iod import format_iod_line, iod_text, parse_iod_line
 from .precise import PreciseOrbit, read_cpf, read_sp3
 from .reading import ObservationFileError, read_observations
 from .records import OBSERVATION_COLUMNS
@@ -32,12 +34,13 @@ from .quality import fit_problems, orbit_problems
 from .simulate import simulate_catalog_tracks, simulate_observations, simulate_tracks, sgp4_truth
 from .stations import Stations, UnknownStationError, load_stations, read_station_list
 from .tdm import tdm_text
-from .writers import iod_text
+from .csv_format import csv_text
 
 __all__ = [
     "read_observations", "read_observation_batch", "SkippedFile", "fit_problems",
     "orbit_problems", "ObservationFileError", "OBSERVATION_COLUMNS", "parse_iod_line",
-    "format_iod_line", "iod_text", "tdm_text",
+    "format_iod_line", "iod_text", "tdm_text", "csv_text", "observation_formats",
+    "detect_format",
     "Stations", "UnknownStationError", "load_stations", "read_station_list",
     "ObservationGeometry", "observation_geometry",
     "identify", "residuals", "residual_statistics",

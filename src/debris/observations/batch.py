@@ -60,7 +60,7 @@ def unknown_stations(observations: Table, stations) -> list[str]:
 
 
 def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = True,
-                           strict: bool = False):
+                           strict: bool = False, format: str = "auto"):
     """Read observation files one by one, keeping the usable ones.
 
     Parameters
@@ -73,6 +73,8 @@ def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = Tru
         one. False: raise instead, naming every unknown station of every file at once.
     strict : bool
         Validate every field of every line (:func:`~debris.observations.read_observations`).
+    format : str
+        ``auto`` or a registered format's name (the same for every file).
 
     Returns
     -------
@@ -91,7 +93,7 @@ def read_observation_batch(paths, stations, *, skip_unknown_stations: bool = Tru
     tables, skipped, unknown = [], [], {}
     for path in [paths] if isinstance(paths, (str, Path)) else paths:
         try:
-            table = read_observations(path, strict=strict)
+            table = read_observations(path, strict=strict, format=format)
         except ObservationFileError as exc:
             skipped.append(SkippedFile(str(path), (str(exc).removeprefix(f"{path}: "),)))
             continue

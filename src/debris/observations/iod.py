@@ -24,10 +24,11 @@ import re
 
 import numpy as np
 
-from .records import EQUINOX_CODES, ObservationBuilder, utc_datetime64
+from ..io.tables import iso_text
+from .records import EQUINOX_CODES, ObservationBuilder, ObservationFormat, utc_datetime64
 
-__all__ = ["parse_iod_line", "read_iod_text", "format_iod_line", "station_code_ok",
-           "angle_value", "resolution_arcsec", "IOD_TEMPLATE"]
+__all__ = ["parse_iod_line", "read_iod_text", "format_iod_line", "iod_text", "station_code_ok",
+           "angle_value", "resolution_arcsec", "fixed_column_kind", "IOD_TEMPLATE", "FORMATS"]
 
 IOD_TEMPLATE = "NNNNN YY LLLPPP SSSS C YYYYMMDDHHMMSSsss MX AE AAAAAAA+BBBBBB MX B+MMm Mm SSSsss"
 
@@ -435,3 +436,43 @@ def _mx_text(value) -> str:
         if mantissa <= 9:
             return f"{max(mantissa, 1)}{exponent}"
     return "99"
+
+
+def iod_text(observations) -> str:
+    """IOD lines (angle format 2, J2000) of the rows with RA/Dec, one per line."""
+    iso = iso_text(observations["time"])
+    lines = []
+    for i in np.flatnonzero(np.isfinite(observations["ra_deg"])):
+        sigma = observations["sigma_arcsec"][i]
+        tsig = observations["time_sigma_s"][i]
+        mag = observations["magnitude"][i]
+        lines.append(format_iod_line(
+            norad_id=max(int(observations["norad_id"][i]), 0),
+            intl_designator=str(observations["intl_designator"][i]),
+            station=str(observations["station"][i])[:4],
+            time_iso=iso[i].rstrip("Z"), ra_deg=float(observations["ra_deg"][i]),
+            dec_deg=float(observations["dec_deg"][i]),
+            sigma_arcsec=float(sigma) if np.isfinite(sigma) else None,
+            time_sigma_s=float(tsig) if np.isfinite(tsig) else None,
+            magnitude=float(mag) if np.isfinite(mag) else None,
+            sky=str(observations["sky"][i]) or "E"))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def fixed_column_kind(text: str) -> str:
+    """``iod`` or ``uk`` for a file of fixed-column lines: IOD when more of its data lines
+    have IOD's blanks at columns 6 and 16 than start with UK's eleven digits (or, with no
+    UK line, at least half of them do); satfit's element lines are not counted."""
+    lines = text.splitlines()
+    elements = _element_lines(lines)  # satfit's files open with a name and a TLE
+    data = [line for number, line in enumerate(lines, 1) if line.strip() and
+            not line.startswith("#") and number not in elements]
+    iod_like = sum(len(line) > 16 and line[5] == " " and line[15] == " " for line in data)
+    uk_like = sum(bool(re.match(r"\d{11}", line)) for line in data)
+    return "iod" if iod_like > uk_like or (uk_like == 0 and iod_like * 2 >= len(data)) \
+        else "uk"
+
+
+FORMATS = (ObservationFormat(
+    "iod", "IOD, 80 columns (G. Lewis; SeeSat-L, satfit, find_orb)",
+    lambda text: 0.5 if fixed_column_kind(text) == "iod" else 0.0, read_iod_text, iod_text),)

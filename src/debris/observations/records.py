@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import sys
 import warnings
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -28,8 +30,8 @@ from ..magnitude import MAGNITUDE_RANGE, magnitude_problem
 from ..table import Table
 from ..timescale import to_times
 
-__all__ = ["ObservationBuilder", "OBSERVATION_COLUMNS", "EQUINOX_CODES", "empty_observations",
-           "utc_datetime64"]
+__all__ = ["ObservationBuilder", "ObservationFormat", "OBSERVATION_COLUMNS", "EQUINOX_CODES",
+           "empty_observations", "utc_datetime64"]
 
 #: IOD/UK/RDE epoch codes: the equinox of the reported RA/Dec.
 EQUINOX_CODES = {"0": "of date", "1": "B1855", "2": "B1875", "3": "B1900", "4": "B1950",
@@ -46,6 +48,33 @@ _BATCH_ROWS = 16384
 _TEXT = ("station", "intl_designator", "angle_type", "equinox", "sky", "format", "file")
 _FLOAT = ("ra_deg", "dec_deg", "az_deg", "el_deg", "sigma_arcsec", "time_sigma_s", "magnitude",
           "magnitude_sigma", "resolution_arcsec")
+
+
+@dataclass(frozen=True)
+class ObservationFormat:
+    """One observation format, as its module declares it (``FORMATS`` in the module; the
+    registry, :mod:`.formats`, collects them).
+
+    Attributes
+    ----------
+    name : str
+        What ``--obs-format`` and ``format=`` call it (also the table's ``format`` column).
+    description : str
+    detect : callable
+        ``detect(text) -> float``: how surely `text` is in this format (0: not at all; the
+        highest score of all formats wins, ties in registry order).
+    read : callable
+        ``read(text, source, builder) -> int``: parse into an :class:`ObservationBuilder`,
+        rejecting bad lines there; the number of observations added.
+    write : callable or None
+        ``write(observations) -> str``: the table in this format (None: read only).
+    """
+
+    name: str
+    description: str
+    detect: Callable[[str], float]
+    read: Callable[[str, str, "ObservationBuilder"], int]
+    write: Callable | None = None
 
 
 def utc_datetime64(text: str, unit: str = "ns") -> np.datetime64:

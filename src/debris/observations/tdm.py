@@ -17,9 +17,9 @@ from xml.parsers import expat
 import numpy as np
 
 from ..io.tables import iso_text, utc_now_iso
-from .records import ObservationBuilder, utc_datetime64
+from .records import ObservationBuilder, ObservationFormat, utc_datetime64
 
-__all__ = ["read_tdm_text", "looks_like_tdm", "tdm_text"]
+__all__ = ["read_tdm_text", "looks_like_tdm", "tdm_text", "FORMATS"]
 
 _KVN = re.compile(r"^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$")
 _FRAMES = {"EME2000": "J2000", "ICRF": "J2000", "GCRF": "J2000", "ICRF3": "J2000"}
@@ -239,3 +239,8 @@ def _tdm_xml(observations, iso, segments, originator, created) -> str:
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") \
         + "\n"
+
+
+FORMATS = (ObservationFormat("tdm", "CCSDS TDM 503.0-B-2, KVN or XML (ANGLE_1/ANGLE_2, MAG)",
+                             lambda text: 1.0 if looks_like_tdm(text) else 0.0, read_tdm_text,
+                             tdm_text),)

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import re
 
-from .iod import _blanks, angle_value, resolution_arcsec, station_code_ok
-from .records import EQUINOX_CODES, ObservationBuilder, utc_datetime64
+from .iod import _blanks, angle_value, fixed_column_kind, resolution_arcsec, station_code_ok
+from .records import EQUINOX_CODES, ObservationBuilder, ObservationFormat, utc_datetime64
 
-__all__ = ["parse_uk_line", "read_uk_text", "read_rde_text", "looks_like_rde"]
+__all__ = ["parse_uk_line", "read_uk_text", "read_rde_text", "looks_like_rde", "FORMATS"]
 
 UK_TEMPLATE = "YYLLLPPSSSSyymmddHHMMSSssssTttttSfAAAAAAAA+BBBBBBBPPPPE             MMMmmmFFFFFA"
 
@@ -107,19 +107,7 @@ def parse_uk_line(line: str, *, strict: bool = True) -> dict:
                     "position accuracy unknown")
     if p[54] not in EQUINOX_CODES:
         raise ValueError(f"column 55 (epoch code): expected 0-6, got {p[54]!r}")
-    soft(not p[55:68].strip() or p[55:68].replace(" ", "").isdigit(), "columns 56-68",
-         f"columns 56-68 (range): expected digits or blanks, got {p[55:68]!r}",
-         "range not read")
-    bright_ok = soft(bool(_MAG.match(p[68:71])), "columns 69-71", "columns 69-71 (magnitude): "
-                     f"expected xMm or Mmm, got {p[68:71]!r}", "magnitude not read")
-    soft(bool(_MAG.match(p[71:74])) or p[71:74] == "INV", "columns 72-74", "columns 72-74 "
-         f"(magnitude): expected xMm or Mmm, got {p[71:74]!r}", "magnitude not read")
-    flash = p[74:79]
-    soft(not flash.strip() or (bool(re.match(r"^ *\d+ *$", flash)) and int(flash) != 0),
-         "columns 75-79", f"columns 75-79 (flash period SSSss): expected digits, got {flash!r}",
-         "flash period not read")
-    soft(p[79] in "SIRFXE ", "column 80", f"column 80 (appearance): expected S, I, R, F, X "
-         f"or E, got {p[79]!r}", "appearance unknown")
+    bright_ok = _photometry_fields(p, soft)
     first = angle_value(a1, layout1)
     second = angle_value(a2, layout2) * (-1.0 if sign == "-" else 1.0)
     if not (0.0 <= first < 360.0 and -90.0 <= second <= 90.0):
@@ -142,6 +130,25 @@ def parse_uk_line(line: str, *, strict: bool = True) -> dict:
     if bright_ok and p[68:71].strip():
         row["magnitude"] = _uk_magnitude(p[68:71])
     return row
+
+
+def _photometry_fields(p: str, soft) -> bool:
+    """Check range, magnitudes, flash period and appearance (optional fields) with
+    `soft`; whether the brightest magnitude can be read."""
+    soft(not p[55:68].strip() or p[55:68].replace(" ", "").isdigit(), "columns 56-68",
+         f"columns 56-68 (range): expected digits or blanks, got {p[55:68]!r}",
+         "range not read")
+    bright_ok = soft(bool(_MAG.match(p[68:71])), "columns 69-71", "columns 69-71 (magnitude): "
+                     f"expected xMm or Mmm, got {p[68:71]!r}", "magnitude not read")
+    soft(bool(_MAG.match(p[71:74])) or p[71:74] == "INV", "columns 72-74", "columns 72-74 "
+         f"(magnitude): expected xMm or Mmm, got {p[71:74]!r}", "magnitude not read")
+    flash = p[74:79]
+    soft(not flash.strip() or (bool(re.match(r"^ *\d+ *$", flash)) and int(flash) != 0),
+         "columns 75-79", f"columns 75-79 (flash period SSSss): expected digits, got {flash!r}",
+         "flash period not read")
+    soft(p[79] in "SIRFXE ", "column 80", f"column 80 (appearance): expected S, I, R, F, X "
+         f"or E, got {p[79]!r}", "appearance unknown")
+    return bright_ok
 
 
 #: Optional UK fields by name: their slice of the line.
@@ -260,3 +267,12 @@ def _rde_row(line: str, header, day: str) -> dict:
         except ValueError:
             pass
     return row
+
+
+FORMATS = (
+    ObservationFormat("rde", "R.D.E. reports (Russell Eberst: header, day lines, 999)",
+                      lambda text: 0.95 if looks_like_rde(text) else 0.0, read_rde_text),
+    ObservationFormat("uk", "UK (RGO) format, 80 columns",
+                      lambda text: 0.4 if fixed_column_kind(text) == "uk" else 0.0,
+                      read_uk_text),
+)
