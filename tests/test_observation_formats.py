@@ -50,7 +50,7 @@ def test_every_writer_is_read_back_by_its_reader(data_dir, tmp_path, name):
     assert np.all(np.abs(back["dec_deg"][b] - source["dec_deg"][a]) * 3600 < tolerance)
 
 
-def test_a_new_format_is_one_declaration(tmp_path, monkeypatch):
+def test_a_new_format_is_one_declaration(tmp_path, monkeypatch, capsys):
     """A format declared to the registry (as a third party does under the
     ``debris.observation_formats`` entry points) is recognised, read and offered on the
     command line without touching any other module."""
@@ -77,6 +77,7 @@ def test_a_new_format_is_one_declaration(tmp_path, monkeypatch):
     assert len(read_observations(path, format="dots")) == 1
     with pytest.raises(SystemExit):
         main(["identify", "--help"])
+    assert "a toy format" in capsys.readouterr().out
 
 
 def test_the_command_line_offers_the_registry(capsys):

@@ -110,6 +110,12 @@ FIGURES = [
      "constraint"),
     ("test_fit_quality", "{GATES_OK} of the {GATES_FILES} files give a fit that passes; "
      "{GATES_FAILED[uncertainties]} fail on residuals"),
+    ("test_identify_split", "| a provisional number per object, station and night | "
+     "{MEASURED[provisional][0]:.1f} % | {MEASURED[provisional][1]:.1f} % | "
+     "{MEASURED[provisional][2]:.1f} % | {MEASURED[provisional][3]:.1f} % |"),
+    ("test_identify_split", "split into their objects) | {MEASURED[all99999][0]:.1f} % | "
+     "{MEASURED[all99999][1]:.1f} % | {MEASURED[all99999][2]:.1f} % | {MEASURED[all99999][3]:.1f} % |"),
+    ("test_robust_fit", "| debris | **0** | **{WITHIN:.0%}** | **{MEDIAN:.2f}** |"),
 ]
 
 

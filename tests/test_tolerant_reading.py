@@ -6,6 +6,7 @@ The judge of "essential fields valid" below is written from the published column
 """
 
 import re
+from pathlib import Path
 import numpy as np
 import pytest
 
@@ -15,6 +16,7 @@ from debris.observations.iod import parse_iod_line
 from debris.observations.uk import parse_uk_line
 
 OBS = "observations"
+ROOT = Path(__file__).resolve().parents[1]
 
 #: The IOD essential fields by column (1-based, inclusive) and what each must hold.
 _IOD_ESSENTIAL = ((1, 5, r"\d{5}"), (17, 20, r"\d{4}|[A-Z]{4}|[A-Z]{2}\d{2}|T\d{3}|\d{3}T"),
@@ -178,6 +180,13 @@ def test_strict_on_the_command_line_rejects_what_tolerant_reading_keeps(data_dir
     code, loose, err = _run(base, capsys)
     assert code == 0, err
     assert "read as missing" in err and "column 22: 'R'" in err
+    # the README's example lines, word for word (paths as the README runs them)
+    readme = (ROOT / "README.md").read_text()
+    shown = [line.strip() for line in readme.splitlines() if "debris: read as missing:" in line]
+    assert len(shown) == 3
+    for line in shown:
+        assert line.replace("tests/data/observations/satfit_deep_space/28385.txt",
+                            str(path)) in err
     code, strict, err = _run(base + ["--strict"], capsys)
     assert code == 0, err
     assert "column 22 (sky condition)" in err
