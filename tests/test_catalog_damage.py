@@ -113,3 +113,17 @@ def test_a_byte_that_breaks_json_syntax_costs_one_record(data_dir, tmp_path):
     cat = Catalog.from_file(path)
     assert len(cat) == len(whole) - 1 and 5 not in cat.norad_id
     assert len(cat.rejected) == 1 and cat.rejected[0].line_number == 2
+
+
+def test_the_whole_bundled_catalogue_with_one_damaged_record(tmp_path):
+    """26,834 OMM rows, one NUL in row 5,000: every other record read, that one named."""
+    from debris.catalog import bundled_catalog_path
+
+    lines = bundled_catalog_path().read_bytes().split(b"\n")
+    lines[5000] = lines[5000][:30] + b"\x00" + lines[5000][31:]
+    path = tmp_path / "damaged.omm.csv"
+    path.write_bytes(b"\n".join(lines))
+    cat = Catalog.from_file(path)
+    assert len(cat) == 26833
+    assert [r.line_number for r in cat.rejected] == [5001]
+    assert "line 5001 holds byte 0x00, not text" in cat.rejected[0].reason

@@ -8,6 +8,7 @@ one with control bytes on a large share of its lines, is not a catalogue at all.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import replace
 
@@ -20,6 +21,7 @@ __all__ = ["catalog_text", "quarantine", "BINARY_LINE_SHARE"]
 #: Bytes that never occur in catalogue text (control characters other than tab, line
 #: feed, form feed and carriage return).
 _BINARY = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 #: Signatures of files that are not text, whatever else they hold.
 _SIGNATURES = ((b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"),
                (b"SQLite format 3\x00", "SQLite"), (b"PAR1", "Parquet"), (b"%PDF", "PDF"),
@@ -64,15 +66,15 @@ def catalog_text(path) -> tuple[str, dict]:
         bad = _BINARY.search(line)
         if bad is not None:
             damaged[number] = f"line {number} holds byte 0x{line[bad.start()]:02x}, not text"
-            line = _BINARY.sub(b"\xef\xbf\xbd", line)
         try:
-            out.append(line.decode("utf-8"))
+            text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
             text = line.decode("latin-1")
             if not _latin1_name(text):
                 damaged.setdefault(number, f"line {number} holds byte 0x{line[exc.start]:02x}, "
                                            "not UTF-8")
-            out.append(text)
+        # one U+FFFD per control byte: the line keeps its length and columns
+        out.append(_CONTROL_TEXT.sub("\ufffd", text) if bad is not None else text)
     shown = [n for n in damaged if _BINARY.search(lines[n - 1])]
     filled = sum(1 for line in lines if line.strip())
     # A short file with a few damaged lines is a damaged catalogue, not a binary file.
@@ -108,8 +110,8 @@ def quarantine(builder, source: str, kind: str, damaged: dict, first: int,
             named = start >= 2 and not lines[start - 2].startswith(("1 ", "2 "))
             span = range(start - 1 if named else start, start + 2)
         else:  # a CSV row, or a JSON/XML record up to the next one's first line
-            later = [s for s in starts if s > start]
-            span = range(start, later[0] if later else end)
+            after = bisect.bisect_right(starts, start)
+            span = range(start, starts[after] if after < len(starts) else end)
         return [n for n in span if n in damaged]
 
     covered, drop = set(), []
