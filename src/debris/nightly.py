@@ -51,7 +51,6 @@ as outputs.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -73,7 +72,7 @@ from .progress import progress_bar
 from .report import render_report, write_png_charts
 from .schedule import pointing_track, schedule_night, weights_from_conjunctions
 from .sites import parse_site
-from .sun import moon_tonight, night_window
+from .sun import coming_night, moon_tonight, night_date, night_window
 from .table import Table
 from .telescope import load_telescopes
 from .timescale import Times
@@ -241,10 +240,9 @@ def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
     began = time.monotonic()
     config = load_config(config_path)
     sites = [parse_site(s) for s in config["sites"]]
-    if night is None:
-        local = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=sites[0].longitude_deg
-                                                                 / 15.0)
-        night = (local - dt.timedelta(hours=12)).date().isoformat()
+    # none or "tonight": the night under way, else the coming one (as passes picks it)
+    night = coming_night(sites[0], config["sun_altitude_deg"]) if night is None else \
+        night_date(sites[0], night, config["sun_altitude_deg"])
     start, end = night_window(sites[0], night, config["sun_altitude_deg"])
     out_root = Path(config["output_folder"])
     with atomic_folder(out_root / night) as work:

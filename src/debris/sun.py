@@ -25,7 +25,7 @@ from .timescale import Times, skyfield_data_file, skyfield_time, time_range, to_
 
 __all__ = ["sun_position_gcrs_km", "moon_position_gcrs_km", "is_sunlit", "is_sunlit_fast",
            "sun_altitude_deg", "site_elevation_deg", "night_window", "ephemeris",
-           "EARTH_SHADOW_RADIUS_KM", "moon_tonight"]
+           "EARTH_SHADOW_RADIUS_KM", "moon_tonight", "coming_night", "night_date"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -166,6 +166,38 @@ def night_window(site, date, sun_altitude_deg_limit: float = -12.0) -> tuple[Tim
     end = grid[-1] if last is None else _twilight(site, grid[last - 1], grid[last],
                                                     sun_altitude_deg_limit)
     return start, end
+
+
+def coming_night(site, sun_altitude_deg_limit: float = -12.0, now=None) -> str:
+    """The date (``YYYY-MM-DD``, its local evening) of the night under way at `site`, or of
+    the next one when tonight's dark window has ended (a daytime run plans the evening
+    ahead, never the night that ended this morning).
+
+    Parameters
+    ----------
+    site : Site
+    sun_altitude_deg_limit : float
+    now : datetime, optional
+        Timezone-aware; default the current time.
+    """
+    now = now or _utc_now()
+    local = now.astimezone(dt.timezone.utc) + dt.timedelta(hours=site.longitude_deg / 15.0)
+    day = (local - dt.timedelta(hours=12)).date()
+    _, end = night_window(site, day.isoformat(), sun_altitude_deg_limit)
+    if float(end.seconds_since(to_times(now))[0]) < 0:
+        day += dt.timedelta(days=1)
+    return day.isoformat()
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def night_date(site, text: str, sun_altitude_deg_limit: float = -12.0, now=None) -> str:
+    """``YYYY-MM-DD`` as given, or the :func:`coming_night` for ``tonight``."""
+    if text.strip().lower() == "tonight":
+        return coming_night(site, sun_altitude_deg_limit, now)
+    return text
 
 
 def _twilight(site, a: Times, b: Times, limit: float) -> Times:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 
 import numpy as np
@@ -14,7 +13,7 @@ from ..errors import DebrisError
 from ..io.files import read_csv_rows
 from ..io.tables import iter_table_json, table_to_csv, table_to_text
 from ..sites import load_sites_toml, parse_site
-from ..sun import night_window
+from ..sun import coming_night, night_date, night_window
 from ..timescale import to_times
 
 __all__ = ["STALE_EPOCH_DAYS", "ranged", "ELEVATION", "HORIZON", "POSITIVE", "COUNT", "render",
@@ -165,17 +164,10 @@ def window(args, site):
         if float(end.seconds_since(start)[0]) <= 0:
             raise DebrisError(f"--end {end.iso()[0]} is not after --start {start.iso()[0]}")
         return start[0:1], end[0:1]
-    if args.night is not None:
-        return night_window(site, args.night, args.sun_altitude_deg)
-    # The coming night at the site: the one under way, else the next (local mean solar time).
-    now = dt.datetime.now(dt.timezone.utc)
-    local = now + dt.timedelta(hours=site.longitude_deg / 15.0)
-    day = (local - dt.timedelta(hours=12)).date()
-    start, end = night_window(site, day.isoformat(), args.sun_altitude_deg)
-    if float(end.seconds_since(to_times(now))[0]) < 0:
-        start, end = night_window(site, (day + dt.timedelta(days=1)).isoformat(),
-                                  args.sun_altitude_deg)
-    return start, end
+    # --night DATE or tonight; none: the coming night (the one under way, else the next)
+    day = coming_night(site, args.sun_altitude_deg) if args.night is None else \
+        night_date(site, args.night, args.sun_altitude_deg)
+    return night_window(site, day, args.sun_altitude_deg)
 
 
 def norad_ids(text: str, option: str) -> list[int]:
@@ -231,7 +223,8 @@ def add_site_options(parser, *, several: bool = False) -> None:
 
 
 def add_night_options(parser, *, sun_help: str | None = None) -> None:
-    parser.add_argument("--night", help="YYYY-MM-DD: the night beginning that local evening")
+    parser.add_argument("--night", help="YYYY-MM-DD: the night beginning that local evening; "
+                        "tonight (the default): the night under way, else the coming one")
     parser.add_argument("--start", help="ISO-8601 UTC start (instead of --night)")
     parser.add_argument("--end", help="ISO-8601 UTC end")
     parser.add_argument("--hours", type=POSITIVE, help="span in hours after --start (> 0)")

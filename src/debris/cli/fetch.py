@@ -17,7 +17,8 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("nightly", help="the night's whole run: elements, passes, screening, "
                        "schedules, HTML report")
     p.add_argument("--config", required=True, help="nightly TOML (see examples/)")
-    p.add_argument("--night", help="YYYY-MM-DD (default: the coming night at the first site)")
+    p.add_argument("--night", help="YYYY-MM-DD or tonight (default: the night under way at "
+                   "the first site, else the coming one, as passes picks it)")
     p.add_argument("--offline", action="store_true", help="do not fetch; use the configured "
                    "catalogue, the archive or the bundled one")
     p.add_argument("--verbose", action="store_true", help="log to stderr as well")
