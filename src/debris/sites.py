@@ -23,12 +23,14 @@ A TOML file of user sites looks like::
     longitude_deg = 68.8
     altitude_m = 800
     description = "roof dome"
+    timezone = "Asia/Dushanbe"      # optional: the site's civil time, for --tz local
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
@@ -36,7 +38,18 @@ from .constants import WGS84_A_KM, WGS84_F
 from .errors import SiteFormatError, UnknownSiteError
 from .io.files import read_toml
 
-__all__ = ["Site", "BUILTIN_SITES", "get_site", "parse_site", "load_sites_toml", "known_sites"]
+__all__ = ["Site", "BUILTIN_SITES", "get_site", "parse_site", "load_sites_toml", "known_sites",
+           "time_zone"]
+
+
+def time_zone(name: str, what: str = "time zone"):
+    """The :class:`zoneinfo.ZoneInfo` of an IANA name; SiteFormatError naming it when the
+    name is not one (tzdata supplies the database where the system has none)."""
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise SiteFormatError(f"{what} {name!r} is not an IANA time zone (such as "
+                              "Asia/Dushanbe, Europe/Berlin or UTC)") from None
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,8 @@ class Site:
         Height above the WGS-84 ellipsoid.
     mpc_code : str or None
     description : str
+    timezone : str or None
+        IANA time zone of the site's civil time (``Asia/Dushanbe``), for ``--tz local``.
     """
 
     name: str
@@ -62,6 +77,7 @@ class Site:
     altitude_m: float = 0.0
     mpc_code: str | None = None
     description: str = ""
+    timezone: str | None = None
     itrs_km: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -74,13 +90,15 @@ class Site:
         if not -500.0 <= self.altitude_m <= 10000.0:
             raise SiteFormatError(f"site {self.name!r}: altitude {self.altitude_m} m is outside "
                                   "-500..10000 (metres above the ellipsoid)")
+        if self.timezone is not None:
+            time_zone(self.timezone, f"site {self.name!r}: timezone")
         object.__setattr__(self, "itrs_km", geodetic_to_itrs_km(
             self.latitude_deg, self.longitude_deg, self.altitude_m))
 
     def as_dict(self) -> dict:
         return {"name": self.name, "latitude_deg": self.latitude_deg,
                 "longitude_deg": self.longitude_deg, "altitude_m": self.altitude_m,
-                "mpc_code": self.mpc_code}
+                "mpc_code": self.mpc_code, "timezone": self.timezone}
 
 
 def geodetic_to_itrs_km(latitude_deg, longitude_deg, altitude_m) -> np.ndarray:
@@ -97,12 +115,14 @@ def geodetic_to_itrs_km(latitude_deg, longitude_deg, altitude_m) -> np.ndarray:
 
 BUILTIN_SITES = {
     "dushanbe": Site("dushanbe", 38.566944, 68.780833, 790.0, "191",
-                     "Institute of Astrophysics, National Academy of Sciences of Tajikistan"),
+                     "Institute of Astrophysics, National Academy of Sciences of Tajikistan",
+                     "Asia/Dushanbe"),
     "hissar": Site("hissar", 38.489722, 68.682778, 743.0, "190",
-                   "Hissar (Gissar) Astronomical Observatory"),
+                   "Hissar (Gissar) Astronomical Observatory", "Asia/Dushanbe"),
     "sanglokh": Site("sanglokh", 38.261139, 69.217556, 2300.0, "193",
-                     "Sanglokh International Astronomical Observatory"),
+                     "Sanglokh International Astronomical Observatory", "Asia/Dushanbe"),
 }
+
 _ALIASES = {"gissar": "hissar", "sanglok": "sanglokh", "191": "dushanbe", "190": "hissar",
             "193": "sanglokh"}
 
@@ -144,16 +164,17 @@ def load_sites_toml(path) -> dict[str, Site]:
                                       f"got {value!r}")
             values[key] = float(value)
         unknown = set(entry) - {"latitude_deg", "longitude_deg", "altitude_m", "mpc_code",
-                                "description", "station"}
+                                "description", "station", "timezone"}
         if unknown:
             raise SiteFormatError(f"{path}: [sites.{name}] has unknown keys "
                                   f"{', '.join(sorted(unknown))}; allowed: latitude_deg, "
-                                  "longitude_deg, altitude_m, mpc_code, description, station")
+                                  "longitude_deg, altitude_m, mpc_code, description, station, "
+                                  "timezone")
         key = name.lower()
         try:
             sites[key] = Site(key, values["latitude_deg"], values["longitude_deg"],
                               values["altitude_m"], entry.get("mpc_code"),
-                              str(entry.get("description", "")))
+                              str(entry.get("description", "")), entry.get("timezone"))
         except SiteFormatError as exc:
             raise SiteFormatError(f"{path}: [sites.{name}]: {exc}") from None
     return sites

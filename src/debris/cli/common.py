@@ -11,10 +11,11 @@ from ..catalog import Catalog
 from ..checks import in_range, range_text
 from ..errors import DebrisError
 from ..io.files import read_csv_rows
-from ..io.tables import iter_table_json, table_to_csv, table_to_text
-from ..sites import load_sites_toml, parse_site
+from ..io.tables import iter_table_json, local_iso_text, table_to_csv, table_to_text
+from ..sites import load_sites_toml, parse_site, time_zone
 from ..sun import coming_night, night_date, night_window
-from ..timescale import to_times
+from ..table import Table
+from ..timescale import Times, to_times
 
 __all__ = ["STALE_EPOCH_DAYS", "ranged", "ELEVATION", "HORIZON", "POSITIVE", "COUNT", "render",
            "hhmmss", "note", "load_catalog", "stale_note",
@@ -220,6 +221,53 @@ def add_site_options(parser, *, several: bool = False) -> None:
                         help="site name or LAT,LON[,ALT_M]" + ("; repeat for several (default "
                                                                "dushanbe)" if several else ""))
     parser.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
+
+
+def add_tz_option(parser) -> None:
+    parser.add_argument("--tz", metavar="ZONE|local",
+                        help="also give times in this IANA time zone (Asia/Dushanbe, "
+                             "Europe/Berlin, ...) or the first site's own (local; built-in "
+                             "sites are Asia/Dushanbe, site TOML takes timezone = ...): "
+                             "*_local columns beside the *_utc ones in CSV/JSON, local clock "
+                             "times in the table")
+
+
+def time_zone_of(args, site_list):
+    """The ZoneInfo of ``--tz`` (``local``: the first site's), or None without it."""
+    text = getattr(args, "tz", None)
+    if not text:
+        return None
+    if text.strip().lower() == "local":
+        site = site_list[0]
+        if not site.timezone:
+            raise DebrisError(f"--tz local: site {site.name!r} has no time zone; give --tz "
+                              "ZONE (such as Asia/Dushanbe) or add timezone = \"...\" to its "
+                              "[sites.NAME] table")
+        return time_zone(site.timezone, f"site {site.name!r}: timezone")
+    return time_zone(text, "--tz")
+
+
+def with_local_times(table, zone):
+    """`table` with a ``NAME_local`` text column (ISO-8601 with the zone's offset) after
+    every ``NAME_utc`` time column; unchanged when `zone` is None."""
+    if zone is None:
+        return table
+    columns = {}
+    for name, values in table.columns.items():
+        columns[name] = values
+        if name.endswith("_utc") and isinstance(values, Times):
+            columns[name[:-4] + "_local"] = local_iso_text(values, zone)
+    return Table(columns, meta=dict(table.meta))
+
+
+def local_layout(layout: dict, zone) -> dict:
+    """A table layout whose clock columns (``*_utc``) show the ``*_local`` times."""
+    if zone is None:
+        return layout
+    rename = {c: c[:-4] + "_local" for c in layout["columns"] if c.endswith("_utc")}
+    return {"columns": [rename.get(c, c) for c in layout["columns"]],
+            "formats": {rename.get(k, k): v for k, v in layout["formats"].items()},
+            "headers": {rename.get(k, k): v for k, v in layout.get("headers", {}).items()}}
 
 
 def add_night_options(parser, *, sun_help: str | None = None) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import DebrisError
 from ..io.files import write_text
-from ..io.tables import iso_text, jsonable, meta_block
+from ..io.tables import iso_text, jsonable, local_iso_text, meta_block
 from ..magnitude import (DEFAULT_STD_MAG, RCS_ALBEDO, StandardMagnitudes, load_rcs_table,
                          load_std_mag_table, magnitude_sources)
 from ..passes import PASS_DECIMALS, find_crossings, find_passes
@@ -20,10 +20,12 @@ from .common import (
     add_night_options,
     add_output,
     add_site_options,
+    add_tz_option,
     dask_executor,
     failure_note,
     hhmmss,
     load_catalog,
+    local_layout,
     norad_ids,
     note,
     noted_table,
@@ -31,7 +33,9 @@ from .common import (
     render,
     sites,
     stale_note,
+    time_zone_of,
     window,
+    with_local_times,
 )
 from .views import add_view_options, limited, ordered, pass_summary
 
@@ -82,6 +86,7 @@ def add_parsers(sub) -> None:
     add_files(p)
     add_site_options(p, several=True)
     add_night_options(p, sun_help="twilight limit for the night (default -12)")
+    add_tz_option(p)
     p.add_argument("--min-elevation-deg", type=ELEVATION, default=10.0,
                    help="lowest elevation of a pass, 0..90 deg (default 10)")
     p.add_argument("--visible-only", action="store_true",
@@ -113,6 +118,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--radius-deg", type=ranged(0.0, 90.0, low_open=True, unit="deg"),
                    required=True, help="circle radius, > 0 and <= 90 deg")
     add_night_options(p)
+    add_tz_option(p)
     p.add_argument("--min-elevation-deg", type=ELEVATION, default=0.0,
                    help="lowest elevation, 0..90 deg (default 0)")
     p.add_argument("--norad", help="comma-separated NORAD ids")
@@ -121,6 +127,11 @@ def add_parsers(sub) -> None:
     add_backend(p)
     add_dask(p)
     p.set_defaults(func=cmd_crossings)
+
+
+def _zone_label(zone, when) -> str:
+    """``Asia/Dushanbe (UTC+05:00)``: the zone and its offset at `when`."""
+    return f"{zone.key} (UTC{local_iso_text(when[:1], zone)[0][-6:]})"
 
 
 def cmd_passes(args) -> int:
@@ -136,6 +147,7 @@ def cmd_passes(args) -> int:
     if len(leo) < len(catalog):
         note(f"{len(catalog) - len(leo)} non-LEO objects skipped (mean motion < 11.25 rev/day)")
     start, end = window(args, site_list[0])
+    zone = time_zone_of(args, site_list)
     stale_note(leo, start, end)
     std_mags = StandardMagnitudes(
         table=noted_table(load_std_mag_table, args.std_mag_file),
@@ -164,6 +176,7 @@ def cmd_passes(args) -> int:
             command="passes", inputs=[str(s) for s in (leo.sources or ["<bundled>"])],
             sites=[s.as_dict() for s in site_list],
             window={"start_utc": iso_text(start)[0], "end_utc": iso_text(end)[0]},
+            time_zone=None if zone is None else zone.key,
             parameters={"min_elevation_deg": args.min_elevation_deg,
                         "sun_altitude_deg": args.sun_altitude_deg,
                         "visible_only": bool(args.visible_only),
@@ -183,17 +196,19 @@ def cmd_passes(args) -> int:
     what = "visible passes" if args.visible_only else "passes"
     header = (f"# {len(table)} {what} above {args.min_elevation_deg:g} deg, "
               f"{iso_text(start)[0]} .. {iso_text(end)[0]}, sites: "
-              f"{', '.join(s.name for s in site_list)}; times UTC, magnitudes estimated\n")
+              f"{', '.join(s.name for s in site_list)}; times "
+              f"{'UTC' if zone is None else _zone_label(zone, start)}, magnitudes estimated\n")
     if args.format == "table":
         types = dict(zip(leo.norad_id.tolist(), leo.object_type.tolist()))
         sources = dict(zip(*np.unique(magnitude_sources(leo, std_mags)[1],
                                       return_counts=True)))
         text = header + pass_summary(table, types, site_list, start, end,
-                                     args.sun_altitude_deg, sources) \
-            + limited(args, table, _PASS_TEXT, what)
+                                     args.sun_altitude_deg, sources, zone) \
+            + limited(args, with_local_times(table, zone), local_layout(_PASS_TEXT, zone), what)
     else:
-        text = render(args.format, ordered(table, args.sort), key="passes", meta=meta,
-                      header=header, layout=_PASS_TEXT, decimals=PASS_DECIMALS)
+        text = render(args.format, with_local_times(ordered(table, args.sort), zone),
+                      key="passes", meta=meta, header=header, layout=_PASS_TEXT,
+                      decimals=PASS_DECIMALS)
     write_text(text, args.output)
     note(f"{len(table)} passes written" + (f" to {args.output}" if args.output else ""))
     return 0
@@ -209,6 +224,7 @@ def cmd_crossings(args) -> int:
         catalog = catalog.filter(norad_ids=norad_ids(args.norad, "--norad"))
     leo = catalog.filter(leo=True)
     start, end = window(args, site)
+    zone = time_zone_of(args, site_list)
     stale_note(leo, start, end)
     std_mags = noted_table(load_std_mag_table, args.std_mag_file)
     options = dict(radius_deg=args.radius_deg, ra_deg=args.ra_deg, dec_deg=args.dec_deg,
@@ -234,14 +250,16 @@ def cmd_crossings(args) -> int:
                           site=site.as_dict(),
                           window={"start_utc": iso_text(start)[0],
                                   "end_utc": iso_text(end)[0]},
+                          time_zone=None if zone is None else zone.key,
                           parameters={"radius_deg": args.radius_deg, "centre": centre,
                                       "min_elevation_deg": args.min_elevation_deg},
                           objects=len(leo), rejected=len(leo.rejected), crossings=len(table))
 
     header = (f"# {len(table)} crossings within {args.radius_deg:g} deg, "
-              f"{iso_text(start)[0]} .. {iso_text(end)[0]}, site {site.name}\n")
-    text = render(args.format, table, key="crossings", meta=meta, header=header,
-                  layout=_CROSSING_TEXT)
+              f"{iso_text(start)[0]} .. {iso_text(end)[0]}, site {site.name}; times "
+              f"{'UTC' if zone is None else _zone_label(zone, start)}\n")
+    text = render(args.format, with_local_times(table, zone), key="crossings", meta=meta,
+                  header=header, layout=local_layout(_CROSSING_TEXT, zone))
     write_text(text, args.output)
     note(f"{len(table)} crossings written" + (f" to {args.output}" if args.output else ""))
     return 0

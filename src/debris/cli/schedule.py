@@ -14,8 +14,9 @@ from ..schedule import pointing_track, schedule_night, weights_from_conjunctions
 from ..table import Table
 from ..telescope import load_telescopes
 from .common import (COUNT, add_backend, add_files, add_night_options, add_output, add_site_options,
-                     csv_rows, hhmmss, load_catalog, note, noted_table, ranged, render, sites,
-                     stale_note, window)
+                     add_tz_option, csv_rows, hhmmss, load_catalog, local_layout, note,
+                     noted_table, ranged, render, sites, stale_note, time_zone_of, window,
+                     with_local_times)
 from .views import add_view_options, limited, ordered, schedule_summary
 
 __all__ = ["add_parsers"]
@@ -43,6 +44,7 @@ def add_parsers(sub) -> None:
     add_site_options(p)
     p.add_argument("--telescope", required=True, help="TOML telescope description(s)")
     add_night_options(p)
+    add_tz_option(p)
     p.add_argument("--priorities", help="CSV norad_id,weight (default weight 1)")
     p.add_argument("--conjunctions", help="JSON from debris screen: objects in close "
                    "approaches weigh more")
@@ -102,6 +104,7 @@ def cmd_schedule(args) -> int:
     catalog = load_catalog(args.files)
     leo = catalog.filter(leo=True)
     start, end = window(args, site)
+    zone = time_zone_of(args, site_list)
     stale_note(leo, start, end)
     weights = read_priorities(args.priorities) if args.priorities else {}
     if args.conjunctions:
@@ -127,7 +130,7 @@ def cmd_schedule(args) -> int:
     def meta():
         return meta_block(
             command="schedule", inputs=[str(s) for s in (leo.sources or ["<bundled>"])],
-            site=site.as_dict(),
+            site=site.as_dict(), time_zone=None if zone is None else zone.key,
             night={"start_utc": iso_text(start)[0], "end_utc": iso_text(end)[0],
                    "twilight": f"Sun centre at or below {args.sun_altitude_deg:g} deg",
                    "evening_twilight_utc": iso_text(start)[0],
@@ -137,13 +140,15 @@ def cmd_schedule(args) -> int:
             candidate_passes=table.meta["candidate_passes"], observations=len(table))
 
     header = (f"# {len(table)} observations, night {iso_text(start)[0]} .. "
-              f"{iso_text(end)[0]}, site {site.name}\n")
+              f"{iso_text(end)[0]}, site {site.name}; times "
+              f"{'UTC' if zone is None else zone.key}\n")
     if args.format == "table":
-        text = header + schedule_summary(table) + limited(args, table, _OBSERVATION_TEXT,
-                                                          "observations")
+        text = header + schedule_summary(table) + limited(
+            args, with_local_times(table, zone), local_layout(_OBSERVATION_TEXT, zone),
+            "observations")
     else:
-        text = render(args.format, ordered(table, args.sort), key="observations", meta=meta,
-                      header=header, layout=_OBSERVATION_TEXT)
+        text = render(args.format, with_local_times(ordered(table, args.sort), zone),
+                      key="observations", meta=meta, header=header, layout=_OBSERVATION_TEXT)
     if not args.output or args.output == "-":
         if track is not None:
             write_text(table_to_csv(track), tracks_path)

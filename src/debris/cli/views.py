@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..io.tables import iso_text, table_to_text
+from ..io.tables import iso_text, local_iso_text, table_to_text
 from ..sun import moon_tonight
 from ..table import Table
 
@@ -86,8 +86,10 @@ def limited(args, table: Table, layout: dict, what: str) -> str:
     return text
 
 
-def _clock(times) -> list[str]:
-    return [t[11:19] if t else "-" for t in iso_text(times)]
+def _clock(times, zone=None) -> list[str]:
+    """hh:mm:ss of times, in UTC or in `zone` (a ZoneInfo)."""
+    text = iso_text(times) if zone is None else local_iso_text(times, zone)
+    return [t[11:19] if t else "-" for t in text]
 
 
 def _count_text(counts: dict) -> str:
@@ -95,17 +97,19 @@ def _count_text(counts: dict) -> str:
 
 
 def pass_summary(table: Table, types: dict, sites, start, end, sun_limit: float,
-                 sources: dict) -> str:
+                 sources: dict, zone=None) -> str:
     """Summary lines of a night's passes, per site: dark window and Moon, counts per object
-    type, brightest and highest pass; then where the magnitudes came from."""
+    type, brightest and highest pass; then where the magnitudes came from. Clock times in
+    UTC, or in `zone` (a ZoneInfo) when given."""
     lines = []
+    label = "UTC" if zone is None else str(zone.key)
     for site in sites:
         mine = table.take(table["site"] == site.name)
         moon = moon_tonight(site, start, end)
-        up = (", ".join("up " + " .. ".join(_clock(pair)) for pair in moon["up"])
+        up = (", ".join("up " + " .. ".join(_clock(pair, zone)) for pair in moon["up"])
               or "below the horizon all night")
-        a, b = _clock(start)[0], _clock(end)[0]
-        lines.append(f"# {site.name}: dark {a} .. {b} UTC (Sun below {sun_limit:g} deg); "
+        a, b = _clock(start, zone)[0], _clock(end, zone)[0]
+        lines.append(f"# {site.name}: dark {a} .. {b} {label} (Sun below {sun_limit:g} deg); "
                      f"Moon {100 * moon['illuminated_fraction']:.0f}% lit, {up}")
         kinds: dict = {}
         for norad in np.unique(mine["norad_id"]):
@@ -116,7 +120,7 @@ def pass_summary(table: Table, types: dict, sites, start, end, sun_limit: float,
         if not len(mine):
             continue
         mag = np.where(np.isfinite(mine["min_magnitude"]), mine["min_magnitude"], np.inf)
-        culm = _clock(mine["culmination_utc"])
+        culm = _clock(mine["culmination_utc"], zone)
         if np.isfinite(mag).any():
             k = int(np.argmin(mag))
             lines.append(f"#   brightest: {mine['norad_id'][k]} {mine['name'][k]}, mag "

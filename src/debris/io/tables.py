@@ -18,15 +18,49 @@ import numpy as np
 
 from .._version import __version__
 from ..table import Table
-from ..timescale import Times, format_iso
+from ..timescale import JD_UNIX_EPOCH, Times, format_iso
 
 __all__ = ["iter_table_json", "iter_table_csv", "table_to_csv", "table_to_json", "table_to_text", "meta_block",
-           "utc_now_iso", "iso_text", "nested_records", "jsonable"]
+           "utc_now_iso", "iso_text", "local_iso_text", "nested_records", "jsonable"]
 
 
 def iso_text(times: Times) -> np.ndarray:
     """UTC ISO-8601 text of times (``2026-11-23T17:04:05.123Z``), empty where missing."""
     return format_iso(times)
+
+
+def local_iso_text(times: Times, zone) -> np.ndarray:
+    """ISO-8601 text of times in a time zone with its offset
+    (``2024-11-01T18:23:32.150+05:00``), empty where missing.
+
+    Parameters
+    ----------
+    times : Times, shape (N,)
+    zone : zoneinfo.ZoneInfo
+        The offset is the zone's at each time (daylight saving included; zones change their
+        offset on whole hours).
+    """
+    missing = np.atleast_1d(times.isnan())
+    out = np.full(missing.shape, "", dtype=object)
+    good = ~missing
+    # the milliseconds format_iso writes (rounded the same way), as datetime64
+    days = np.round(np.atleast_1d(times.jd)[good] - JD_UNIX_EPOCH).astype(np.int64)
+    ms = np.round(np.atleast_1d(times.fr)[good] * 86_400_000.0).astype(np.int64)
+    utc = np.full(missing.shape, np.datetime64("NaT"), dtype="datetime64[ms]")
+    utc[good] = (days * 86_400_000 + ms).astype("datetime64[ms]")
+    if not good.any():
+        return out.astype(str)
+    hours, inverse = np.unique(utc[good].astype("datetime64[h]"), return_inverse=True)
+    offsets_min = np.array([int(hour.item().replace(tzinfo=dt.timezone.utc).astimezone(zone)
+                                .utcoffset().total_seconds() // 60)
+                            for hour in hours])[inverse.reshape(-1)]
+    local = utc[good] + offsets_min.astype("timedelta64[m]")
+    sign = np.where(offsets_min < 0, "-", "+")
+    size = np.abs(offsets_min)
+    suffix = [f"{s}{m // 60:02d}:{m % 60:02d}" for s, m in zip(sign, size)]
+    out[good] = np.char.add(np.datetime_as_string(local, unit="ms").astype(str),
+                            np.array(suffix, dtype=str))
+    return out.astype(str)
 
 
 def utc_now_iso() -> str:
