@@ -47,3 +47,18 @@ def test_nightly_and_passes_pick_the_same_night(monkeypatch):
     start, _ = window(Args, site)
     assert start.to_datetime64()[0] > np.datetime64(fixed.replace(tzinfo=None))
     assert coming_night(site, -12.0) == "2024-11-01"
+
+
+def test_tonight_on_stale_elements_is_refused_unless_stale_ok(capsys):
+    """The bundled catalogue (2024-11-01) is years from any real "tonight": the passes of such
+    elements are not tonight's. --stale-ok plans anyway; a dated night near the epochs runs."""
+    from debris.cli import main
+
+    code = main(["passes", "--site", "dushanbe", "--visible-only"])
+    err = capsys.readouterr().err
+    assert code == 2 and "the elements are a median" in err and "--stale-ok" in err
+    code = main(["passes", "--site", "dushanbe", "--norad", "25544", "--stale-ok"])
+    assert code == 0 and "days from the window" in capsys.readouterr().out
+    code = main(["passes", "--site", "dushanbe", "--night", "2024-11-01", "--norad", "25544"])
+    out = capsys.readouterr().out
+    assert code == 0 and "elements a median 1.2 days from the window" in out.splitlines()[0]

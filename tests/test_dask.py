@@ -147,9 +147,9 @@ def test_without_dask_nothing_imports_it(tmp_path):
 
 
 def test_bad_dask_addresses(capsys):
-    assert main(["passes", "--norad", "25544", "--dask", "local:0"]) == 2
+    assert main(["passes", "--norad", "25544", "--night", "2024-11-01", "--dask", "local:0"]) == 2
     assert "local:N with N >= 1" in capsys.readouterr().err
-    assert main(["passes", "--norad", "25544", "--dask", "nowhere"]) == 2
+    assert main(["passes", "--norad", "25544", "--night", "2024-11-01", "--dask", "nowhere"]) == 2
     assert "scheduler address" in capsys.readouterr().err
 
 

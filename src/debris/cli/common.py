@@ -11,7 +11,7 @@ from ..catalog import Catalog
 from ..checks import in_range, range_text
 from ..errors import DebrisError
 from ..io.files import read_csv_rows
-from ..io.tables import iter_table_json, local_iso_text, table_to_csv, table_to_text
+from ..io.tables import iso_text, iter_table_json, local_iso_text, table_to_csv, table_to_text
 from ..sites import load_sites_toml, parse_site, time_zone
 from ..sun import coming_night, night_date, night_window
 from ..table import Table
@@ -118,11 +118,46 @@ def load_catalog(paths, verify_checksums: bool = True) -> Catalog:
     return catalog
 
 
-def stale_note(catalog: Catalog, start, end) -> None:
-    """Say how many element epochs lie more than :data:`STALE_EPOCH_DAYS` from the window."""
+#: "Tonight" (no --night, or --night tonight) is refused on elements whose median epoch is
+#: further than this from the night (days), unless --stale-ok.
+STALE_TONIGHT_DAYS = 14.0
+
+
+def elements_age_days(catalog: Catalog, start, end) -> np.ndarray:
+    """|days| from each element epoch to the window's middle, shape (N,)."""
     mid = to_times(start).shift_seconds(
         0.5 * float(to_times(end).seconds_since(to_times(start))[0]))
-    age = np.abs(catalog.epoch_age_days(mid))
+    return np.abs(catalog.epoch_age_days(mid))
+
+
+def age_text(catalog: Catalog, start, end) -> str:
+    """``elements a median 1.2 days from the window`` (for every view's header)."""
+    if not len(catalog):
+        return "no elements"
+    return f"elements a median {np.median(elements_age_days(catalog, start, end)):.1f} days " \
+           "from the window"
+
+
+def refuse_stale_tonight(args, catalog: Catalog, start, end) -> None:
+    """Stop a run that plans "tonight" (no ``--night`` or ``--night tonight``) on elements a
+    median of more than :data:`STALE_TONIGHT_DAYS` from it, unless ``--stale-ok``: the
+    passes of month-old elements are not tonight's."""
+    tonight = getattr(args, "start", None) is None and (
+        getattr(args, "night", None) is None or str(args.night).strip().lower() == "tonight")
+    if not tonight or getattr(args, "stale_ok", False) or not len(catalog):
+        return
+    age = float(np.median(elements_age_days(catalog, start, end)))
+    if age > STALE_TONIGHT_DAYS:
+        raise DebrisError(
+            f"the elements are a median {age:.0f} days from tonight "
+            f"({iso_text(start)[0][:10]}): their passes are not tonight's; fetch fresh "
+            "elements (debris fetch), give --night DATE near their epochs, or --stale-ok to "
+            "plan on them anyway")
+
+
+def stale_note(catalog: Catalog, start, end) -> None:
+    """Say how many element epochs lie more than :data:`STALE_EPOCH_DAYS` from the window."""
+    age = elements_age_days(catalog, start, end)
     stale = int((age > STALE_EPOCH_DAYS).sum())
     if stale:
         note(f"{stale} of {len(catalog)} objects have element epochs more than "
@@ -278,6 +313,9 @@ def add_night_options(parser, *, sun_help: str | None = None) -> None:
     parser.add_argument("--hours", type=POSITIVE, help="span in hours after --start (> 0)")
     parser.add_argument("--sun-altitude-deg", type=HORIZON, default=-12.0,
                         help=(sun_help or "twilight limit for the night") + "; -90..90 deg")
+    parser.add_argument("--stale-ok", action="store_true",
+                        help="plan tonight even on elements a median of more than "
+                             f"{STALE_TONIGHT_DAYS:g} days from it (refused otherwise)")
 
 
 def add_output(parser, formats, default: str = "table") -> None:

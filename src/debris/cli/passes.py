@@ -21,6 +21,7 @@ from .common import (
     add_output,
     add_site_options,
     add_tz_option,
+    age_text,
     dask_executor,
     failure_note,
     hhmmss,
@@ -30,6 +31,7 @@ from .common import (
     note,
     noted_table,
     ranged,
+    refuse_stale_tonight,
     render,
     sites,
     stale_note,
@@ -148,6 +150,7 @@ def cmd_passes(args) -> int:
         note(f"{len(catalog) - len(leo)} non-LEO objects skipped (mean motion < 11.25 rev/day)")
     start, end = window(args, site_list[0])
     zone = time_zone_of(args, site_list)
+    refuse_stale_tonight(args, leo, start, end)
     stale_note(leo, start, end)
     std_mags = StandardMagnitudes(
         table=noted_table(load_std_mag_table, args.std_mag_file),
@@ -197,7 +200,8 @@ def cmd_passes(args) -> int:
     header = (f"# {len(table)} {what} above {args.min_elevation_deg:g} deg, "
               f"{iso_text(start)[0]} .. {iso_text(end)[0]}, sites: "
               f"{', '.join(s.name for s in site_list)}; times "
-              f"{'UTC' if zone is None else _zone_label(zone, start)}, magnitudes estimated\n")
+              f"{'UTC' if zone is None else _zone_label(zone, start)}, magnitudes estimated; "
+              f"{age_text(leo, start, end)}\n")
     if args.format == "table":
         types = dict(zip(leo.norad_id.tolist(), leo.object_type.tolist()))
         sources = dict(zip(*np.unique(magnitude_sources(leo, std_mags)[1],
@@ -225,6 +229,7 @@ def cmd_crossings(args) -> int:
     leo = catalog.filter(leo=True)
     start, end = window(args, site)
     zone = time_zone_of(args, site_list)
+    refuse_stale_tonight(args, leo, start, end)
     stale_note(leo, start, end)
     std_mags = noted_table(load_std_mag_table, args.std_mag_file)
     options = dict(radius_deg=args.radius_deg, ra_deg=args.ra_deg, dec_deg=args.dec_deg,
@@ -257,7 +262,8 @@ def cmd_crossings(args) -> int:
 
     header = (f"# {len(table)} crossings within {args.radius_deg:g} deg, "
               f"{iso_text(start)[0]} .. {iso_text(end)[0]}, site {site.name}; times "
-              f"{'UTC' if zone is None else _zone_label(zone, start)}\n")
+              f"{'UTC' if zone is None else _zone_label(zone, start)}; "
+              f"{age_text(leo, start, end)}\n")
     text = render(args.format, with_local_times(table, zone), key="crossings", meta=meta,
                   header=header, layout=local_layout(_CROSSING_TEXT, zone))
     write_text(text, args.output)

@@ -14,8 +14,8 @@ from ..schedule import pointing_track, schedule_night, weights_from_conjunctions
 from ..table import Table
 from ..telescope import load_telescopes
 from .common import (COUNT, add_backend, add_files, add_night_options, add_output, add_site_options,
-                     add_tz_option, csv_rows, hhmmss, load_catalog, local_layout, note,
-                     noted_table, ranged, render, sites, stale_note, time_zone_of, window,
+                     add_tz_option, age_text, csv_rows, hhmmss, load_catalog, local_layout, note,
+                     noted_table, ranged, refuse_stale_tonight, render, sites, stale_note, time_zone_of, window,
                      with_local_times)
 from .views import add_view_options, limited, ordered, schedule_summary
 
@@ -105,6 +105,7 @@ def cmd_schedule(args) -> int:
     leo = catalog.filter(leo=True)
     start, end = window(args, site)
     zone = time_zone_of(args, site_list)
+    refuse_stale_tonight(args, leo, start, end)
     stale_note(leo, start, end)
     weights = read_priorities(args.priorities) if args.priorities else {}
     if args.conjunctions:
@@ -141,7 +142,7 @@ def cmd_schedule(args) -> int:
 
     header = (f"# {len(table)} observations, night {iso_text(start)[0]} .. "
               f"{iso_text(end)[0]}, site {site.name}; times "
-              f"{'UTC' if zone is None else zone.key}\n")
+              f"{'UTC' if zone is None else zone.key}; {age_text(leo, start, end)}\n")
     if args.format == "table":
         text = header + schedule_summary(table) + limited(
             args, with_local_times(table, zone), local_layout(_OBSERVATION_TEXT, zone),
