@@ -57,7 +57,7 @@ def test_the_dushanbe_night_in_local_time(capsys):
     code, table, _ = _run(["passes", "--site", "dushanbe", *NIGHT, "--norad", "25544",
                            "--tz", "local"], capsys)
     assert "times Asia/Dushanbe (UTC+05:00)" in table
-    assert "dark 18:23:32 .. 05:53:50 Asia/Dushanbe" in table  # 13:23:32 .. 00:53:50 UTC
+    assert "dark 18:23:32 .. 05:53:50+1 Asia/Dushanbe" in table  # 13:23:32 .. 00:53:50 UTC
 
 
 def test_a_site_with_daylight_saving_across_the_change_night(tmp_path, capsys):

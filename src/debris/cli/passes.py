@@ -39,7 +39,7 @@ from .common import (
     window,
     with_local_times,
 )
-from .views import add_view_options, limited, ordered, pass_summary
+from .views import add_view_options, day_clock, limited, ordered, pass_summary, wrap_comments
 
 __all__ = ["add_parsers"]
 
@@ -131,6 +131,35 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_crossings)
 
 
+#: The terminal's default passes table (100 columns): rise and culmination, the highest
+#: elevation, azimuths rise to set, the visible part and the magnitude.
+_PASS_NARROW = ["norad_id", "name", "rise_utc", "culmination_utc", "max_elevation_deg",
+                "azimuths", "visible_start_utc", "visible_end_utc", "min_magnitude"]
+
+
+def _pass_view(table, layout: dict, zone, start, several_sites: bool, wide: bool):
+    """(table, layout) of the terminal: clock times with +1 on the next day, in UTC or the
+    zone; without --wide the columns of :data:`_PASS_NARROW` (and the site with several)."""
+    first = (iso_text(start) if zone is None else local_iso_text(start, zone))[0][:10]
+    clock = day_clock(first)
+    shown = with_local_times(table, zone)
+    layout = local_layout(layout, zone)
+    formats = {k: (clock if v is hhmmss else v) for k, v in layout["formats"].items()}
+    if wide:
+        return shown, dict(layout, formats=formats)
+    columns = [c if c.endswith("_utc") is False or zone is None else c[:-4] + "_local"
+               for c in _PASS_NARROW]
+    if several_sites:
+        columns.insert(2, "site")
+    rise = np.asarray(table["rise_azimuth_deg"], float)
+    down = np.asarray(table["set_azimuth_deg"], float)
+    shown.columns["azimuths"] = np.array([f"{a:.0f}→{b:.0f}" for a, b in zip(rise, down)],
+                                         dtype=str) if len(table) else np.array([], str)
+    formats["name"] = lambda text: text[:16]
+    headers = dict(layout["headers"], azimuths="az")
+    return shown, {"columns": columns, "formats": formats, "headers": headers}
+
+
 def _zone_label(zone, when) -> str:
     """``Asia/Dushanbe (UTC+05:00)``: the zone and its offset at `when`."""
     return f"{zone.key} (UTC{local_iso_text(when[:1], zone)[0][-6:]})"
@@ -206,9 +235,14 @@ def cmd_passes(args) -> int:
         types = dict(zip(leo.norad_id.tolist(), leo.object_type.tolist()))
         sources = dict(zip(*np.unique(magnitude_sources(leo, std_mags)[1],
                                       return_counts=True)))
+        view, layout = _pass_view(table, _PASS_TEXT, zone, start, len(site_list) > 1, args.wide)
         text = header + pass_summary(table, types, site_list, start, end,
                                      args.sun_altitude_deg, sources, zone) \
-            + limited(args, with_local_times(table, zone), local_layout(_PASS_TEXT, zone), what)
+            + "# rise, culmination, visible from/to: hh:mm:ss (+1: the next day); max_el deg; " \
+              "az: azimuth at rise→set, deg; mag: estimated, brightest while visible" \
+            + ("" if args.wide else "; --wide for every column") + "\n" \
+            + limited(args, view, layout, what)
+        text = text if args.wide else wrap_comments(text)
     else:
         text = render(args.format, with_local_times(ordered(table, args.sort), zone),
                       key="passes", meta=meta, header=header, layout=_PASS_TEXT,

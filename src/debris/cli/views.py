@@ -9,6 +9,8 @@ first ``--limit`` rows in ``--sort`` order, then one line saying how many more t
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from ..io.tables import iso_text, local_iso_text, table_to_text
@@ -40,7 +42,40 @@ def add_view_options(parser, sorts, default: str) -> None:
                         help=f"rows the terminal table shows (default {DEFAULT_LIMIT})")
     parser.add_argument("--all", action="store_true", dest="all_rows",
                         help="show every row in the terminal table")
+    parser.add_argument("--wide", action="store_true",
+                        help="every column in the terminal table (by default it keeps to "
+                             f"{TERMINAL_WIDTH} characters)")
     parser.set_defaults(view_default_sort=default)
+
+
+#: Width the terminal tables keep to without --wide (characters).
+TERMINAL_WIDTH = 100
+
+
+def wrap_comments(text: str, width: int = TERMINAL_WIDTH) -> str:
+    """`text` with its ``#`` comment lines wrapped to `width` (table lines untouched)."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("#") and len(line) > width:
+            out.extend(textwrap.wrap(line, width, subsequent_indent="#   ",
+                                     break_on_hyphens=False))
+        else:
+            out.append(line)
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def day_clock(first_date: str):
+    """A formatter of ISO text: ``hh:mm:ss``, and ``+1`` (``+2``, ...) on times of a later
+    date than `first_date` (``YYYY-MM-DD`` of the night's start, in the same zone), so
+    00:24 after midnight does not read as the evening before."""
+    start = np.datetime64(first_date, "D")
+
+    def clock(text):
+        if not text:
+            return "-"
+        days = int((np.datetime64(text[:10], "D") - start).astype(int))
+        return text[11:19] + (f"+{days}" if days > 0 else "")
+    return clock
 
 
 def _count(text: str) -> int:
@@ -86,9 +121,12 @@ def limited(args, table: Table, layout: dict, what: str) -> str:
     return text
 
 
-def _clock(times, zone=None) -> list[str]:
-    """hh:mm:ss of times, in UTC or in `zone` (a ZoneInfo)."""
+def _clock(times, zone=None, first_date: str | None = None) -> list[str]:
+    """hh:mm:ss of times, in UTC or in `zone` (a ZoneInfo); with `first_date`, ``+1`` on
+    times of the next day (:func:`day_clock`)."""
     text = iso_text(times) if zone is None else local_iso_text(times, zone)
+    if first_date:
+        return [day_clock(first_date)(t) for t in text]
     return [t[11:19] if t else "-" for t in text]
 
 
@@ -103,12 +141,13 @@ def pass_summary(table: Table, types: dict, sites, start, end, sun_limit: float,
     UTC, or in `zone` (a ZoneInfo) when given."""
     lines = []
     label = "UTC" if zone is None else str(zone.key)
+    first = (iso_text(start) if zone is None else local_iso_text(start, zone))[0][:10]
     for site in sites:
         mine = table.take(table["site"] == site.name)
         moon = moon_tonight(site, start, end)
-        up = (", ".join("up " + " .. ".join(_clock(pair, zone)) for pair in moon["up"])
+        up = (", ".join("up " + " .. ".join(_clock(pair, zone, first)) for pair in moon["up"])
               or "below the horizon all night")
-        a, b = _clock(start, zone)[0], _clock(end, zone)[0]
+        a, b = _clock(start, zone)[0], _clock(end, zone, first)[0]
         lines.append(f"# {site.name}: dark {a} .. {b} {label} (Sun below {sun_limit:g} deg); "
                      f"Moon {100 * moon['illuminated_fraction']:.0f}% lit, {up}")
         kinds: dict = {}
@@ -120,7 +159,7 @@ def pass_summary(table: Table, types: dict, sites, start, end, sun_limit: float,
         if not len(mine):
             continue
         mag = np.where(np.isfinite(mine["min_magnitude"]), mine["min_magnitude"], np.inf)
-        culm = _clock(mine["culmination_utc"], zone)
+        culm = _clock(mine["culmination_utc"], zone, first)
         if np.isfinite(mag).any():
             k = int(np.argmin(mag))
             lines.append(f"#   brightest: {mine['norad_id'][k]} {mine['name'][k]}, mag "
