@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ..constants import DAY_S
@@ -21,9 +23,15 @@ _OBS_FIELDS = ("file", "line", "time_utc", "station", "track", "reported_norad_i
                "name", "separation_arcsec", "cross_track_arcsec", "along_track_s", "score",
                "mismatch",
                "ra_deg", "dec_deg", "sigma_arcsec", "magnitude", "format")
+def _number(value) -> str:
+    """A NORAD number, "-" for none (-1: unidentified, as JSON's null)."""
+    return "-" if int(value) < 0 else str(int(value))
+
+
 _OBS_TEXT = {"columns": ["line", "time_utc", "station", "track", "reported_norad_id", "norad_id",
                          "name", "separation_arcsec", "cross_track_arcsec", "along_track_s"],
              "formats": {"time_utc": lambda s: s[:23], "separation_arcsec": "{:.1f}",
+                         "reported_norad_id": _number, "norad_id": _number,
                          "cross_track_arcsec": "{:.1f}", "along_track_s": "{:.2f}"},
              "headers": {"reported_norad_id": "reported", "separation_arcsec": "sep_arcsec",
                          "cross_track_arcsec": "cross_arcsec", "along_track_s": "along_s"}}
@@ -32,7 +40,8 @@ _TRACK_TEXT = {"columns": ["track", "station", "start_utc", "end_utc", "observat
                            "cross_track_rms_arcsec", "rate_ratio", "score", "status"],
                "formats": {"start_utc": lambda s: s[:19], "end_utc": lambda s: s[11:19],
                            "along_track_s": "{:.2f}", "cross_track_rms_arcsec": "{:.1f}",
-                           "rate_ratio": "{:.3f}", "score": "{:.2f}"},
+                           "rate_ratio": "{:.3f}", "score": "{:.2f}",
+                           "reported_norad_id": _number, "norad_id": _number},
                "headers": {"reported_norad_id": "reported", "observations": "obs",
                            "cross_track_rms_arcsec": "cross_rms", "along_track_s": "along_s"}}
 
@@ -149,7 +158,8 @@ def cmd_residuals(args) -> int:
                                               "first_utc": lambda s: s[:19],
                                               "last_utc": lambda s: s[:19]}) + "\n"
                 + table_to_text(out, formats={k: "{:.2f}" for k in fields[5:]}
-                                | {"time_utc": lambda s: s[:23]}))
+                                | {"time_utc": lambda s: s[:23], "object_norad_id": _number,
+                                   "file": lambda s: Path(s).name}))
     write_text(text, args.output)
     return exit_status(skipped)
 

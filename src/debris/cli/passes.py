@@ -160,6 +160,21 @@ def _pass_view(table, layout: dict, zone, start, several_sites: bool, wide: bool
     return shown, {"columns": columns, "formats": formats, "headers": headers}
 
 
+def _terminal(args, table, leo, std_mags, site_list, window_, zone, header, what) -> str:
+    """The terminal's view of passes: header, per-site summary, units line and table."""
+    start, end = window_
+    types = dict(zip(leo.norad_id.tolist(), leo.object_type.tolist()))
+    sources = dict(zip(*np.unique(magnitude_sources(leo, std_mags)[1], return_counts=True)))
+    view, layout = _pass_view(table, _PASS_TEXT, zone, start, len(site_list) > 1, args.wide)
+    text = header + pass_summary(table, types, site_list, start, end, args.sun_altitude_deg,
+                                 sources, zone) \
+        + "# rise, culmination, visible from/to: hh:mm:ss (+1: the next day); max_el deg; " \
+          "az: azimuth at rise→set, deg; mag: estimated, brightest while visible" \
+        + ("" if args.wide else "; --wide for every column") + "\n" \
+        + limited(args, view, layout, what)
+    return text if args.wide else wrap_comments(text)
+
+
 def _zone_label(zone, when) -> str:
     """``Asia/Dushanbe (UTC+05:00)``: the zone and its offset at `when`."""
     return f"{zone.key} (UTC{local_iso_text(when[:1], zone)[0][-6:]})"
@@ -232,17 +247,8 @@ def cmd_passes(args) -> int:
               f"{'UTC' if zone is None else _zone_label(zone, start)}, magnitudes estimated; "
               f"{age_text(leo, start, end)}\n")
     if args.format == "table":
-        types = dict(zip(leo.norad_id.tolist(), leo.object_type.tolist()))
-        sources = dict(zip(*np.unique(magnitude_sources(leo, std_mags)[1],
-                                      return_counts=True)))
-        view, layout = _pass_view(table, _PASS_TEXT, zone, start, len(site_list) > 1, args.wide)
-        text = header + pass_summary(table, types, site_list, start, end,
-                                     args.sun_altitude_deg, sources, zone) \
-            + "# rise, culmination, visible from/to: hh:mm:ss (+1: the next day); max_el deg; " \
-              "az: azimuth at rise→set, deg; mag: estimated, brightest while visible" \
-            + ("" if args.wide else "; --wide for every column") + "\n" \
-            + limited(args, view, layout, what)
-        text = text if args.wide else wrap_comments(text)
+        text = _terminal(args, table, leo, std_mags, site_list, (start, end), zone, header,
+                         what)
     else:
         text = render(args.format, with_local_times(ordered(table, args.sort), zone),
                       key="passes", meta=meta, header=header, layout=_PASS_TEXT,
