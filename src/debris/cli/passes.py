@@ -143,21 +143,19 @@ def _pass_view(table, layout: dict, zone, start, several_sites: bool, wide: bool
     first = (iso_text(start) if zone is None else local_iso_text(start, zone))[0][:10]
     clock = day_clock(first)
     shown = with_local_times(table, zone)
-    layout = local_layout(layout, zone)
     formats = {k: (clock if v is hhmmss else v) for k, v in layout["formats"].items()}
     if wide:
-        return shown, dict(layout, formats=formats)
-    columns = [c if c.endswith("_utc") is False or zone is None else c[:-4] + "_local"
-               for c in _PASS_NARROW]
+        return shown, local_layout(dict(layout, formats=formats), zone)
+    columns = list(_PASS_NARROW)
     if several_sites:
         columns.insert(2, "site")
-    rise = np.asarray(table["rise_azimuth_deg"], float)
-    down = np.asarray(table["set_azimuth_deg"], float)
+    rise, down = (np.asarray(table[c], float) for c in ("rise_azimuth_deg", "set_azimuth_deg"))
     shown.columns["azimuths"] = np.array([f"{a:.0f}→{b:.0f}" for a, b in zip(rise, down)],
                                          dtype=str) if len(table) else np.array([], str)
     formats["name"] = lambda text: text[:16]
-    headers = dict(layout["headers"], azimuths="az")
-    return shown, {"columns": columns, "formats": formats, "headers": headers}
+    narrow = {"columns": columns, "formats": formats,
+              "headers": dict(layout["headers"], azimuths="az")}
+    return shown, local_layout(narrow, zone)
 
 
 def _terminal(args, table, leo, std_mags, site_list, window_, zone, header, what) -> str:

@@ -18,11 +18,13 @@ equations with Levenberg–Marquardt damping; partials are forward differences o
   (over a shorter arc drag is not observable and B* would absorb noise) and the orbit is
   near-Earth (period under 225 min: deep-space orbits feel no drag SGP4 could fit);
   otherwise held at the starting value. ``|B*| < 1``.
-- **Outliers**: after convergence, observations whose residual (over its σ) exceeds
-  ``3·max(s, 1)`` are set aside and the fit is repeated, until the set no longer changes (at
-  most 5 rounds; never more than a third of the observations). ``s`` is a robust scale of
-  the normalised residuals of all observations: their median over that of a 2-D normal
-  (1.1774), so outliers cannot raise the threshold that should catch them.
+- **Outliers**: after convergence, observations whose studentised residual (over its σ and
+  over sqrt(1 − leverage)) exceeds ``3·max(s, 1)`` are set aside and the fit is repeated,
+  until the set no longer changes (at most 5 rounds; never more than a third of the
+  observations). ``s`` is a robust scale of the normalised residuals of all observations:
+  their median over that of a 2-D normal (1.1774), so outliers cannot raise the threshold
+  that should catch them. Of the rounds, the one whose misfit of all observations (RMS of
+  the normalised residuals, the worst :data:`TRIM` left out) is least is kept.
 - **Starts**: when the fit from the given elements fails the quality gates, the mean
   longitude moved by :data:`START_SHIFTS_DEG`; then the most recent arc one element set
   explains (:data:`ARC_DAYS`), the older observations set aside (a manoeuvre, years of
@@ -360,11 +362,10 @@ def _solve(geometry, rows, x, sigma, groups, settings) -> OrbitFit:
     for _weights in range(4):
         effective = np.minimum(sigma * scale[groups], np.maximum(sigma, MAX_SIGMA_ARCSEC))
         problem = _Problem(geometry, effective, ep, number)
-        x, used, iterations, converged, jac, res = _edited_fit(problem, x, rows, n, free,
-                                                               reject_k, max_iterations)
+        x, used, iterations, converged, jac, res, norm = _edited_fit(
+            problem, x, rows, n, free, reject_k, max_iterations)
         total += iterations
-        norm = np.hypot(*problem.residual(x, np.arange(n)).reshape(2, n)) * scale[groups]
-        new = _station_scales(norm, used, groups, scale.size)
+        new = _station_scales(norm * scale[groups], used, groups, scale.size)
         if np.allclose(new, scale, rtol=0.1):
             break
         scale = new
@@ -420,12 +421,12 @@ def _edited_fit(problem, x, rows, n, free, reject_k, max_iterations):
         ordered = np.sort(norm[subset])
         # Edited on studentised residuals: an observation whose weight lets it pull the
         # orbit onto itself (an impossible σ) shows its residual only once its leverage
-        # is taken into account.
+        # is taken into account (`res`: the used rows' residuals at `x`).
         studentised = norm.copy()
-        studentised[used] = _studentised(problem.residual(x, np.flatnonzero(used)), jac)
+        studentised[used] = _studentised(res, jac)
         misfit = float(np.sqrt(np.mean(ordered[:max(1, math.ceil(size * (1.0 - TRIM)))] ** 2)))
         if best is None or misfit <= best[0]:
-            best = (misfit, x, used, converged, jac, res)
+            best = (misfit, x, used, converged, jac, res, norm)
         # A robust scale (the median, as a standard deviation) so outliers cannot hide
         # behind the RMS they inflate; never below the stated uncertainties.
         scale = max(float(np.median(norm[subset])) / _RAYLEIGH_MEDIAN, 1.0)
@@ -436,8 +437,8 @@ def _edited_fit(problem, x, rows, n, free, reject_k, max_iterations):
         if np.array_equal(keep, used):
             break
         used = keep
-    _, x, used, converged, jac, res = best
-    return x, used, total, converged, jac, res
+    _, x, used, converged, jac, res, norm = best
+    return x, used, total, converged, jac, res, norm
 
 
 def _finish(problem, x, used, iterations, converged, fit_bstar, jac, res, free, number,

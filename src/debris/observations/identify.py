@@ -24,8 +24,9 @@ observations with one time offset and the same motion on the sky. Tolerances (RE
 
 A track that no one object explains whole (observations of several objects under one label,
 an observer's provisional number or ``99999``) is split: the object that explains most of its
-observations with one along-track offset and the same motion takes them, and the rest is
-identified again, down to single observations. Every identification carries its score (the
+observations with one along-track offset and the same motion takes them (two or more, well
+inside the tolerances), and the rest is identified again; what no object takes stays one
+uncorrelated part. Every identification carries its score (the
 normalised offset, 0 at the prediction, 1 at the tolerance) and is *ambiguous* (not guessed)
 when another object scores within :data:`AMBIGUITY_MARGIN` of it.
 """
@@ -270,9 +271,10 @@ def _options(rows, k, refined, geometry) -> list:
 
 def _split(rows, k, refined, geometry) -> list:
     """Parts of a track that no one object explains whole: repeatedly, the object that
-    explains most of the remaining observations with one along-track offset (within
-    :data:`TIMING_SPREAD_S`) and the observed motion takes them, while they are at least
-    :data:`MIN_SPLIT_OBSERVATIONS`; what is left is one uncorrelated part."""
+    explains most of the remaining observations with one along-track offset (within the
+    timing limit of :func:`_track_stats`) and the observed motion takes them, while they are
+    at least :data:`MIN_SPLIT_OBSERVATIONS` within :data:`SPLIT_SCORE`; what is left is one
+    uncorrelated part."""
     obs, obj, along = refined["obs"], refined["obj"], refined["along_s"]
     remaining = np.asarray(rows)
     parts = []
