@@ -43,16 +43,19 @@ def test_standard_magnitudes_table_and_defaults(tmp_path, data_dir):
 
 
 def test_sources_in_order_of_precedence(bundled):
-    """A user table beats observed magnitudes, which beat the RCS, which beats the type."""
+    """A user table beats observed magnitudes, which beat the published table, which beats
+    the RCS, which beats the type."""
     cat = bundled.filter(norad_ids=[25544, 20580, 5, 692])
     iss, hst, vanguard = (cat.index_of(k) for k in (25544, 20580, 5))
     sources = StandardMagnitudes(table={20580: 2.0}, observed={20580: 3.0, 5: 9.0})
     values, where = sources.for_catalog(cat)
     assert where[hst] == "table" and values[hst] == 2.0
     assert where[vanguard] == "observed" and values[vanguard] == 9.0
-    assert where[iss] == "rcs" and values[iss] == pytest.approx(1.576, abs=1e-3)  # 399 m²
+    assert where[iss] == "published" and values[iss] == -1.8
     assert where[cat.index_of(692)] == "type"  # VELA 1: no RCS published
-    assert magnitude_sources(cat)[1][iss] == "rcs"
+    assert magnitude_sources(cat)[1][iss] == "published"
+    without = StandardMagnitudes(published=False).for_catalog(cat)
+    assert without[1][iss] == "rcs" and without[0][iss] == pytest.approx(1.576, abs=1e-3)
     assert len(bundled_rcs()) == 13516
     # the Lambertian sphere of 1 m² and albedo 0.175: -26.74 - 2.5 log10(2·0.175/(3π²·1e12))
     assert std_mag_from_rcs(1.0) == pytest.approx(8.0784, abs=1e-4)
@@ -145,7 +148,8 @@ def test_iss_magnitudes_from_real_iod_lines(data_dir):
     set of that night is at hand: the geometry comes from the circular orbit through the
     first, middle and last lines of sight (394 km high; the ISS flew at about 400 km). The
     SATCAT RCS (399 m²) makes it 2.4 mag too faint, the payload default 5.9 mag: a large
-    structure's radar cross-section is far below its sunlit area."""
+    structure's radar cross-section is far below its sunlit area. The published standard
+    magnitude (-1.8, the bundled table) makes it 0.9 mag too bright, within its 1σ of 1.0."""
     folder = data_dir / "observations" / "real_iod"
     obs = read_observations(folder / "SATOBS-ML-19200716.txt")
     geometry = observation_geometry(obs, read_station_list(folder /
@@ -164,7 +168,7 @@ def test_iss_magnitudes_from_real_iod_lines(data_dir):
 
     phase = phase_angle_rad(-geometry.u_obs, sun_position_gcrs_km(geometry.times) - position)
     for std, median in ((std_mag_from_rcs(bundled_rcs()[25544]), 2.43),
-                        (DEFAULT_STD_MAG["PAYLOAD"], 5.86)):
+                        (DEFAULT_STD_MAG["PAYLOAD"], 5.86), (-1.8, 0.94)):
         error = visual_magnitude(std, rng, phase) - obs["magnitude"]
         assert np.median(np.abs(error)) == pytest.approx(median, abs=0.05)
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from debris.magnitude import StandardMagnitudes, magnitude_sources
+from debris.magnitude import StandardMagnitudes, magnitude_estimates
 from debris import find_passes, get_site, night_window
 from debris.schedule import schedule_night
 from debris.telescope import Telescope, load_telescopes, slew_time_s
@@ -44,15 +44,16 @@ def mask_floor(tel, azimuth_deg):
     return np.array(out)
 
 
-def magnitude(std_mag, distance_km, phase_rad):
+def magnitude(std_mag, distance_km, phase_rad, phase_weight=1.0):
     """Visual magnitude of a Lambertian sphere of standard magnitude `std_mag` (1000 km,
     90 deg phase): the sphere's phase law ((pi - p) cos p + sin p) / pi and the inverse
-    square of the distance."""
+    square of the distance; with `phase_weight` 0 (a published phase-averaged mean) the
+    distance alone."""
     def lambert(p):
         return ((math.pi - p) * np.cos(p) + np.sin(p)) / math.pi
 
-    flux = lambert(phase_rad) / lambert(math.pi / 2) * (1000.0 / distance_km) ** 2
-    return std_mag - 2.5 * np.log10(flux)
+    phase = (lambert(phase_rad) / lambert(math.pi / 2)) ** phase_weight
+    return std_mag - 2.5 * np.log10(phase * (1000.0 / distance_km) ** 2)
 
 
 def slew_seconds(tel, axes_from, axes_to):
@@ -81,7 +82,7 @@ def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT, std_ma
 
     Each object's standard magnitude is the one the scheduler used: taken by debris' own
     choice of source (`std_mag_table`, observed magnitudes, the SATCAT RCS, the type
-    default: :func:`debris.magnitude.magnitude_sources`); its visual magnitude along the
+    default: :func:`debris.magnitude.magnitude_estimates`); its visual magnitude along the
     track is computed here, from Skyfield's geometry and the definition."""
     from skyfield.api import EarthSatellite, wgs84
 
@@ -91,7 +92,7 @@ def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT, std_ma
     ts = skyfield_timescale()
     here = wgs84.latlon(site.latitude_deg, site.longitude_deg, elevation_m=site.altitude_m)
     observer = eph["earth"] + here
-    std, _ = magnitude_sources(catalog, std_mag_table)
+    std, _, _, weight = magnitude_estimates(catalog, std_mag_table)
     rows = {int(n): k for k, n in enumerate(catalog.norad_id.tolist())}
     by_name = {t.name: t for t in telescopes}
     problems = []
@@ -110,6 +111,11 @@ def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT, std_ma
         alt, az, distance = topo.altaz()
         el, azd = alt.degrees, az.degrees
         floor = mask_floor(tel, azd)
+        if site.horizon is not None:  # the site's own mask too, written out the same way
+            site_mask = Telescope(**{**vars(tel), "min_elevation_deg": -90.0,
+                                     "horizon_mask": tuple(map(tuple,
+                                                               site.horizon.as_list()))})
+            floor = np.maximum(floor, mask_floor(site_mask, azd))
         if np.any(el < floor - 1e-3) or np.any(el > tel.max_elevation_deg + 1e-3):
             problems.append(f"{rec['norad_id']}: elevation outside limits/mask "
                             f"({el.min():.3f}..{el.max():.3f})")
@@ -132,7 +138,8 @@ def check_schedule(table, catalog, site, telescopes, sun_limit=SUN_LIMIT, std_ma
         to_sun, to_obs = sun_pos - obj, obs - obj
         cos_phase = np.sum(to_sun * to_obs, axis=0) / (np.linalg.norm(to_sun, axis=0)
                                                        * np.linalg.norm(to_obs, axis=0))
-        mag = magnitude(std[k], distance.km, np.arccos(np.clip(cos_phase, -1, 1)))
+        mag = magnitude(std[k], distance.km, np.arccos(np.clip(cos_phase, -1, 1)),
+                        weight[k])
         if np.any(mag > tel.limiting_magnitude + 0.01):
             problems.append(f"{rec['norad_id']}: magnitude {mag.max():.2f} fainter than limit")
         start_axes = np.array([azd[0], el[0]])
@@ -178,6 +185,27 @@ def test_example_night_passes_the_checker(example_schedule, leo_sample, night):
     assert np.all(np.diff(starts) > 0)  # time-ordered
 
 
+def test_schedule_behind_a_ridge_passes_the_checker(leo_sample, night):
+    """A site with a horizon mask (a 35° wall from east to south-east, 30° in the west): every
+    track clears it, by the checker's own reading of the mask; the ridge costs tracks."""
+    import dataclasses
+
+    from debris.horizon import horizon_from_points
+
+    site, (start, end) = night
+    ridge = horizon_from_points([[0, 5], [60, 5], [70, 35], [150, 35], [160, 5], [250, 30],
+                                 [290, 30], [300, 5]])
+    walled = dataclasses.replace(site, horizon=ridge)
+    telescopes = load_telescopes(EXAMPLE)
+    table, _ = schedule_night(leo_sample, walled, start, end, telescopes,
+                              improvement_rounds=20)
+    assert len(table) >= 3
+    assert check_schedule(table, leo_sample, walled, telescopes) == []
+    az = np.concatenate([table["start_azimuth_deg"], table["end_azimuth_deg"]])
+    el = np.concatenate([table["start_elevation_deg"], table["end_elevation_deg"]])
+    assert np.all(el >= ridge(az) - 1e-6)
+
+
 def test_given_passes_give_the_same_schedule(example_schedule, leo_sample, night):
     # A caller that already has the night's passes (the nightly run) hands them over: the
     # schedule is the one the schedule's own pass search gives, without a second search.
@@ -205,9 +233,10 @@ def test_checker_catches_a_violation(example_schedule, leo_sample, night):
 def test_weights_steer_the_schedule(leo_sample, night):
     site, (start, end) = night
     telescopes = load_telescopes(EXAMPLE)
-    # type-default magnitudes: more objects than the night holds (with the SATCAT RCS the
-    # sample's small debris fall below the limit and every object with a window fits)
-    typed = StandardMagnitudes(rcs={})
+    # every object at standard magnitude 8 (the old debris default): more objects than the
+    # night holds (with the SATCAT RCS or the LEO defaults the sample's small debris fall
+    # below the limit and every object with a window fits)
+    typed = StandardMagnitudes(table={k: 8.0 for k in leo_sample.norad_id.tolist()})
     plain, _ = schedule_night(leo_sample, site, start, end, telescopes, improvement_rounds=0,
                               std_mag_table=typed)
     info = plain.meta["telescopes"]["dushanbe_05m"]

@@ -34,7 +34,7 @@ from .checks import check_range
 from .frames import (angle_between_rad, angular_rate_rad_s, azimuth_deg, earth_orientation,
                      elevation_deg, enu_basis, phase_angle_rad, radec_deg, turn_to_earth_fixed,
                      vector_norm)
-from .magnitude import standard_magnitudes, visual_magnitude
+from .magnitude import magnitude_estimates, visual_magnitude
 from .passes import find_passes
 from .propagation import propagate_at
 from .sun import is_sunlit, moon_position_gcrs_km, sun_position_gcrs_km
@@ -81,8 +81,8 @@ def sample_geometry(catalog, obj, t0: Times, seconds, site, *, backend="auto", s
 
     Returns a dict of arrays: ``az``, ``el``, ``ra``, ``dec``, ``ha`` (hour angle, deg),
     ``rate`` (deg/s, Earth-fixed angular rate), ``range_km``, ``sunlit``, ``sun_el`` (the
-    site's Sun elevation), ``magnitude`` (when `std_mag` (N,) is given), ``moon_sep`` (deg,
-    when `moon`).
+    site's Sun elevation), ``magnitude`` (when `std_mag` is given: (N,), or (N, 2) with
+    each object's phase-law weight), ``moon_sep`` (deg, when `moon`).
     """
     seconds = np.asarray(seconds, float)
     lo, hi = float(seconds.min()), float(seconds.max())
@@ -116,8 +116,10 @@ def sample_geometry(catalog, obj, t0: Times, seconds, site, *, backend="auto", s
            "rate": np.degrees(angular_rate_rad_s(rho, v_itrs)), "range_km": rng,
            "sunlit": is_sunlit(r_gcrs, sun), "sun_el": sun_el}
     if std_mag is not None:
-        out["magnitude"] = visual_magnitude(std_mag[obj], rng,
-                                            phase_angle_rad(-rho_gcrs, sun - r_gcrs))
+        std = np.asarray(std_mag, dtype=float)  # (N,) or (N, 2) with phase-law weights
+        weight = std[obj, 1] if std.ndim == 2 else 1.0
+        out["magnitude"] = visual_magnitude(std[obj] if std.ndim == 1 else std[obj, 0], rng,
+                                            phase_angle_rad(-rho_gcrs, sun - r_gcrs), weight)
     if moon:
         to_moon = interp3(moon_position_gcrs_km(grid)) - site_gcrs
         out["moon_sep"] = np.degrees(angle_between_rad(to_moon, rho_gcrs))
@@ -141,6 +143,8 @@ class _Window:
 def _windows_for(telescope: Telescope, samples, sun_limit) -> list:
     """Usable runs per pass, from 1 s samples (dict of arrays plus 'pass', 'obj', 't')."""
     floor = telescope.mask_elevation_deg(samples["az"])
+    if "site_floor" in samples:  # the site's horizon mask as well as the mount's
+        floor = np.maximum(floor, samples["site_floor"])
     ok = ((samples["el"] >= floor) & (samples["el"] <= telescope.max_elevation_deg)
           & samples["sunlit"] & (samples["sun_el"] <= sun_limit)
           & (samples["rate"] <= telescope.max_tracking_rate_deg_s)
@@ -383,7 +387,8 @@ def schedule_night(catalog, site, start, end, telescopes, *, weights: dict | Non
 def _samples(catalog, site, t0, passes, telescopes, std_mag_table, backend) -> dict:
     """Exact geometry every second over each pass's visible part: a dict of arrays (M,)
     with the pass index (``pass``), catalogue row (``obj``) and second (``t``)."""
-    std_mag = standard_magnitudes(catalog, std_mag_table)
+    estimates = magnitude_estimates(catalog, std_mag_table)
+    std_mag = np.stack([estimates.std_mag, estimates.phase_weight], axis=1)
     vs = passes["visible_start_utc"].seconds_since(t0)
     ve = passes["visible_end_utc"].seconds_since(t0)
     rows = passes.extra["row"]
@@ -404,6 +409,8 @@ def _samples(catalog, site, t0, passes, telescopes, std_mag_table, backend) -> d
         for key, value in part.items():
             geo.setdefault(key, []).append(value)
     samples.update({k: np.concatenate(v) for k, v in geo.items()})
+    if site.horizon is not None and "az" in samples:
+        samples["site_floor"] = site.horizon(samples["az"])
     return samples
 
 

@@ -24,6 +24,10 @@ A TOML file of user sites looks like::
     altitude_m = 800
     description = "roof dome"
     timezone = "Asia/Dushanbe"      # optional: the site's civil time, for --tz local
+    horizon = [[0, 8], [90, 22], [200, 5]]   # optional: azimuth, lowest elevation (deg)
+    # or horizon_file = "dome_horizon.txt"   (two columns; relative to this file)
+
+(:mod:`debris.horizon` for the mask's rules.)
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import numpy as np
 
 from .constants import WGS84_A_KM, WGS84_F
 from .errors import SiteFormatError, UnknownSiteError
+from .horizon import HorizonMask, horizon_from_points, load_horizon
 from .io.files import read_toml
 
 __all__ = ["Site", "BUILTIN_SITES", "get_site", "parse_site", "load_sites_toml", "known_sites",
@@ -69,6 +74,8 @@ class Site:
     description : str
     timezone : str or None
         IANA time zone of the site's civil time (``Asia/Dushanbe``), for ``--tz local``.
+    horizon : HorizonMask or None
+        The lowest elevation the site sees by azimuth (:mod:`debris.horizon`).
     """
 
     name: str
@@ -78,6 +85,7 @@ class Site:
     mpc_code: str | None = None
     description: str = ""
     timezone: str | None = None
+    horizon: HorizonMask | None = field(default=None, repr=False, compare=False)
     itrs_km: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -98,7 +106,14 @@ class Site:
     def as_dict(self) -> dict:
         return {"name": self.name, "latitude_deg": self.latitude_deg,
                 "longitude_deg": self.longitude_deg, "altitude_m": self.altitude_m,
-                "mpc_code": self.mpc_code, "timezone": self.timezone}
+                "mpc_code": self.mpc_code, "timezone": self.timezone,
+                "horizon": None if self.horizon is None else self.horizon.as_list()}
+
+    def limit_deg(self, azimuth_deg, min_elevation_deg: float) -> np.ndarray:
+        """The lowest elevation an object counts as up at each azimuth: the site's horizon
+        mask where it has one, never below `min_elevation_deg`."""
+        floor = np.full(np.shape(azimuth_deg), float(min_elevation_deg))
+        return floor if self.horizon is None else np.maximum(floor, self.horizon(azimuth_deg))
 
 
 def geodetic_to_itrs_km(latitude_deg, longitude_deg, altitude_m) -> np.ndarray:
@@ -164,20 +179,37 @@ def load_sites_toml(path) -> dict[str, Site]:
                                       f"got {value!r}")
             values[key] = float(value)
         unknown = set(entry) - {"latitude_deg", "longitude_deg", "altitude_m", "mpc_code",
-                                "description", "station", "timezone"}
+                                "description", "station", "timezone", "horizon",
+                                "horizon_file"}
         if unknown:
             raise SiteFormatError(f"{path}: [sites.{name}] has unknown keys "
                                   f"{', '.join(sorted(unknown))}; allowed: latitude_deg, "
                                   "longitude_deg, altitude_m, mpc_code, description, station, "
-                                  "timezone")
+                                  "timezone, horizon, horizon_file")
         key = name.lower()
         try:
             sites[key] = Site(key, values["latitude_deg"], values["longitude_deg"],
                               values["altitude_m"], entry.get("mpc_code"),
-                              str(entry.get("description", "")), entry.get("timezone"))
+                              str(entry.get("description", "")), entry.get("timezone"),
+                              _site_horizon(entry, path, name))
         except SiteFormatError as exc:
             raise SiteFormatError(f"{path}: [sites.{name}]: {exc}") from None
     return sites
+
+
+def _site_horizon(entry: dict, path: Path, name: str) -> HorizonMask | None:
+    """The horizon of a TOML site entry: its ``horizon`` points or its ``horizon_file``
+    (relative to the TOML file), not both."""
+    where = f"{path}: [sites.{name}]"
+    if "horizon" in entry and "horizon_file" in entry:
+        raise SiteFormatError(f"{where}: give horizon or horizon_file, not both")
+    if "horizon" in entry:
+        return horizon_from_points(entry["horizon"], where)
+    if "horizon_file" in entry:
+        if not isinstance(entry["horizon_file"], str):
+            raise SiteFormatError(f"{where}: horizon_file must be a file name")
+        return load_horizon(path.parent / entry["horizon_file"])
+    return None
 
 
 def parse_site(spec: str, extra: dict | None = None) -> Site:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 import numpy as np
@@ -12,6 +13,7 @@ from ..checks import in_range, range_text
 from ..errors import DebrisError
 from ..io.files import read_csv_rows
 from ..io.tables import iso_text, iter_table_json, local_iso_text, table_to_csv, table_to_text
+from ..horizon import load_horizon
 from ..sites import load_sites_toml, parse_site, time_zone
 from ..sun import coming_night, night_date, night_window
 from ..table import Table
@@ -179,9 +181,14 @@ def failure_note(table, consequence: str) -> dict:
 
 
 def sites(args) -> list:
-    """The sites of ``--site`` (default Dushanbe), with ``--sites-file`` ones known."""
+    """The sites of ``--site`` (default Dushanbe), with ``--sites-file`` ones known; with
+    ``--horizon FILE`` each takes that horizon mask."""
     extra = load_sites_toml(args.sites_file) if getattr(args, "sites_file", None) else None
-    return [parse_site(spec, extra) for spec in (args.site or ["dushanbe"])]
+    found = [parse_site(spec, extra) for spec in (args.site or ["dushanbe"])]
+    if getattr(args, "horizon", None):
+        mask = load_horizon(args.horizon)
+        found = [dataclasses.replace(site, horizon=mask) for site in found]
+    return found
 
 
 def window(args, site):
@@ -256,6 +263,10 @@ def add_site_options(parser, *, several: bool = False) -> None:
                         help="site name or LAT,LON[,ALT_M]" + ("; repeat for several (default "
                                                                "dushanbe)" if several else ""))
     parser.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
+    parser.add_argument("--horizon", metavar="FILE",
+                        help="horizon mask: two columns, azimuth and lowest elevation (deg), "
+                             "interpolated and wrapping at 360; passes rise and set where they "
+                             "clear it (a site's TOML takes horizon = [[az, el], ...])")
 
 
 def add_tz_option(parser) -> None:

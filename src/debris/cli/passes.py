@@ -7,8 +7,9 @@ import numpy as np
 from ..errors import DebrisError
 from ..io.files import write_text
 from ..io.tables import iso_text, jsonable, local_iso_text, meta_block
-from ..magnitude import (DEFAULT_STD_MAG, RCS_ALBEDO, StandardMagnitudes, load_rcs_table,
-                         load_std_mag_table, magnitude_sources)
+from ..magnitude import (DEFAULT_STD_MAG, LEO_DEFAULT_STD_MAG, RCS_ALBEDO, SOURCE_LABELS,
+                         StandardMagnitudes, load_rcs_table, load_std_mag_table,
+                         magnitude_sources)
 from ..passes import PASS_DECIMALS, find_crossings, find_passes
 from ..progress import progress_bar
 from .common import (
@@ -93,10 +94,11 @@ def add_parsers(sub) -> None:
                    help="lowest elevation of a pass, 0..90 deg (default 10)")
     p.add_argument("--visible-only", action="store_true",
                    help="keep passes with a part where the object is sunlit under a dark sky")
-    p.add_argument("--std-mag-file", help="CSV norad_id,std_mag of standard magnitudes "
-                   "(1000 km, 90 deg phase); default from the SATCAT RCS, else by object type")
-    p.add_argument("--satcat", metavar="FILE", help="CelesTrak SATCAT CSV whose RCS values "
-                   "replace the bundled snapshot's (2025-01-12)")
+    p.add_argument("--std-mag-file", help="CSV norad_id,std_mag[,sigma] of standard magnitudes "
+                   "(1000 km, 90 deg phase); default the published table, else the SATCAT "
+                   "RCS, else by orbit regime and object type")
+    p.add_argument("--satcat", metavar="FILE", help="SATCAT CSV (CelesTrak's RCS or Space-"
+                   "Track's RCS_SIZE) that replaces the bundled snapshot's (2025-01-12)")
     p.add_argument("--brighter-than", type=ranged(-30.0, 30.0, unit="mag"), metavar="MAG",
                    help="keep visible passes brighter than MAG (estimated magnitude)")
     p.add_argument("--norad", help="comma-separated NORAD ids")
@@ -132,9 +134,12 @@ def add_parsers(sub) -> None:
 
 
 #: The terminal's default passes table (100 columns): rise and culmination, the highest
-#: elevation, azimuths rise to set, the visible part and the magnitude.
-_PASS_NARROW = ["norad_id", "name", "rise_utc", "culmination_utc", "max_elevation_deg",
-                "azimuths", "visible_start_utc", "visible_end_utc", "min_magnitude"]
+#: The terminal's columns without --wide: culmination, highest elevation, azimuths rise to set,
+#: the visible part and the magnitude with its 1σ and source.
+_PASS_NARROW = ["norad_id", "name", "culmination_utc", "max_elevation_deg",
+                "azimuths", "visible_start_utc", "visible_end_utc", "magnitude"]
+#: Sources whose magnitudes are guesses (defaults), not measurements of the object.
+_GUESSES = ("type", "size")
 
 
 def _pass_view(table, layout: dict, zone, start, several_sites: bool, wide: bool):
@@ -152,9 +157,13 @@ def _pass_view(table, layout: dict, zone, start, several_sites: bool, wide: bool
     rise, down = (np.asarray(table[c], float) for c in ("rise_azimuth_deg", "set_azimuth_deg"))
     shown.columns["azimuths"] = np.array([f"{a:.0f}→{b:.0f}" for a, b in zip(rise, down)],
                                          dtype=str) if len(table) else np.array([], str)
+    shown.columns["magnitude"] = np.array(
+        [f"{m:.1f}±{s:.1f} {SOURCE_LABELS.get(src, src)}" if np.isfinite(m) else "-"
+         for m, s, src in zip(table["min_magnitude"], table["mag_sigma"],
+                              table["std_magnitude_source"])], dtype=str)
     formats["name"] = lambda text: text[:16]
     narrow = {"columns": columns, "formats": formats,
-              "headers": dict(layout["headers"], azimuths="az")}
+              "headers": dict(layout["headers"], azimuths="az", magnitude="mag")}
     return shown, local_layout(narrow, zone)
 
 
@@ -164,10 +173,16 @@ def _terminal(args, table, leo, std_mags, site_list, window_, zone, header, what
     types = dict(zip(leo.norad_id.tolist(), leo.object_type.tolist()))
     sources = dict(zip(*np.unique(magnitude_sources(leo, std_mags)[1], return_counts=True)))
     view, layout = _pass_view(table, _PASS_TEXT, zone, start, len(site_list) > 1, args.wide)
+    rows = ordered(table, args.sort or args.view_default_sort)
+    shown = rows if args.all_rows else rows.take(np.arange(min(args.limit, len(rows))))
+    guesses = int(np.isin(shown["std_magnitude_source"], _GUESSES).sum())
     text = header + pass_summary(table, types, site_list, start, end, args.sun_altitude_deg,
                                  sources, zone) \
-        + "# rise, culmination, visible from/to: hh:mm:ss (+1: the next day); max_el deg; " \
+        + "# culmination, visible from/to: hh:mm:ss (+1: the next day); max_el deg; " \
           "az: azimuth at rise→set, deg; mag: estimated, brightest while visible" \
+        + ("" if args.wide else ", ±1σ and source (pub: published, rcs: radar size, obs: our "
+           "observations, user: your table, type/size: a default, a guess)") \
+        + f"; {guesses} of the {len(shown)} magnitudes shown are guesses" \
         + ("" if args.wide else "; --wide for every column") + "\n" \
         + limited(args, view, layout, what)
     return text if args.wide else wrap_comments(text)
@@ -176,6 +191,37 @@ def _terminal(args, table, leo, std_mags, site_list, window_, zone, header, what
 def _zone_label(zone, when) -> str:
     """``Asia/Dushanbe (UTC+05:00)``: the zone and its offset at `when`."""
     return f"{zone.key} (UTC{local_iso_text(when[:1], zone)[0][-6:]})"
+
+
+def _passes_meta(args, leo, site_list, window_, zone, failures, table) -> dict:
+    """The run's facts for CSV/JSON output of passes."""
+    start, end = window_
+    info = leo.info()
+    return meta_block(
+        command="passes", inputs=[str(s) for s in (leo.sources or ["<bundled>"])],
+        sites=[s.as_dict() for s in site_list],
+        window={"start_utc": iso_text(start)[0], "end_utc": iso_text(end)[0]},
+        time_zone=None if zone is None else zone.key,
+        parameters={"min_elevation_deg": args.min_elevation_deg,
+                    "sun_altitude_deg": args.sun_altitude_deg,
+                    "visible_only": bool(args.visible_only),
+                    "brighter_than": args.brighter_than, "sort": args.sort,
+                    "std_mag_file": args.std_mag_file, "satcat": args.satcat,
+                    "default_std_mag": DEFAULT_STD_MAG,
+                    "leo_default_std_mag": {k: v[0] for k, v in
+                                            LEO_DEFAULT_STD_MAG.items()},
+                    "magnitude_model": "diffuse sphere, standard magnitude at 1000 km "
+                                       "and 90 deg phase (published distance-adjusted "
+                                       "means: range only); from the user table, else "
+                                       "our observed magnitudes, else the published "
+                                       "table, else the SATCAT RCS (Lambertian sphere, "
+                                       f"albedo {RCS_ALBEDO}), else the RCS size class, "
+                                       "else the regime and type default"},
+        catalog_epoch_range_utc=jsonable([info.get("epoch_min_utc"),
+                                          info.get("epoch_max_utc")]),
+        objects=len(leo), rejected=len(leo.rejected),
+        sgp4_init_errors=int((leo.sgp4_init_error != 0).sum()),
+        sgp4_failures_in_window=len(failures), passes=len(table))
 
 
 def cmd_passes(args) -> int:
@@ -216,30 +262,12 @@ def cmd_passes(args) -> int:
     failures = failure_note(table, "they have no passes while failed")
 
     def meta():
-        info = leo.info()
-        return meta_block(
-            command="passes", inputs=[str(s) for s in (leo.sources or ["<bundled>"])],
-            sites=[s.as_dict() for s in site_list],
-            window={"start_utc": iso_text(start)[0], "end_utc": iso_text(end)[0]},
-            time_zone=None if zone is None else zone.key,
-            parameters={"min_elevation_deg": args.min_elevation_deg,
-                        "sun_altitude_deg": args.sun_altitude_deg,
-                        "visible_only": bool(args.visible_only),
-                        "brighter_than": args.brighter_than, "sort": args.sort,
-                        "std_mag_file": args.std_mag_file, "satcat": args.satcat,
-                        "default_std_mag": DEFAULT_STD_MAG,
-                        "magnitude_model": "diffuse sphere, standard magnitude at 1000 km "
-                                           "and 90 deg phase; from the user table, else the "
-                                           f"SATCAT RCS (Lambertian sphere, albedo "
-                                           f"{RCS_ALBEDO}), else the type default"},
-            catalog_epoch_range_utc=jsonable([info.get("epoch_min_utc"),
-                                              info.get("epoch_max_utc")]),
-            objects=len(leo), rejected=len(leo.rejected),
-            sgp4_init_errors=int((leo.sgp4_init_error != 0).sum()),
-            sgp4_failures_in_window=len(failures), passes=len(table))
+        return _passes_meta(args, leo, site_list, (start, end), zone, failures, table)
 
     what = "visible passes" if args.visible_only else "passes"
-    header = (f"# {len(table)} {what} above {args.min_elevation_deg:g} deg, "
+    masks = [s.name for s in site_list if s.horizon is not None]
+    header = (f"# {len(table)} {what} above {args.min_elevation_deg:g} deg"
+              + (f" and the horizon mask ({', '.join(masks)})" if masks else "") + ", "
               f"{iso_text(start)[0]} .. {iso_text(end)[0]}, sites: "
               f"{', '.join(s.name for s in site_list)}; times "
               f"{'UTC' if zone is None else _zone_label(zone, start)}, magnitudes estimated; "

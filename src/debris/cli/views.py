@@ -177,7 +177,8 @@ def pass_summary(table: Table, types: dict, sites, start, end, sun_limit: float,
 
 
 _SOURCE_WORDS = {"table": "your table", "observed": "our observations",
-                 "rcs": "the SATCAT RCS", "type": "type defaults"}
+                 "published": "published values", "rcs": "the SATCAT RCS",
+                 "size": "RCS size classes", "type": "regime and type defaults"}
 
 
 def conjunction_summary(table: Table) -> str:

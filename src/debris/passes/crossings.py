@@ -27,7 +27,7 @@ from ..checks import check_range
 from ..errors import InputError
 from ..frames import (angular_rate_rad_s, azimuth_deg, elevation_deg, enu_basis,
                       phase_angle_rad, radec_deg, vector_norm)
-from ..magnitude import standard_magnitudes, visual_magnitude
+from ..magnitude import magnitude_estimates, visual_magnitude
 from ..propagation import propagate
 from ..search import bisect, maximise
 from ..sun import is_sunlit
@@ -101,7 +101,8 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         def target(t):
             return np.broadcast_to(fixed, (np.size(t), 3))
 
-    std_mag = standard_magnitudes(catalog, std_mag_table)
+    estimates = magnitude_estimates(catalog, std_mag_table)
+    std_mag = np.stack([estimates.std_mag, estimates.phase_weight], axis=1)
     cos_r = np.cos(np.radians(radius_deg))
     sin_min = np.sin(np.radians(min_elevation_deg))
     chunk = max(500, int(2.5e6 // len(grid)))
@@ -158,7 +159,8 @@ def _geometry(track, obj, t, site, target):
 
 def _crossings_in(part, std_mag, site, track, obj, seg, span, target, cos_r, sin_min,
                   radius_deg, eo, t0):
-    """The crossings of a chunk's objects on candidate segments (obj, seg), or None."""
+    """The crossings of a chunk's objects on candidate segments (obj, seg), or None;
+    `std_mag` (n, 2): each object's standard magnitude and phase-law weight."""
     found = _closest_approaches(site, track, obj, seg, span, target, radius_deg)
     if found is None:
         return None
@@ -168,6 +170,9 @@ def _crossings_in(part, std_mag, site, track, obj, seg, span, target, cos_r, sin
     inside = (cos_min >= cos_r) & ((rho_min @ enu_basis(site.latitude_deg,
                                                         site.longitude_deg)[2])
                                    >= sin_min * dist)
+    if site.horizon is not None:  # and above the site's horizon mask at closest approach
+        enu_min = rho_min @ enu_basis(site.latitude_deg, site.longitude_deg).T
+        inside &= elevation_deg(enu_min) >= site.horizon(azimuth_deg(enu_min))
     if not inside.any():
         return None
     pick = np.flatnonzero(inside)
@@ -194,8 +199,9 @@ def _crossings_in(part, std_mag, site, track, obj, seg, span, target, cos_r, sin
     pos = rho_min + site.itrs_km
     sun = track.sun(t_min)
     lit = is_sunlit(pos, sun)
-    mag = np.where(lit, visual_magnitude(std_mag[c_obj], dist,
-                                         phase_angle_rad(-rho_min, sun - pos)), np.nan)
+    mag = np.where(lit, visual_magnitude(std_mag[c_obj, 0], dist,
+                                         phase_angle_rad(-rho_min, sun - pos),
+                                         std_mag[c_obj, 1]), np.nan)
     enu = rho_min @ enu_basis(site.latitude_deg, site.longitude_deg).T
     ra, dec = radec_deg(np.einsum("mij,mj->mi", eo.itrs_to_gcrs_at(t_min), rho_min), dist)
     missing = np.nan

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..frames import elevation_deg, vector_norm
+from ..frames import azimuth_deg, elevation_deg, vector_norm
 from ..hermite import hermite_position, hermite_velocity
 from ..propagation import propagate_at
 from ..search import bisect
@@ -219,7 +219,7 @@ def group_passes(obj, seg, s, kind, f_start, f_end, el_edges):
             np.concatenate([culmination, none]), np.concatenate([sets, none]))
 
 
-def _exact_enu(track, chunk, ctx, site, basis, obj, t):
+def exact_enu(track, chunk, ctx, site, basis, obj, t):
     """Exact SGP4 site-relative ENU position (km) and Earth-fixed velocity (km/s), (M, 3)."""
     r, v, _ = propagate_at(chunk, obj, ctx.grid[0:1].shift_seconds(t), backend=ctx.backend)
     pos, vel = track.to_itrs(r, v, t)
@@ -240,7 +240,7 @@ def refine_crossings(track, chunk, ctx, site, basis, obj, t):
     elevation is linear to micro-seconds of time, so one step is enough. Returns the refined
     times and ENU positions there (first-order from the exact state: centimetres).
     """
-    enu, enu_dot = _exact_enu(track, chunk, ctx, site, basis, obj, t)
+    enu, enu_dot = exact_enu(track, chunk, ctx, site, basis, obj, t)
     el = np.radians(elevation_deg(enu))
     rate = _elevation_rate(enu, enu_dot)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -260,7 +260,7 @@ def refine_culminations(track, chunk, ctx, site, basis, obj, t):
     lo = np.clip(t - h, 0.0, ctx.span)
     hi = np.clip(t + h, 0.0, ctx.span)
     both = np.concatenate([lo, hi])
-    enu, enu_dot = _exact_enu(track, chunk, ctx, site, basis, np.concatenate([obj, obj]), both)
+    enu, enu_dot = exact_enu(track, chunk, ctx, site, basis, np.concatenate([obj, obj]), both)
     m = len(t)
     p0, v0, p1, v1 = enu[:m], enu_dot[:m], enu[m:], enu_dot[m:]
     g0, g1 = elevation_rate_sign(p0, v0), elevation_rate_sign(p1, v1)
@@ -272,3 +272,94 @@ def refine_culminations(track, chunk, ctx, site, basis, obj, t):
         s[held] = _bisect_sign(lambda x: elevation_rate_sign(sub.position(x), sub.velocity(x)),
                                np.zeros(held.sum()), np.ones(held.sum()), rising=False)
     return lo + s * (hi - lo), segs.position(s), held
+
+
+#: Sampling step (s) of the search for horizon-mask crossings where the object may be near
+#: the mask: a mask feature the object crosses in less time than this may be stepped over.
+MASK_STEP_S = 1.0
+#: Step (s) of the first, coarse look: a coarse interval is sampled finely only when the
+#: clearance's rate there (elevation rate and the mask's steepest slope times the azimuth
+#: rate, with half again as margin) could bring it to zero within the interval.
+MASK_COARSE_S = 10.0
+#: Bisections on exact SGP4 that refine each mask crossing: 1 s / 2^12, a quarter millisecond.
+MASK_BISECTIONS = 12
+_MASK_CHUNK = 400_000  # samples per batch
+
+
+def _clearance_and_rate(track, site, basis, mask, slope, obj, t):
+    """Clearance above the mask (deg) at times `t` and a bound on its rate (deg/s), (M,)."""
+    g, bound = np.empty(t.size), np.empty(t.size)
+    for a in range(0, t.size, _MASK_CHUNK):
+        part = slice(a, a + _MASK_CHUNK)
+        pos, vel = track.state(obj[part], t[part])
+        enu, dot = (pos - site.itrs_km) @ basis.T, vel @ basis.T
+        g[part] = elevation_deg(enu) - mask(azimuth_deg(enu))
+        h2 = enu[:, 0] ** 2 + enu[:, 1] ** 2
+        r2 = h2 + enu[:, 2] ** 2
+        el_rate = elevation_rate_sign(enu, dot) / (np.sqrt(h2) * r2)
+        az_rate = (dot[:, 0] * enu[:, 1] - enu[:, 0] * dot[:, 1]) / h2
+        bound[part] = np.degrees(np.abs(el_rate) + slope * np.abs(az_rate))
+    return g, bound
+
+
+def _samples(t_a, t_b, step):
+    """Times every `step` from each t_a to its t_b (both included): (index, times)."""
+    counts = np.maximum(np.ceil((t_b - t_a) / step).astype(int), 1) + 1
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+    which = np.repeat(np.arange(t_a.size), counts)
+    k = np.arange(which.size) - starts[which]
+    return which, np.minimum(t_a[which] + k * step, t_b[which]), starts, counts
+
+
+def mask_intervals(track, chunk, ctx, site, basis, p_obj, t_rise, t_set):
+    """The parts of each pass above the site's horizon mask: (pass, start s, end s), (I,).
+
+    The clearance ``g(t) = elevation - mask(azimuth)`` is looked at every
+    :data:`MASK_COARSE_S` from rise to set on the interpolated track, then every
+    :data:`MASK_STEP_S` in the coarse intervals where its rate could bring it to zero; each
+    sign change is bisected on exact SGP4 to :data:`MASK_BISECTIONS` halvings. An interval
+    starts at the rise (ends at the set) when the object already clears the mask there.
+    Passes entirely below the mask have no interval.
+    """
+    mask = site.horizon
+    az_pts = np.append(mask.azimuth_deg, mask.azimuth_deg[0] + 360.0)
+    el_pts = np.append(mask.elevation_deg, mask.elevation_deg[0])
+    slope = float(np.max(np.abs(np.diff(el_pts) / np.maximum(np.diff(az_pts), 1e-9)))) \
+        if mask.azimuth_deg.size > 1 else 0.0
+    which, t, starts, counts = _samples(t_rise, t_set, MASK_COARSE_S)
+    g, bound = _clearance_and_rate(track, site, basis, mask, slope, p_obj[which], t)
+    same = which[1:] == which[:-1]
+    reach = 1.5 * np.maximum(bound[1:], bound[:-1]) * np.diff(t) + 0.05
+    near = same & ((np.sign(g[1:]) != np.sign(g[:-1]))
+                   | (np.abs(g[1:]) + np.abs(g[:-1]) <= reach))
+    k = np.flatnonzero(near)
+    fine_which, fine_t, fine_starts, _ = _samples(t[k], t[k + 1], MASK_STEP_S)
+    fine_g, _ = _clearance_and_rate(track, site, basis, mask, 0.0,
+                                    p_obj[which[k][fine_which]], fine_t)
+    up_fine = fine_g > 0.0
+    change = np.flatnonzero((up_fine[1:] != up_fine[:-1])
+                            & (fine_which[1:] == fine_which[:-1]))
+    lo, hi, rising = fine_t[change], fine_t[change + 1], ~up_fine[change]
+    c_pass = which[k][fine_which[change]]
+    obj = p_obj[c_pass]
+    for _ in range(MASK_BISECTIONS):  # exact SGP4: the interpolant is metres off
+        mid = 0.5 * (lo + hi)
+        enu, _ = exact_enu(track, chunk, ctx, site, basis, obj, mid)
+        now_up = elevation_deg(enu) - mask(azimuth_deg(enu)) > 0.0
+        moved = now_up == rising  # the crossing lies before mid
+        hi = np.where(moved, mid, hi)
+        lo = np.where(moved, lo, mid)
+    crossing = 0.5 * (lo + hi)
+    # Intervals per pass: from the rise if up there, through each crossing, to the set.
+    up = g > 0.0
+    first, last = starts, starts + counts - 1
+    up_first, up_last = up[first], up[last]
+    ev_pass = np.concatenate([c_pass, np.flatnonzero(up_first), np.flatnonzero(up_last)])
+    ev_t = np.concatenate([crossing, t_rise[up_first], t_set[up_last]])
+    ev_kind = np.concatenate([np.where(rising, 0, 1), np.zeros(up_first.sum(), int),
+                              np.ones(up_last.sum(), int)])  # 0 opens, 1 closes
+    order = np.lexsort((ev_kind, ev_t, ev_pass))
+    ev_pass, ev_t, ev_kind = ev_pass[order], ev_t[order], ev_kind[order]
+    opens = ev_kind == 0
+    # Opening and closing events alternate within a pass, opening first.
+    return ev_pass[opens], ev_t[opens], ev_t[~opens]

@@ -45,13 +45,14 @@ import numpy as np
 from ..checks import check_range
 from ..frames import (angular_rate_rad_s, azimuth_deg, elevation_deg, enu_basis, radec_deg,
                       vector_norm)
-from ..magnitude import magnitude_sources
+from ..magnitude import magnitude_estimates
 from ..table import Table
 from ..timescale import Times
-from .events import (Context, group_passes, refine_crossings, refine_culminations, site_events,
-                     site_segments)
+from .events import (Context, exact_enu, group_passes, mask_intervals, refine_crossings,
+                     refine_culminations, site_events, site_segments)
 from .grid import BISECTIONS, coarse_grid, track_and_candidates
-from .visibility import brightest_magnitude, sunlit_transitions, visible_intervals
+from .visibility import (brightest_magnitude, intersect_intervals, sunlit_transitions,
+                         visible_intervals)
 
 __all__ = ["PASS_COLUMNS", "PASS_DECIMALS", "DEFAULT_STEP_S", "find_passes"]
 
@@ -67,6 +68,7 @@ PASS_COLUMNS = (
     "culmination_range_km", "culmination_ra_deg", "culmination_dec_deg",
     "max_angular_rate_deg_s", "visible", "visible_start_utc", "visible_end_utc",
     "sunlit_fraction", "min_magnitude", "duration_s", "std_magnitude", "std_magnitude_source",
+    "mag_sigma",
 )
 
 #: Decimals of the float columns in JSON output: 1e-6 deg (4 mas), 1 mm, 1 ms - far
@@ -75,7 +77,7 @@ PASS_DECIMALS = {
     "rise_azimuth_deg": 6, "culmination_azimuth_deg": 6, "set_azimuth_deg": 6,
     "max_elevation_deg": 6, "culmination_range_km": 6, "culmination_ra_deg": 6,
     "culmination_dec_deg": 6, "max_angular_rate_deg_s": 6, "sunlit_fraction": 6,
-    "min_magnitude": 3, "duration_s": 3, "std_magnitude": 3,
+    "min_magnitude": 3, "duration_s": 3, "std_magnitude": 3, "mag_sigma": 2,
 }
 
 
@@ -121,7 +123,7 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     check_range("step_s", step_s, 0.0, low_open=True, unit="s")
     sites = [sites] if hasattr(sites, "itrs_km") else list(sites)
     grid, step, span_s, eo, sun_itrs = coarse_grid(start, end, step_s)
-    std_mag, std_source = magnitude_sources(catalog, std_mag_table)
+    std_mag, std_source, mag_sigma, weight = magnitude_estimates(catalog, std_mag_table)
     context = Context(grid, step, span_s, eo, min_elevation_deg, sun_altitude_deg_limit,
                       backend)
     parts = []
@@ -139,13 +141,15 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
         failed_codes.extend(error[bad].max(axis=1).tolist())
         flips = sunlit_transitions(track, candidates, step)
         for k, (site, cand) in enumerate(zip(sites, candidates)):
-            part = _passes_for_site(chunk, std_mag[rows], site, track, flips, context, cand)
+            part = _passes_for_site(chunk, (std_mag[rows], weight[rows]), site, track, flips,
+                                    context, cand)
             if part is not None:
                 part["_obj"] = rows[part["_obj"]]
                 part["_site"] = np.full(len(part["_obj"]), k)
                 parts.append(part)
     table = _final_table(parts, catalog, sites, grid[0:1])
     table.columns["std_magnitude_source"] = std_source[table.extra["row"]]
+    table.columns["mag_sigma"] = mag_sigma[table.extra["row"]]
     # Objects SGP4 failed on during the window (decayed, bad elements): no passes while failed.
     table.meta["sgp4_failures"] = dict(zip(failed_ids, failed_codes))
     return table
@@ -163,7 +167,7 @@ def _final_table(parts, catalog, sites, t0) -> Table:
     obj, site = obj[order], site[order]
     columns = {"norad_id": catalog.norad_id[obj], "name": catalog.name[obj],
                "site": np.array([s.name for s in sites])[site]}
-    for name in PASS_COLUMNS[3:-1]:
+    for name in PASS_COLUMNS[3:-2]:
         values = merged[name][order]
         columns[name] = t0.shift_seconds(values) if name.endswith("_utc") else values
     return Table(columns, extra={"row": obj})
@@ -247,6 +251,35 @@ def _exact_events(chunk, site, basis, track, ctx, p_obj, times, has):
     return np.clip(t_culm, t_rise, t_set), enu
 
 
+def _masked_passes(chunk, site, basis, track, ctx, p_obj, times, has):
+    """The passes as the site's horizon mask lets them be seen: each pass's rise and set
+    move to where it first clears and last drops below the mask (exact SGP4), its
+    culmination into that span; passes entirely behind the mask go. Returns the kept passes'
+    objects, times, rise/set flags, exact ENU positions at rise, culmination and set, and
+    the intervals above the mask renumbered to them; None when no pass is left."""
+    t_rise, t_culm, t_set = times
+    has_rise, has_set = has
+    m_pass, m_a, m_b = mask_intervals(track, chunk, ctx, site, basis, p_obj, t_rise, t_set)
+    keep = np.unique(m_pass)
+    if not keep.size:
+        return None
+    first = np.full(p_obj.size, np.inf)
+    last = np.full(p_obj.size, -np.inf)
+    np.minimum.at(first, m_pass, m_a)
+    np.maximum.at(last, m_pass, m_b)
+    new_rise, new_set = first[keep], last[keep]
+    has_rise = has_rise[keep] | (new_rise > t_rise[keep])
+    has_set = has_set[keep] | (new_set < t_set[keep])
+    t_culm = np.clip(t_culm[keep], new_rise, new_set)
+    p_obj = p_obj[keep]
+    enu = [exact_enu(track, chunk, ctx, site, basis, p_obj, t)[0]
+           for t in (new_rise, t_culm, new_set)]
+    renumber = np.full(first.size, -1)
+    renumber[keep] = np.arange(keep.size)
+    return (p_obj, (new_rise, t_culm, new_set), (has_rise, has_set), enu,
+            (renumber[m_pass], m_a, m_b))
+
+
 def _max_angular_rate_deg_s(track, site, p_obj, t_rise, t_culm, t_set):
     """Largest alt-az (Earth-fixed) angular rate over each pass: 9 points and the
     culmination (where it nearly always is: the culmination is the closest approach)."""
@@ -258,23 +291,35 @@ def _max_angular_rate_deg_s(track, site, p_obj, t_rise, t_culm, t_set):
     return np.degrees(rate.max(axis=1))
 
 
-def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> dict | None:
-    """The columns of a chunk's passes at a site (times as seconds, objects as chunk rows)."""
+def _passes_for_site(chunk, magnitudes, site, track, flips, ctx, candidates) -> dict | None:
+    """The columns of a chunk's passes at a site (times as seconds, objects as chunk rows);
+    `magnitudes`: the chunk's standard magnitudes and phase-law weights, (n,) each."""
+    std_mag, weight = magnitudes
     basis = enu_basis(site.latitude_deg, site.longitude_deg)
     found = _events(chunk, site, basis, track, ctx, candidates)
     if found is None:
         return None
     p_obj, t_rise, t_culm, t_set, has_rise, has_set, interior = found
-    n_passes = p_obj.size
     t_culm, (enu_r, enu_c, enu_s) = _exact_events(chunk, site, basis, track, ctx, p_obj,
                                                   (t_rise, t_culm, t_set),
                                                   (has_rise, interior, has_set))
+    above = None
+    if site.horizon is not None and site.horizon.highest_deg > ctx.min_el:
+        masked = _masked_passes(chunk, site, basis, track, ctx, p_obj,
+                                (t_rise, t_culm, t_set), (has_rise, has_set))
+        if masked is None:
+            return None
+        p_obj, (t_rise, t_culm, t_set), (has_rise, has_set), (enu_r, enu_c, enu_s), above = \
+            masked
+    n_passes = p_obj.size
     rho_c = enu_c @ basis
     culm_range = vector_norm(rho_c)
     ra, dec = radec_deg(np.einsum("mij,mj->mi", ctx.eo.itrs_to_gcrs_at(t_culm), rho_c),
                         culm_range)
     iv_pass, iv_a, iv_b, sunlit_time = visible_intervals(p_obj, t_rise, t_set, track, flips,
                                                          site, ctx)
+    if above is not None:  # the visible part is also above the mask
+        iv_pass, iv_a, iv_b = intersect_intervals((iv_pass, iv_a, iv_b), above)
     visible = np.zeros(n_passes, bool)
     visible[iv_pass] = True
     v_start = np.full(n_passes, np.inf)
@@ -282,7 +327,7 @@ def _passes_for_site(chunk, std_mag, site, track, flips, ctx, candidates) -> dic
     np.minimum.at(v_start, iv_pass, iv_a)
     np.maximum.at(v_end, iv_pass, iv_b)
     min_mag = brightest_magnitude(track, site, std_mag, p_obj, t_culm, iv_pass, iv_a, iv_b,
-                                  n_passes)
+                                  n_passes, weight)
     duration = t_set - t_rise
     nan = np.nan
     # Times stay seconds from the window start (NaN: none) and objects chunk rows until

@@ -19,7 +19,7 @@ from ..search import bisect
 from ..sun import is_sunlit, is_sunlit_fast, site_elevation_deg
 from .grid import BISECTIONS
 
-__all__ = ["sunlit_transitions", "visible_intervals", "brightest_magnitude"]
+__all__ = ["sunlit_transitions", "visible_intervals", "brightest_magnitude", "intersect_intervals"]
 
 
 def sunlit_transitions(track, candidates, step):
@@ -116,8 +116,10 @@ def visible_intervals(p_obj, t_rise, t_set, track, flips, site, ctx):
     return (np.concatenate(iv_pass), np.concatenate(iv_a), np.concatenate(iv_b), sunlit_time)
 
 
-def brightest_magnitude(track, site, std_mag, p_obj, t_culm, iv_pass, iv_a, iv_b, n_passes):
+def brightest_magnitude(track, site, std_mag, p_obj, t_culm, iv_pass, iv_a, iv_b, n_passes,
+                        phase_weight=None):
     """The brightest estimated magnitude of each pass over its visible intervals, (P,).
+    `phase_weight` (n,): each object's phase-law weight (default 1: the sphere's law).
 
     Sampled at 9 points of each interval and at the culmination when it falls inside one
     (where a pass is usually brightest: nearest); inf for passes with no visible interval.
@@ -130,7 +132,26 @@ def brightest_magnitude(track, site, std_mag, p_obj, t_culm, iv_pass, iv_a, iv_b
         o = np.repeat(p_obj[iv_pass], t_mag.shape[1])
         pos, _ = track.state(o, t_mag.ravel())
         to_site = site.itrs_km - pos
+        weight = 1.0 if phase_weight is None else phase_weight[o]
         mags = visual_magnitude(std_mag[o], vector_norm(to_site),
-                                phase_angle_rad(to_site, track.sun(t_mag.ravel()) - pos))
+                                phase_angle_rad(to_site, track.sun(t_mag.ravel()) - pos), weight)
         np.minimum.at(min_mag, iv_pass, mags.reshape(t_mag.shape).min(axis=1))
     return min_mag
+
+
+def intersect_intervals(first, second):
+    """The intersection of two sets of per-pass intervals, each (pass, start, end) arrays
+    with a pass's intervals disjoint: (pass, start, end) of the non-empty overlaps."""
+    a_pass, a_lo, a_hi = (np.asarray(x) for x in first)
+    b_pass, b_lo, b_hi = (np.asarray(x) for x in second)
+    order = np.lexsort((b_lo, b_pass))
+    b_pass, b_lo, b_hi = b_pass[order], b_lo[order], b_hi[order]
+    begin = np.searchsorted(b_pass, a_pass, side="left")
+    end = np.searchsorted(b_pass, a_pass, side="right")
+    count = end - begin
+    which = np.repeat(np.arange(a_pass.size), count)  # every (a, b) pair of one pass
+    b = np.arange(which.size) - np.repeat(np.cumsum(count) - count, count) + begin[which]
+    lo = np.maximum(a_lo[which], b_lo[b])
+    hi = np.minimum(a_hi[which], b_hi[b])
+    keep = hi > lo
+    return a_pass[which[keep]], lo[keep], hi[keep]
