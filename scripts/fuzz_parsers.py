@@ -26,6 +26,7 @@ import argparse
 import collections
 import os
 import random
+import re
 import sys
 import tempfile
 import time
@@ -189,7 +190,7 @@ def _observations_file(text, source):
         path.write_bytes(text.encode("utf-8", "surrogateescape")
                          if isinstance(text, str) else text)
         table = read_observations(path)
-        lines = text.count("\n") + 2
+        lines = len(re.split(r"\r\n|\r|\n", text)) + 1  # as editors number them
         for r in table.meta.get("rejected", []):
             if r.source != str(path) or not r.reason or not 1 <= r.line_number <= lines:
                 raise Failure(f"rejection without its file and line: {r!r}")
@@ -238,6 +239,21 @@ def _rcs(path):
     from debris.magnitude import load_rcs_table
 
     return load_rcs_table(path)
+
+
+def _horizon(path):
+    from debris.horizon import load_horizon
+
+    mask = load_horizon(path)
+    if not np.all(np.isfinite(mask(np.arange(0.0, 360.0, 7.5)))):
+        raise Failure("a horizon mask gives a non-finite limit")
+    return mask
+
+
+def _published(path):
+    from debris.magnitude import PublishedMagnitudes
+
+    return PublishedMagnitudes.from_file(path)
 
 
 def _observation_seeds() -> dict:
@@ -310,6 +326,10 @@ def targets() -> dict:
                           _table_file(_std_mags)),
         "satcat-rcs": (["\n".join((ROOT / "tle" / "satcat_rcs_2025-01-12.csv").read_text()
                                   .splitlines()[:40]) + "\n"], _table_file(_rcs)),
+        "horizon": (["# az el\n0 5\n60 25\n120, 25\n200 5\n210 40\n220 5\n300 12\n"],
+                    _table_file(_horizon)),
+        "published-mags": ([(ROOT / "tle" / "std_magnitudes.csv").read_text()],
+                           _table_file(_published)),
     }
 
 
@@ -319,7 +339,8 @@ _SOURCES = {"tle": "fuzz.tle", "omm-csv": "fuzz.csv", "omm-json": "fuzz.json",
             "nightly-toml": "fuzz_nightly.toml", "sites-toml": "fuzz_sites.toml",
             "iod": "fuzz_iod.txt", "uk": "fuzz_uk.txt", "rde": "fuzz_rde.txt",
             "tdm": "fuzz.tdm", "obs-csv": "fuzz_obs.csv", "station-list": "fuzz_sites.txt",
-            "std-mag-table": "fuzz_mags.csv", "satcat-rcs": "fuzz_satcat.csv"}
+            "std-mag-table": "fuzz_mags.csv", "satcat-rcs": "fuzz_satcat.csv",
+            "horizon": "fuzz_horizon.txt", "published-mags": "fuzz_published.csv"}
 
 
 def run_case(name, run, text) -> str:

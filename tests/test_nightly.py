@@ -54,10 +54,21 @@ def elements(tmp_path_factory, bundled, leo_sample):
     return path
 
 
+#: The test night's Sanglokh sits behind a ridge (its sky chart shades the mask).
+RIDGE = [[0, 5], [60, 5], [70, 30], [150, 30], [160, 5], [300, 15]]
+
+
 @pytest.fixture(scope="module")
 def night_folder(tmp_path_factory, elements):
+    """The sample's night: report times in Asia/Dushanbe first, Sanglokh behind a ridge."""
     tmp = tmp_path_factory.mktemp("nightly")
-    folder = run_nightly(_config(tmp, elements), night="2024-11-01", offline=True)
+    (tmp / "sites.toml").write_text(
+        "[sites.sanglokh]\nlatitude_deg = 38.261139\nlongitude_deg = 69.217556\n"
+        f"altitude_m = 2300\ntimezone = \"Asia/Dushanbe\"\nhorizon = {RIDGE}\n")
+    config = _config(tmp, elements)
+    config.write_text(config.read_text().replace(
+        "[nightly]\n", '[nightly]\nsites_file = "sites.toml"\ntimezone = "local"\n', 1))
+    folder = run_nightly(config, night="2024-11-01", offline=True)
     return folder
 
 
@@ -285,3 +296,116 @@ def test_primaries_missing_from_the_catalogue_are_reported(tmp_path, elements):
     assert json.loads((folder / "conjunctions.json").read_text())["conjunctions"] == []
     assert "primaries not in the catalogue, not screened: [99999]" in (
         folder / "nightly.log").read_text()
+
+
+#: Measures the rendered report in the browser: label boxes of every chart (overlaps), the
+#: timeline names' rendered heights, and writes them to <body data-probe="...">.
+_PROBE = """<script>(function(){
+function boxes(list){return [].map.call(list,function(e){var r=e.getBoundingClientRect();
+return [r.left,r.top,r.right,r.bottom];});}
+function overlaps(bs){var n=0;for(var i=0;i<bs.length;i++)for(var j=i+1;j<bs.length;j++){
+var a=bs[i],b=bs[j];if(a[0]<b[2]-0.5&&b[0]<a[2]-0.5&&a[1]<b[3]-0.5&&b[1]<a[3]-0.5)n++;}
+return n;}
+var out={sky:[],timeline:[]};
+[].forEach.call(document.querySelectorAll('svg.sky-chart'),function(svg){
+var labels=svg.querySelectorAll('text.time-mark, text.direction');
+out.sky.push({labels:labels.length,overlaps:overlaps(boxes(labels))});});
+[].forEach.call(document.querySelectorAll('svg.timeline'),function(svg){
+var names=svg.querySelectorAll('text.track-name');var bs=boxes(names);
+var h=bs.map(function(b){return b[3]-b[1];});
+out.timeline.push({names:names.length,overlaps:overlaps(bs),
+min_height:h.length?Math.min.apply(null,h):0});});
+document.body.setAttribute('data-probe',JSON.stringify(out));})();</script>"""
+
+
+def _probe(night_folder, tmp_path, width):
+    """The probe's measurements of the report at a window `width` (px)."""
+    import html as html_module
+
+    page = tmp_path / f"probe_{width}.html"
+    text = (night_folder / "report.html").read_text()
+    page.write_text(text.replace("</body>", _PROBE + "</body>"))
+    dom = _dom(page.as_uri(), width=width)
+    found = dom.split('data-probe="', 1)[1].split('"', 1)[0]
+    return json.loads(html_module.unescape(found))
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium (apt-get install chromium)")
+def test_report_labels_never_overlap_and_names_stay_legible(night_folder, tmp_path):
+    """Sky-chart labels (times, NORAD ids, N/E/S/W) never overlap, measured as rendered; the
+    schedule timeline's NORAD ids never overlap and are drawn at least 9 px high at a desktop
+    width (1400 px) and a phone's (390 px): the timeline scrolls rather than shrinks."""
+    for width in (1400, 390):
+        probe = _probe(night_folder, tmp_path, width)
+        assert len(probe["sky"]) == 2 and len(probe["timeline"]) == 1
+        for chart in probe["sky"]:
+            assert chart["labels"] >= 8 and chart["overlaps"] == 0, (width, chart)
+        (timeline,) = probe["timeline"]
+        assert timeline["names"] >= 5 and timeline["overlaps"] == 0, (width, timeline)
+        assert timeline["min_height"] >= 9.0, (width, timeline)
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium (apt-get install chromium)")
+def test_report_sky_chart_is_the_sky_looking_up(night_folder):
+    """Looking up, east is on the left: each bold pass's culmination mark lies left of the
+    centre when the passes file puts its culmination in the east (azimuth 0-180), right of
+    it in the west. The horizon mask is shaded on Sanglokh's chart only."""
+    import csv
+
+    dom = _dom((night_folder / "report.html").as_uri())
+    charts = [part.split("</svg>")[0] for part in dom.split('<svg viewBox')[1:]
+              if 'class="sky-chart"' in part.split(">")[0]]
+    checked = 0
+    for chart in charts:
+        site = chart.split('data-site="')[1].split('"')[0]
+        centre = float(chart.split('data-cx="')[1].split('"')[0])
+        rows = list(csv.DictReader((night_folder / f"passes_{site}.csv").open()))
+        azimuth = {(r["norad_id"], r["culmination_utc"]): float(r["culmination_azimuth_deg"])
+                   for r in rows}
+        for group in chart.split('<g class="pass" data-norad="')[1:]:
+            norad = group.split('"')[0]
+            when = group.split('data-culmination="')[1].split('"')[0]
+            x = float(group.split('class="culmination" cx="')[1].split('"')[0])
+            az = azimuth[norad, when]
+            if 5 < az < 175:
+                assert x < centre, (site, norad, az, x)
+                checked += 1
+            elif 185 < az < 355:
+                assert x > centre, (site, norad, az, x)
+                checked += 1
+        assert ('class="horizon-mask"' in chart) == (site == "sanglokh")
+    assert checked >= 8
+    assert "north up, east left" in dom
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium (apt-get install chromium)")
+def test_report_time_columns_sort_as_times(night_folder):
+    """Sorting any table by a time column puts its rows in time order, both ways (every
+    table with a time column, sorted from the address), and times after midnight say +1d;
+    times are local (Asia/Dushanbe) first with UTC beside them."""
+    dom = _dom((night_folder / "report.html").as_uri())
+    tables = {}
+    for part in dom.split('<table class="data" id="')[1:]:
+        table_id = part.split('"')[0]
+        head = part.split("</thead>")[0]
+        names = [h.split(">", 1)[1].split("<", 1)[0] for h in head.split("<th")[1:]]
+        timed = [k for k, n in enumerate(names) if "(Asia/Dushanbe)" in n]
+        rows = part.split("<tbody>")[1].split("</tbody>")[0].count("<tr")
+        if timed and rows >= 2:
+            tables[table_id] = timed[0]
+    assert {"targets", "schedule", "passes-dushanbe", "passes-sanglokh"} <= set(tables)
+    for direction in ("asc", "desc"):
+        url = (night_folder / "report.html").as_uri() + "#" + "&".join(
+            f"sort={t}:{c}:{direction}" for t, c in tables.items())
+        sorted_dom = _dom(url)
+        for table_id, column in tables.items():
+            body = sorted_dom.split(f'id="{table_id}"')[1].split("</tbody>")[0]
+            keys = []
+            for row in body.split("<tr")[2:]:
+                cell = row.split("<td")[column + 1]
+                if 'data-v="' in cell.split(">")[0]:
+                    keys.append(cell.split('data-v="')[1].split('"')[0])
+            assert len(keys) >= 2, table_id
+            assert keys == sorted(keys, reverse=direction == "desc"), (table_id, direction)
+    assert "+1d" in dom and "UTC</span>" in dom
+    assert "Asia/Dushanbe (" in dom.split("<b>Dark</b>")[1][:200]

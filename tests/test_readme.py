@@ -40,6 +40,8 @@ def test_the_nightly_example_figures(example_night):
     assert run["objects"] == 26834 and run["visible_passes"] == 54744
     assert run["conjunctions"] == 15 and run["observations"] == 592
     assert "26,834 objects; 54,744 visible passes at three sites; 15" in README
+    size = (example_night / "report.html").stat().st_size  # README: 0.97 MB (was 1.83 MB)
+    assert 0.9e6 < size < 1.0e6 and "writes a 0.97 MB `report.html`" in README
 
 
 def test_the_schedule_example_figures(example_night):

@@ -4,6 +4,7 @@ the Moon against Skyfield."""
 import csv
 import io
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -79,8 +80,47 @@ def test_screen_and_schedule_summaries(capsys):
     assert code == 0
     assert "closest: 25544 ISS (ZARYA) x" in out and "most probable:" in out
     assert "the first 2 of" in out and "by miss" in out
-    misses = [float(line.split()[-7]) for line in out.splitlines() if line[:4] == "2024"]
+    rows = [line for line in out.splitlines() if re.match(r"\d\d-\d\d \d\d:", line)]
+    misses = [float(line.split()[-4]) for line in rows]
     assert len(misses) == 2 and misses == sorted(misses)
+
+
+@pytest.fixture(scope="module")
+def few_objects(tmp_path_factory, leo_sample):
+    """The 300-object LEO sample as a 3LE file (the schedule's input)."""
+    from sgp4.exporter import export_tle
+
+    lines = []
+    for name, sat in zip(leo_sample.name, leo_sample.satrecs):
+        lines += [str(name), *export_tle(sat)]
+    path = tmp_path_factory.mktemp("few") / "sample.3le"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("argv, wide_column", [
+    (["schedule", "FEW", "--site", "dushanbe", "--night", "2024-11-01", "--telescope",
+      "examples/telescope_dushanbe.toml"], "az1"),
+    (["screen", "--start", "2024-11-01T00:00Z", "--hours", "6", "--primary", "25544,20580",
+      "--threshold-km", "20"], "I_km"),
+    (["crossings", "--site", "dushanbe", "--start", "2024-11-01T16:00Z", "--hours", "1",
+      "--ra-deg", "83.8", "--dec-deg", "-5.4", "--radius-deg", "1.5"], "exit"),
+])
+def test_terminal_tables_keep_to_100_columns(capsys, monkeypatch, few_objects, argv,
+                                             wide_column):
+    """Without --wide every terminal table and its comments fit 100 columns; --wide shows
+    every column (here the one named) and leaves the lines as long as they are."""
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)  # the example telescope's path
+    argv = [str(few_objects) if a == "FEW" else a for a in argv]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 100
+    code, wide, _ = run(capsys, *argv, "--wide")
+    header = next(line for line in wide.splitlines() if line.startswith("norad_id")
+                  or line.startswith("telescope") or line.startswith("tca"))
+    assert code == 0 and wide_column in header.split()
+    if argv[0] != "crossings":
+        assert wide_column not in next(line for line in out.splitlines()
+                                       if line.startswith(("norad_id", "tca"))).split()
 
 
 def test_moon_against_skyfield():

@@ -304,6 +304,7 @@ class PublishedMagnitudes:
         rows = []
         for row in reader:
             where = f"{path}, line {reader.line_num + skip}"
+            row = {k: (v if isinstance(v, str) else "") for k, v in row.items() if k}
             launches = (row.get("launches") or "").strip()
             if ".." in launches:
                 launches = tuple(launches.split("..", 1))
@@ -315,9 +316,14 @@ class PublishedMagnitudes:
                              pattern=_name_pattern(row["key"].strip().upper()))
             except ValueError as exc:
                 raise DebrisError(f"{where}: {exc}") from None
+            problem = magnitude_problem(entry["std_mag"], "std_mag")
+            if problem or not in_range(entry["sigma"], 0.0, 10.0, low_open=True):
+                raise DebrisError(f"{where}: {problem or 'sigma: expected > 0 and <= 10'}")
             if row["match"] not in ("norad", "name"):
                 raise DebrisError(f"{where}: match: expected norad or name, got "
                                   f"{row['match']!r}")
+            if row["match"] == "norad" and not row["key"].strip().isdigit():
+                raise DebrisError(f"{where}: key: expected a NORAD id, got {row['key']!r}")
             rows.append(entry)
         return cls(rows)
 
@@ -330,13 +336,13 @@ class PublishedMagnitudes:
         values, sigma = np.full(n, np.nan), np.full(n, np.nan)
         which = np.full(n, -1, dtype=int)
         launch = [str(d)[:8] for d in catalog.intl_designator]
-        names = [str(name).strip().upper() for name in catalog.name]
-        ids = [str(k) for k in catalog.norad_id.tolist()]
+        names = np.char.upper(np.char.strip(np.asarray(catalog.name, dtype=str)))
         for r, row in enumerate(self.rows):
-            open_ = np.flatnonzero(which < 0)
             if row["match"] == "norad":
-                hits = [i for i in open_ if ids[i] == row["key"].strip()]
-            else:
+                hits = np.flatnonzero((which < 0) & (catalog.norad_id == int(row["key"])))
+            else:  # the literal start of the glob first, the whole pattern on those
+                prefix = row["key"].strip().upper().split("*", 1)[0]
+                open_ = np.flatnonzero((which < 0) & np.char.startswith(names, prefix))
                 hits = [i for i in open_ if row["pattern"].fullmatch(names[i])
                         and _launch_in(launch[i], row["launches"])]
             values[hits], sigma[hits], which[hits] = row["std_mag"], row["sigma"], r

@@ -8,6 +8,8 @@
     fetch_group = "active"             # optional: fetch from CelesTrak first
     archive = "~/.local/share/debris/archive.sqlite"
     sites = ["dushanbe", "sanglokh", "hissar"]
+    sites_file = "sites.toml"          # optional: your own sites (timezone, horizon mask)
+    timezone = "local"                 # optional: report times in the first site's zone
     sun_altitude_deg = -12
     min_elevation_deg = 10
     dask = "local:2"                   # optional: passes and screening on a Dask cluster
@@ -64,14 +66,14 @@ from .magnitude import StandardMagnitudes
 from .catalog import Catalog
 from .constants import DAY_S
 from .conjunctions import conjunction_cdms, screen
-from .errors import FetchError, NightlyConfigError, NightlyRunError
+from .errors import DebrisError, FetchError, NightlyConfigError, NightlyRunError
 from .io.files import atomic_folder, read_toml, write_text
 from .io.tables import iso_text, meta_block, table_to_csv, table_to_json
 from .passes import PASS_DECIMALS, find_passes
 from .progress import progress_bar
 from .report import render_report, write_png_charts
 from .schedule import pointing_track, schedule_night, weights_from_conjunctions
-from .sites import parse_site
+from .sites import load_sites_toml, parse_site, time_zone
 from .sun import coming_night, moon_tonight, night_date, night_window
 from .table import Table
 from .telescope import load_telescopes
@@ -132,7 +134,8 @@ def load_config(path) -> dict:
         "catalog": rel(night.get("catalog")), "fetch_group": night.get("fetch_group"),
         "fetch_format": night.get("fetch_format", "tle"),
         "archive": os.path.expanduser(night["archive"]) if night.get("archive") else None,
-        "sites": sites,
+        "sites": sites, "sites_file": rel(night.get("sites_file")),
+        "timezone": _timezone_option(path, night.get("timezone")),
         "sun_altitude_deg": _number(path, night, "nightly", "sun_altitude_deg", -12.0,
                                     (-90.0, 0.0)),
         "min_elevation_deg": _number(path, night, "nightly", "min_elevation_deg", 10.0,
@@ -234,12 +237,43 @@ def _elements(config, night_start: Times, offline, log):
     return Catalog.bundled(), "bundled catalogue"
 
 
+def _timezone_option(path, value):
+    """``timezone``: an IANA zone, ``local`` (the first site's) or none (UTC)."""
+    if value is None or value == "local":
+        return value
+    if not isinstance(value, str):
+        raise NightlyConfigError(f"{path}: [nightly] timezone = {value!r}; expected an IANA "
+                                 "time zone name or \"local\"")
+    try:
+        time_zone(value)
+    except DebrisError as exc:
+        raise NightlyConfigError(f"{path}: [nightly] timezone: {exc}") from None
+    return value
+
+
+def _report_zone(config, tz, sites):
+    """The report's zone: `tz` (``--tz``) before the config's ``timezone``; ``local`` is the
+    first site's own; None is UTC."""
+    name = tz or config["timezone"]
+    if name is None:
+        return None
+    if name == "local":
+        if not sites[0].timezone:
+            raise NightlyConfigError(f"timezone local: site {sites[0].name!r} has no "
+                                     "timezone (give one in its TOML, or an IANA name)")
+        name = sites[0].timezone
+    return time_zone(name)
+
+
 def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
-                verbose: bool = False) -> Path:
-    """Run the whole night's jobs; returns the dated output folder."""
+                verbose: bool = False, tz: str | None = None) -> Path:
+    """Run the whole night's jobs; returns the dated output folder. `tz` (an IANA zone or
+    ``local``) gives the report's times in that zone as well as UTC."""
     began = time.monotonic()
     config = load_config(config_path)
-    sites = [parse_site(s) for s in config["sites"]]
+    extra = load_sites_toml(config["sites_file"]) if config["sites_file"] else None
+    sites = [parse_site(s, extra) for s in config["sites"]]
+    config["zone"] = _report_zone(config, tz, sites)
     # none or "tonight": the night under way, else the coming one (as passes picks it)
     night = coming_night(sites[0], config["sun_altitude_deg"]) if night is None else \
         night_date(sites[0], night, config["sun_altitude_deg"])
@@ -301,10 +335,13 @@ def _run_stages(config, night, sites, start, end, offline, work: Path, log, bega
                       "moon": moon_tonight(sites[0], start, end),
                       "sun_limit_deg": config["sun_altitude_deg"]}
         site_names = [s.name for s in sites]
+        shown = {"zone": config["zone"],
+                 "horizons": {s.name: s.horizon for s in sites if s.horizon is not None}}
         write_text(render_report(meta, visible, observations, conj, site_names,
-                                 telescope_names, night_info, tracking), work / "report.html")
+                                 telescope_names, night_info, tracking, **shown),
+                   work / "report.html")
         pngs = write_png_charts(work, visible, observations, site_names, telescope_names,
-                                night_info)
+                                night_info, **shown)
         write_text(json.dumps({"night": night, "objects": len(catalog), "leo_objects": len(leo),
                                "elements": elements_source, "visible_passes": len(visible),
                                "conjunctions": len(conj), "observations": len(observations),

@@ -20,6 +20,7 @@ import re
 from sgp4.api import Satrec
 
 from .errors import InputError
+from .io.files import text_lines
 
 __all__ = [
     "tle_checksum",
@@ -217,9 +218,7 @@ def read_tle_text(text: str, source: str, builder, verify_checksums: bool = True
     verify_checksums : bool
         Reject lines whose column-69 checksum is wrong.
     """
-    # Lines end at LF, CRLF or CR only (as editors number them; str.splitlines would also
-    # break at form feeds and Unicode separators, and the reported numbers would drift).
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = text_lines(text)  # as editors number them: the reported numbers stay right
     if lines and lines[-1] == "":
         lines.pop()
     pending_name: str | None = None

@@ -22,6 +22,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--offline", action="store_true", help="do not fetch; use the configured "
                    "catalogue, the archive or the bundled one")
     p.add_argument("--verbose", action="store_true", help="log to stderr as well")
+    p.add_argument("--tz", metavar="ZONE|local", help="the report's times in this IANA time "
+                   "zone (local: the first site's own) first, UTC beside them; default the "
+                   "config's timezone, else UTC")
     p.set_defaults(func=cmd_nightly)
 
     p = sub.add_parser("fetch", help="download current element sets (CelesTrak, Space-Track)")
@@ -83,7 +86,7 @@ def cmd_nightly(args) -> int:
 
     began = time.monotonic()
     folder = run_nightly(args.config, night=args.night, offline=args.offline,
-                         verbose=args.verbose or sys.stderr.isatty())
+                         verbose=args.verbose or sys.stderr.isatty(), tz=args.tz)
     note(f"night's outputs in {folder} (report.html, passes, conjunctions, CDMs, schedules, "
           f"pointing tracks, nightly.log); {time.monotonic() - began:.0f} s")
     return 0

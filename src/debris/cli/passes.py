@@ -40,7 +40,8 @@ from .common import (
     window,
     with_local_times,
 )
-from .views import add_view_options, day_clock, limited, ordered, pass_summary, wrap_comments
+from .views import (add_view_options, day_clock, limited, ordered, pass_summary,
+                    terminal_layout, terminal_text, wrap_comments)
 
 __all__ = ["add_parsers"]
 
@@ -127,6 +128,8 @@ def add_parsers(sub) -> None:
                    help="lowest elevation, 0..90 deg (default 0)")
     p.add_argument("--norad", help="comma-separated NORAD ids")
     p.add_argument("--std-mag-file", help="CSV norad_id,std_mag")
+    p.add_argument("--wide", action="store_true", help="every column in the terminal table, "
+                   "times to the millisecond (by default it keeps to 100 characters)")
     add_output(p, ["table", "csv", "json"])
     add_backend(p)
     add_dask(p)
@@ -330,8 +333,18 @@ def cmd_crossings(args) -> int:
               f"{iso_text(start)[0]} .. {iso_text(end)[0]}, site {site.name}; times "
               f"{'UTC' if zone is None else _zone_label(zone, start)}; "
               f"{age_text(leo, start, end)}\n")
+    layout = _CROSSING_TEXT
+    if args.format == "table" and not args.wide:
+        first = (iso_text(start) if zone is None else local_iso_text(start, zone))[0][:10]
+        layout = terminal_layout(dict(_CROSSING_TEXT, formats=dict(
+            _CROSSING_TEXT["formats"], entry_utc=hhmmss, closest_utc=hhmmss, exit_utc=hhmmss)),
+            _CROSSING_TEXT["columns"], wide=False, first_date=first)
+        header += ("# entry, closest, exit: hh:mm:ss (+1: the next day; --wide: milliseconds); "
+                   "min_sep, el: deg; deg/s: angular rate at the closest point\n")
     text = render(args.format, with_local_times(table, zone), key="crossings", meta=meta,
-                  header=header, layout=local_layout(_CROSSING_TEXT, zone))
+                  header=header, layout=local_layout(layout, zone))
+    if args.format == "table":
+        text = terminal_text(text, args.wide)
     write_text(text, args.output)
     note(f"{len(table)} crossings written" + (f" to {args.output}" if args.output else ""))
     return 0

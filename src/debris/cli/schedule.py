@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import DebrisError
 from ..io.files import read_text, staged_outputs, write_text
-from ..io.tables import iso_text, meta_block, table_to_csv
+from ..io.tables import iso_text, local_iso_text, meta_block, table_to_csv
 from ..magnitude import load_std_mag_table
 from ..schedule import pointing_track, schedule_night, weights_from_conjunctions
 from ..table import Table
@@ -17,7 +17,8 @@ from .common import (COUNT, add_backend, add_files, add_night_options, add_outpu
                      add_tz_option, age_text, csv_rows, hhmmss, load_catalog, local_layout, note,
                      noted_table, ranged, refuse_stale_tonight, render, sites, stale_note, time_zone_of, window,
                      with_local_times)
-from .views import add_view_options, limited, ordered, schedule_summary
+from .views import (add_view_options, limited, ordered, schedule_summary, terminal_layout,
+                    terminal_text)
 
 __all__ = ["add_parsers"]
 
@@ -35,6 +36,11 @@ _OBSERVATION_TEXT = {
                 "end_elevation_deg": "el1", "peak_rate_deg_s": "deg/s", "magnitude": "mag",
                 "slew_time_s": "slew_s"},
 }
+
+
+#: The terminal's columns without --wide (the telescope too when there are several).
+_OBSERVATION_NARROW = ["norad_id", "name", "start_utc", "end_utc", "start_azimuth_deg",
+                       "start_elevation_deg", "peak_rate_deg_s", "magnitude", "slew_time_s"]
 
 
 def add_parsers(sub) -> None:
@@ -144,9 +150,17 @@ def cmd_schedule(args) -> int:
               f"{iso_text(end)[0]}, site {site.name}; times "
               f"{'UTC' if zone is None else zone.key}; {age_text(leo, start, end)}\n")
     if args.format == "table":
-        text = header + schedule_summary(table) + limited(
-            args, with_local_times(table, zone), local_layout(_OBSERVATION_TEXT, zone),
-            "observations")
+        first = (iso_text(start) if zone is None else local_iso_text(start, zone))[0][:10]
+        several = len(set(table["telescope"].tolist())) > 1
+        layout = terminal_layout(_OBSERVATION_TEXT, (["telescope"] if several else [])
+                                 + _OBSERVATION_NARROW, wide=args.wide, first_date=first)
+        text = terminal_text(
+            header + schedule_summary(table)
+            + ("" if args.wide else "# start, end: hh:mm:ss (+1: the next day); az0/el0: where "
+               "the track starts, deg; deg/s: the mount's peak rate; slew_s: the slew before "
+               "it; --wide for every column\n")
+            + limited(args, with_local_times(table, zone), local_layout(layout, zone),
+                      "observations"), args.wide)
     else:
         text = render(args.format, with_local_times(ordered(table, args.sort), zone),
                       key="observations", meta=meta, header=header, layout=_OBSERVATION_TEXT)

@@ -23,7 +23,8 @@ from ..timescale import Times, to_times
 from .common import (ELEVATION, EXIT_SKIPPED, POSITIVE, add_backend, add_dask, add_files,
                      csv_rows, dask_executor, failure_note, load_catalog, norad_ids, note,
                      ranged, stale_note)
-from .views import add_view_options, conjunction_summary, limited, ordered
+from .views import (add_view_options, conjunction_summary, limited, ordered, terminal_layout,
+                    terminal_text)
 
 __all__ = ["add_parsers"]
 
@@ -264,6 +265,11 @@ def _screen_meta(args, catalog, table, primaries, sites, start, end, covariances
         sgp4_failures_in_window=len(failures), conjunctions=len(table))
 
 
+#: The terminal's columns without --wide (the RIC components with it).
+_CONJ_NARROW = ["tca_utc", "norad_id_1", "name_1", "norad_id_2", "name_2", "miss_distance_km",
+                "relative_speed_km_s", "probability", "max_probability"]
+
+
 def _screen_text(args, table, start, end, visibility) -> str:
     short = lambda v: v.replace("T", " ")[:23] if v else "-"  # noqa: E731
     layout = {
@@ -278,10 +284,19 @@ def _screen_text(args, table, start, end, visibility) -> str:
                     "relative_speed_km_s": "v_rel_km_s", "radial_km": "R_km",
                     "in_track_km": "I_km", "cross_track_km": "C_km", "probability": "Pc",
                     "max_probability": "max_Pc"}}
+    if not args.wide:  # the date as MM-DD, the time to the second; shorter headings
+        layout = terminal_layout(layout, _CONJ_NARROW, wide=False, name_width=14)
+        layout["formats"]["tca_utc"] = lambda v: f"{v[5:10]} {v[11:19]}" if v else "-"
+        layout["headers"].update(norad_id_1="id_1", norad_id_2="id_2", tca_utc="tca (UTC)",
+                                 relative_speed_km_s="v_km_s")
     text = (f"# {len(table)} conjunctions below {args.threshold_km:g} km, "
             f"{iso_text(start)[0]} .. {iso_text(end)[0]} ({table.meta.get('mode')}); "
             "Pc with an assumed covariance unless one was given\n"
-            + conjunction_summary(table) + limited(args, table, layout, "conjunctions"))
+            + conjunction_summary(table)
+            + ("" if args.wide else "# tca: MM-DD hh:mm:ss UTC; miss_km and v_km_s (relative "
+               "speed) in km and km/s; --wide adds the radial, in-track and cross-track "
+               "miss\n")
+            + limited(args, table, layout, "conjunctions"))
     if visibility is not None:
         tca = iso_text(table["tca_utc"])
         lines = []
@@ -292,7 +307,7 @@ def _screen_text(args, table, start, end, visibility) -> str:
                 lines.append(f"#   {table['norad_id_1'][k]} x {table['norad_id_2'][k]} at "
                              f"{tca[k]}: observable from {', '.join(seen)}")
         text += "\n".join(lines) + ("\n" if lines else "")
-    return text
+    return terminal_text(text, args.wide)
 
 
 def cmd_pc(args) -> int:

@@ -13,12 +13,13 @@ import textwrap
 
 import numpy as np
 
-from ..io.tables import iso_text, local_iso_text, table_to_text
+from ..io.tables import day_clock, iso_text, local_iso_text, table_to_text
 from ..sun import moon_tonight
 from ..table import Table
 
 __all__ = ["add_view_options", "ordered", "limited", "pass_summary", "conjunction_summary",
-           "schedule_summary", "DEFAULT_LIMIT"]
+           "schedule_summary", "DEFAULT_LIMIT", "day_clock", "terminal_layout",
+           "terminal_text"]
 
 #: Rows a table shows on a terminal before "N more" (a screen with the summary).
 DEFAULT_LIMIT = 20
@@ -64,18 +65,28 @@ def wrap_comments(text: str, width: int = TERMINAL_WIDTH) -> str:
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
-def day_clock(first_date: str):
-    """A formatter of ISO text: ``hh:mm:ss``, and ``+1`` (``+2``, ...) on times of a later
-    date than `first_date` (``YYYY-MM-DD`` of the night's start, in the same zone), so
-    00:24 after midnight does not read as the evening before."""
-    start = np.datetime64(first_date, "D")
+def terminal_layout(layout: dict, narrow: list, *, wide: bool, first_date: str | None = None,
+                    name_width: int = 16) -> dict:
+    """A terminal table's layout: every column with `wide`, else only `narrow` (names cut
+    to `name_width` characters); clock columns (``*_utc`` formatted ``hh:mm:ss``) get
+    ``+1`` on times after midnight when `first_date` (the window's first date) is given."""
+    formats = dict(layout["formats"])
+    if first_date:
+        clock = day_clock(first_date)
+        formats.update({k: clock for k in layout["columns"] if k.endswith("_utc")
+                        and getattr(formats.get(k), "__name__", "") == "hhmmss"})
+    if wide:
+        return dict(layout, formats=formats)
+    for k in narrow:
+        if k.startswith("name"):
+            formats[k] = (lambda width: lambda text: str(text)[:width])(name_width)
+    return {"columns": [c for c in narrow], "formats": formats,
+            "headers": dict(layout.get("headers", {}))}
 
-    def clock(text):
-        if not text:
-            return "-"
-        days = int((np.datetime64(text[:10], "D") - start).astype(int))
-        return text[11:19] + (f"+{days}" if days > 0 else "")
-    return clock
+
+def terminal_text(text: str, wide: bool) -> str:
+    """The terminal's text: comment lines wrapped to :data:`TERMINAL_WIDTH` unless `wide`."""
+    return text if wide else wrap_comments(text)
 
 
 def _count(text: str) -> int:
@@ -214,8 +225,9 @@ def schedule_summary(table: Table) -> str:
                                 - mine["start_utc"].seconds_since(t0)))
         slews = np.asarray(mine["slew_time_s"], float)
         slews = slews[np.isfinite(slews)]
-        first, last = _clock(mine["start_utc"][np.array([0])])[0], \
-            _clock(mine["end_utc"][np.array([len(mine) - 1])])[0]
+        date = iso_text(t0)[0][:10]
+        first, last = _clock(mine["start_utc"][np.array([0])], None, date)[0], \
+            _clock(mine["end_utc"][np.array([len(mine) - 1])], None, date)[0]
         lines.append(f"# {name}: {len(mine)} tracks of {len(np.unique(mine['norad_id']))} "
                      f"objects, {tracking / 3600:.1f} h tracking, {slews.sum() / 3600:.1f} h "
                      f"slewing (median slew {np.median(slews) if slews.size else 0:.0f} s), "

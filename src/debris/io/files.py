@@ -23,12 +23,19 @@ from pathlib import Path
 
 from ..errors import DebrisError, OutputError
 
-__all__ = ["atomic_write", "atomic_folder", "staged_outputs", "StagedOutputs", "write_text",
+__all__ = ["text_lines", "atomic_write", "atomic_folder", "staged_outputs", "StagedOutputs", "write_text",
            "read_bytes", "read_text", "read_toml", "read_csv_rows", "discard_temporaries"]
 
 _PART = itertools.count()
 #: Temporaries being written now: path -> is a folder (see :func:`discard_temporaries`).
 _LIVE: dict = {}
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of a text as editors number them: ending at LF, CRLF or CR only
+    (``str.splitlines`` would also break at form feeds, file separators and Unicode line
+    separators, and the line numbers every message gives would drift)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if text else []
 
 
 def discard_temporaries() -> None:

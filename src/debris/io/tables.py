@@ -20,13 +20,30 @@ from .._version import __version__
 from ..table import Table
 from ..timescale import JD_UNIX_EPOCH, Times, format_iso
 
-__all__ = ["iter_table_json", "iter_table_csv", "table_to_csv", "table_to_json", "table_to_text", "meta_block",
-           "utc_now_iso", "iso_text", "local_iso_text", "nested_records", "jsonable"]
+__all__ = ["iter_table_json", "iter_table_csv", "table_to_csv", "table_to_json", "table_to_text",
+           "meta_block", "utc_now_iso", "iso_text", "local_iso_text", "day_clock",
+           "nested_records", "jsonable"]
 
 
 def iso_text(times: Times) -> np.ndarray:
     """UTC ISO-8601 text of times (``2026-11-23T17:04:05.123Z``), empty where missing."""
     return format_iso(times)
+
+
+def day_clock(first_date: str, *, seconds: bool = True, mark: str = "+{}"):
+    """A formatter of ISO text: ``hh:mm:ss`` (``hh:mm`` without `seconds`), and ``+1``
+    (``+2``, ...; `mark` formats the count, e.g. ``" +{}d"``) on times of a later date than
+    `first_date` (``YYYY-MM-DD`` of the night's start, in the same zone), so 00:24 after
+    midnight does not read as the evening before; ``-`` where the text is empty."""
+    start = np.datetime64(first_date, "D")
+    end = 19 if seconds else 16
+
+    def clock(text):
+        if not text:
+            return "-"
+        days = int((np.datetime64(text[:10], "D") - start).astype(int))
+        return text[11:end] + (mark.format(days) if days > 0 else "")
+    return clock
 
 
 def local_iso_text(times: Times, zone) -> np.ndarray:

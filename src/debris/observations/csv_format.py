@@ -12,6 +12,7 @@ import io
 
 import numpy as np
 
+from ..io.files import text_lines
 from ..io.tables import iso_text
 from .records import ObservationBuilder, ObservationFormat, utc_datetime64
 
@@ -26,14 +27,14 @@ _WRITTEN = ("time_utc", "station", "norad_id", "ra_deg", "dec_deg", "sigma_arcse
 
 def looks_like_csv(text: str) -> float:
     """1 when the first line that is not a comment is a header with ``time_utc``."""
-    first = next((line for line in text.splitlines()
+    first = next((line for line in text_lines(text)
                   if line.strip() and not line.lstrip().startswith("#")), "")
     return 1.0 if "time_utc" in first and "," in first else 0.0
 
 
 def read_csv_text(text: str, source: str, builder: ObservationBuilder) -> int:
     """Parse CSV observations into `builder`; return the number read."""
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1)
+    lines = [(n, line) for n, line in enumerate(text_lines(text), 1)
              if line.strip() and not line.lstrip().startswith("#")]
     reader = csv.reader(io.StringIO("\n".join(line for _, line in lines)))
     header = [h.strip() for h in next(reader)]

@@ -24,6 +24,7 @@ import re
 
 import numpy as np
 
+from ..io.files import text_lines
 from ..io.tables import iso_text
 from .records import EQUINOX_CODES, ObservationBuilder, ObservationFormat, utc_datetime64
 
@@ -354,7 +355,7 @@ def read_iod_text(text: str, source: str, builder: ObservationBuilder) -> int:
     no observation.
     """
     count = 0
-    lines = text.splitlines()
+    lines = text_lines(text)
     elements = _element_lines(lines)
     for number, line in enumerate(lines, 1):
         if not line.strip() or line.lstrip().startswith("#") or number in elements:
@@ -463,7 +464,7 @@ def fixed_column_kind(text: str) -> str:
     """``iod`` or ``uk`` for a file of fixed-column lines: IOD when more of its data lines
     have IOD's blanks at columns 6 and 16 than start with UK's eleven digits (or, with no
     UK line, at least half of them do); satfit's element lines are not counted."""
-    lines = text.splitlines()
+    lines = text_lines(text)
     elements = _element_lines(lines)  # satfit's files open with a name and a TLE
     data = [line for number, line in enumerate(lines, 1) if line.strip() and
             not line.startswith("#") and number not in elements]

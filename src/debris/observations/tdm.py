@@ -16,6 +16,7 @@ from xml.parsers import expat
 
 import numpy as np
 
+from ..io.files import text_lines
 from ..io.tables import iso_text, utc_now_iso
 from .records import ObservationBuilder, ObservationFormat, utc_datetime64
 
@@ -44,7 +45,7 @@ def read_tdm_text(text: str, source: str, builder: ObservationBuilder) -> int:
 
 def _kvn_segments(text, source, builder):
     segments, meta, records, state, start, data_start = [], {}, [], "header", 0, 1
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text_lines(text), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("COMMENT"):
             continue

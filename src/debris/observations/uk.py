@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from ..io.files import text_lines
 from .iod import _blanks, angle_value, fixed_column_kind, resolution_arcsec, station_code_ok
 from .records import EQUINOX_CODES, ObservationBuilder, ObservationFormat, utc_datetime64
 
@@ -178,7 +179,7 @@ def _check_time(text: str, what: str) -> None:
 def read_uk_text(text: str, source: str, builder: ObservationBuilder) -> int:
     """Parse every line of a UK-format file into `builder`; return the number read."""
     count = 0
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text_lines(text), 1):
         if not line.strip() or line.lstrip().startswith("#") or line.strip() == "999":
             continue
         try:
@@ -202,14 +203,14 @@ _RDE_LAYOUTS = {1: ("HHMMSS", "DDMMSS"), 2: ("HHMMmm", "DDMMm"), 3: ("HHMMmm", "
 
 def looks_like_rde(text: str) -> bool:
     """Whether `text` holds R.D.E. reports (a header line of the R.D.E. shape)."""
-    return any(_RDE_HEADER.match(line) for line in text.splitlines()[:50])
+    return any(_RDE_HEADER.match(line) for line in text_lines(text)[:50])
 
 
 def read_rde_text(text: str, source: str, builder: ObservationBuilder) -> int:
     """Parse R.D.E. reports into `builder`; return the number of observations read."""
     header = day = None
     count = 0
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(text_lines(text), 1):
         line = raw.strip()
         if not line or line.startswith("#") or line.upper() == "SATOBS":
             continue
