@@ -19,7 +19,9 @@ from .errors import (CatalogError, CDMFormatError, DebrisError, NaiveDatetimeErr
                      ObservationFileError, OMMFormatError, SiteFormatError, TelescopeFileError,
                      TimeFormatError, TLEFormatError, UnknownSiteError, UnknownStationError)
 from .frames import EarthOrientation, Topocentric, earth_orientation, topocentric
+from .horizon import HorizonMask, load_horizon
 from .io.ccsds import Cdm, parse_cdm, read_cdm
+from .magnitude import StandardMagnitudes, magnitude_estimates
 from .observations import (OrbitFit, fit_orbit, identify, initial_orbit, load_stations,
                            observation_geometry, read_observations, residuals)
 from .passes import find_crossings, find_passes
@@ -44,7 +46,8 @@ __all__ = [
     "foster_pc", "chan_pc", "max_pc", "encounter_plane", "conjunction_pc",
     "Cdm", "CDMFormatError", "read_cdm", "parse_cdm", "cdm_pc",
     "States", "propagate", "propagate_at", "iter_propagate", "get_backend", "available_backends",
-    "Site", "BUILTIN_SITES", "get_site", "parse_site", "load_sites_toml",
+    "Site", "BUILTIN_SITES", "get_site", "parse_site", "load_sites_toml", "HorizonMask",
+    "load_horizon", "StandardMagnitudes", "magnitude_estimates",
     "is_sunlit", "sun_altitude_deg", "sun_position_gcrs_km",
     "read_observations", "identify", "residuals", "fit_orbit", "OrbitFit", "initial_orbit",
     "load_stations", "observation_geometry", "ObservationFileError", "UnknownStationError",
