@@ -66,6 +66,39 @@ class HorizonMask:
             return np.full(az.shape, self.elevation_deg[0])
         return np.interp(az, self.azimuth_deg, self.elevation_deg, period=360.0)
 
+    def steepest_slope(self, azimuth_deg, half_width_deg) -> np.ndarray:
+        """The steepest slope (deg of elevation per deg of azimuth) of the mask within
+        `half_width_deg` of each azimuth (whole degrees, rounded outwards), shape of the
+        input: how fast the limit can change under an object moving in azimuth there."""
+        table = self._slope_table()
+        az = np.mod(np.asarray(azimuth_deg, dtype=float), 360.0)
+        width = np.minimum(np.asarray(half_width_deg, dtype=float), 180.0)
+        lo = np.floor(az - width).astype(int) + 360
+        hi = np.ceil(az + width).astype(int) + 361  # bins lo .. hi - 1
+        level = np.floor(np.log2(np.maximum(hi - lo, 1))).astype(int)
+        return np.maximum(table[level, lo], table[level, hi - (1 << level)])
+
+    def _slope_table(self) -> np.ndarray:
+        """Range-maximum table of the per-degree steepest slope, three turns long:
+        row k holds the maximum over 2**k bins from each one."""
+        if getattr(self, "_table", None) is not None:
+            return self._table
+        bins = np.zeros(360)
+        if self.azimuth_deg.size > 1:
+            az = np.append(self.azimuth_deg, self.azimuth_deg[0] + 360.0)
+            el = np.append(self.elevation_deg, self.elevation_deg[0])
+            for a, b, slope in zip(az[:-1], az[1:], np.abs(np.diff(el) / np.diff(az))):
+                for d in range(int(np.floor(a)), int(np.ceil(b))):
+                    bins[d % 360] = max(bins[d % 360], slope)
+        row = np.tile(bins, 3)
+        table = [row]
+        while (1 << len(table)) <= row.size:
+            step = 1 << (len(table) - 1)
+            prev = table[-1]
+            table.append(np.maximum(prev, np.concatenate([prev[step:], prev[-step:]])))
+        self._table = np.array(table)
+        return self._table
+
     @property
     def highest_deg(self) -> float:
         """The highest point of the mask (deg): nothing lower can be hidden by it."""

@@ -278,27 +278,33 @@ def refine_culminations(track, chunk, ctx, site, basis, obj, t):
 #: the mask: a mask feature the object crosses in less time than this may be stepped over.
 MASK_STEP_S = 1.0
 #: Step (s) of the first, coarse look: a coarse interval is sampled finely only when the
-#: clearance's rate there (elevation rate and the mask's steepest slope times the azimuth
-#: rate, with half again as margin) could bring it to zero within the interval.
+#: clearance's rate there (the elevation rate, and the azimuth rate times the mask's steepest
+#: slope within the azimuths swept, with half again as margin) could bring it to zero.
 MASK_COARSE_S = 10.0
 #: Bisections on exact SGP4 that refine each mask crossing: 1 s / 2^12, a quarter millisecond.
 MASK_BISECTIONS = 12
 _MASK_CHUNK = 400_000  # samples per batch
 
 
-def _clearance_and_rate(track, site, basis, mask, slope, obj, t):
-    """Clearance above the mask (deg) at times `t` and a bound on its rate (deg/s), (M,)."""
+def _clearance_and_rate(track, site, basis, mask, span_s, obj, t):
+    """Clearance above the mask (deg) at times `t` and a bound on its rate (deg/s) over
+    `span_s` either side, (M,): the elevation rate and the mask's steepest slope within
+    the azimuths the object sweeps meanwhile times the azimuth rate."""
     g, bound = np.empty(t.size), np.empty(t.size)
     for a in range(0, t.size, _MASK_CHUNK):
         part = slice(a, a + _MASK_CHUNK)
         pos, vel = track.state(obj[part], t[part])
         enu, dot = (pos - site.itrs_km) @ basis.T, vel @ basis.T
-        g[part] = elevation_deg(enu) - mask(azimuth_deg(enu))
+        az = azimuth_deg(enu)
+        g[part] = elevation_deg(enu) - mask(az)
+        if span_s <= 0:
+            continue
         h2 = enu[:, 0] ** 2 + enu[:, 1] ** 2
         r2 = h2 + enu[:, 2] ** 2
-        el_rate = elevation_rate_sign(enu, dot) / (np.sqrt(h2) * r2)
-        az_rate = (dot[:, 0] * enu[:, 1] - enu[:, 0] * dot[:, 1]) / h2
-        bound[part] = np.degrees(np.abs(el_rate) + slope * np.abs(az_rate))
+        el_rate = np.degrees(np.abs(elevation_rate_sign(enu, dot) / (np.sqrt(h2) * r2)))
+        az_rate = np.degrees(np.abs((dot[:, 0] * enu[:, 1] - enu[:, 0] * dot[:, 1]) / h2))
+        slope = mask.steepest_slope(az, 2.0 * az_rate * span_s + 1.0)
+        bound[part] = el_rate + slope * az_rate
     return g, bound
 
 
@@ -322,12 +328,8 @@ def mask_intervals(track, chunk, ctx, site, basis, p_obj, t_rise, t_set):
     Passes entirely below the mask have no interval.
     """
     mask = site.horizon
-    az_pts = np.append(mask.azimuth_deg, mask.azimuth_deg[0] + 360.0)
-    el_pts = np.append(mask.elevation_deg, mask.elevation_deg[0])
-    slope = float(np.max(np.abs(np.diff(el_pts) / np.maximum(np.diff(az_pts), 1e-9)))) \
-        if mask.azimuth_deg.size > 1 else 0.0
     which, t, starts, counts = _samples(t_rise, t_set, MASK_COARSE_S)
-    g, bound = _clearance_and_rate(track, site, basis, mask, slope, p_obj[which], t)
+    g, bound = _clearance_and_rate(track, site, basis, mask, MASK_COARSE_S, p_obj[which], t)
     same = which[1:] == which[:-1]
     reach = 1.5 * np.maximum(bound[1:], bound[:-1]) * np.diff(t) + 0.05
     near = same & ((np.sign(g[1:]) != np.sign(g[:-1]))
