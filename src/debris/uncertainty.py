@@ -1,0 +1,335 @@
+"""How wrong an element set's prediction is: uncertainty learnt from an object's own history.
+
+An object's public element sets follow each other every few hours to days. Predicting one set
+to the epoch of a later one and comparing with that later set (taken as the truth there)
+gives an error sample at that propagation age, in the later set's radial, transverse
+(along-track) and normal frame (RTN). Over a history of years these samples show how the
+error grows with age for that object (the approach of Osweiler 2006 and Flohrer, Krag &
+Klinkrad 2008). :func:`fit_uncertainty` turns them into a model:
+
+* per component, a power law of age: ``sigma_k(age) = a_k * age_days ** p_k`` (km), fitted in
+  log-log space to the *robust* RMS of the errors in age bins (``sqrt(median(x^2) / 0.455)``,
+  which a manoeuvre or a bad set in a bin does not move: they are outliers, not scatter);
+* a constant correlation matrix between the components (the errors of these orbits are
+  correlated: radial and normal drift together), from the bins' robust covariances;
+* the covariance at an age is ``D C D`` with ``D = diag(sigma(age))``.
+
+Its realism is the squared Mahalanobis distance of errors the model did not see (a 3-degree-
+of-freedom chi-square: median 2.37, 95 % inside 7.81): :func:`realism`. Errors across a
+known manoeuvre are left out (:func:`history_differences` with the operators' times).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sgp4.api import Satrec
+
+from .errors import DebrisError
+from .io.files import read_text, text_lines
+
+__all__ = ["History", "HistoryDifferences", "UncertaintyModel", "read_history",
+           "read_manoeuvres", "history_differences", "fit_uncertainty", "realism",
+           "rolling_realism", "mahalanobis2", "default_covariance", "CHI2_3_MEDIAN",
+           "CHI2_3_95"]
+
+#: Median and 95th percentile of a chi-square with 3 degrees of freedom.
+CHI2_3_MEDIAN = 2.366
+CHI2_3_95 = 7.815
+#: median(x^2) of a unit normal: robust RMS = sqrt(median(x^2) / this).
+_MEDIAN_SQUARE = 0.4549
+#: Age bins (days) the growth law is fitted on: 0.25-day bins to 1 day, then 0.5-day bins.
+AGE_BINS = np.concatenate([np.arange(0.25, 1.0, 0.25), np.arange(1.0, 10.01, 0.5)])
+
+
+@dataclass
+class History:
+    """An object's element sets, oldest first: satrecs and their epochs (Julian dates)."""
+
+    satrecs: list
+    epoch_jd: np.ndarray
+    norad_id: int
+    source: str = "<history>"
+
+    def split(self, fraction: float = 0.5) -> tuple["History", "History"]:
+        """The first `fraction` of the span and the rest (for honest realism checks)."""
+        cut = self.epoch_jd[0] + fraction * (self.epoch_jd[-1] - self.epoch_jd[0])
+        k = int(np.searchsorted(self.epoch_jd, cut))
+        return (History(self.satrecs[:k], self.epoch_jd[:k], self.norad_id, self.source),
+                History(self.satrecs[k:], self.epoch_jd[k:], self.norad_id, self.source))
+
+
+@dataclass
+class HistoryDifferences:
+    """Errors of sets predicted to later sets' epochs: ``age_days`` (M,), ``rtn_km`` (M, 3)
+    (prediction minus the later set, in the later set's RTN frame), ``first``/``second``
+    (the sets' indices in the history, (M,))."""
+
+    age_days: np.ndarray
+    rtn_km: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+
+    def take(self, mask) -> "HistoryDifferences":
+        return HistoryDifferences(self.age_days[mask], self.rtn_km[mask], self.first[mask],
+                                  self.second[mask])
+
+
+@dataclass
+class UncertaintyModel:
+    """Position covariance in RTN as a function of an element set's age.
+
+    Attributes
+    ----------
+    norad_id : int or None
+    amplitude_km : ndarray, shape (3,)
+        ``a_k``: the R, T, N sigma at an age of one day (km).
+    power : ndarray, shape (3,)
+        ``p_k``: how the sigma grows with age.
+    correlation : ndarray, shape (3, 3)
+    source : str
+        ``history``: fitted on the object's own sets.
+    samples : int
+        Error samples the fit used.
+    """
+
+    norad_id: int | None
+    amplitude_km: np.ndarray
+    power: np.ndarray
+    correlation: np.ndarray
+    source: str = "history"
+    samples: int = 0
+
+    def sigma_km(self, age_days) -> np.ndarray:
+        """R, T, N sigmas (km) at each age, shape (..., 3)."""
+        age = np.maximum(np.asarray(age_days, dtype=float), 1e-3)[..., None]
+        return self.amplitude_km * age ** self.power
+
+    def covariance(self, age_days) -> np.ndarray:
+        """RTN position covariance (km²) at each age, shape (..., 3, 3)."""
+        s = self.sigma_km(age_days)
+        return s[..., :, None] * self.correlation * s[..., None, :]
+
+    def as_dict(self) -> dict:
+        return {"norad_id": self.norad_id, "source": self.source, "samples": self.samples,
+                "amplitude_km": self.amplitude_km.tolist(), "power": self.power.tolist(),
+                "correlation": self.correlation.tolist()}
+
+
+def read_history(path) -> History:
+    """An object's element sets from a TLE file (2- or 3-line, any order), oldest first.
+
+    A pair of lines that is not an element set is an error naming its line: a history with
+    a hole in it would be read as a longer prediction than it is."""
+    path = Path(path)
+    lines = [(n, line.rstrip()) for n, line in enumerate(text_lines(read_text(path)), 1)
+             if line.startswith(("1 ", "2 "))]
+    sats = []
+    for (n1, l1), (n2, l2) in zip(lines[::2], lines[1::2]):
+        if not (l1.startswith("1 ") and l2.startswith("2 ")):
+            raise DebrisError(f"{path}, line {n1}: expected line 1 then line 2 of an element "
+                              "set")
+        try:
+            sats.append(Satrec.twoline2rv(l1, l2))
+        except ValueError as exc:
+            raise DebrisError(f"{path}, line {n1}: {exc}") from None
+    if not sats:
+        raise DebrisError(f"{path}: no element sets")
+    ids = {s.satnum for s in sats}
+    if len(ids) != 1:
+        raise DebrisError(f"{path}: a history holds one object's sets, found "
+                          f"{len(ids)} objects")
+    epoch = np.array([s.jdsatepoch + s.jdsatepochF for s in sats])
+    order = np.argsort(epoch, kind="stable")
+    return History([sats[i] for i in order], epoch[order], int(sats[0].satnum), str(path))
+
+
+def read_manoeuvres(path) -> np.ndarray:
+    """Manoeuvre times (Julian dates, UTC) from an operator's list: a ``manoeuvre_timestamps``
+    list of ``- YYYY-MM-DD HH:MM:SS`` lines (Shorten et al.'s benchmark layout)."""
+    path = Path(path)
+    times = []
+    for n, line in enumerate(text_lines(read_text(path)), 1):
+        found = re.match(r"^\s*-\s*(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(:\d\d(\.\d*)?)?)\s*$", line)
+        if found:
+            when = np.datetime64(f"{found.group(1)}T{found.group(2)}", "ms")
+            times.append((when - np.datetime64("1970-01-01T00:00", "ms")).astype(float)
+                         / 86_400_000.0 + 2440587.5)
+    return np.sort(np.array(times))
+
+
+def history_differences(history: History, *, max_days: float = 10.0,
+                        manoeuvres=None) -> HistoryDifferences:
+    """Every set predicted to the epoch of each later set at most `max_days` later; pairs
+    across a manoeuvre time (Julian dates) are left out, and pairs SGP4 fails on."""
+    sats, epoch = history.satrecs, history.epoch_jd
+    man = np.asarray(manoeuvres if manoeuvres is not None else [], dtype=float)
+    truth = [s.sgp4(s.jdsatepoch, s.jdsatepochF) for s in sats]
+    age, rtn, first, second = [], [], [], []
+    for i, sat in enumerate(sats):
+        lo = int(np.searchsorted(epoch, epoch[i] + 1e-4, side="right"))
+        hi = int(np.searchsorted(epoch, epoch[i] + max_days, side="right"))
+        j = np.arange(lo, hi)
+        if man.size and j.size:
+            crossed = np.searchsorted(man, epoch[i]) != np.searchsorted(man, epoch[j])
+            j = j[~crossed]
+        if not j.size:
+            continue
+        err, r, _ = sat.sgp4_array(np.array([sats[k].jdsatepoch for k in j]),
+                                   np.array([sats[k].jdsatepochF for k in j]))
+        for kk, k in enumerate(j):
+            e2, r2, v2 = truth[k]
+            if err[kk] or e2:
+                continue
+            frame = _rtn_axes(np.array(r2), np.array(v2))
+            age.append(epoch[k] - epoch[i])
+            rtn.append(frame @ (r[kk] - np.array(r2)))
+            first.append(i)
+            second.append(k)
+    return HistoryDifferences(np.array(age), np.array(rtn).reshape(-1, 3),
+                              np.array(first, int), np.array(second, int))
+
+
+def _rtn_axes(r, v) -> np.ndarray:
+    """Rows: the radial, transverse and normal unit vectors of a state."""
+    radial = r / np.linalg.norm(r)
+    normal = np.cross(r, v)
+    normal /= np.linalg.norm(normal)
+    return np.array([radial, np.cross(normal, radial), normal])
+
+
+def fit_uncertainty(diffs: HistoryDifferences, norad_id: int | None = None,
+                    min_per_bin: int = 20, calibrate: bool = True) -> UncertaintyModel:
+    """The growth law and correlations of an object's prediction errors (module notes);
+    with `calibrate`, the covariance is then scaled by a power law of age so that the
+    median squared Mahalanobis distance of the same errors is the chi-square's 2.37 at
+    every age (the errors are heavier-tailed than a normal: the median is kept right and
+    the tails measured, :func:`realism`)."""
+    centres, sigmas, weights, corrs = [], [], [], []
+    for lo, hi in zip(AGE_BINS[:-1], AGE_BINS[1:]):
+        x = diffs.rtn_km[(diffs.age_days >= lo) & (diffs.age_days < hi)]
+        if len(x) < min_per_bin:
+            continue
+        rms = np.sqrt(np.median(x ** 2, axis=0) / _MEDIAN_SQUARE)
+        centres.append(0.5 * (lo + hi))
+        sigmas.append(np.maximum(rms, 1e-6))
+        weights.append(len(x))
+        inner = x[np.all(np.abs(x) <= 3.0 * rms, axis=1)]  # manoeuvres and bad sets out
+        if len(inner) >= min_per_bin:
+            corrs.append(np.corrcoef(inner.T))
+    if len(centres) < 2:
+        raise DebrisError(f"too few prediction errors to fit an uncertainty model "
+                          f"({len(diffs.age_days)} in all; {min_per_bin} per age bin in two "
+                          "bins or more are needed)")
+    logt, logs, w = np.log(centres), np.log(np.array(sigmas)), np.sqrt(weights)
+    amplitude, power = np.empty(3), np.empty(3)
+    for k in range(3):
+        slope, intercept = np.polyfit(logt, logs[:, k], 1, w=w)
+        power[k], amplitude[k] = slope, np.exp(intercept)
+    correlation = np.median(np.array(corrs), axis=0) if corrs else np.eye(3)
+    np.fill_diagonal(correlation, 1.0)
+    model = UncertaintyModel(norad_id, amplitude, power, _nearest_correlation(correlation),
+                             "history", int(len(diffs.age_days)))
+    return _calibrated(model, diffs, min_per_bin) if calibrate else model
+
+
+def _calibrated(model: UncertaintyModel, diffs: HistoryDifferences,
+                min_per_bin: int) -> UncertaintyModel:
+    """`model` scaled by ``f(age) = c * age ** q`` fitted so that the median squared
+    Mahalanobis distance of `diffs` is :data:`CHI2_3_MEDIAN` in every age bin."""
+    d2 = mahalanobis2(model, diffs)
+    centres, factors = [], []
+    for lo, hi in zip(AGE_BINS[:-1], AGE_BINS[1:]):
+        near = (diffs.age_days >= lo) & (diffs.age_days < hi)
+        if near.sum() >= min_per_bin:
+            centres.append(0.5 * (lo + hi))
+            factors.append(np.median(d2[near]) / CHI2_3_MEDIAN)
+    if len(centres) < 2:
+        return model
+    slope, intercept = np.polyfit(np.log(centres), np.log(factors), 1)
+    return UncertaintyModel(model.norad_id, model.amplitude_km * np.exp(intercept / 2),
+                            model.power + slope / 2, model.correlation, model.source,
+                            model.samples)
+
+
+def mahalanobis2(model: UncertaintyModel | None, diffs: HistoryDifferences) -> np.ndarray:
+    """Squared Mahalanobis distance of each error at the covariance for its age, (M,)
+    (the screening's default covariance when `model` is None)."""
+    cov = (default_covariance(diffs.age_days) if model is None
+           else model.covariance(diffs.age_days))
+    return np.einsum("mi,mi->m", diffs.rtn_km,
+                     np.linalg.solve(cov, diffs.rtn_km[..., None])[..., 0])
+
+
+def _nearest_correlation(c: np.ndarray) -> np.ndarray:
+    """A valid correlation matrix near `c` (eigenvalues floored, unit diagonal)."""
+    values, vectors = np.linalg.eigh(0.5 * (c + c.T))
+    fixed = vectors @ np.diag(np.maximum(values, 1e-3)) @ vectors.T
+    d = np.sqrt(np.diag(fixed))
+    return fixed / np.outer(d, d)
+
+
+def default_covariance(age_days) -> np.ndarray:
+    """The screening's fixed RTN covariance (km²) at each age, shape (..., 3, 3)."""
+    age = np.asarray(age_days, dtype=float)[..., None]
+    s = np.array([0.1, 0.5, 0.1]) + np.array([0.05, 1.0, 0.05]) * age
+    return s[..., :, None] * np.eye(3) * s[..., None, :]
+
+
+def realism(diffs: HistoryDifferences, model: UncertaintyModel | None = None,
+            ages=(1.0, 3.0, 7.0), half_width: float = 0.5) -> list[dict]:
+    """The squared Mahalanobis distance of each error at the model's covariance for its age
+    (the default covariance when `model` is None), summarised near each of `ages`:
+    ``age_days``, ``count``, ``median_d2`` (ideal 2.37) and ``inside_95`` (the fraction
+    below 7.81, ideal 0.95)."""
+    return _summary(diffs.age_days, mahalanobis2(model, diffs), ages, half_width)
+
+
+def _summary(age_days, d2, ages, half_width) -> list[dict]:
+    out = []
+    for age in ages:
+        near = np.abs(age_days - age) <= half_width
+        out.append({"age_days": float(age), "count": int(near.sum()),
+                    "median_d2": float(np.median(d2[near])) if near.any() else float("nan"),
+                    "inside_95": float(np.mean(d2[near] <= CHI2_3_95)) if near.any()
+                    else float("nan")})
+    return out
+
+
+def rolling_realism(history: History, diffs: HistoryDifferences, *, train_days: float = 180.0,
+                    step_days: float = 30.0, ages=(1.0, 3.0, 7.0),
+                    half_width: float = 0.5) -> dict:
+    """Realism as a user meets it: every `step_days`, a model fitted on the errors of the
+    previous `train_days` (whose later set is already known) predicts the errors of the
+    sets of the next `step_days`, which it never saw. Returns ``model`` and ``default``
+    (the screening's fixed covariance on the same errors), each a :func:`realism`-style
+    summary, and ``models`` (how many were fitted)."""
+    first, second = history.epoch_jd[diffs.first], history.epoch_jd[diffs.second]
+    ours, theirs, ages_seen = [], [], []
+    fitted = 0
+    start = history.epoch_jd[0] + train_days
+    while start < history.epoch_jd[-1]:
+        train = (second < start) & (first >= start - train_days)
+        test = (first >= start) & (first < start + step_days)
+        start += step_days
+        if train.sum() < 200 or not test.any():
+            continue
+        try:
+            model = fit_uncertainty(diffs.take(train), history.norad_id)
+        except DebrisError:
+            continue
+        fitted += 1
+        seen = diffs.take(test)
+        ours.append(mahalanobis2(model, seen))
+        theirs.append(mahalanobis2(None, seen))
+        ages_seen.append(seen.age_days)
+    if not fitted:
+        raise DebrisError(f"{history.source}: too short a history for a rolling check "
+                          f"({train_days:g} days of training and more are needed)")
+    age = np.concatenate(ages_seen)
+    return {"model": _summary(age, np.concatenate(ours), ages, half_width),
+            "default": _summary(age, np.concatenate(theirs), ages, half_width),
+            "models": fitted, "d2": np.concatenate(ours), "age_days": age}

@@ -1,0 +1,103 @@
+"""Element-set uncertainty from history (issue 25, first part): the growth law recovered from
+errors of a known law, and covariance realism on six real LEO histories with the operators'
+manoeuvre times (Shorten et al.'s benchmark), judged as a user meets it: models fitted on 180
+days, errors of the next 30 days that they never saw."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from debris import DebrisError
+from debris.uncertainty import (CHI2_3_MEDIAN, HistoryDifferences, fit_uncertainty,
+                                history_differences, read_history, read_manoeuvres, realism,
+                                rolling_realism)
+
+HISTORY = Path(__file__).parent / "data" / "history"
+SATELLITES = ("Jason-1", "Jason-2", "Jason-3", "Sentinel-3A", "Sentinel-6A", "TOPEX")
+#: Measured by scripts/uncertainty_realism.py (README, "How wrong"): per satellite, at 1, 3
+#: and 7 days, (median d2, share inside the 95 % ellipsoid) of our rolling models.
+MEASURED = {
+    "Jason-1": ((2.44, 0.842), (2.22, 0.890), (2.33, 0.898)),
+    "Jason-2": ((2.44, 0.923), (2.35, 0.950), (2.43, 0.940)),
+    "Jason-3": ((2.85, 0.855), (2.21, 0.967), (2.36, 0.947)),
+    "Sentinel-3A": ((3.37, 0.829), (2.60, 0.913), (3.27, 0.803)),
+    "Sentinel-6A": ((2.51, 0.818), (2.30, 0.893), (2.30, 0.931)),
+    "TOPEX": ((2.67, 0.842), (2.18, 0.921), (2.44, 0.929)),
+}
+
+
+def test_the_growth_law_is_recovered_from_errors_of_a_known_law():
+    """Errors drawn from a normal with R, T, N sigmas 0.05 t, 0.2 t^1.5, 0.08 t km (t in
+    days) and an R-N correlation of -0.6: the fit gives the law back (amplitudes to 5 %,
+    powers to 0.05) and the errors' median d2 is the chi-square's."""
+    rng = np.random.default_rng(3)
+    age = rng.uniform(0.3, 9.0, 40_000)
+    sigma = np.stack([0.05 * age, 0.2 * age ** 1.5, 0.08 * age], axis=1)
+    corr = np.array([[1, 0, -0.6], [0, 1, 0], [-0.6, 0, 1]])
+    z = rng.standard_normal((age.size, 3)) @ np.linalg.cholesky(corr).T
+    diffs = HistoryDifferences(age, z * sigma, np.zeros(age.size, int), np.zeros(age.size, int))
+    model = fit_uncertainty(diffs)
+    assert model.amplitude_km == pytest.approx([0.05, 0.2, 0.08], rel=0.05)
+    assert model.power == pytest.approx([1.0, 1.5, 1.0], abs=0.05)
+    assert model.correlation[0, 2] == pytest.approx(-0.6, abs=0.05)
+    for row in realism(diffs, model):
+        assert row["median_d2"] == pytest.approx(CHI2_3_MEDIAN, rel=0.05)
+        assert row["inside_95"] == pytest.approx(0.95, abs=0.01)
+
+
+def test_reading_histories_and_manoeuvres(tmp_path):
+    history = read_history(HISTORY / "Jason-3.tle")
+    assert history.norad_id == 41240 and len(history.satrecs) == 2412
+    assert np.all(np.diff(history.epoch_jd) >= 0)
+    times = read_manoeuvres(HISTORY / "manoeuvres_Jason-3.yaml")
+    assert times.size == 43 and times[0] == pytest.approx(2457408.429, abs=1e-3)  # 2016-01-20
+    bad = tmp_path / "bad.tle"
+    lines = (HISTORY / "Jason-3.tle").read_text().splitlines()[:6]
+    bad.write_text("\n".join(lines[:2] + lines[3:4] + lines[2:3]) + "\n")
+    with pytest.raises(DebrisError, match=r"bad.tle, line 3: expected line 1 then line 2"):
+        read_history(bad)
+    mixed = tmp_path / "mixed.tle"
+    mixed.write_text("\n".join(lines[:2]) + "\n" + "\n".join(
+        (HISTORY / "TOPEX.tle").read_text().splitlines()[:2]) + "\n")
+    with pytest.raises(DebrisError, match="one object's sets, found 2 objects"):
+        read_history(mixed)
+
+
+@pytest.fixture(scope="module")
+def rolling():
+    out = {}
+    for name in SATELLITES:
+        history = read_history(HISTORY / f"{name}.tle")
+        manoeuvres = read_manoeuvres(HISTORY / f"manoeuvres_{name}.yaml")
+        diffs = history_differences(history, manoeuvres=manoeuvres)
+        out[name] = rolling_realism(history, diffs)
+    return out
+
+
+@pytest.mark.parametrize("name", SATELLITES)
+def test_rolling_realism_per_satellite(rolling, name):
+    """Every satellite at 1, 3 and 7 days: the median squared Mahalanobis distance within a
+    factor 1.5 of 2.37 (the issue's standard), where the screening's fixed covariance is
+    three to twenty times too wide at one day (median d2 0.11-0.89); the figures as the
+    README states them."""
+    result = rolling[name]
+    for ours, default, (median, inside) in zip(result["model"], result["default"],
+                                               MEASURED[name]):
+        assert CHI2_3_MEDIAN / 1.5 <= ours["median_d2"] <= CHI2_3_MEDIAN * 1.5
+        assert ours["median_d2"] == pytest.approx(median, abs=0.02)
+        assert ours["inside_95"] == pytest.approx(inside, abs=0.002)
+    assert result["default"][0]["median_d2"] < 1.0  # the fixed model, one day
+
+
+def test_rolling_realism_overall(rolling):
+    """All six pooled (141,011 errors): median d2 2.66, 2.28, 2.44 at 1, 3, 7 days; 86.0 %,
+    92.5 %, 91.1 % inside the 95 % ellipsoid. The errors are heavier-tailed than a normal:
+    at one day the share inside is still short of the issue's 90 %."""
+    d2 = np.concatenate([r["d2"] for r in rolling.values()])
+    age = np.concatenate([r["age_days"] for r in rolling.values()])
+    assert d2.size == 141_011
+    for a, median, inside in ((1.0, 2.66, 0.860), (3.0, 2.28, 0.925), (7.0, 2.44, 0.911)):
+        near = np.abs(age - a) <= 0.5
+        assert np.median(d2[near]) == pytest.approx(median, abs=0.01)
+        assert np.mean(d2[near] <= 7.815) == pytest.approx(inside, abs=0.001)
