@@ -5,7 +5,7 @@
 For each ``NAME.tle`` with a ``manoeuvres_NAME.yaml`` beside it (default: the six LEO
 histories of Shorten et al.'s benchmark copied into ``tests/data/history``): every set is
 predicted to the epochs of the sets of the next 10 days (pairs across an operator's
-manoeuvre left out), and every 30 days a model fitted on the previous 180 days'
+manoeuvre left out), and every 30 days a model fitted on the previous 365 days'
 errors (:func:`debris.uncertainty.fit_uncertainty`) is judged on the next 30 days' errors,
 which it never saw, beside the screening's fixed covariance (RTN 0.1/0.5/0.1 km growing
 0.05/1.0/0.05 km per day). Printed per satellite and overall at 1, 3 and 7 days: the median
@@ -45,7 +45,7 @@ def main(argv=None) -> int:
         rows.append((path.stem, len(history.satrecs), len(diffs.age_days), result,
                      time.perf_counter() - began))
     print("median d2 (ideal 2.37) and share inside the 95 % ellipsoid (ideal 0.95), "
-          "rolling 180-day models judged on the next 30 days")
+          "rolling 365-day models judged on the next 30 days")
     print(f"{'satellite':13s} {'sets':>5s} {'errors':>7s}  "
           + "  ".join(f"{f'{a:g} d: ours':>16s} {'default':>13s}" for a in (1, 3, 7)))
     for name, sets, errors, result, seconds in rows:
