@@ -101,3 +101,41 @@ def test_rolling_realism_overall(rolling):
         near = np.abs(age - a) <= 0.5
         assert np.median(d2[near]) == pytest.approx(median, abs=0.01)
         assert np.mean(d2[near] <= 7.815) == pytest.approx(inside, abs=0.001)
+
+
+def test_fit_covariance_carried_to_any_time_matches_monte_carlo(bundled):
+    """debris fit's parameter covariance (scaled by the reduced chi-square) carried to the
+    arc and the next day by SGP4 partials: the same as 4,000 parameter vectors drawn from it
+    and propagated one by one (RTN sigmas to 5 %, correlations to 0.05)."""
+    from debris.observations import (Stations, fit_orbit, observation_geometry, sgp4_truth,
+                                     simulate_tracks)
+    from debris.observations.elements import satrec_from_x
+    from debris.sites import parse_site
+    from debris.timescale import time_range
+
+    sat = bundled.satrecs[bundled.index_of(4391)]
+    site = parse_site("sanglokh")
+    obs = simulate_tracks(sgp4_truth(sat), site, "193", "2024-11-01T12:00:00Z", 30,
+                          noise_arcsec=3.0, norad_id=4391, rng=5)
+    geometry = observation_geometry(obs, Stations({"193": site}))
+    fit = fit_orbit(geometry, sat, sigma_arcsec=obs["sigma_arcsec"], norad_id=4391)
+    assert fit.converged and fit.covariance.shape == (7, 7)
+    times = time_range(obs["time"][:1], obs["time"][:1].shift_seconds(2 * 86400.0),
+                       step_s=6 * 3600.0)
+    linear = fit.position_covariance(times)
+    rng = np.random.default_rng(11)
+    draws = rng.multivariate_normal(fit.x, fit.covariance, 4000)
+    _, r0, v0 = satrec_from_x(fit.x, *fit.epoch).sgp4_array(times.jd, times.fr)
+    positions = np.array([satrec_from_x(x, *fit.epoch).sgp4_array(times.jd, times.fr)[1]
+                          for x in draws])  # (draws, T, 3)
+    for k in range(len(times.jd)):
+        radial = r0[k] / np.linalg.norm(r0[k])
+        normal = np.cross(r0[k], v0[k])
+        normal /= np.linalg.norm(normal)
+        axes = np.array([radial, np.cross(normal, radial), normal])
+        sample = np.cov(((positions[:, k] - r0[k]) @ axes.T).T)
+        s_lin, s_mc = np.sqrt(np.diag(linear[k])), np.sqrt(np.diag(sample))
+        assert s_lin == pytest.approx(s_mc, rel=0.05)
+        corr_lin = linear[k] / np.outer(s_lin, s_lin)
+        corr_mc = sample / np.outer(s_mc, s_mc)
+        assert corr_lin == pytest.approx(corr_mc, abs=0.05)

@@ -99,6 +99,13 @@ class OrbitFit:
     problems : list of str
         Why the elements must not be handed on (:mod:`.quality`: not a valid orbit, not
         converged, residuals inconsistent with the uncertainties); empty for a good fit.
+    covariance : ndarray, shape (7, 7)
+        Covariance of the fit parameters ``x`` (mean motion rad/min, e cos ω, e sin ω,
+        inclination, node, mean longitude in rad, B*), scaled by the reduced χ²; rows and
+        columns of parameters held fixed are zero. :meth:`position_covariance` carries it
+        to any time.
+    x : ndarray, shape (7,)
+        The fitted parameters (unrounded), at the epoch ``epoch`` (two-float Julian date).
     """
 
     satrec: Satrec
@@ -113,6 +120,36 @@ class OrbitFit:
     fit_bstar: bool = False
     unrounded: Satrec | None = None
     problems: list = field(default_factory=list)
+    covariance: np.ndarray | None = None
+    x: np.ndarray | None = None
+    epoch: tuple | None = None
+
+    def position_covariance(self, times) -> np.ndarray:
+        """Position covariance (km²) of the fitted elements at `times`, in each time's
+        radial, transverse and normal axes, shape (T, 3, 3): the parameter covariance
+        carried by SGP4's partials, taken by central differences of a tenth of each
+        parameter's sigma (the propagation is linear to well within that)."""
+        from ..timescale import to_times  # the times of a caller's choice
+
+        times = to_times(times)
+        if self.covariance is None or self.x is None:
+            raise ValueError("this fit has no covariance (the solver's Jacobian was singular)")
+        base = satrec_from_x(self.x, *self.epoch)
+        _, r0, v0 = base.sgp4_array(times.jd, times.fr)
+        sigma = np.sqrt(np.maximum(np.diag(self.covariance), 0.0))
+        partials = np.zeros((len(times.jd), 3, 7))
+        for k in np.flatnonzero(sigma > 0):
+            step = np.zeros(7)
+            step[k] = 0.1 * sigma[k]
+            _, rp, _ = satrec_from_x(self.x + step, *self.epoch).sgp4_array(times.jd, times.fr)
+            _, rm, _ = satrec_from_x(self.x - step, *self.epoch).sgp4_array(times.jd, times.fr)
+            partials[:, :, k] = (rp - rm) / (2.0 * step[k])
+        radial = r0 / np.linalg.norm(r0, axis=1, keepdims=True)
+        normal = np.cross(r0, v0)
+        normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+        axes = np.stack([radial, np.cross(normal, radial), normal], axis=1)  # (T, 3, 3)
+        a = axes @ partials
+        return a @ self.covariance @ np.swapaxes(a, 1, 2)
     #: The σ each observation was weighted with (stated, floored, scaled per station).
     sigma_arcsec: np.ndarray | None = None
 
@@ -450,18 +487,28 @@ def _finish(problem, x, used, iterations, converged, fit_bstar, jac, res, free, 
     offsets = tangent_offsets(problem.geometry.u_obs, u, w)
     angles = np.hypot(offsets["ra_arcsec"], offsets["dec_arcsec"])
     rms = float(np.sqrt(np.mean(angles[used] ** 2))) if used.any() else float("nan")
+    full = _covariance(jac, res, free)
     return OrbitFit(rounded, line1, line2, rms, used, offsets, iterations, bool(converged),
-                    _sigmas(jac, res, free, x), fit_bstar, sat)
+                    _sigmas(full, x), fit_bstar, sat, covariance=full,
+                    x=np.array(x, dtype=float), epoch=tuple(problem.epoch))
 
 
-def _sigmas(jac, res, free, x) -> dict:
+def _covariance(jac, res, free) -> np.ndarray | None:
+    """The parameters' covariance (7, 7), scaled by the reduced chi-square; None when the
+    Jacobian is singular."""
     dof = max(res.size - free.size, 1)
     try:
         cov = np.linalg.inv(jac.T @ jac) * (res @ res) / dof
     except np.linalg.LinAlgError:
-        return {}
+        return None
     full = np.zeros((7, 7))
     full[np.ix_(free, free)] = cov
+    return full
+
+
+def _sigmas(full, x) -> dict:
+    if full is None:
+        return {}
     s = np.sqrt(np.maximum(np.diag(full), 0.0))
     ecc = max(math.hypot(x[1], x[2]), 1e-12)
     return {"mean_motion_rev_day": s[0] * 1440.0 / (2 * math.pi),
