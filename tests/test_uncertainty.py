@@ -139,3 +139,40 @@ def test_fit_covariance_carried_to_any_time_matches_monte_carlo(bundled):
         corr_lin = linear[k] / np.outer(s_lin, s_lin)
         corr_mc = sample / np.outer(s_mc, s_mc)
         assert corr_lin == pytest.approx(corr_mc, abs=0.05)
+
+
+def test_catalog_import_and_uncertainty_commands(tmp_path, capsys):
+    """debris catalog import stores a history once; debris catalog uncertainty prints the
+    model of the last year of sets at the ages asked (JSON: the issue's shape), and names
+    what is wrong with its options."""
+    from debris.cli import main
+
+    archive = str(tmp_path / "archive.sqlite")
+    history = str(HISTORY / "Jason-3.tle")
+    assert main(["catalog", "import", history, "--archive", archive]) == 0
+    assert "2412 new element sets of NORAD 41240" in capsys.readouterr().err
+    assert main(["catalog", "import", history, "--archive", archive]) == 0
+    assert "0 new element sets" in capsys.readouterr().err
+    assert main(["catalog", "uncertainty", "41240", "--archive", archive, "--age-days", "1,3",
+                 "--manoeuvres", str(HISTORY / "manoeuvres_Jason-3.yaml"),
+                 "--format", "json"]) == 0
+    import json
+
+    out = json.loads(capsys.readouterr().out)
+    assert out["norad_id"] == 41240 and out["source"] == "history" and out["sets"] == 356
+    assert [c["age_days"] for c in out["covariances"]] == [1.0, 3.0]
+    one, three = (np.array(c["rtn_km2"]) for c in out["covariances"])
+    assert one.shape == (3, 3) and np.allclose(one, one.T)
+    assert np.all(np.diag(three) > np.diag(one)) and np.all(np.diag(one) > 0)
+    assert main(["catalog", "uncertainty", "41240", "--archive", archive]) == 0
+    assert "age   7.00 d: R" in capsys.readouterr().out
+    for argv, message in ((["--age-days", "0,x"], "ages must be > 0 and <= 30"),
+                          (["--at", "2030-01-01T00:00Z"], "the model holds from 0 to 30 days"),
+                          (["--norad-typo"], "unrecognized arguments")):
+        try:
+            code = main(["catalog", "uncertainty", "41240", "--archive", archive, *argv])
+        except SystemExit as stop:  # argparse's own errors
+            code = stop.code
+        assert code == 2 and message in capsys.readouterr().err
+    assert main(["catalog", "uncertainty", "25544", "--archive", archive]) == 2
+    assert "no element sets of NORAD 25544" in capsys.readouterr().err

@@ -20,6 +20,7 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+from sgp4.api import Satrec
 from sgp4.exporter import export_tle
 
 from .catalog import Catalog
@@ -29,6 +30,7 @@ from .io.tables import iso_text
 from .magnitude import magnitude_problem, usable_magnitudes
 from .table import Table
 from .timescale import to_times
+from .uncertainty import History
 
 __all__ = ["Archive", "ArchiveError", "MANOEUVRE_KM", "DECAY_PERIGEE_KM"]
 
@@ -189,6 +191,16 @@ class Archive:
                                         zip(catalog.norad_id.tolist(), catalog.object_type)],
                                        dtype=str)
         return catalog
+
+    def element_sets(self, norad_id: int):
+        """An object's stored element sets as a :class:`debris.uncertainty.History`, oldest
+        first (for its uncertainty model)."""
+        rows = self._db.execute("SELECT line1, line2, epoch_jd FROM elements WHERE norad_id = ?"
+                                " ORDER BY epoch_jd", (int(norad_id),)).fetchall()
+        if not rows:
+            raise ArchiveError(f"{self.path}: no element sets of NORAD {norad_id}")
+        return History([Satrec.twoline2rv(a, b) for a, b, _ in rows],
+                       np.array([r[2] for r in rows], float), int(norad_id), str(self.path))
 
     def history(self, norad_id: int) -> Table:
         """An object's element sets over time, oldest first, with manoeuvre/decay flags

@@ -36,7 +36,7 @@ from .io.files import read_text, text_lines
 __all__ = ["History", "HistoryDifferences", "UncertaintyModel", "read_history",
            "read_manoeuvres", "history_differences", "fit_uncertainty", "realism",
            "rolling_realism", "mahalanobis2", "default_covariance", "CHI2_3_MEDIAN",
-           "CALIBRATION_QUANTILE",
+           "CALIBRATION_QUANTILE", "MODEL_DAYS",
            "CHI2_3_95"]
 
 #: Median and 95th percentile of a chi-square with 3 degrees of freedom.
@@ -51,6 +51,8 @@ CALIBRATION_QUANTILE = 0.8
 _CHI2_3_80 = 4.6416
 #: median(x^2) of a unit normal: robust RMS = sqrt(median(x^2) / this).
 _MEDIAN_SQUARE = 0.4549
+#: Days of an object's sets its model is learnt from (the rolling check's training span).
+MODEL_DAYS = 365.0
 #: Age bins (days) the growth law is fitted on: 0.25-day bins to 1 day, then 0.5-day bins.
 AGE_BINS = np.concatenate([np.arange(0.25, 1.0, 0.25), np.arange(1.0, 10.01, 0.5)])
 
@@ -63,6 +65,11 @@ class History:
     epoch_jd: np.ndarray
     norad_id: int
     source: str = "<history>"
+
+    def since(self, epoch_jd: float) -> "History":
+        """The sets from `epoch_jd` on."""
+        k = int(np.searchsorted(self.epoch_jd, epoch_jd))
+        return History(self.satrecs[k:], self.epoch_jd[k:], self.norad_id, self.source)
 
     def split(self, fraction: float = 0.5) -> tuple["History", "History"]:
         """The first `fraction` of the span and the rest (for honest realism checks)."""
@@ -310,7 +317,8 @@ def _summary(age_days, d2, ages, half_width) -> list[dict]:
     return out
 
 
-def rolling_realism(history: History, diffs: HistoryDifferences, *, train_days: float = 365.0,
+def rolling_realism(history: History, diffs: HistoryDifferences, *,
+                    train_days: float = MODEL_DAYS,
                     step_days: float = 30.0, ages=(1.0, 3.0, 7.0),
                     half_width: float = 0.5) -> dict:
     """Realism as a user meets it: every `step_days`, a model fitted on the errors of the

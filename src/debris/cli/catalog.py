@@ -1,4 +1,4 @@
-"""``debris sites``, ``debris catalog info`` and ``debris catalog history``."""
+"""``debris sites`` and ``debris catalog info``, ``history``, ``import`` and ``uncertainty``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import numpy as np
 from ..catalog import Catalog
 from ..errors import DebrisError
 from ..io.files import write_text
-from ..io.tables import jsonable, meta_block, table_to_json, table_to_text
+from ..io.tables import iso_text, jsonable, meta_block, table_to_json, table_to_text
 from ..sites import known_sites, load_sites_toml
 from ..table import Table
-from .common import COUNT
+from ..timescale import Times, to_times
+from .common import COUNT, note
 
 __all__ = ["add_parsers", "DEFAULT_ARCHIVE"]
 
@@ -43,6 +44,24 @@ def add_parsers(sub) -> None:
     ph.add_argument("--archive", default=DEFAULT_ARCHIVE)
     ph.add_argument("--format", choices=["table", "json"], default="table")
     ph.set_defaults(func=cmd_catalog_history)
+
+    pm = csub.add_parser("import", help="store element-set history files in the archive, as "
+                         "fetched sets")
+    pm.add_argument("files", nargs="+", help="TLE files: each one object's sets over time")
+    pm.add_argument("--archive", default=DEFAULT_ARCHIVE)
+    pm.set_defaults(func=cmd_catalog_import)
+
+    pu = csub.add_parser("uncertainty", help="an object's prediction uncertainty, learnt from "
+                         "its element sets in the archive")
+    pu.add_argument("norad", type=COUNT, help="NORAD catalogue number")
+    pu.add_argument("--archive", default=DEFAULT_ARCHIVE)
+    pu.add_argument("--age-days", default="1,3,7", help="comma-separated ages of the latest "
+                    "set (days, > 0; default 1,3,7)")
+    pu.add_argument("--at", help="instead: the latest set propagated to this UTC time")
+    pu.add_argument("--manoeuvres", metavar="FILE", help="the operator's manoeuvre times "
+                    "(- YYYY-MM-DD HH:MM:SS lines): errors across them are left out")
+    pu.add_argument("--format", choices=["table", "json"], default="table")
+    pu.set_defaults(func=cmd_catalog_uncertainty)
 
 
 def open_archive(path, *, must_exist: bool = False):
@@ -139,3 +158,69 @@ def cmd_catalog_history(args) -> int:
                                   "apogee_km": "{:.1f}", "inclination_deg": "{:.4f}"})
     write_text(text, None)
     return 0
+
+
+def cmd_catalog_import(args) -> int:
+    """Each file's element sets (one object's history) into the archive."""
+    from ..uncertainty import read_history  # a history file: one object's sets
+
+    with open_archive(args.archive) as archive:
+        for path in args.files:
+            history = read_history(path)
+            catalog = Catalog.from_satrecs(history.satrecs)
+            added = archive.add(catalog, source=f"import:{os.path.basename(path)}")
+            note(f"{path}: {added} new element sets of NORAD {history.norad_id} "
+                 f"({len(history.satrecs) - added} already there)")
+    return 0
+
+
+def cmd_catalog_uncertainty(args) -> int:
+    """The object's uncertainty model from its last year of sets, evaluated at the ages of
+    the latest set (or at --at)."""
+    from ..uncertainty import (MODEL_DAYS, fit_uncertainty, history_differences,
+                               read_manoeuvres)
+
+    with open_archive(args.archive, must_exist=True) as archive:
+        history = archive.element_sets(args.norad)
+    latest = history.epoch_jd[-1]
+    if args.at:
+        when = to_times(args.at)
+        ages = [float((when.jd[0] - latest) + when.fr[0])]
+        if not 0 < ages[0] <= 30:
+            raise DebrisError(f"--at {args.at}: {ages[0]:.1f} days from the latest element set "
+                              f"({_jd_text(latest)}); the model holds from 0 to 30 days after "
+                              "it")
+    else:
+        try:
+            ages = [float(a) for a in args.age_days.split(",")]
+        except ValueError:
+            ages = []
+        if not ages or not all(0 < a <= 30 for a in ages):
+            raise DebrisError(f"--age-days {args.age_days}: ages must be > 0 and <= 30 days")
+    recent = history.since(latest - MODEL_DAYS)
+    manoeuvres = read_manoeuvres(args.manoeuvres) if args.manoeuvres else None
+    model = fit_uncertainty(history_differences(recent, manoeuvres=manoeuvres), args.norad)
+    out = {"norad_id": args.norad, "source": model.source, "sets": len(recent.satrecs),
+           "errors": model.samples, "latest_epoch_utc": _jd_text(latest),
+           "model": model.as_dict(),
+           "covariances": [{"age_days": a, "rtn_km2": model.covariance(a).tolist(),
+                            "sigma_rtn_km": model.sigma_km(a).tolist()} for a in ages]}
+    if args.format == "json":
+        write_text(json.dumps(out, indent=1) + "\n", None)
+        return 0
+    lines = [f"# NORAD {args.norad}: uncertainty from {out['sets']} element sets of the last "
+             f"{MODEL_DAYS:g} days ({out['errors']} prediction errors); latest set "
+             f"{out['latest_epoch_utc']}",
+             "# 1-sigma position error of the latest set (km), radial, transverse "
+             "(along-track), normal"]
+    lines += [f"age {c['age_days']:6.2f} d: R {c['sigma_rtn_km'][0]:8.3f}  "
+              f"T {c['sigma_rtn_km'][1]:8.3f}  N {c['sigma_rtn_km'][2]:8.3f}"
+              for c in out["covariances"]]
+    write_text("\n".join(lines) + "\n", None)
+    return 0
+
+
+def _jd_text(jd: float) -> str:
+    """ISO text of a Julian date."""
+    whole = np.floor(jd - 0.5) + 0.5
+    return iso_text(Times(np.array([whole]), np.array([jd - whole])))[0]
