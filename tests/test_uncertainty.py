@@ -176,3 +176,63 @@ def test_catalog_import_and_uncertainty_commands(tmp_path, capsys):
         assert code == 2 and message in capsys.readouterr().err
     assert main(["catalog", "uncertainty", "25544", "--archive", archive]) == 2
     assert "no element sets of NORAD 25544" in capsys.readouterr().err
+
+
+def _checksum(line: str) -> str:
+    total = sum(int(c) if c.isdigit() else (1 if c == "-" else 0) for c in line[:68])
+    return line[:68] + str(total % 10)
+
+
+def test_screening_takes_each_objects_covariance_from_its_history(tmp_path, capsys):
+    """Jason-3's last set and a co-orbiting clone 0.005 deg behind it, screened with the
+    archive of Jason-3's history: Pc uses Jason-3's learnt covariance at its element age at
+    each TCA (the clone, with no history, the default), the table and the CDMs say which."""
+    import json
+
+    from debris import Catalog
+    from debris.archive import Archive, ArchiveModels
+    from debris.cli import main
+    from debris.conjunctions.assessment import element_age_days, object_covariances_rtn
+    from debris.io.ccsds import read_cdm
+    from debris.timescale import to_times
+
+    archive = str(tmp_path / "archive.sqlite")
+    assert main(["catalog", "import", str(HISTORY / "Jason-3.tle"), "--archive", archive]) == 0
+    lines = (HISTORY / "Jason-3.tle").read_text().splitlines()[-2:]
+    anomaly = float(lines[1][43:51]) - 0.005
+    clone = [_checksum(lines[0][:2] + "99001" + lines[0][7:]),
+             _checksum(lines[1][:2] + "99001" + lines[1][7:43] + f"{anomaly:8.4f}"
+                       + lines[1][51:])]
+    path = tmp_path / "pair.tle"
+    path.write_text("\n".join(["JASON-3", *lines, "CLONE", *clone]) + "\n")
+    out = tmp_path / "conj.json"
+    start = Catalog.from_file(path).epoch[:1]
+    argv = ["screen", str(path), "--start", start.iso()[0], "--hours", "12", "--threshold-km",
+            "5", "--uncertainty-archive", archive, "--format", "json", "--output", str(out)]
+    assert main(argv) == 0
+    data = json.loads(out.read_text())
+    rows = data["conjunctions"]
+    assert rows and {r["covariance"] for r in rows} == {"history+default"}
+    assert data["meta"]["covariance"]["history_covariances"] == len(rows)
+    catalog = Catalog.from_file(path)
+    with Archive(archive) as store:
+        models = ArchiveModels(store)
+        model = models[41240]
+        assert 99001 not in models
+        tca = to_times([rows[0]["tca_utc"]])
+        cov, user = object_covariances_rtn(catalog, np.array([0, 1]), tca.shift_seconds(
+            np.zeros(2)), models)
+        age = element_age_days(catalog, np.array([0]), tca)[0]
+        assert user.tolist() == [True, False]
+        assert cov[0] == pytest.approx(model.covariance(age))
+    default = tmp_path / "default.json"
+    assert main(argv[:-6] + ["--format", "json", "--output", str(default)]) == 0
+    plain = json.loads(default.read_text())["conjunctions"]
+    assert {r["covariance"] for r in plain} == {"default"}
+    assert [r["probability"] for r in plain] != [r["probability"] for r in rows]
+    folder = tmp_path / "cdms"
+    assert main(argv[:-4] + ["--format", "cdm", "--output", str(folder)]) == 0
+    cdm = read_cdm(sorted(folder.glob("*.cdm"))[0])
+    text = sorted(folder.glob("*.cdm"))[0].read_text()
+    assert "COVARIANCE_METHOD" in text and "element-set history" in text and cdm
+    capsys.readouterr()

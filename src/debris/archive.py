@@ -25,14 +25,14 @@ from sgp4.exporter import export_tle
 
 from .catalog import Catalog
 from .constants import DAY_S, WGS72_MU_KM3_S2
-from .errors import ArchiveError
+from .errors import ArchiveError, DebrisError
 from .io.tables import iso_text
 from .magnitude import magnitude_problem, usable_magnitudes
 from .table import Table
 from .timescale import to_times
-from .uncertainty import History
+from .uncertainty import MODEL_DAYS, History, fit_uncertainty, history_differences
 
-__all__ = ["Archive", "ArchiveError", "MANOEUVRE_KM", "DECAY_PERIGEE_KM"]
+__all__ = ["Archive", "ArchiveModels", "ArchiveError", "MANOEUVRE_KM", "DECAY_PERIGEE_KM"]
 
 MANOEUVRE_KM = 0.5
 DECAY_PERIGEE_KM = 200.0
@@ -202,6 +202,21 @@ class Archive:
         return History([Satrec.twoline2rv(a, b) for a, b, _ in rows],
                        np.array([r[2] for r in rows], float), int(norad_id), str(self.path))
 
+    def uncertainty_model(self, norad_id: int, *, min_sets: int = 30):
+        """The object's uncertainty model learnt from its last :data:`MODEL_DAYS` of sets in
+        the archive (:func:`debris.uncertainty.fit_uncertainty`), or None when it has fewer
+        than `min_sets` sets there or too few errors to fit."""
+        count = self._db.execute("SELECT COUNT(*) FROM elements WHERE norad_id = ?",
+                                 (int(norad_id),)).fetchone()[0]
+        if count < min_sets:
+            return None
+        history = self.element_sets(norad_id)
+        recent = history.since(history.epoch_jd[-1] - MODEL_DAYS)
+        try:
+            return fit_uncertainty(history_differences(recent), int(norad_id))
+        except DebrisError:
+            return None
+
     def history(self, norad_id: int) -> Table:
         """An object's element sets over time, oldest first, with manoeuvre/decay flags
         (epochs and fetch times as :class:`~debris.timescale.Times`, read from the
@@ -239,3 +254,38 @@ class Archive:
             "source": np.array(cols[8], dtype=str),
         })
 
+
+
+class ArchiveModels:
+    """NORAD id -> uncertainty model learnt from the archive's sets, looked up and fitted
+    only for the objects asked about (the conjunctions' objects, not the catalogue), as the
+    ``covariances`` of :func:`debris.conjunctions.screen` take it; objects without enough
+    sets are not in it (they keep the default model)."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+        self._models: dict = {}
+
+    def _model(self, norad_id: int):
+        if norad_id not in self._models:
+            self._models[norad_id] = self.archive.uncertainty_model(norad_id)
+        return self._models[norad_id]
+
+    def __contains__(self, norad_id) -> bool:
+        return self._model(int(norad_id)) is not None
+
+    def __getitem__(self, norad_id):
+        model = self._model(int(norad_id))
+        if model is None:
+            raise KeyError(norad_id)
+        return model
+
+    def get(self, norad_id, default=None):
+        model = self._model(int(norad_id))
+        return default if model is None else model
+
+    def __len__(self) -> int:
+        return sum(m is not None for m in self._models.values())
+
+    def __bool__(self) -> bool:
+        return True

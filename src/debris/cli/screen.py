@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 from pathlib import Path
 
@@ -53,6 +54,11 @@ def add_parsers(sub) -> None:
     p.add_argument("--covariance-file", action="append",
                    help="CSV norad_id,sigma_r_km,sigma_t_km,sigma_n_km or a CDM with the "
                         "objects' RTN covariances; repeatable")
+    p.add_argument("--uncertainty-archive", metavar="ARCHIVE",
+                   help="learn each conjunction object's covariance from its element sets in "
+                        "this archive (30 or more: the model of debris catalog uncertainty, at "
+                        "its element age at TCA); a --covariance-file entry comes first, "
+                        "objects with too few sets keep the default model")
     p.add_argument("--method", choices=["foster", "chan"], default="foster",
                    help="Pc method (default foster)")
     p.add_argument("--site", action="append",
@@ -177,6 +183,20 @@ def cmd_screen(args) -> int:
     stale_note(catalog, start, end)
     hbr_table = _read_hbr_file(args.hbr_file) if args.hbr_file else None
     covariances = _read_covariances(args.covariance_file)
+    if not args.uncertainty_archive:
+        return _screen_and_write(args, catalog, primaries, sites, (start, end), hbr_table,
+                                 covariances)
+    from ..archive import ArchiveModels  # sqlite only when asked
+    from .catalog import open_archive
+
+    with open_archive(args.uncertainty_archive, must_exist=True) as archive:
+        return _screen_and_write(args, catalog, primaries, sites, (start, end), hbr_table,
+                                 collections.ChainMap(covariances, ArchiveModels(archive)))
+
+
+def _screen_and_write(args, catalog, primaries, sites, window_, hbr_table, covariances) -> int:
+    """Screening with the covariances chosen, and its outputs."""
+    start, end = window_
     if args.format == "cdm" and not args.output:
         raise DebrisError("--format cdm writes one file per conjunction: give --output DIR")
     _check_checkpoint_place(args)
@@ -249,7 +269,9 @@ def _screen_meta(args, catalog, table, primaries, sites, start, end, covariances
     covariance_model = {
         "default_sigma_rtn_km_at_epoch": list(DEFAULT_SIGMA_RIC_KM),
         "default_sigma_growth_rtn_km_per_day": list(SIGMA_GROWTH_RIC_KM_PER_DAY),
-        "user_covariances": len(covariances),
+        "user_covariances": len(getattr(covariances, "maps", [covariances])[0]),
+        "history_covariances": int(sum("history" in str(k) for k in table["covariance"]))
+        if "covariance" in table.columns else 0,
         "default_hard_body_radius_m_by_type": DEFAULT_HBR_M,
         "combined_hard_body_radius": "sum of both objects' radii",
         "pc_method": args.method, "max_probability": "Alfano 2005, worst case over "

@@ -21,7 +21,8 @@ from .pc import encounter_plane, pc_function, probabilities, ric_to_inertial
 
 __all__ = ["CONJUNCTION_COLUMNS", "DEFAULT_SIGMA_RIC_KM", "SIGMA_GROWTH_RIC_KM_PER_DAY",
            "DEFAULT_HBR_M", "default_covariance_rtn", "hard_body_radius_m",
-           "conjunction_table", "element_age_days", "object_covariances_rtn"]
+           "conjunction_table", "element_age_days", "object_covariances_rtn",
+           "covariance_sources"]
 
 #: Default 1-sigma position uncertainty of an element set at its epoch, radial / in-track /
 #: cross-track (km), and its growth per day from the epoch.
@@ -63,14 +64,34 @@ def element_age_days(catalog, rows, times: Times) -> np.ndarray:
 
 
 def object_covariances_rtn(catalog, rows, times: Times, covariances: dict | None):
-    """Each object's RTN position covariance (km^2) at `times`: the user's, else the default
-    model for its element age. Returns (M, 3, 3) and whether each is the user's, (M,)."""
+    """Each object's RTN position covariance (km^2) at `times`: the user's (a matrix, or a
+    model with ``covariance(age_days)`` such as the one learnt from its element-set history,
+    :class:`debris.uncertainty.UncertaintyModel`, taken at its element age there), else the
+    default model for its element age. Returns (M, 3, 3) and whether each is the user's,
+    (M,)."""
     covariances = covariances or {}
-    cov = default_covariance_rtn(element_age_days(catalog, rows, times))
+    age = element_age_days(catalog, rows, times)
+    cov = default_covariance_rtn(age)
     user = np.array([int(n) in covariances for n in catalog.norad_id[rows].tolist()], bool)
     for k in np.flatnonzero(user):
-        cov[k] = np.asarray(covariances[int(catalog.norad_id[rows[k]])], float)[:3, :3]
+        given = covariances[int(catalog.norad_id[rows[k]])]
+        if hasattr(given, "covariance"):
+            cov[k] = given.covariance(max(float(age[k]), 0.0))
+        else:
+            cov[k] = np.asarray(given, float)[:3, :3]
     return cov, user
+
+
+def covariance_sources(catalog, rows, covariances: dict | None) -> np.ndarray:
+    """Where each object's covariance comes from, (M,): ``history`` (a model learnt from its
+    element sets), ``user`` (a matrix given), ``default``."""
+    covariances = covariances or {}
+    out = []
+    for n in catalog.norad_id[rows].tolist():
+        given = covariances.get(int(n)) if int(n) in covariances else None
+        out.append("default" if given is None else
+                   getattr(given, "source", "user") if hasattr(given, "covariance") else "user")
+    return np.array(out, dtype="<U8")
 
 
 def conjunction_table(catalog, i, j, tca: Times, r1, v1, r2, v2, hbr_table=None,
@@ -90,10 +111,13 @@ def conjunction_table(catalog, i, j, tca: Times, r1, v1, r2, v2, hbr_table=None,
     ric = np.einsum("mij,mj->mi", rtn_basis(r1, v1), dr) if m else np.zeros((0, 3))
     cov_kind = np.empty(0, str)
     if m:
-        c1, user1 = object_covariances_rtn(catalog, i, tca, covariances)
-        c2, user2 = object_covariances_rtn(catalog, j, tca, covariances)
-        cov_kind = np.where(user1 & user2, "user", np.where(user1 | user2, "user+default",
-                                                           "default"))
+        c1, _ = object_covariances_rtn(catalog, i, tca, covariances)
+        c2, _ = object_covariances_rtn(catalog, j, tca, covariances)
+        k1 = covariance_sources(catalog, i, covariances)
+        k2 = covariance_sources(catalog, j, covariances)
+        rank = {"history": 0, "user": 1, "default": 2}
+        cov_kind = np.array([a if a == b else "+".join(sorted((a, b), key=rank.get))
+                             for a, b in zip(k1, k2)], dtype=str)
         miss, cov2 = encounter_plane(r1, v1, ric_to_inertial(c1, r1, v1), r2, v2,
                                      ric_to_inertial(c2, r2, v2))
         prob, max_prob = probabilities(miss, cov2, hbr / 1000.0, method=pc_method)

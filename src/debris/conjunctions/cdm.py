@@ -19,11 +19,13 @@ from ..io.ccsds import Cdm, cdm_file_stem, conjunction_cdm
 from ..table import Table
 from ..timescale import Times
 from .assessment import (DEFAULT_SIGMA_RIC_KM, SIGMA_GROWTH_RIC_KM_PER_DAY,
-                         element_age_days, object_covariances_rtn)
+                         covariance_sources, element_age_days, object_covariances_rtn)
 from .pc import conjunction_pc, ric_to_inertial
 
 __all__ = ["conjunction_cdms", "gcrf_states", "cdm_pc"]
 
+_HISTORY = ("covariance from the object's own element-set history ({} prediction errors; "
+            "debris.uncertainty), at the element age at TCA")
 _ASSUMED = (f"covariance assumed (TLE/OMM carry none): RTN sigmas {DEFAULT_SIGMA_RIC_KM} km + "
             f"{SIGMA_GROWTH_RIC_KM_PER_DAY} km/day from epoch; velocity sigmas = position "
             "sigmas x mean motion")
@@ -74,6 +76,7 @@ def conjunction_cdms(catalog, table: Table, *, covariances: dict | None = None,
 def _object_info(catalog, rows, tca: Times, gcrf, covariances) -> list[dict]:
     """One side of each conjunction as :func:`debris.io.ccsds.conjunction_cdm` takes it."""
     pos_cov, user = object_covariances_rtn(catalog, rows, tca, covariances)
+    sources = covariance_sources(catalog, rows, covariances)
     age = element_age_days(catalog, rows, tca)
     out = []
     for k, idx in enumerate(rows.tolist()):
@@ -87,7 +90,8 @@ def _object_info(catalog, rows, tca: Times, gcrf, covariances) -> list[dict]:
             "r_km": gcrf[0][k], "v_km_s": gcrf[1][k], "cov_rtn_km": cov,
             "covariance_method": "CALCULATED" if user[k] else "DEFAULT",
             "element_epoch": catalog.epoch[idx], "element_age_days": float(age[k]),
-            "comments": [] if user[k] else [_ASSUMED]})
+            "comments": ([_HISTORY.format(covariances[int(catalog.norad_id[idx])].samples)]
+                         if sources[k] == "history" else [] if user[k] else [_ASSUMED])})
     return out
 
 

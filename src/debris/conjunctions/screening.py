@@ -129,8 +129,11 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
     hbr_table : dict of int -> float, optional
         Hard-body radius per NORAD id (m); others by type (:mod:`.assessment`).
     pc_method : {"foster", "chan"}
-    covariances : dict of int -> ndarray (3, 3) or (6, 6), optional
-        RTN covariances (km^2) by NORAD id, used instead of the default model.
+    covariances : mapping of int -> ndarray (3, 3) or (6, 6), or a model, optional
+        RTN covariances (km^2) by NORAD id, used instead of the default model; a model with
+        ``covariance(age_days)`` (:class:`debris.uncertainty.UncertaintyModel`, or
+        :class:`debris.archive.ArchiveModels` for every object the archive knows) is taken at
+        the object's element age at each TCA.
     progress : callable, optional
         Called as ``progress(done_steps, total_steps)``.
     checkpoint : str or Path, optional
