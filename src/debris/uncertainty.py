@@ -14,7 +14,11 @@ Klinkrad 2008). :func:`fit_uncertainty` turns them into a model:
   correlated: radial and normal drift together), from the bins' robust covariances;
 * the covariance at an age is ``D C D`` with ``D = diag(sigma(age))``, scaled by a power
   law of age so that 80 % of the errors it was fitted on lie inside the chi-square's 80 %
-  ellipsoid (:data:`CALIBRATION_QUANTILE`).
+  ellipsoid (:data:`CALIBRATION_QUANTILE`): the *relative* covariance, of a prediction
+  against a later set;
+* against the truth, the error every set shares with its neighbours is added (set-to-set
+  differences cannot see it): the fixed model's epoch sigmas, 0.1/0.5/0.1 km, which is what
+  Jason-3's sets show against its precise orbit (0.09/0.47/0.19 km within a day).
 
 Its realism is the squared Mahalanobis distance of errors the model did not see (a 3-degree-
 of-freedom chi-square: median 2.37, 95 % inside 7.81): :func:`realism`. Errors across a
@@ -36,9 +40,14 @@ from .io.files import read_text, text_lines
 __all__ = ["History", "HistoryDifferences", "UncertaintyModel", "read_history",
            "read_manoeuvres", "history_differences", "fit_uncertainty", "realism",
            "rolling_realism", "mahalanobis2", "default_covariance", "CHI2_3_MEDIAN",
-           "CALIBRATION_QUANTILE", "MODEL_DAYS",
+           "CALIBRATION_QUANTILE", "MODEL_DAYS", "DEFAULT_SIGMA_RTN_KM",
+           "SIGMA_GROWTH_RTN_KM_PER_DAY", "default_sigma_km",
            "CHI2_3_95"]
 
+#: The fixed model every object had before its own (the last fallback): RTN sigmas (km) at
+#: the element epoch and their growth per day of element age.
+DEFAULT_SIGMA_RTN_KM = (0.1, 0.5, 0.1)
+SIGMA_GROWTH_RTN_KM_PER_DAY = (0.05, 1.0, 0.05)
 #: Median and 95th percentile of a chi-square with 3 degrees of freedom.
 CHI2_3_MEDIAN = 2.366
 CHI2_3_95 = 7.815
@@ -119,21 +128,35 @@ class UncertaintyModel:
     correlation: np.ndarray
     source: str = "history"
     samples: int = 0
+    floor_km: tuple = DEFAULT_SIGMA_RTN_KM
 
-    def sigma_km(self, age_days) -> np.ndarray:
-        """R, T, N sigmas (km) at each age, shape (..., 3)."""
+    def relative_sigma_km(self, age_days) -> np.ndarray:
+        """R, T, N sigmas (km) of a prediction against a later set, shape (..., 3)."""
         age = np.maximum(np.asarray(age_days, dtype=float), 1e-3)[..., None]
         return self.amplitude_km * age ** self.power
 
-    def covariance(self, age_days) -> np.ndarray:
-        """RTN position covariance (km²) at each age, shape (..., 3, 3)."""
-        s = self.sigma_km(age_days)
+    def relative_covariance(self, age_days) -> np.ndarray:
+        """RTN covariance (km²) of a prediction against a later set: what the history
+        shows and :func:`realism` checks, shape (..., 3, 3)."""
+        s = self.relative_sigma_km(age_days)
         return s[..., :, None] * self.correlation * s[..., None, :]
+
+    def covariance(self, age_days) -> np.ndarray:
+        """RTN covariance (km²) of a prediction against the truth, shape (..., 3, 3): the
+        relative one and the error every set shares with its neighbours, which set-to-set
+        differences cannot see (``floor_km``, independent per axis; the fixed model's epoch
+        sigmas, which Jason-3's precise orbit confirms: README, "How wrong")."""
+        return self.relative_covariance(age_days) + np.diag(np.square(self.floor_km))
+
+    def sigma_km(self, age_days) -> np.ndarray:
+        """R, T, N sigmas (km) against the truth at each age, shape (..., 3)."""
+        return np.sqrt(np.square(self.relative_sigma_km(age_days))
+                       + np.square(self.floor_km))
 
     def as_dict(self) -> dict:
         return {"norad_id": self.norad_id, "source": self.source, "samples": self.samples,
                 "amplitude_km": self.amplitude_km.tolist(), "power": self.power.tolist(),
-                "correlation": self.correlation.tolist()}
+                "correlation": self.correlation.tolist(), "floor_km": list(self.floor_km)}
 
 
 def read_history(path) -> History:
@@ -270,14 +293,14 @@ def _calibrated(model: UncertaintyModel, diffs: HistoryDifferences,
     slope, intercept = np.polyfit(np.log(centres), np.log(factors), 1)
     return UncertaintyModel(model.norad_id, model.amplitude_km * np.exp(intercept / 2),
                             model.power + slope / 2, model.correlation, model.source,
-                            model.samples)
+                            model.samples, model.floor_km)
 
 
 def mahalanobis2(model: UncertaintyModel | None, diffs: HistoryDifferences) -> np.ndarray:
     """Squared Mahalanobis distance of each error at the covariance for its age, (M,)
     (the screening's default covariance when `model` is None)."""
     cov = (default_covariance(diffs.age_days) if model is None
-           else model.covariance(diffs.age_days))
+           else model.relative_covariance(diffs.age_days))
     return np.einsum("mi,mi->m", diffs.rtn_km,
                      np.linalg.solve(cov, diffs.rtn_km[..., None])[..., 0])
 
@@ -290,10 +313,18 @@ def _nearest_correlation(c: np.ndarray) -> np.ndarray:
     return fixed / np.outer(d, d)
 
 
+def default_sigma_km(age_days) -> np.ndarray:
+    """The fixed model's R, T, N sigmas (km) at each element age, shape (..., 3)
+    (:data:`DEFAULT_SIGMA_RTN_KM` growing by :data:`SIGMA_GROWTH_RTN_KM_PER_DAY`; negative
+    ages count as their size)."""
+    age = np.abs(np.asarray(age_days, dtype=float))[..., None]
+    return np.asarray(DEFAULT_SIGMA_RTN_KM) + np.asarray(SIGMA_GROWTH_RTN_KM_PER_DAY) * age
+
+
 def default_covariance(age_days) -> np.ndarray:
-    """The screening's fixed RTN covariance (km²) at each age, shape (..., 3, 3)."""
-    age = np.asarray(age_days, dtype=float)[..., None]
-    s = np.array([0.1, 0.5, 0.1]) + np.array([0.05, 1.0, 0.05]) * age
+    """The fixed RTN covariance (km²) at each element age, shape (..., 3, 3): the last
+    fallback, for objects without a history."""
+    s = default_sigma_km(age_days)
     return s[..., :, None] * np.eye(3) * s[..., None, :]
 
 

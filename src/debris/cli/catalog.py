@@ -15,6 +15,8 @@ from ..io.tables import iso_text, jsonable, meta_block, table_to_json, table_to_
 from ..sites import known_sites, load_sites_toml
 from ..table import Table
 from ..timescale import Times, to_times
+from ..uncertainty import (MODEL_DAYS, fit_uncertainty, history_differences, read_history,
+                           read_manoeuvres)
 from .common import COUNT, note
 
 __all__ = ["add_parsers", "DEFAULT_ARCHIVE"]
@@ -162,8 +164,6 @@ def cmd_catalog_history(args) -> int:
 
 def cmd_catalog_import(args) -> int:
     """Each file's element sets (one object's history) into the archive."""
-    from ..uncertainty import read_history  # a history file: one object's sets
-
     with open_archive(args.archive) as archive:
         for path in args.files:
             history = read_history(path)
@@ -177,9 +177,6 @@ def cmd_catalog_import(args) -> int:
 def cmd_catalog_uncertainty(args) -> int:
     """The object's uncertainty model from its last year of sets, evaluated at the ages of
     the latest set (or at --at)."""
-    from ..uncertainty import (MODEL_DAYS, fit_uncertainty, history_differences,
-                               read_manoeuvres)
-
     with open_archive(args.archive, must_exist=True) as archive:
         history = archive.element_sets(args.norad)
     latest = history.epoch_jd[-1]

@@ -12,6 +12,7 @@ from ..magnitude import (DEFAULT_STD_MAG, LEO_DEFAULT_STD_MAG, RCS_ALBEDO, SOURC
                          magnitude_sources)
 from ..passes import PASS_DECIMALS, find_crossings, find_passes
 from ..progress import progress_bar
+from .catalog import open_archive
 from .common import (
     ELEVATION,
     HORIZON,
@@ -50,19 +51,22 @@ _PASS_TEXT = {
     "columns": ["norad_id", "name", "site", "rise_utc", "culmination_utc", "set_utc",
                 "rise_azimuth_deg", "culmination_azimuth_deg", "set_azimuth_deg",
                 "max_elevation_deg", "culmination_range_km", "visible_start_utc",
-                "visible_end_utc", "min_magnitude", "max_angular_rate_deg_s"],
+                "visible_end_utc", "min_magnitude", "max_angular_rate_deg_s", "time_sigma_s",
+                "cross_track_sigma_arcsec"],
     "formats": {"rise_utc": hhmmss, "culmination_utc": hhmmss, "set_utc": hhmmss,
                 "visible_start_utc": hhmmss, "visible_end_utc": hhmmss,
                 "rise_azimuth_deg": "{:.0f}", "culmination_azimuth_deg": "{:.0f}",
                 "set_azimuth_deg": "{:.0f}", "max_elevation_deg": "{:.1f}",
                 "culmination_range_km": "{:.0f}", "min_magnitude": "{:.1f}",
-                "max_angular_rate_deg_s": "{:.2f}"},
+                "max_angular_rate_deg_s": "{:.2f}", "time_sigma_s": "{:.2f}",
+                "cross_track_sigma_arcsec": "{:.0f}"},
     "headers": {"rise_utc": "rise", "culmination_utc": "culmination", "set_utc": "set",
                 "rise_azimuth_deg": "az_rise", "culmination_azimuth_deg": "az_culm",
                 "set_azimuth_deg": "az_set", "max_elevation_deg": "max_el",
                 "culmination_range_km": "range_km", "visible_start_utc": "vis_from",
                 "visible_end_utc": "vis_to", "min_magnitude": "mag",
-                "max_angular_rate_deg_s": "deg/s"},
+                "max_angular_rate_deg_s": "deg/s", "time_sigma_s": "±t_s",
+                "cross_track_sigma_arcsec": "±xt_arcsec"},
 }
 
 
@@ -102,6 +106,9 @@ def add_parsers(sub) -> None:
                    "Track's RCS_SIZE) that replaces the bundled snapshot's (2025-01-12)")
     p.add_argument("--brighter-than", type=ranged(-30.0, 30.0, unit="mag"), metavar="MAG",
                    help="keep visible passes brighter than MAG (estimated magnitude)")
+    p.add_argument("--uncertainty-archive", metavar="ARCHIVE",
+                   help="timing and cross-track sigmas from each object's element-set history "
+                        "in this archive (30 sets or more; others: the fixed default model)")
     p.add_argument("--norad", help="comma-separated NORAD ids")
     add_output(p, ["table", "csv", "json"])
     add_view_options(p, ["time", "magnitude", "elevation"], "magnitude")
@@ -250,7 +257,14 @@ def cmd_passes(args) -> int:
                    sun_altitude_deg_limit=args.sun_altitude_deg, backend=args.backend,
                    std_mag_table=std_mags)
     executor = dask_executor(args)
-    if executor is None:
+    if args.uncertainty_archive:
+        if executor is not None:
+            raise DebrisError("--uncertainty-archive does not work with --dask yet")
+        from ..archive import ArchiveModels  # sqlite only when asked
+        with open_archive(args.uncertainty_archive, must_exist=True) as archive:
+            table = find_passes(leo, site_list, start, end, uncertainty=ArchiveModels(archive),
+                                **options)
+    elif executor is None:
         table = find_passes(leo, site_list, start, end, **options)
     else:
         from ..cluster import passes_on_cluster  # with --dask only

@@ -21,6 +21,7 @@ from ..progress import progress_bar
 from ..sites import load_sites_toml, parse_site
 from ..table import Table
 from ..timescale import Times, to_times
+from .catalog import open_archive
 from .common import (ELEVATION, EXIT_SKIPPED, POSITIVE, add_backend, add_dask, add_files,
                      csv_rows, dask_executor, failure_note, load_catalog, norad_ids, note,
                      ranged, stale_note)
@@ -187,8 +188,6 @@ def cmd_screen(args) -> int:
         return _screen_and_write(args, catalog, primaries, sites, (start, end), hbr_table,
                                  covariances)
     from ..archive import ArchiveModels  # sqlite only when asked
-    from .catalog import open_archive
-
     with open_archive(args.uncertainty_archive, must_exist=True) as archive:
         return _screen_and_write(args, catalog, primaries, sites, (start, end), hbr_table,
                                  collections.ChainMap(covariances, ArchiveModels(archive)))

@@ -17,6 +17,7 @@ import numpy as np
 from ..frames import rtn_basis, vector_norm
 from ..table import Table
 from ..timescale import Times
+from ..uncertainty import DEFAULT_SIGMA_RTN_KM, SIGMA_GROWTH_RTN_KM_PER_DAY, default_covariance
 from .pc import encounter_plane, pc_function, probabilities, ric_to_inertial
 
 __all__ = ["CONJUNCTION_COLUMNS", "DEFAULT_SIGMA_RIC_KM", "SIGMA_GROWTH_RIC_KM_PER_DAY",
@@ -25,9 +26,9 @@ __all__ = ["CONJUNCTION_COLUMNS", "DEFAULT_SIGMA_RIC_KM", "SIGMA_GROWTH_RIC_KM_P
            "covariance_sources"]
 
 #: Default 1-sigma position uncertainty of an element set at its epoch, radial / in-track /
-#: cross-track (km), and its growth per day from the epoch.
-DEFAULT_SIGMA_RIC_KM = (0.1, 0.5, 0.1)
-SIGMA_GROWTH_RIC_KM_PER_DAY = (0.05, 1.0, 0.05)
+#: cross-track (km), and its growth per day from the epoch (debris.uncertainty's fixed model).
+DEFAULT_SIGMA_RIC_KM = DEFAULT_SIGMA_RTN_KM
+SIGMA_GROWTH_RIC_KM_PER_DAY = SIGMA_GROWTH_RTN_KM_PER_DAY
 #: Default hard-body radius per object by type (m); a conjunction's HBR is the sum.
 DEFAULT_HBR_M = {"PAYLOAD": 5.0, "ROCKET BODY": 5.0, "DEBRIS": 1.0, "UNKNOWN": 2.0}
 
@@ -39,13 +40,9 @@ CONJUNCTION_COLUMNS = (
 
 
 def default_covariance_rtn(age_days) -> np.ndarray:
-    """The default RTN position covariance (km^2) for element sets `age_days` old, (M, 3, 3)."""
-    age = np.abs(np.asarray(age_days, float))[..., None]
-    sigma = np.asarray(DEFAULT_SIGMA_RIC_KM) + np.asarray(SIGMA_GROWTH_RIC_KM_PER_DAY) * age
-    out = np.zeros(sigma.shape[:-1] + (3, 3))
-    for k in range(3):
-        out[..., k, k] = sigma[..., k] ** 2
-    return out
+    """The default RTN position covariance (km^2) for element sets `age_days` old, (M, 3, 3)
+    (:func:`debris.uncertainty.default_covariance`)."""
+    return default_covariance(age_days)
 
 
 def hard_body_radius_m(catalog, rows, table: dict | None = None) -> np.ndarray:

@@ -43,11 +43,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import check_range
+from ..constants import DAY_S, WGS72_MU_KM3_S2
 from ..frames import (angular_rate_rad_s, azimuth_deg, elevation_deg, enu_basis, radec_deg,
                       vector_norm)
 from ..magnitude import magnitude_estimates
 from ..table import Table
 from ..timescale import Times
+from ..uncertainty import default_sigma_km
 from .events import (Context, exact_enu, group_passes, mask_intervals, refine_crossings,
                      refine_culminations, site_events, site_segments)
 from .grid import BISECTIONS, coarse_grid, track_and_candidates
@@ -68,7 +70,7 @@ PASS_COLUMNS = (
     "culmination_range_km", "culmination_ra_deg", "culmination_dec_deg",
     "max_angular_rate_deg_s", "visible", "visible_start_utc", "visible_end_utc",
     "sunlit_fraction", "min_magnitude", "duration_s", "std_magnitude", "std_magnitude_source",
-    "mag_sigma",
+    "mag_sigma", "time_sigma_s", "cross_track_sigma_arcsec", "uncertainty_source",
 )
 
 #: Decimals of the float columns in JSON output: 1e-6 deg (4 mas), 1 mm, 1 ms - far
@@ -78,13 +80,15 @@ PASS_DECIMALS = {
     "max_elevation_deg": 6, "culmination_range_km": 6, "culmination_ra_deg": 6,
     "culmination_dec_deg": 6, "max_angular_rate_deg_s": 6, "sunlit_fraction": 6,
     "min_magnitude": 3, "duration_s": 3, "std_magnitude": 3, "mag_sigma": 2,
+    "time_sigma_s": 2, "cross_track_sigma_arcsec": 1,
 }
 
 
 def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
                 sun_altitude_deg_limit: float = -12.0, step_s: float = DEFAULT_STEP_S,
                 backend="auto",
-                chunk_objects: int | None = None, std_mag_table: dict | None = None) -> Table:
+                chunk_objects: int | None = None, std_mag_table: dict | None = None,
+                uncertainty=None) -> Table:
     """Find every pass of every catalogue object above `min_elevation_deg` at each site.
 
     Parameters
@@ -107,6 +111,12 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     std_mag_table : dict of int -> float or StandardMagnitudes, optional
         Standard magnitudes by NORAD id, or every source of them (default: the bundled
         SATCAT's RCS, then the type defaults; see :mod:`debris.magnitude`).
+    uncertainty : mapping of int -> model, optional
+        Each object's position uncertainty model by NORAD id (``sigma_km(age_days)``, e.g.
+        :class:`debris.archive.ArchiveModels`); objects not in it take the fixed default
+        model. Gives ``time_sigma_s`` (the along-track sigma at the culmination's element
+        age over the mean orbital speed) and ``cross_track_sigma_arcsec`` (the normal sigma
+        over the culmination range), and ``uncertainty_source``.
 
     Returns
     -------
@@ -150,9 +160,33 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     table = _final_table(parts, catalog, sites, grid[0:1])
     table.columns["std_magnitude_source"] = std_source[table.extra["row"]]
     table.columns["mag_sigma"] = mag_sigma[table.extra["row"]]
+    table.columns.update(_pass_uncertainties(catalog, table, uncertainty))
     # Objects SGP4 failed on during the window (decayed, bad elements): no passes while failed.
     table.meta["sgp4_failures"] = dict(zip(failed_ids, failed_codes))
     return table
+
+
+def _pass_uncertainties(catalog, table, uncertainty) -> dict:
+    """Timing (s) and cross-track (arcsec) 1-sigma of each pass at its culmination, and
+    where the model came from (``history`` or ``default``)."""
+    rows = table.extra["row"]
+    culm = table["culmination_utc"]
+    age = (culm.jd - catalog.epoch.jd[rows]) + (culm.fr - catalog.epoch.fr[rows])
+    sigma = default_sigma_km(age) if len(rows) else np.zeros((0, 3))
+    source = np.full(len(rows), "default", dtype="<U8")
+    if uncertainty is not None:
+        for k, norad in enumerate(catalog.norad_id[rows].tolist()):
+            model = uncertainty.get(int(norad)) if int(norad) in uncertainty else None
+            if model is not None:
+                sigma[k] = model.sigma_km(max(float(age[k]), 0.0))
+                source[k] = getattr(model, "source", "history")
+    n = catalog.mean_motion_rev_day[rows] * 2.0 * np.pi / DAY_S  # rad/s
+    speed = (WGS72_MU_KM3_S2 * n) ** (1.0 / 3.0)  # n a = (mu n)^(1/3), km/s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"time_sigma_s": sigma[:, 1] / speed,
+                "cross_track_sigma_arcsec": np.degrees(
+                    sigma[:, 2] / np.asarray(table["culmination_range_km"], float)) * 3600.0,
+                "uncertainty_source": source}
 
 
 def _final_table(parts, catalog, sites, t0) -> Table:
@@ -167,7 +201,7 @@ def _final_table(parts, catalog, sites, t0) -> Table:
     obj, site = obj[order], site[order]
     columns = {"norad_id": catalog.norad_id[obj], "name": catalog.name[obj],
                "site": np.array([s.name for s in sites])[site]}
-    for name in PASS_COLUMNS[3:-2]:
+    for name in PASS_COLUMNS[3:-5]:
         values = merged[name][order]
         columns[name] = t0.shift_seconds(values) if name.endswith("_utc") else values
     return Table(columns, extra={"row": obj})
@@ -181,7 +215,7 @@ def _empty_table() -> Table:
             columns[name] = np.empty(0, np.int64)
         elif name.endswith("_utc"):
             columns[name] = nowhere
-        elif name in ("name", "site", "std_magnitude_source"):
+        elif name in ("name", "site", "std_magnitude_source", "uncertainty_source"):
             columns[name] = np.empty(0, dtype=str)
         elif name == "visible":
             columns[name] = np.empty(0, bool)
