@@ -191,11 +191,19 @@ def read_manoeuvres(path) -> np.ndarray:
     """Manoeuvre times (Julian dates, UTC) from an operator's list: a ``manoeuvre_timestamps``
     list of ``- YYYY-MM-DD HH:MM:SS`` lines (Shorten et al.'s benchmark layout)."""
     path = Path(path)
+    text = read_text(path)
+    if "manoeuvre_timestamps" not in text:
+        raise DebrisError(f"{path}: not a manoeuvre list (expected manoeuvre_timestamps: and "
+                          "lines of - YYYY-MM-DD HH:MM:SS)")
     times = []
-    for n, line in enumerate(text_lines(read_text(path)), 1):
+    for n, line in enumerate(text_lines(text), 1):
         found = re.match(r"^\s*-\s*(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(:\d\d(\.\d*)?)?)\s*$", line)
         if found:
-            when = np.datetime64(f"{found.group(1)}T{found.group(2)}", "ms")
+            try:
+                when = np.datetime64(f"{found.group(1)}T{found.group(2)}", "ms")
+            except ValueError:
+                raise DebrisError(f"{path}, line {n}: {line.strip()!r} is not a date and "
+                                  "time") from None
             times.append((when - np.datetime64("1970-01-01T00:00", "ms")).astype(float)
                          / 86_400_000.0 + 2440587.5)
     return np.sort(np.array(times))

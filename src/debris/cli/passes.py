@@ -41,8 +41,8 @@ from .common import (
     window,
     with_local_times,
 )
-from .views import (add_view_options, day_clock, limited, ordered, pass_summary,
-                    terminal_layout, terminal_text, wrap_comments)
+from .views import (add_view_options, limited, ordered, pass_summary,
+                    terminal_layout, terminal_text)
 
 __all__ = ["add_parsers"]
 
@@ -156,14 +156,13 @@ def _pass_view(table, layout: dict, zone, start, several_sites: bool, wide: bool
     """(table, layout) of the terminal: clock times with +1 on the next day, in UTC or the
     zone; without --wide the columns of :data:`_PASS_NARROW` (and the site with several)."""
     first = (iso_text(start) if zone is None else local_iso_text(start, zone))[0][:10]
-    clock = day_clock(first)
     shown = with_local_times(table, zone)
-    formats = {k: (clock if v is hhmmss else v) for k, v in layout["formats"].items()}
-    if wide:
-        return shown, local_layout(dict(layout, formats=formats), zone)
     columns = list(_PASS_NARROW)
     if several_sites:
         columns.insert(2, "site")
+    layout = terminal_layout(layout, columns, wide=wide, first_date=first)
+    if wide:
+        return shown, local_layout(layout, zone)
     rise, down = (np.asarray(table[c], float) for c in ("rise_azimuth_deg", "set_azimuth_deg"))
     shown.columns["azimuths"] = np.array([f"{a:.0f}→{b:.0f}" for a, b in zip(rise, down)],
                                          dtype=str) if len(table) else np.array([], str)
@@ -171,10 +170,8 @@ def _pass_view(table, layout: dict, zone, start, several_sites: bool, wide: bool
         [f"{m:.1f}±{s:.1f} {SOURCE_LABELS.get(src, src)}" if np.isfinite(m) else "-"
          for m, s, src in zip(table["min_magnitude"], table["mag_sigma"],
                               table["std_magnitude_source"])], dtype=str)
-    formats["name"] = lambda text: text[:16]
-    narrow = {"columns": columns, "formats": formats,
-              "headers": dict(layout["headers"], azimuths="az", magnitude="mag")}
-    return shown, local_layout(narrow, zone)
+    layout["headers"].update(azimuths="az", magnitude="mag")
+    return shown, local_layout(layout, zone)
 
 
 def _terminal(args, table, leo, std_mags, site_list, window_, zone, header, what) -> str:
@@ -195,7 +192,7 @@ def _terminal(args, table, leo, std_mags, site_list, window_, zone, header, what
         + f"; {guesses} of the {len(shown)} magnitudes shown are guesses" \
         + ("" if args.wide else "; --wide for every column") + "\n" \
         + limited(args, view, layout, what)
-    return text if args.wide else wrap_comments(text)
+    return terminal_text(text, args.wide)
 
 
 def _zone_label(zone, when) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 from ..io.tables import day_clock, iso_text, local_iso_text, table_to_text
 from ..sun import moon_tonight
 from ..table import Table
+from .common import hhmmss
 
 __all__ = ["add_view_options", "ordered", "limited", "pass_summary", "conjunction_summary",
            "schedule_summary", "DEFAULT_LIMIT", "day_clock", "terminal_layout",
@@ -73,8 +74,7 @@ def terminal_layout(layout: dict, narrow: list, *, wide: bool, first_date: str |
     formats = dict(layout["formats"])
     if first_date:
         clock = day_clock(first_date)
-        formats.update({k: clock for k in layout["columns"] if k.endswith("_utc")
-                        and getattr(formats.get(k), "__name__", "") == "hhmmss"})
+        formats.update({k: clock for k, v in formats.items() if v is hhmmss})
     if wide:
         return dict(layout, formats=formats)
     for k in narrow:
