@@ -62,6 +62,13 @@ def test_reading_histories_and_manoeuvres(tmp_path):
         (HISTORY / "TOPEX.tle").read_text().splitlines()[:2]) + "\n")
     with pytest.raises(DebrisError, match="one object's sets, found 2 objects"):
         read_history(mixed)
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("hello\n")
+    with pytest.raises(DebrisError, match="not a manoeuvre list"):
+        read_manoeuvres(wrong)
+    wrong.write_text("manoeuvre_timestamps:\n- 2016-13-40 22:18:00\n")
+    with pytest.raises(DebrisError, match=r"wrong.yaml, line 2: .* is not a date and time"):
+        read_manoeuvres(wrong)
 
 
 @pytest.fixture(scope="module")
