@@ -22,6 +22,7 @@ from .frames import EarthOrientation, Topocentric, earth_orientation, topocentri
 from .horizon import HorizonMask, load_horizon
 from .io.ccsds import Cdm, parse_cdm, read_cdm
 from .magnitude import StandardMagnitudes, magnitude_estimates
+from .manoeuvres import ManoeuvreFlags, detect_manoeuvres
 from .observations import (OrbitFit, fit_orbit, identify, initial_orbit, load_stations,
                            observation_geometry, read_observations, residuals)
 from .passes import find_crossings, find_passes
@@ -33,6 +34,7 @@ from .sun import is_sunlit, night_window, sun_altitude_deg, sun_position_gcrs_km
 from .table import Table
 from .telescope import Telescope, load_telescopes
 from .timescale import Times, format_iso, time_range, to_times
+from .uncertainty import UncertaintyModel, fit_uncertainty, history_differences, read_history
 
 __all__ = [
     "__version__",
@@ -51,6 +53,8 @@ __all__ = [
     "is_sunlit", "sun_altitude_deg", "sun_position_gcrs_km",
     "read_observations", "identify", "residuals", "fit_orbit", "OrbitFit", "initial_orbit",
     "load_stations", "observation_geometry", "ObservationFileError", "UnknownStationError",
+    "read_history", "history_differences", "fit_uncertainty", "UncertaintyModel",
+    "detect_manoeuvres", "ManoeuvreFlags",
     "Table",
     "Times", "to_times", "time_range", "format_iso",
 ]

@@ -8,9 +8,9 @@ same epoch) is stored once.
 * :meth:`Archive.catalog_for` gives the latest element set of every object with an epoch at or
   before a moment, as a :class:`~debris.Catalog`: the catalogue as it was known then.
 * :meth:`Archive.history` lists an object's element sets over time with flags: ``manoeuvre``
-  where the semi-major axis jumps between consecutive sets by more than drag explains
-  (``MANOEUVRE_KM`` above the trend of the neighbouring steps), ``decaying`` when the perigee is
-  below ``DECAY_PERIGEE_KM``.
+  on the first set that shows one (:func:`debris.manoeuvres.detect_manoeuvres`: a step of the
+  mean semi-major axis the sets around it do not explain, with its z statistic and size),
+  ``decaying`` when the perigee is below ``DECAY_PERIGEE_KM``.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from .constants import DAY_S, WGS72_MU_KM3_S2
 from .errors import ArchiveError, DebrisError
 from .io.tables import iso_text
 from .magnitude import magnitude_problem, usable_magnitudes
+from .manoeuvres import detect_manoeuvres
 from .table import Table
 from .timescale import to_times
 from .uncertainty import MODEL_DAYS, History, fit_uncertainty, history_differences
 
-__all__ = ["Archive", "ArchiveModels", "ArchiveError", "MANOEUVRE_KM", "DECAY_PERIGEE_KM"]
+__all__ = ["Archive", "ArchiveModels", "ArchiveError", "DECAY_PERIGEE_KM"]
 
-MANOEUVRE_KM = 0.5
 DECAY_PERIGEE_KM = 200.0
 
 _SCHEMA = """
@@ -204,23 +204,28 @@ class Archive:
 
     def uncertainty_model(self, norad_id: int, *, min_sets: int = 30):
         """The object's uncertainty model learnt from its last :data:`MODEL_DAYS` of sets in
-        the archive (:func:`debris.uncertainty.fit_uncertainty`), or None when it has fewer
-        than `min_sets` sets there or too few errors to fit."""
+        the archive (:func:`debris.uncertainty.fit_uncertainty`; error pairs across a
+        manoeuvre the sets show are left out), or None when it has fewer than `min_sets`
+        sets there or too few errors to fit."""
         count = self._db.execute("SELECT COUNT(*) FROM elements WHERE norad_id = ?",
                                  (int(norad_id),)).fetchone()[0]
         if count < min_sets:
             return None
         history = self.element_sets(norad_id)
         recent = history.since(history.epoch_jd[-1] - MODEL_DAYS)
+        fences = detect_manoeuvres(recent).boundaries_jd(recent.epoch_jd)
         try:
-            return fit_uncertainty(history_differences(recent), int(norad_id))
+            return fit_uncertainty(history_differences(recent, manoeuvres=fences),
+                                   int(norad_id))
         except DebrisError:
             return None
 
     def history(self, norad_id: int) -> Table:
         """An object's element sets over time, oldest first, with manoeuvre/decay flags
         (epochs and fetch times as :class:`~debris.timescale.Times`, read from the
-        archive's stored UTC text)."""
+        archive's stored UTC text). A manoeuvre's set carries ``manoeuvre_z`` (the step's z
+        statistic; inf for a jump of more than :data:`debris.manoeuvres.JUMP_KM`),
+        ``delta_a_km`` and ``delta_v_m_s``; other sets NaN there."""
         cur = self._db.execute(
             "SELECT e.epoch_utc, e.mean_motion_rev_day, e.eccentricity, e.inclination_deg,"
             " e.perigee_km, e.apogee_km, e.bstar, f.fetched_utc, f.source FROM elements e"
@@ -232,11 +237,13 @@ class Archive:
         cols = list(zip(*rows))
         n = np.array(cols[1], float)
         a = (WGS72_MU_KM3_S2 * (DAY_S / (2 * np.pi * n)) ** 2) ** (1.0 / 3.0)
-        step = np.diff(a, prepend=a[0])
-        trend = np.array([np.median(step[max(1, k - 3):k]) if k > 1 else 0.0
-                          for k in range(len(step))])
-        manoeuvre = np.abs(step - trend) > MANOEUVRE_KM
-        manoeuvre[0] = False
+        found = detect_manoeuvres(self.element_sets(norad_id))
+        manoeuvre = np.zeros(len(rows), bool)
+        manoeuvre[found.index] = True
+        size = {name: np.full(len(rows), np.nan) for name in ("z", "da", "dv")}
+        size["z"][found.index] = found.statistic
+        size["da"][found.index] = found.delta_a_km
+        size["dv"][found.index] = found.delta_v_m_s
         perigee = np.array(cols[4], float)
         return Table({
             "norad_id": np.full(len(rows), int(norad_id)),
@@ -249,6 +256,9 @@ class Archive:
             "apogee_km": np.array(cols[5], float),
             "bstar": np.array(cols[6], float),
             "manoeuvre": manoeuvre,
+            "manoeuvre_z": size["z"],
+            "delta_a_km": size["da"],
+            "delta_v_m_s": size["dv"],
             "decaying": perigee < DECAY_PERIGEE_KM,
             "fetched_utc": to_times(list(cols[7])),
             "source": np.array(cols[8], dtype=str),

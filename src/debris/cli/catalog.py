@@ -154,8 +154,10 @@ def cmd_catalog_history(args) -> int:
         return 0
     text = table_to_text(table, columns=["epoch_utc", "mean_motion_rev_day",
                                          "semi_major_axis_km", "perigee_km", "apogee_km",
-                                         "inclination_deg", "manoeuvre", "decaying", "source"],
-                         formats={"mean_motion_rev_day": "{:.8f}",
+                                         "inclination_deg", "manoeuvre", "manoeuvre_z",
+                                         "delta_v_m_s", "decaying", "source"],
+                         formats={"mean_motion_rev_day": "{:.8f}", "manoeuvre_z": "{:.0f}",
+                                  "delta_v_m_s": "{:.3f}",
                                   "semi_major_axis_km": "{:.3f}", "perigee_km": "{:.1f}",
                                   "apogee_km": "{:.1f}", "inclination_deg": "{:.4f}"})
     write_text(text, None)
