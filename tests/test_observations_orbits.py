@@ -172,6 +172,52 @@ def test_fit_against_the_jason3_prediction(data_dir):
     assert _stated(fit.rms_arcsec, JASON3_RMS_ARCSEC, 0)
 
 
+#: Median squared Mahalanobis distance of the fit's position errors against the precise
+#: orbit, over the arc and over the next day (README, "How wrong"): (arc, next day).
+FIT_D2 = {"stella": (3.9, 3.0), "jason3": (1.6, 2.0)}
+
+
+def _fit_d2(orbit, obs, fit):
+    """Median d2 of the fit's position error (RTN) at its position covariance, every 10 min
+    over the arc and over the next day."""
+    span = obs["time"].seconds_since(obs["time"]).max()
+    out = []
+    for a, b in ((0.0, span), (span, span + 86400.0)):
+        t = time_range(obs["time"][:1].shift_seconds(a), obs["time"][:1].shift_seconds(b),
+                       step_s=600)
+        _, r, v = fit.satrec.sgp4_array(t.jd, t.fr)
+        m = earth_orientation(t).teme_to_gcrs
+        rg, vg = np.einsum("nij,nj->ni", m, r), np.einsum("nij,nj->ni", m, v)
+        radial = rg / np.linalg.norm(rg, axis=1, keepdims=True)
+        normal = np.cross(rg, vg)
+        normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+        axes = np.stack([radial, np.cross(normal, radial), normal], axis=1)
+        err = np.einsum("nij,nj->ni", axes, rg - orbit.gcrs_at(t)[0])
+        cov = fit.position_covariance(t)
+        out.append(float(np.median(np.einsum("ni,ni->n", err,
+                                             np.linalg.solve(cov, err[..., None])[..., 0]))))
+    return out
+
+
+def test_fit_covariance_against_the_precise_orbits(data_dir):
+    """The fit's covariance (residuals of a track sharing SGP4's error; plus SGP4's own error
+    against a true orbit) against Stella's SP3 and Jason-3's CPF: median d2 over the arc and
+    the next day 3.9/3.0 and 1.6/2.0 (chi-square with 3 dof: 2.37; the issue's standard,
+    a factor 1.5: 1.58-3.55). Stella's arc is outside it: four tracks over two nights fix
+    six elements barely, and the radial and along-track errors correlate at 0.99 in the
+    covariance but not in the truth. Without the shared track error the medians were
+    132/103 and 28/31 (covariances too small by five to ten)."""
+    stella = read_sp3(data_dir / OBS / "precise_orbits" / "nsgf.orb.stella.v00.sp3")
+    jason = read_cpf(data_dir / OBS / "precise_orbits" / "jason3_cpf_180613_16401.cne")
+    for name, orbit, site, hours in (("stella", stella, SUTHERLAND, 88),
+                                     ("jason3", jason, get_site("sanglokh"), 72)):
+        obs, fit, _ = _precise_case(orbit, site, hours)
+        arc, beyond = _fit_d2(orbit, obs, fit)
+        assert (arc, beyond) == pytest.approx(FIT_D2[name], abs=0.05), name
+        assert 2.366 / 1.5 <= beyond <= 2.366 * 1.5
+    assert 2.366 / 1.5 <= FIT_D2["jason3"][0] <= 2.366 * 1.5
+
+
 def test_fit_beats_satfits_own_elements_on_real_observations(data_dir):
     """MILSTAR-1 (22988): ten real SeeSat-L observations over 24 days and satfit's element
     set; debris' fit from those elements explains them far better: median residual over all

@@ -59,6 +59,12 @@ __all__ = ["OrbitFit", "fit_orbit", "DEFAULT_SIGMA_ARCSEC", "BSTAR_MIN_ARC_DAYS"
 DEFAULT_SIGMA_ARCSEC = 30.0
 BSTAR_MIN_ARC_DAYS = 3.0
 MAX_ITERATIONS = 40
+#: SGP4's own error against a true orbit (km, R/T/N sigma): what Jason-3's published sets show
+#: against its precise orbit within a day of their epochs (0.09/0.47/0.19 km; README, "How
+#: wrong"). A fit to observations of the true orbit cannot do better than the model it fits.
+MODEL_ERROR_RTN_KM = (0.1, 0.5, 0.2)
+#: Observations further apart than this (s, same station) belong to different tracks.
+TRACK_GAP_S = 600.0
 #: Convergence also when the weighted cost is below this per residual (normalised residuals
 #: of 1e-3), or when the last _STALL_ITERATIONS iterations lowered it by under _STALL_GAIN.
 _TINY_COST = 1e-6
@@ -101,8 +107,9 @@ class OrbitFit:
         converged, residuals inconsistent with the uncertainties); empty for a good fit.
     covariance : ndarray, shape (7, 7)
         Covariance of the fit parameters ``x`` (mean motion rad/min, e cos ω, e sin ω,
-        inclination, node, mean longitude in rad, B*), scaled by the reduced χ²; rows and
-        columns of parameters held fixed are zero. :meth:`position_covariance` carries it
+        inclination, node, mean longitude in rad, B*), from the residuals with the error
+        each track shares taken into account (:func:`_covariance`); rows and columns of
+        parameters held fixed are zero. :meth:`position_covariance` carries it
         to any time.
     x : ndarray, shape (7,)
         The fitted parameters (unrounded), at the epoch ``epoch`` (two-float Julian date).
@@ -124,11 +131,14 @@ class OrbitFit:
     x: np.ndarray | None = None
     epoch: tuple | None = None
 
-    def position_covariance(self, times) -> np.ndarray:
+    def position_covariance(self, times, model_error: bool = True) -> np.ndarray:
         """Position covariance (km²) of the fitted elements at `times`, in each time's
         radial, transverse and normal axes, shape (T, 3, 3): the parameter covariance
         carried by SGP4's partials, taken by central differences of a tenth of each
-        parameter's sigma (the propagation is linear to well within that)."""
+        parameter's sigma (the propagation is linear to well within that); with
+        `model_error`, plus the error no SGP4 element set avoids against the true orbit
+        (:data:`MODEL_ERROR_RTN_KM`, independent per axis): the covariance against the
+        truth rather than of the elements alone."""
         from ..timescale import to_times  # the times of a caller's choice
 
         times = to_times(times)
@@ -149,7 +159,8 @@ class OrbitFit:
         normal /= np.linalg.norm(normal, axis=1, keepdims=True)
         axes = np.stack([radial, np.cross(normal, radial), normal], axis=1)  # (T, 3, 3)
         a = axes @ partials
-        return a @ self.covariance @ np.swapaxes(a, 1, 2)
+        cov = a @ self.covariance @ np.swapaxes(a, 1, 2)
+        return cov + np.diag(np.square(MODEL_ERROR_RTN_KM)) if model_error else cov
     #: The σ each observation was weighted with (stated, floored, scaled per station).
     sigma_arcsec: np.ndarray | None = None
 
@@ -487,20 +498,70 @@ def _finish(problem, x, used, iterations, converged, fit_bstar, jac, res, free, 
     offsets = tangent_offsets(problem.geometry.u_obs, u, w)
     angles = np.hypot(offsets["ra_arcsec"], offsets["dec_arcsec"])
     rms = float(np.sqrt(np.mean(angles[used] ** 2))) if used.any() else float("nan")
-    full = _covariance(jac, res, free)
+    full = _covariance(jac, res, free, _tracks_of(problem, used))
     return OrbitFit(rounded, line1, line2, rms, used, offsets, iterations, bool(converged),
                     _sigmas(full, x), fit_bstar, sat, covariance=full,
                     x=np.array(x, dtype=float), epoch=tuple(problem.epoch))
 
 
-def _covariance(jac, res, free) -> np.ndarray | None:
-    """The parameters' covariance (7, 7), scaled by the reduced chi-square; None when the
-    Jacobian is singular."""
+def _tracks_of(problem, used) -> np.ndarray:
+    """A track number per used observation (in the order of the residuals): a new track
+    where the station changes or the time gap exceeds :data:`TRACK_GAP_S`."""
+    rows = np.flatnonzero(used)
+    seconds = (problem.jd[rows] - problem.jd[rows][:1]) * 86400.0 + \
+        (problem.fr[rows] - problem.fr[rows][:1]) * 86400.0
+    station = problem.geometry.site_km[rows]
+    order = np.argsort(seconds, kind="stable")
+    track = np.zeros(len(rows), np.int64)
+    current = 0
+    for position in range(1, len(order)):
+        row, prev = order[position], order[position - 1]
+        if seconds[row] - seconds[prev] > TRACK_GAP_S or \
+                np.abs(station[row] - station[prev]).max() > 50.0:
+            current += 1
+        track[row] = current
+    return track
+
+
+def _covariance(jac, res, free, tracks=None) -> np.ndarray | None:
+    """The parameters' covariance (7, 7); None when the Jacobian is singular.
+
+    The residuals of one track are not independent: SGP4 cannot follow the true orbit, and
+    its error is the same for every observation of a two-minute track. So each track's
+    residuals (east and north apart) are taken to share an error of variance ``tau2`` on
+    top of their own ``s2``, both estimated from the residuals (``s2`` about the track
+    means, ``tau2`` from the scatter of those means), and the covariance of the least-
+    squares solution is the sandwich ``A J' V J A`` (``A = (J'J)^-1``, ``V`` that
+    block-correlated covariance). With one observation per track, or no shared error,
+    this is the usual ``(J'J)^-1`` scaled by the reduced chi-square. Without the shared
+    error the fits of Stella and Jason-3 to their precise orbits claim errors five to ten
+    times too small (README, "How wrong")."""
     dof = max(res.size - free.size, 1)
+    j = jac
     try:
-        cov = np.linalg.inv(jac.T @ jac) * (res @ res) / dof
+        a = np.linalg.inv(j.T @ j)
     except np.linalg.LinAlgError:
         return None
+    m = res.size // 2
+    if tracks is None or len(tracks) != m or m < 2:
+        cov = a * (res @ res) / dof
+    else:
+        middle = np.zeros_like(a)
+        for block in (slice(0, m), slice(m, 2 * m)):
+            r, jb = res[block], j[block]
+            count = np.bincount(tracks).astype(float)
+            means = np.bincount(tracks, weights=r) / np.maximum(count, 1.0)
+            within = r - means[tracks]
+            groups = int((count > 0).sum())
+            s2 = within @ within / max(m - groups - free.size / 2.0, 1.0)
+            if m == groups:  # one observation per track: nothing to tell them apart
+                s2 = r @ r / max(m - free.size / 2.0, 1.0)
+            present = count > 0
+            tau2 = max(float(np.mean(means[present] ** 2 - s2 / count[present])), 0.0)
+            sums = np.zeros((len(count), jb.shape[1]))
+            np.add.at(sums, tracks, jb)
+            middle += s2 * (jb.T @ jb) + tau2 * (sums.T @ sums)
+        cov = a @ middle @ a
     full = np.zeros((7, 7))
     full[np.ix_(free, free)] = cov
     return full
