@@ -16,6 +16,7 @@ same epoch) is stored once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 
@@ -31,11 +32,14 @@ from .magnitude import magnitude_problem, usable_magnitudes
 from .manoeuvres import detect_manoeuvres
 from .table import Table
 from .timescale import to_times
-from .uncertainty import MODEL_DAYS, History, fit_uncertainty, history_differences
+from .uncertainty import (MODEL_DAYS, History, RegimePrior, UncertaintyModel, fit_uncertainty,
+                          history_differences)
 
 __all__ = ["Archive", "ArchiveModels", "ArchiveError", "DECAY_PERIGEE_KM"]
 
 DECAY_PERIGEE_KM = 200.0
+#: Sets an object needs in the archive for a model of its own (fewer: its regime prior).
+MIN_MODEL_SETS = 30
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fetches (
@@ -52,6 +56,9 @@ CREATE TABLE IF NOT EXISTS observed_magnitudes (
     norad_id INTEGER NOT NULL, time_utc TEXT NOT NULL, station TEXT NOT NULL,
     magnitude REAL NOT NULL, std_magnitude REAL NOT NULL, range_km REAL,
     phase_angle_deg REAL, PRIMARY KEY (norad_id, time_utc, station));
+CREATE TABLE IF NOT EXISTS uncertainty_models (
+    norad_id INTEGER PRIMARY KEY, latest_epoch_jd REAL NOT NULL, sets INTEGER NOT NULL,
+    row_json TEXT NOT NULL);
 """
 
 
@@ -70,6 +77,7 @@ class Archive:
 
     def __init__(self, path):
         self.path = Path(path)
+        self._prior = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
@@ -202,23 +210,54 @@ class Archive:
         return History([Satrec.twoline2rv(a, b) for a, b, _ in rows],
                        np.array([r[2] for r in rows], float), int(norad_id), str(self.path))
 
-    def uncertainty_model(self, norad_id: int, *, min_sets: int = 30):
-        """The object's uncertainty model learnt from its last :data:`MODEL_DAYS` of sets in
-        the archive (:func:`debris.uncertainty.fit_uncertainty`; error pairs across a
-        manoeuvre the sets show are left out), or None when it has fewer than `min_sets`
-        sets there or too few errors to fit."""
-        count = self._db.execute("SELECT COUNT(*) FROM elements WHERE norad_id = ?",
-                                 (int(norad_id),)).fetchone()[0]
+    def uncertainty_model(self, norad_id: int, *, min_sets: int = MIN_MODEL_SETS):
+        """The object's uncertainty model: learnt from its last :data:`MODEL_DAYS` of sets
+        in the archive when it has at least `min_sets` (:func:`debris.uncertainty.
+        fit_uncertainty`; error pairs across a manoeuvre the sets show are left out), else
+        its regime prior (:meth:`regime_prior`); None when neither exists.
+
+        A learnt model is stored with the epoch of the latest set it saw and refitted when a
+        fetch has brought a newer set (the stored models also make the regime prior)."""
+        norad_id = int(norad_id)
+        count, latest = self._db.execute(
+            "SELECT COUNT(*), MAX(epoch_jd) FROM elements WHERE norad_id = ?",
+            (norad_id,)).fetchone()
         if count < min_sets:
-            return None
+            if not count:
+                return None
+            line1, line2 = self._db.execute(
+                "SELECT line1, line2 FROM elements WHERE norad_id = ? ORDER BY epoch_jd DESC"
+                " LIMIT 1", (norad_id,)).fetchone()
+            if self._prior is None:
+                self._prior = self.regime_prior()
+            return self._prior.model_for(Satrec.twoline2rv(line1, line2), norad_id)
+        stored = self._db.execute(
+            "SELECT latest_epoch_jd, row_json FROM uncertainty_models WHERE norad_id = ?",
+            (norad_id,)).fetchone()
+        if stored and stored[0] >= latest and stored[1] != "null":
+            return _model_from_row(json.loads(stored[1]), norad_id)
+        if stored and stored[0] >= latest:
+            return None  # fitted before, and too few errors to fit
         history = self.element_sets(norad_id)
         recent = history.since(history.epoch_jd[-1] - MODEL_DAYS)
         fences = detect_manoeuvres(recent).boundaries_jd(recent.epoch_jd)
         try:
-            return fit_uncertainty(history_differences(recent, manoeuvres=fences),
-                                   int(norad_id))
+            model = fit_uncertainty(history_differences(recent, manoeuvres=fences), norad_id)
         except DebrisError:
-            return None
+            model = None
+        row = None if model is None else RegimePrior.row(model, history.satrecs[-1])
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO uncertainty_models VALUES (?, ?, ?, ?)",
+                             (norad_id, float(latest), int(count), json.dumps(row)))
+        self._prior = None
+        return model
+
+    def regime_prior(self) -> RegimePrior:
+        """The bundled models of public histories and the models learnt from this
+        archive's own objects so far (:class:`debris.uncertainty.RegimePrior`)."""
+        rows = [json.loads(text) for (text,) in self._db.execute(
+            "SELECT row_json FROM uncertainty_models WHERE row_json != 'null'")]
+        return RegimePrior.bundled().with_rows(rows)
 
     def history(self, norad_id: int) -> Table:
         """An object's element sets over time, oldest first, with manoeuvre/decay flags
@@ -266,11 +305,24 @@ class Archive:
 
 
 
+def _model_from_row(row: dict, norad_id: int) -> UncertaintyModel:
+    """A stored model back from its regime-table row."""
+    corr = np.eye(3)
+    corr[0, 1] = corr[1, 0] = row["corr_rt"]
+    corr[0, 2] = corr[2, 0] = row["corr_rn"]
+    corr[1, 2] = corr[2, 1] = row["corr_tn"]
+    return UncertaintyModel(norad_id, np.array([row["amp_r_km"], row["amp_t_km"],
+                                                row["amp_n_km"]]),
+                            np.array([row["pow_r"], row["pow_t"], row["pow_n"]]), corr,
+                            "history", int(row["samples"]))
+
+
 class ArchiveModels:
     """NORAD id -> uncertainty model learnt from the archive's sets, looked up and fitted
     only for the objects asked about (the conjunctions' objects, not the catalogue), as the
-    ``covariances`` of :func:`debris.conjunctions.screen` take it; objects without enough
-    sets are not in it (they keep the default model)."""
+    ``covariances`` of :func:`debris.conjunctions.screen` take it; objects with too few
+    sets take their regime prior, and objects with neither are not in it (they keep the
+    default model)."""
 
     def __init__(self, archive: Archive):
         self.archive = archive

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .constants import WGS72_MU_KM3_S2
 from .uncertainty import History
 
 __all__ = ["ManoeuvreFlags", "detect_manoeuvres", "semi_major_axis_km",
@@ -67,7 +68,6 @@ JUMP_KM = 0.5
 #: ...and at least this many times the history's set-to-set scatter, where it has the sets
 #: to measure it (a geostationary history's sets scatter by hundreds of metres).
 JUMP_SCATTERS = 100.0
-_MU_KM3_S2 = 398600.5  # WGS-72, the sets' own constant
 _MAD = 1.4826
 
 
@@ -111,7 +111,7 @@ class ManoeuvreFlags:
 def semi_major_axis_km(history: History) -> np.ndarray:
     """The sets' mean semi-major axes (km, from SGP4's un-Kozaied mean motion), shape (N,)."""
     n = np.array([s.no_kozai for s in history.satrecs]) / 60.0  # rad/s
-    return (_MU_KM3_S2 / n ** 2) ** (1.0 / 3.0)
+    return (WGS72_MU_KM3_S2 / n ** 2) ** (1.0 / 3.0)
 
 
 def detect_manoeuvres(history: History, *, threshold: float = THRESHOLD) -> ManoeuvreFlags:
@@ -143,7 +143,7 @@ def detect_manoeuvres(history: History, *, threshold: float = THRESHOLD) -> Mano
     index = np.array(sorted(flagged), int)
     stat = np.array([flagged[j][0] for j in index])
     da = np.array([flagged[j][1] for j in index])
-    speed = np.sqrt(_MU_KM3_S2 / a[index]) if len(index) else np.zeros(0)
+    speed = np.sqrt(WGS72_MU_KM3_S2 / a[index]) if len(index) else np.zeros(0)
     return ManoeuvreFlags(index, t[index], stat, da,
                           1000.0 * speed * da / (2.0 * a[index]) if len(index) else da)
 

@@ -27,6 +27,8 @@ known manoeuvre are left out (:func:`history_differences` with the operators' ti
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,15 +36,17 @@ from pathlib import Path
 import numpy as np
 from sgp4.api import Satrec
 
+from .constants import WGS72_EARTH_RADIUS_KM, WGS72_MU_KM3_S2
 from .errors import DebrisError
 from .io.files import read_text, text_lines
 
 __all__ = ["History", "HistoryDifferences", "UncertaintyModel", "read_history",
+           "read_histories",
            "read_manoeuvres", "history_differences", "fit_uncertainty", "realism",
            "rolling_realism", "mahalanobis2", "default_covariance", "CHI2_3_MEDIAN",
            "CALIBRATION_QUANTILE", "MODEL_DAYS", "DEFAULT_SIGMA_RTN_KM",
            "SIGMA_GROWTH_RTN_KM_PER_DAY", "default_sigma_km",
-           "CHI2_3_95"]
+           "CHI2_3_95", "RegimePrior", "orbit_regime"]
 
 #: The fixed model every object had before its own (the last fallback): RTN sigmas (km) at
 #: the element epoch and their growth per day of element age.
@@ -117,9 +121,12 @@ class UncertaintyModel:
         ``p_k``: how the sigma grows with age.
     correlation : ndarray, shape (3, 3)
     source : str
-        ``history``: fitted on the object's own sets.
+        ``history``: fitted on the object's own sets; ``regime``: the models of objects in
+        similar orbits (:class:`RegimePrior`).
     samples : int
         Error samples the fit used.
+    objects : int
+        How many objects' histories it was learnt from.
     """
 
     norad_id: int | None
@@ -129,6 +136,7 @@ class UncertaintyModel:
     source: str = "history"
     samples: int = 0
     floor_km: tuple = DEFAULT_SIGMA_RTN_KM
+    objects: int = 1
 
     def relative_sigma_km(self, age_days) -> np.ndarray:
         """R, T, N sigmas (km) of a prediction against a later set, shape (..., 3)."""
@@ -156,11 +164,13 @@ class UncertaintyModel:
     def as_dict(self) -> dict:
         return {"norad_id": self.norad_id, "source": self.source, "samples": self.samples,
                 "amplitude_km": self.amplitude_km.tolist(), "power": self.power.tolist(),
-                "correlation": self.correlation.tolist(), "floor_km": list(self.floor_km)}
+                "correlation": self.correlation.tolist(), "floor_km": list(self.floor_km),
+                "objects": self.objects}
 
 
-def read_history(path) -> History:
-    """An object's element sets from a TLE file (2- or 3-line, any order), oldest first.
+def read_histories(path) -> list[History]:
+    """Every object's element sets in a TLE file (2- or 3-line, any order), one
+    :class:`History` per object, oldest set first, in the order the objects first appear.
 
     A pair of lines that is not an element set is an error naming its line: a history with
     a hole in it would be read as a longer prediction than it is."""
@@ -178,13 +188,23 @@ def read_history(path) -> History:
             raise DebrisError(f"{path}, line {n1}: {exc}") from None
     if not sats:
         raise DebrisError(f"{path}: no element sets")
-    ids = {s.satnum for s in sats}
-    if len(ids) != 1:
+    out = []
+    for number in dict.fromkeys(s.satnum for s in sats):
+        mine = [s for s in sats if s.satnum == number]
+        epoch = np.array([s.jdsatepoch + s.jdsatepochF for s in mine])
+        order = np.argsort(epoch, kind="stable")
+        out.append(History([mine[i] for i in order], epoch[order], int(number), str(path)))
+    return out
+
+
+def read_history(path) -> History:
+    """One object's element sets from a TLE file (:func:`read_histories`); a file of
+    several objects is an error."""
+    histories = read_histories(path)
+    if len(histories) != 1:
         raise DebrisError(f"{path}: a history holds one object's sets, found "
-                          f"{len(ids)} objects")
-    epoch = np.array([s.jdsatepoch + s.jdsatepochF for s in sats])
-    order = np.argsort(epoch, kind="stable")
-    return History([sats[i] for i in order], epoch[order], int(sats[0].satnum), str(path))
+                          f"{len(histories)} objects")
+    return histories[0]
 
 
 def read_manoeuvres(path) -> np.ndarray:
@@ -391,3 +411,137 @@ def rolling_realism(history: History, diffs: HistoryDifferences, *,
     return {"model": _summary(age, np.concatenate(ours), ages, half_width),
             "default": _summary(age, np.concatenate(theirs), ages, half_width),
             "models": fitted, "d2": np.concatenate(ours), "age_days": age}
+
+
+#: Nearest objects of the same orbit class whose models make an object's regime prior.
+REGIME_NEIGHBOURS = 3
+#: How far apart regimes are: perigee height (km) and inclination (deg) per unit distance.
+REGIME_SCALE = (200.0, 30.0)
+#: Objects further than this (in those units) are not of the same regime: a prior learnt at
+#: 1,300 km says nothing of an object at 400 km, where drag rules the errors.
+REGIME_MAX_DISTANCE = 1.5
+#: The spread (natural log of the amplitude) assumed when one object makes the prior.
+_ONE_OBJECT_SPREAD = 0.5
+_BUNDLED_REGIMES = "uncertainty_regimes.csv"
+_REGIME_COLUMNS = ("norad_id", "name", "perigee_km", "apogee_km", "inclination_deg",
+                   "amp_r_km", "amp_t_km", "amp_n_km", "pow_r", "pow_t", "pow_n",
+                   "corr_rt", "corr_rn", "corr_tn", "samples")
+
+
+def orbit_regime(satrec) -> tuple[str, float, float, float]:
+    """(orbit class, perigee height km, apogee height km, inclination deg) of a set: the
+    class is ``LEO`` (apogee below 2,000 km), ``GEO`` (period within 10 % of a sidereal day,
+    eccentricity below 0.1), ``HEO`` (eccentricity 0.25 or more), else ``MEO``."""
+    n = satrec.no_kozai / 60.0  # rad/s
+    a = (WGS72_MU_KM3_S2 / n ** 2) ** (1.0 / 3.0)
+    perigee = a * (1.0 - satrec.ecco) - WGS72_EARTH_RADIUS_KM
+    apogee = a * (1.0 + satrec.ecco) - WGS72_EARTH_RADIUS_KM
+    cls = orbit_regime_class(perigee, apogee)
+    return cls, float(perigee), float(apogee), float(np.degrees(satrec.inclo))
+
+
+@dataclass
+class RegimePrior:
+    """Uncertainty models of objects with histories, by orbit regime: the prior for objects
+    whose own history is too short (:meth:`model_for`).
+
+    ``rows``: dicts of :data:`_REGIME_COLUMNS` (the bundled table,
+    ``tle/uncertainty_regimes.csv``, holds the public histories' models; an archive adds the
+    models of its own objects)."""
+
+    rows: list
+
+    @classmethod
+    def bundled(cls) -> "RegimePrior":
+        """The models of the public histories shipped with debris."""
+        return RegimePrior(list(_bundled_regime_rows()))
+
+    @classmethod
+    def from_file(cls, path) -> "RegimePrior":
+        """A regime table (CSV with :data:`_REGIME_COLUMNS`, ``#`` comment lines)."""
+        return cls(_read_regime_rows(path))
+
+    @staticmethod
+    def row(model: "UncertaintyModel", satrec, name: str = "") -> dict:
+        """A table row for an object's own model and its latest set."""
+        _, perigee, apogee, inc = orbit_regime(satrec)
+        c = model.correlation
+        return dict(zip(_REGIME_COLUMNS, (
+            float(model.norad_id or satrec.satnum), name, perigee, apogee, inc,
+            *map(float, model.amplitude_km), *map(float, model.power),
+            float(c[0, 1]), float(c[0, 2]), float(c[1, 2]), float(model.samples))))
+
+    def with_rows(self, rows) -> "RegimePrior":
+        """This prior with more objects' rows (an object's newer row replaces its older)."""
+        mine = {int(r["norad_id"]): r for r in self.rows}
+        mine.update({int(r["norad_id"]): r for r in rows})
+        return RegimePrior(list(mine.values()))
+
+    def model_for(self, satrec, norad_id: int | None = None) -> "UncertaintyModel | None":
+        """The regime prior of an object from its latest set: the models of the
+        :data:`REGIME_NEIGHBOURS` nearest objects of its orbit class (perigee height and
+        inclination, :data:`REGIME_SCALE`, within :data:`REGIME_MAX_DISTANCE`; never
+        itself), combined per component as the
+        geometric mean amplitude times the spread between them (one geometric standard
+        deviation, for an object that is not any of them; a factor e**0.5 when one object
+        makes it) and the mean growth power; None when no object of its regime is known."""
+        cls, perigee, _, inc = orbit_regime(satrec)
+        me = int(norad_id if norad_id is not None else satrec.satnum)
+        near = []
+        for row in self.rows:
+            if int(row["norad_id"]) == me:
+                continue
+            if orbit_regime_class(row["perigee_km"], row["apogee_km"]) != cls:
+                continue
+            distance = np.hypot((row["perigee_km"] - perigee) / REGIME_SCALE[0],
+                                (row["inclination_deg"] - inc) / REGIME_SCALE[1])
+            if distance <= REGIME_MAX_DISTANCE:
+                near.append((distance, row))
+        if not near:
+            return None
+        near.sort(key=lambda pair: pair[0])
+        chosen = [row for _, row in near[:REGIME_NEIGHBOURS]]
+        log_amp = np.log([[r["amp_r_km"], r["amp_t_km"], r["amp_n_km"]] for r in chosen])
+        spread = (log_amp.std(axis=0, ddof=1) if len(chosen) > 1
+                  else np.full(3, _ONE_OBJECT_SPREAD))
+        amplitude = np.exp(log_amp.mean(axis=0) + spread)
+        power = np.mean([[r["pow_r"], r["pow_t"], r["pow_n"]] for r in chosen], axis=0)
+        corr = np.eye(3)
+        corr[0, 1] = corr[1, 0] = np.mean([r["corr_rt"] for r in chosen])
+        corr[0, 2] = corr[2, 0] = np.mean([r["corr_rn"] for r in chosen])
+        corr[1, 2] = corr[2, 1] = np.mean([r["corr_tn"] for r in chosen])
+        return UncertaintyModel(me, amplitude, power, _nearest_correlation(corr), "regime",
+                                int(sum(r["samples"] for r in chosen)), objects=len(chosen))
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_regime_rows() -> tuple:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_bundled_tle" / _BUNDLED_REGIMES,
+                      here.parent.parent / "tle" / _BUNDLED_REGIMES):
+        if candidate.exists():
+            return tuple(_read_regime_rows(candidate))
+    raise DebrisError(f"the bundled regime table {_BUNDLED_REGIMES} is missing from the "
+                      "installation")
+
+
+def _read_regime_rows(path) -> list:
+    try:
+        lines = [line for line in text_lines(read_text(Path(path)))
+                 if line.strip() and not line.startswith("#")]
+        return [{k: (row[k] if k == "name" else float(row[k])) for k in _REGIME_COLUMNS}
+                for row in csv.DictReader(lines)]
+    except (KeyError, ValueError, TypeError) as exc:
+        raise DebrisError(f"{path}: not a regime table ({exc})") from None
+
+
+def orbit_regime_class(perigee_km: float, apogee_km: float) -> str:
+    """The orbit class of :func:`orbit_regime` from perigee and apogee heights (km)."""
+    a = 0.5 * (perigee_km + apogee_km) + WGS72_EARTH_RADIUS_KM
+    ecc = (apogee_km - perigee_km) / (2 * a)
+    period_h = 2 * np.pi * np.sqrt(a ** 3 / WGS72_MU_KM3_S2) / 3600.0
+    if apogee_km < 2000.0:
+        return "LEO"
+    if abs(period_h - 23.934) < 2.4 and ecc < 0.1:
+        return "GEO"
+    return "HEO" if ecc >= 0.25 else "MEO"

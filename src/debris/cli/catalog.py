@@ -15,8 +15,8 @@ from ..io.tables import iso_text, jsonable, meta_block, table_to_json, table_to_
 from ..sites import known_sites, load_sites_toml
 from ..table import Table
 from ..timescale import Times, to_times
-from ..uncertainty import (MODEL_DAYS, fit_uncertainty, history_differences, read_history,
-                           read_manoeuvres)
+from ..uncertainty import (MODEL_DAYS, default_covariance, default_sigma_km, fit_uncertainty,
+                           history_differences, read_histories, read_manoeuvres)
 from .common import COUNT, note
 
 __all__ = ["add_parsers", "DEFAULT_ARCHIVE"]
@@ -168,19 +168,21 @@ def cmd_catalog_import(args) -> int:
     """Each file's element sets (one object's history) into the archive."""
     with open_archive(args.archive) as archive:
         for path in args.files:
-            history = read_history(path)
-            catalog = Catalog.from_satrecs(history.satrecs)
-            added = archive.add(catalog, source=f"import:{os.path.basename(path)}")
-            note(f"{path}: {added} new element sets of NORAD {history.norad_id} "
-                 f"({len(history.satrecs) - added} already there)")
+            for history in read_histories(path):
+                catalog = Catalog.from_satrecs(history.satrecs)
+                added = archive.add(catalog, source=f"import:{os.path.basename(path)}")
+                note(f"{path}: {added} new element sets of NORAD {history.norad_id} "
+                     f"({len(history.satrecs) - added} already there)")
     return 0
 
 
 def cmd_catalog_uncertainty(args) -> int:
-    """The object's uncertainty model from its last year of sets, evaluated at the ages of
-    the latest set (or at --at)."""
+    """The object's uncertainty model as the archive knows it (its last year of sets, else
+    its regime prior, else the fixed default), evaluated at the ages of the latest set (or
+    at --at); with --manoeuvres, fitted on its sets with the operator's times left out."""
     with open_archive(args.archive, must_exist=True) as archive:
         history = archive.element_sets(args.norad)
+        model = None if args.manoeuvres else archive.uncertainty_model(args.norad)
     latest = history.epoch_jd[-1]
     if args.at:
         when = to_times(args.at)
@@ -197,18 +199,28 @@ def cmd_catalog_uncertainty(args) -> int:
         if not ages or not all(0 < a <= 30 for a in ages):
             raise DebrisError(f"--age-days {args.age_days}: ages must be > 0 and <= 30 days")
     recent = history.since(latest - MODEL_DAYS)
-    manoeuvres = read_manoeuvres(args.manoeuvres) if args.manoeuvres else None
-    model = fit_uncertainty(history_differences(recent, manoeuvres=manoeuvres), args.norad)
-    out = {"norad_id": args.norad, "source": model.source, "sets": len(recent.satrecs),
-           "errors": model.samples, "latest_epoch_utc": _jd_text(latest),
-           "model": model.as_dict(),
-           "covariances": [{"age_days": a, "rtn_km2": model.covariance(a).tolist(),
-                            "sigma_rtn_km": model.sigma_km(a).tolist()} for a in ages]}
+    if args.manoeuvres:
+        model = fit_uncertainty(history_differences(
+            recent, manoeuvres=read_manoeuvres(args.manoeuvres)), args.norad)
+    if model is None:
+        covariance, sigma = default_covariance, default_sigma_km
+    else:
+        covariance, sigma = model.covariance, model.sigma_km
+    out = {"norad_id": args.norad, "source": "default" if model is None else model.source,
+           "sets": len(recent.satrecs), "errors": 0 if model is None else model.samples,
+           "latest_epoch_utc": _jd_text(latest),
+           "model": None if model is None else model.as_dict(),
+           "covariances": [{"age_days": a, "rtn_km2": covariance(a).tolist(),
+                            "sigma_rtn_km": sigma(a).tolist()} for a in ages]}
     if args.format == "json":
         write_text(json.dumps(out, indent=1) + "\n", None)
         return 0
-    lines = [f"# NORAD {args.norad}: uncertainty from {out['sets']} element sets of the last "
-             f"{MODEL_DAYS:g} days ({out['errors']} prediction errors); latest set "
+    how = {"history": f"from {out['sets']} element sets of the last {MODEL_DAYS:g} days "
+                      f"({out['errors']} prediction errors)",
+           "regime": f"the regime prior ({model.objects if model else 0} objects in the "
+                     "nearest orbits; too few sets of its own)",
+           "default": "the fixed default model (no history, no object in its regime)"}
+    lines = [f"# NORAD {args.norad}: uncertainty {how[out['source']]}; latest set "
              f"{out['latest_epoch_utc']}",
              "# 1-sigma position error of the latest set (km), radial, transverse "
              "(along-track), normal"]

@@ -263,6 +263,19 @@ def _done(args) -> int:
     return 0
 
 
+def _covariance_words(table) -> str:
+    """Where the Pc's covariances came from, for the terminal view's first line."""
+    kinds = {part for k in (table["covariance"] if "covariance" in table.columns else [])
+             for part in str(k).split("+")}
+    named = [word for kind, word in (("history", "each object's element-set history"),
+                                     ("regime", "the regime prior"),
+                                     ("user", "the given covariances")) if kind in kinds]
+    if not named:
+        return "Pc with an assumed covariance"
+    return ("Pc with covariances from " + ", ".join(named)
+            + (" (else assumed)" if "default" in kinds else ""))
+
+
 def _screen_meta(args, catalog, table, primaries, sites, start, end, covariances,
                  failures) -> dict:
     covariance_model = {
@@ -270,6 +283,8 @@ def _screen_meta(args, catalog, table, primaries, sites, start, end, covariances
         "default_sigma_growth_rtn_km_per_day": list(SIGMA_GROWTH_RIC_KM_PER_DAY),
         "user_covariances": len(getattr(covariances, "maps", [covariances])[0]),
         "history_covariances": int(sum("history" in str(k) for k in table["covariance"]))
+        if "covariance" in table.columns else 0,
+        "regime_covariances": int(sum("regime" in str(k) for k in table["covariance"]))
         if "covariance" in table.columns else 0,
         "default_hard_body_radius_m_by_type": DEFAULT_HBR_M,
         "combined_hard_body_radius": "sum of both objects' radii",
@@ -312,7 +327,7 @@ def _screen_text(args, table, start, end, visibility) -> str:
                                  relative_speed_km_s="v_km_s")
     text = (f"# {len(table)} conjunctions below {args.threshold_km:g} km, "
             f"{iso_text(start)[0]} .. {iso_text(end)[0]} ({table.meta.get('mode')}); "
-            "Pc with an assumed covariance unless one was given\n"
+            + _covariance_words(table) + "\n"
             + conjunction_summary(table)
             + ("" if args.wide else "# tca: MM-DD hh:mm:ss UTC; miss_km and v_km_s (relative "
                "speed) in km and km/s; --wide adds the radial, in-track and cross-track "

@@ -81,7 +81,8 @@ def object_covariances_rtn(catalog, rows, times: Times, covariances: dict | None
 
 def covariance_sources(catalog, rows, covariances: dict | None) -> np.ndarray:
     """Where each object's covariance comes from, (M,): ``history`` (a model learnt from its
-    element sets), ``user`` (a matrix given), ``default``."""
+    element sets), ``regime`` (the models of objects in similar orbits, for an object
+    without enough sets of its own), ``user`` (a matrix given), ``default``."""
     covariances = covariances or {}
     out = []
     for n in catalog.norad_id[rows].tolist():
@@ -112,7 +113,7 @@ def conjunction_table(catalog, i, j, tca: Times, r1, v1, r2, v2, hbr_table=None,
         c2, _ = object_covariances_rtn(catalog, j, tca, covariances)
         k1 = covariance_sources(catalog, i, covariances)
         k2 = covariance_sources(catalog, j, covariances)
-        rank = {"history": 0, "user": 1, "default": 2}
+        rank = {"history": 0, "regime": 1, "user": 2, "default": 3}
         cov_kind = np.array([a if a == b else "+".join(sorted((a, b), key=rank.get))
                              for a, b in zip(k1, k2)], dtype=str)
         miss, cov2 = encounter_plane(r1, v1, ric_to_inertial(c1, r1, v1), r2, v2,

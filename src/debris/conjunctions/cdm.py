@@ -26,6 +26,9 @@ __all__ = ["conjunction_cdms", "gcrf_states", "cdm_pc"]
 
 _HISTORY = ("covariance from the object's own element-set history ({} prediction errors; "
             "debris.uncertainty), at the element age at TCA")
+_REGIME = ("covariance from the regime prior: the element-set histories of {} in the orbits "
+           "nearest this one (debris.uncertainty.RegimePrior), at the element age at TCA; "
+           "this object has too few sets of its own")
 _ASSUMED = (f"covariance assumed (TLE/OMM carry none): RTN sigmas {DEFAULT_SIGMA_RIC_KM} km + "
             f"{SIGMA_GROWTH_RIC_KM_PER_DAY} km/day from epoch; velocity sigmas = position "
             "sigmas x mean motion")
@@ -88,11 +91,22 @@ def _object_info(catalog, rows, tca: Times, gcrf, covariances) -> list[dict]:
             "norad_id": int(catalog.norad_id[idx]), "name": str(catalog.name[idx]),
             "intl_designator": str(catalog.intl_designator[idx]),
             "r_km": gcrf[0][k], "v_km_s": gcrf[1][k], "cov_rtn_km": cov,
-            "covariance_method": "CALCULATED" if user[k] else "DEFAULT",
+            "covariance_method": "CALCULATED" if user[k] and sources[k] != "regime"
+                                 else "DEFAULT",
             "element_epoch": catalog.epoch[idx], "element_age_days": float(age[k]),
-            "comments": ([_HISTORY.format(covariances[int(catalog.norad_id[idx])].samples)]
-                         if sources[k] == "history" else [] if user[k] else [_ASSUMED])})
+            "comments": _covariance_comments(sources[k], user[k],
+                                             covariances, int(catalog.norad_id[idx]))})
     return out
+
+
+def _covariance_comments(source: str, user: bool, covariances, norad_id: int) -> list:
+    """What a CDM says about where an object's covariance came from."""
+    if source == "history":
+        return [_HISTORY.format(covariances[norad_id].samples)]
+    if source == "regime":
+        count = covariances[norad_id].objects
+        return [_REGIME.format(f"{count} object" + ("s" if count != 1 else ""))]
+    return [] if user else [_ASSUMED]
 
 
 def gcrf_states(r_teme, v_teme, times: Times):
