@@ -1,6 +1,7 @@
 """The command line, run in-process through debris.cli.main."""
 
 import json
+import math
 import os
 
 import numpy as np
@@ -268,7 +269,9 @@ def test_schedule_command(capsys, tmp_path, leo_sample, repo_root):
     assert doc["meta"]["night"]["start_utc"].startswith("2024-11-01T13:2")
     tracks = (tmp_path / "night.tracks.csv").read_text().splitlines()
     assert tracks[0] == "telescope,norad_id,time_utc,azimuth_deg,elevation_deg,ra_deg,dec_deg,rate_deg_s"
-    assert len(tracks) - 1 == sum(16 for _ in doc["observations"])  # 30 s tracks every 2 s
+    # each track 30 s and 3 timing sigmas each side, a point every 2 s
+    lengths = [round(math.ceil(30 + 6 * o["time_sigma_s"])) for o in doc["observations"]]
+    assert len(tracks) - 1 == sum(n // 2 + 1 for n in lengths)
     bad = tmp_path / "bad.toml"
     bad.write_text(open(scope).read().replace("settle_time_s = 4.0", "settle_time_s = -1"))
     code, _, err = run(capsys, "schedule", str(tle), "--site", "dushanbe", "--night",

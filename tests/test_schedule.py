@@ -353,3 +353,51 @@ def test_the_checkers_models_agree_with_debris():
         a, b = rng.uniform([-360, 0], [720, 90]), rng.uniform([-360, 0], [720, 90])
         assert slew_seconds(tel, a, b) == pytest.approx(float(slew_time_s(tel, a, b)),
                                                         abs=1e-9)
+
+
+class _Wide:
+    """A position uncertainty model of 6 km along the track at any age (an object being
+    lost), with the fixed model's radial and normal sigmas."""
+
+    source = "history"
+
+    def sigma_km(self, age_days):
+        return np.array([0.1, 6.0, 0.1])
+
+
+def test_tracks_widen_to_the_timing_error_and_lost_objects_count_double(example_schedule,
+                                                                        leo_sample, night):
+    """Every track is min_track_s plus 3 timing sigmas on each side (the fixed model: a few
+    tenths of a second for a day-old set); an object 6 km uncertain along its track (0.8 s)
+    gets a track 5 s longer and its error is beyond half the field of a 0.5 deg telescope;
+    where every object's error is beyond the field, every track is worth twice its weight."""
+    site, (start, end) = night
+    table, _, telescopes = example_schedule
+    length = (table["end_utc"].seconds_since(start) - table["start_utc"].seconds_since(start))
+    expected = np.ceil(telescopes[0].min_track_s + 6.0 * np.asarray(table["time_sigma_s"]))
+    assert np.allclose(length, expected)
+    assert np.median(np.asarray(table["time_sigma_s"])) < 0.5
+    assert not np.asarray(table["outgrown_field"]).any()  # the example gives no field
+    typed = StandardMagnitudes(table={k: 8.0 for k in leo_sample.norad_id.tolist()})
+    plain, _ = schedule_night(leo_sample, site, start, end, telescopes, improvement_rounds=0,
+                              std_mag_table=typed)
+    tiny = [Telescope(**{**vars(telescopes[0]), "field_of_view_deg": 1e-4})]
+    lost, _ = schedule_night(leo_sample, site, start, end, tiny, improvement_rounds=0,
+                             std_mag_table=typed)
+    assert np.asarray(lost["outgrown_field"]).all()
+    assert lost["norad_id"].tolist() == plain["norad_id"].tolist()
+    assert lost.meta["telescopes"]["dushanbe_05m"]["objective"] == pytest.approx(
+        2 * plain.meta["telescopes"]["dushanbe_05m"]["objective"])
+    small = [Telescope(**{**vars(telescopes[0]), "field_of_view_deg": 0.5})]
+    for norad in plain["norad_id"].tolist():
+        wide, _ = schedule_night(leo_sample, site, start, end, small, improvement_rounds=0,
+                                 std_mag_table=typed, uncertainty={norad: _Wide()})
+        rows = wide.take(wide["norad_id"] == norad)
+        if len(rows):
+            break
+    assert len(rows) == 1 and bool(rows["outgrown_field"][0])
+    sigma = float(rows["time_sigma_s"][0])
+    assert 0.7 < sigma < 1.1  # 6 km at 6-8 km/s
+    span = rows["end_utc"].seconds_since(start) - rows["start_utc"].seconds_since(start)
+    assert span[0] == pytest.approx(np.ceil(small[0].min_track_s + 6.0 * sigma), abs=1e-6)
+    assert check_schedule(wide, leo_sample, site, small, std_mag_table=typed) == []

@@ -307,6 +307,57 @@ def test_screening_takes_each_objects_covariance_from_its_history(tmp_path, caps
     capsys.readouterr()
 
 
+def test_passes_and_crossings_take_the_archives_models(tmp_path, capsys):
+    """debris passes and crossings --uncertainty-archive: Jason-3's passes over Sanglokh in
+    the day after its last set carry its own model's timing and cross-track sigmas
+    (``history``); the clone with no sets in the archive keeps the fixed model, and with one
+    set it takes its regime prior (Jason-3's neighbours in the bundled table)."""
+    import json
+
+    from debris.archive import Archive, ArchiveModels
+    from debris.cli import main
+    from debris.constants import DAY_S, WGS72_MU_KM3_S2
+    from debris.timescale import to_times
+
+    archive = str(tmp_path / "archive.sqlite")
+    assert main(["catalog", "import", str(HISTORY / "Jason-3.tle"), "--archive", archive]) == 0
+    lines = (HISTORY / "Jason-3.tle").read_text().splitlines()[-2:]
+    clone = [_checksum(lines[0][:2] + "99001" + lines[0][7:]),
+             _checksum(lines[1][:2] + "99001" + lines[1][7:])]
+    path = tmp_path / "pair.tle"
+    path.write_text("\n".join(["JASON-3", *lines, "CLONE", *clone]) + "\n")
+    start = Catalog.from_file(path).epoch[:1].iso()[0]
+    window = ["--start", start, "--hours", "24", "--site", "sanglokh", "--format", "json",
+              "--uncertainty-archive", archive]
+    assert main(["passes", str(path), *window, "--output", str(tmp_path / "p.json")]) == 0
+    passes = json.loads((tmp_path / "p.json").read_text())["passes"]
+    assert {p["uncertainty_source"] for p in passes if p["norad_id"] == 41240} == {"history"}
+    assert {p["uncertainty_source"] for p in passes if p["norad_id"] == 99001} == {"default"}
+    with Archive(archive) as store:
+        model = ArchiveModels(store)[41240]
+    epoch = Catalog.from_file(path).epoch[:1]
+    mine = [p for p in passes if p["norad_id"] == 41240]
+    for p in mine:
+        culm = to_times([p["culmination_utc"]])
+        age = (culm.jd[0] - epoch.jd[0]) + (culm.fr[0] - epoch.fr[0])
+        sigma = model.sigma_km(age)
+        speed = (WGS72_MU_KM3_S2 * 12.80930994 * 2 * np.pi / DAY_S) ** (1 / 3)
+        assert p["time_sigma_s"] == pytest.approx(sigma[1] / speed, abs=0.0051)  # as written
+        assert p["cross_track_sigma_arcsec"] == pytest.approx(
+            np.degrees(sigma[2] / p["culmination_range_km"]) * 3600, abs=0.051)
+    assert main(["crossings", str(path), *window, "--az-deg", "0", "--el-deg", "90",
+                 "--radius-deg", "90", "--output", str(tmp_path / "c.json")]) == 0
+    crossings = json.loads((tmp_path / "c.json").read_text())["crossings"]
+    assert {c["uncertainty_source"] for c in crossings if c["norad_id"] == 41240} == {"history"}
+    assert len([c for c in crossings if c["norad_id"] == 41240]) >= len(mine)  # from 0 deg
+    with Archive(archive) as store:  # one set of the clone: its regime prior
+        store.add(Catalog.from_file(path).filter(norad_ids=[99001]), source="test")
+    assert main(["passes", str(path), *window, "--output", str(tmp_path / "p.json")]) == 0
+    passes = json.loads((tmp_path / "p.json").read_text())["passes"]
+    assert {p["uncertainty_source"] for p in passes if p["norad_id"] == 99001} == {"regime"}
+    capsys.readouterr()
+
+
 def test_iridium_cosmos_with_the_regime_prior(tmp_path, capsys):
     """The 2009 collision with covariances from what the archive knows: one pre-collision set
     of each object (all our data holds), so each takes its regime prior (Sentinel-3A's

@@ -51,7 +51,7 @@ def test_first_command_prints_summary_and_top_passes_in_one_screen(first_command
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert len(rows) == 18437  # the file stays complete
     mags = sorted(float(r["min_magnitude"]) for r in rows)
-    shown = [float(line.split()[-2].split("±")[0]) for line in lines[more - 20:more]]
+    shown = [float(line.split()[-3].split("±")[0]) for line in lines[more - 20:more]]
     assert shown == pytest.approx(mags[:20], abs=0.051)  # the 20 brightest, in order
     assert {r["std_magnitude_source"] for r in rows} == {"rcs", "type", "published"}
 
@@ -62,7 +62,7 @@ def test_sort_limit_all_and_brighter_than(capsys, tmp_path):
     assert code == 0
     table = [line for line in out.splitlines() if line[:1].isdigit()]
     assert len(table) == 3 and "more visible passes not shown" in out
-    elevations = [float(line.split()[-6]) for line in table]
+    elevations = [float(line.split()[-7]) for line in table]
     assert elevations == sorted(elevations, reverse=True)
     code, out, _ = run(capsys, *args, "--all", "--sort", "time")
     assert "not shown" not in out and "every" in out

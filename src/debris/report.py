@@ -140,7 +140,9 @@ def render_report(meta: dict, passes: Table, observations: Table, conjunctions: 
             ("norad_id", "NORAD"), ("name", "name"),
             ("start_azimuth_deg", "az start (deg)"), ("start_elevation_deg", "el start (deg)"),
             ("peak_rate_deg_s", "rate (deg/s)"), ("magnitude", "mag"),
-            ("weight", "weight"), ("slew_time_s", "slew (s)")], view))
+            ("weight", "weight"), ("slew_time_s", "slew (s)"),
+            ("time_sigma_s", "± time (s, 1σ)"),
+            ("cross_track_sigma_arcsec", "± cross-track (″, 1σ)")], view))
     out.append(f"<h2 id='conjunctions'>Conjunctions ({len(conjunctions)})</h2>")
     out.append(conjunction_timeline_svg(conjunctions, meta.get("screen_start_utc",
                                                                night["start"]),
@@ -268,7 +270,9 @@ _TARGET_COLUMNS = [("site", "site"), ("norad_id", "NORAD"), ("name", "name"),
                    ("max_elevation_deg", "max el (deg)"),
                    ("culmination_azimuth_deg", "az at culmination (deg)"),
                    ("min_magnitude", "mag"), ("mag_sigma", "± mag"),
-                   ("std_magnitude_source", "mag from")]
+                   ("std_magnitude_source", "mag from"),
+                   ("time_sigma_s", "± time (s, 1σ)"),
+                   ("cross_track_sigma_arcsec", "± cross-track (″, 1σ)")]
 
 
 def _pass_table(passes: Table, table_id: str, site: str, view) -> str:
@@ -303,7 +307,8 @@ def _data_table(table: Table, table_id: str, caption: str, columns, view) -> str
             v = cells[k][r]
             if isinstance(v, float):
                 text = "" if v != v else (f"{v:.2e}" if "probability" in k else f"{v:.1f}"
-                                          if k.endswith(("_deg", "magnitude", "_s", "sigma"))
+                                          if k.endswith(("_deg", "magnitude", "_s", "sigma",
+                                                         "_arcsec"))
                                           else f"{v:.3f}")
                 row.append(f"<td class='num'>{text}</td>")
             elif isinstance(v, tuple):  # a time: sorts by its UTC ISO text

@@ -36,21 +36,30 @@ from .frames import (angle_between_rad, angular_rate_rad_s, azimuth_deg, earth_o
                      vector_norm)
 from .magnitude import magnitude_estimates, visual_magnitude
 from .passes import find_passes
+from .passes.finder import observation_uncertainties
 from .propagation import propagate_at
 from .sun import is_sunlit, moon_position_gcrs_km, sun_position_gcrs_km
 from .table import Table
 from .telescope import Telescope, slew_time_s
 from .timescale import Times, to_times
 
-__all__ = ["schedule_night", "weights_from_conjunctions", "pointing_track",
+__all__ = ["schedule_night", "weights_from_conjunctions", "pointing_track", "outgrown_field",
            "OBSERVATION_COLUMNS", "sample_geometry"]
 
 OBSERVATION_COLUMNS = (
     "telescope", "norad_id", "name", "start_utc", "end_utc", "start_azimuth_deg",
     "start_elevation_deg", "end_azimuth_deg", "end_elevation_deg", "start_ra_deg",
     "start_dec_deg", "mid_ra_deg", "mid_dec_deg", "end_ra_deg", "end_dec_deg",
-    "peak_rate_deg_s", "magnitude", "weight", "slew_time_s",
+    "peak_rate_deg_s", "magnitude", "weight", "slew_time_s", "time_sigma_s",
+    "cross_track_sigma_arcsec", "outgrown_field",
 )
+#: A track starts this many timing sigmas early and ends as many late, so that the object
+#: is in it for ``min_track_s`` wherever its error puts it (3: 99.7 % of a normal).
+TIMING_SIGMAS = 3.0
+#: An object whose 3-sigma error is beyond half the telescope's field is worth this many
+#: times its weight: without an observation soon it is lost, and its observation improves
+#: the catalogue most.
+OUTGROWN_WEIGHT = 2.0
 _CHUNK = 400_000  # samples per exact-SGP4 batch
 
 
@@ -129,11 +138,12 @@ def sample_geometry(catalog, obj, t0: Times, seconds, site, *, backend="auto", s
 class _Window:
     """A run of usable seconds of one pass for one telescope (times: s since night start)."""
 
-    __slots__ = ("obj", "pass_id", "t0", "axes", "geo", "value")
+    __slots__ = ("obj", "pass_id", "t0", "axes", "geo", "value", "length")
 
     def __init__(self, obj, pass_id, t0, axes, geo):
         self.obj, self.pass_id, self.t0, self.axes, self.geo = obj, pass_id, t0, axes, geo
         self.value = 0.0
+        self.length = 0  # the track's length (s): min_track_s and the timing margin
 
     @property
     def t1(self):
@@ -175,24 +185,25 @@ def _windows_for(telescope: Telescope, samples, sun_limit) -> list:
 class _Plan:
     """A time-ordered sequence of tracks (window, start) with feasibility checks."""
 
-    def __init__(self, telescope: Telescope, length: int):
-        self.tel, self.length = telescope, length
-        self.items: list = []  # (start, window) sorted by start
+    def __init__(self, telescope: Telescope):
+        self.tel = telescope
+        self.items: list = []  # (start, window) sorted by start; window.length: the track's
 
     def copy(self) -> "_Plan":
-        other = _Plan(self.tel, self.length)
+        other = _Plan(self.tel)
         other.items = list(self.items)
         return other
 
     def objective(self) -> float:
         return float(sum(w.value for _, w in self.items))
 
-    def _end_axes(self, start, w):
-        return w.axes[start + self.length - w.t0]
+    @staticmethod
+    def _end_axes(start, w):
+        return w.axes[start + w.length - w.t0]
 
     def earliest(self, w: _Window):
         """The earliest feasible start of window w in the plan, or None."""
-        lo, hi = w.t0, w.t1 - self.length
+        lo, hi = w.t0, w.t1 - w.length
         if hi < lo:
             return None
         starts = [s for s, _ in self.items]
@@ -201,8 +212,8 @@ class _Plan:
         while k <= len(self.items):
             prev = self.items[k - 1] if k - 1 >= 0 else None
             nxt = self.items[k] if k < len(self.items) else None
-            gap_lo = lo if prev is None else max(lo, prev[0] + self.length)
-            gap_hi = hi if nxt is None else min(hi, nxt[0] - self.length)
+            gap_lo = lo if prev is None else max(lo, prev[0] + prev[1].length)
+            gap_hi = hi if nxt is None else min(hi, nxt[0] - w.length)
             if prev is not None and prev[0] > hi:
                 return None
             if gap_lo <= gap_hi:
@@ -210,14 +221,14 @@ class _Plan:
                 feasible = np.ones(s.size, bool)
                 if prev is not None:
                     slew_in = slew_time_s(self.tel, self._end_axes(*prev), w.axes[s - w.t0])
-                    feasible &= prev[0] + self.length + slew_in <= s
+                    feasible &= prev[0] + prev[1].length + slew_in <= s
                 if nxt is not None:
-                    slew_out = slew_time_s(self.tel, w.axes[s + self.length - w.t0],
+                    slew_out = slew_time_s(self.tel, w.axes[s + w.length - w.t0],
                                            nxt[1].axes[nxt[0] - nxt[1].t0])
-                    feasible &= s + self.length + slew_out <= nxt[0]
+                    feasible &= s + w.length + slew_out <= nxt[0]
                 if feasible.any():
                     return int(s[np.argmax(feasible)])
-            if nxt is None or nxt[0] > hi + self.length:
+            if nxt is None or nxt[0] > hi + w.length:
                 return None
             k += 1
         return None
@@ -270,7 +281,7 @@ def _improve(plan: _Plan, windows, base_left, rounds, rng) -> _Plan:
     return best
 
 
-def _exact(tel: Telescope, windows, length, base_left, budget: int = 50_000):
+def _exact(tel: Telescope, windows, base_left, budget: int = 50_000):
     """Best sequence by depth-first search over every order of the windows (small nights).
 
     Each track starts at the earliest second its window, the previous track's end and the
@@ -289,10 +300,10 @@ def _exact(tel: Telescope, windows, length, base_left, budget: int = 50_000):
             best[0], best[1] = value, list(seq)
         options = []
         for w in windows:
-            if left.get(w.obj, 0) <= 0 or (w.obj, w.pass_id) in used or w.t1 - length < free:
+            if left.get(w.obj, 0) <= 0 or (w.obj, w.pass_id) in used or w.t1 - w.length < free:
                 continue
             first = w.t0 if free == -math.inf else max(w.t0, int(math.ceil(free)))
-            s = np.arange(first, w.t1 - length + 1)
+            s = np.arange(first, w.t1 - w.length + 1)
             if axes is not None:
                 s = s[s >= free + slew_time_s(tel, axes, w.axes[s - w.t0])]
             if s.size:
@@ -303,7 +314,8 @@ def _exact(tel: Telescope, windows, length, base_left, budget: int = 50_000):
             left[w.obj] -= 1
             used.add((w.obj, w.pass_id))
             seq.append((start, w))
-            dfs(start + length, w.axes[start + length - w.t0], left, used, value + w.value, seq)
+            dfs(start + w.length, w.axes[start + w.length - w.t0], left, used, value + w.value,
+                seq)
             seq.pop()
             used.discard((w.obj, w.pass_id))
             left[w.obj] += 1
@@ -318,7 +330,7 @@ def _exact(tel: Telescope, windows, length, base_left, budget: int = 50_000):
 def schedule_night(catalog, site, start, end, telescopes, *, weights: dict | None = None,
                    sun_altitude_deg_limit: float = -12.0, std_mag_table: dict | None = None,
                    improvement_rounds: int = 300, seed: int = 1, backend="auto",
-                   exact_limit: int = 12, passes: Table | None = None):
+                   exact_limit: int = 12, passes: Table | None = None, uncertainty=None):
     """Schedule a night for one or more telescopes at a site.
 
     Parameters
@@ -340,6 +352,12 @@ def schedule_night(catalog, site, start, end, telescopes, *, weights: dict | Non
         The night's passes at `site` from :func:`debris.find_passes` on `catalog` with an
         elevation limit at or below the telescopes' and the same twilight limit (only the
         visible ones are used); found here when not given.
+    uncertainty : mapping of int -> model, optional
+        Each object's position uncertainty model by NORAD id (as for
+        :func:`debris.find_passes`; default: the fixed model): each track is widened by
+        :data:`TIMING_SIGMAS` timing sigmas on each side, and objects whose error has
+        outgrown the telescope's field (:func:`outgrown_field`) weigh
+        :data:`OUTGROWN_WEIGHT` times more.
 
     Returns
     -------
@@ -356,23 +374,24 @@ def schedule_night(catalog, site, start, end, telescopes, *, weights: dict | Non
         passes = find_passes(catalog, site, t0, t0.shift_seconds(span),
                              min_elevation_deg=min(t.min_elevation_deg for t in telescopes),
                              sun_altitude_deg_limit=sun_altitude_deg_limit, backend=backend,
-                             std_mag_table=std_mag_table)
+                             std_mag_table=std_mag_table, uncertainty=uncertainty)
     brightest = max(t.limiting_magnitude for t in telescopes)
     passes = passes.take(np.flatnonzero((passes["site"] == site.name) & passes["visible"]
                                         & (passes["min_magnitude"] <= brightest)))
     samples = _samples(catalog, site, t0, passes, telescopes, std_mag_table, backend)
+    sigmas = _pass_sigmas(catalog, passes, uncertainty)
     rng = np.random.default_rng(seed)
     tracks_total = {}
     results, tracks, meta = [], [], {"telescopes": {}}
     for tel in telescopes:
         plan, meta["telescopes"][tel.name] = _plan(tel, samples, sun_altitude_deg_limit,
                                                    catalog, weights, tracks_total,
-                                                   improvement_rounds, rng, exact_limit)
+                                                   improvement_rounds, rng, exact_limit,
+                                                   sigmas)
         for _, w in plan.items:
             tracks_total[w.obj] = tracks_total.get(w.obj, 0) + 1
-        length = plan.length
-        results += _observations(tel, plan, catalog, weights)
-        tracks += [(tel.name, w, s, length) for s, w in plan.items]
+        results += _observations(tel, plan, catalog, weights, sigmas)
+        tracks += [(tel.name, w, s, w.length) for s, w in plan.items]
     columns = {}
     for name in OBSERVATION_COLUMNS:
         if name in ("start_utc", "end_utc"):
@@ -414,20 +433,54 @@ def _samples(catalog, site, t0, passes, telescopes, std_mag_table, backend) -> d
     return samples
 
 
-def _plan(tel, samples, sun_limit, catalog, weights, tracks_total, rounds, rng, exact_limit):
+def _pass_sigmas(catalog, passes, uncertainty) -> tuple:
+    """Each pass's 1-sigma timing (s) and cross-track (arcsec) errors: the passes' own
+    columns, or from `uncertainty` and the fixed default model."""
+    if "time_sigma_s" in passes.columns and uncertainty is None:
+        return (np.asarray(passes["time_sigma_s"], float),
+                np.asarray(passes["cross_track_sigma_arcsec"], float))
+    found = observation_uncertainties(catalog, passes.extra["row"], passes["culmination_utc"],
+                                      np.asarray(passes["culmination_range_km"], float),
+                                      uncertainty)
+    return found["time_sigma_s"], found["cross_track_sigma_arcsec"]
+
+
+def outgrown_field(tel: Telescope, rate_deg_s, time_sigma_s, cross_sigma_arcsec) -> np.ndarray:
+    """Whether a prediction's error has outgrown the telescope's field: its 3-sigma offset
+    along the track (rate x timing sigma) or across it is more than half the field
+    (``field_of_view_deg``; never without one)."""
+    if tel.field_of_view_deg is None:
+        return np.zeros(np.shape(time_sigma_s), bool)
+    half = 0.5 * tel.field_of_view_deg
+    along = TIMING_SIGMAS * np.asarray(rate_deg_s) * np.asarray(time_sigma_s)
+    across = TIMING_SIGMAS * np.asarray(cross_sigma_arcsec) / 3600.0
+    return (along > half) | (across > half)
+
+
+def _plan(tel, samples, sun_limit, catalog, weights, tracks_total, rounds, rng, exact_limit,
+          sigmas):
     """One telescope's plan (greedy, local search, exhaustive on small nights) and its
-    objectives."""
-    windows = _windows_for(tel, samples, sun_limit) if len(samples["t"]) else []
-    for w in windows:
-        w.value = float(weights.get(int(catalog.norad_id[w.obj]), 1.0)) / tel.tracks_per_object
+    objectives. Each window's track is ``min_track_s`` plus :data:`TIMING_SIGMAS` timing
+    sigmas on each side; an object whose error has outgrown the field is worth
+    :data:`OUTGROWN_WEIGHT` times its weight."""
+    windows = []
+    for w in (_windows_for(tel, samples, sun_limit) if len(samples["t"]) else []):
+        margin = TIMING_SIGMAS * float(np.nan_to_num(sigmas[0][w.pass_id]))
+        w.length = int(math.ceil(tel.min_track_s + 2.0 * margin))
+        if w.t1 - w.t0 < w.length:
+            continue
+        lost = outgrown_field(tel, float(np.max(w.geo["rate"])), sigmas[0][w.pass_id],
+                              sigmas[1][w.pass_id])
+        w.value = (float(weights.get(int(catalog.norad_id[w.obj]), 1.0))
+                   * (OUTGROWN_WEIGHT if lost else 1.0) / tel.tracks_per_object)
+        windows.append(w)
     base_left = {w.obj: tel.tracks_per_object - tracks_total.get(w.obj, 0) for w in windows}
-    length = int(math.ceil(tel.min_track_s))
-    plan = _Plan(tel, length)
+    plan = _Plan(tel)
     _fill(plan, sorted(windows, key=lambda w: (-w.value, w.t0)), dict(base_left), set())
     greedy_value = plan.objective()
     plan = _improve(plan, windows, base_left, rounds, rng)
     improved_value = plan.objective()
-    exact = _exact(tel, windows, length, base_left) if len(windows) <= exact_limit else None
+    exact = _exact(tel, windows, base_left) if len(windows) <= exact_limit else None
     if exact is not None and exact[0] > improved_value + 1e-12:
         plan.items = list(exact[1])
     return plan, {
@@ -439,12 +492,13 @@ def _plan(tel, samples, sun_limit, catalog, weights, tracks_total, rounds, rng, 
     }
 
 
-def _observations(tel, plan, catalog, weights) -> list[dict]:
+def _observations(tel, plan, catalog, weights, sigmas) -> list[dict]:
     """The rows of a telescope's plan (times as seconds from the night's start)."""
-    out, prev, length = [], None, plan.length
+    out, prev = [], None
     for s, w in plan.items:
+        length = w.length
         slew = 0.0 if prev is None else float(slew_time_s(
-            tel, prev[1].axes[prev[0] + length - prev[1].t0], w.axes[s - w.t0]))
+            tel, prev[1].axes[prev[0] + prev[1].length - prev[1].t0], w.axes[s - w.t0]))
         a, m, b = s - w.t0, s - w.t0 + length // 2, s - w.t0 + length
         g = w.geo
         out.append({
@@ -460,6 +514,11 @@ def _observations(tel, plan, catalog, weights) -> list[dict]:
             "magnitude": float(g["magnitude"][a:b + 1].min()),
             "weight": float(weights.get(int(catalog.norad_id[w.obj]), 1.0)),
             "slew_time_s": slew,
+            "time_sigma_s": float(sigmas[0][w.pass_id]),
+            "cross_track_sigma_arcsec": float(sigmas[1][w.pass_id]),
+            "outgrown_field": bool(outgrown_field(tel, float(g["rate"][a:b + 1].max()),
+                                                  sigmas[0][w.pass_id],
+                                                  sigmas[1][w.pass_id])),
         })
         prev = (s, w)
     return out

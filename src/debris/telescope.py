@@ -15,6 +15,8 @@ A file holds one or more ``[telescopes.NAME]`` tables (or one ``[telescope]`` ta
     min_track_s = 30
     tracks_per_object = 1
     moon_min_distance_deg = 10       # optional
+    field_of_view_deg = 0.5          # optional: objects whose 3-sigma error outgrows half of
+                                     # it are worth twice their weight
 
 Keys carry their unit in the name; a missing key, a wrong type, a negative rate or an unknown
 key (a misspelt one, or a unit debris does not use such as ``max_slew_rate_rad_s``) stops the
@@ -55,6 +57,8 @@ _OPTIONAL = {
     "tracks_per_object": "a positive integer",
     "moon_min_distance_deg": "a number of degrees >= 0",
     "aperture_m": "a positive number of metres (informational)",
+    "field_of_view_deg": "a positive number of degrees (the detector's field: objects whose "
+                         "3-sigma error is beyond half of it are scheduled first)",
     "description": "text",
 }
 
@@ -77,6 +81,7 @@ class Telescope:
     tracks_per_object: int = 1
     moon_min_distance_deg: float | None = None
     aperture_m: float | None = None
+    field_of_view_deg: float | None = None
     description: str = ""
 
     def mask_elevation_deg(self, azimuth_deg) -> np.ndarray:
@@ -155,6 +160,8 @@ def _telescope(name: str, table: dict, where: str) -> Telescope:
                                if "moon_min_distance_deg" in table else None),
         aperture_m=(get("aperture_m", low=0.0, strict_low=True) if "aperture_m" in table
                     else None),
+        field_of_view_deg=(get("field_of_view_deg", low=0.0, high=180.0, strict_low=True)
+                           if "field_of_view_deg" in table else None),
         description=str(table.get("description", "")),
     )
 

@@ -66,6 +66,16 @@ def add_parsers(sub) -> None:
     pu.set_defaults(func=cmd_catalog_uncertainty)
 
 
+def with_archive_models(path, function, *args, **kwargs):
+    """``function(*args, uncertainty=..., **kwargs)`` with the uncertainty models of the
+    archive at `path` (``--uncertainty-archive``: each object's history, else its regime
+    prior), the archive open for the call."""
+    from ..archive import ArchiveModels  # sqlite only when asked
+
+    with open_archive(path, must_exist=True) as archive:
+        return function(*args, uncertainty=ArchiveModels(archive), **kwargs)
+
+
 def open_archive(path, *, must_exist: bool = False):
     """The archive at `path` (``~`` expanded), or None; `must_exist` for the commands that
     only read it (they never create an empty one)."""

@@ -12,7 +12,7 @@ from ..magnitude import (DEFAULT_STD_MAG, LEO_DEFAULT_STD_MAG, RCS_ALBEDO, SOURC
                          magnitude_sources)
 from ..passes import PASS_DECIMALS, find_crossings, find_passes
 from ..progress import progress_bar
-from .catalog import open_archive
+from .catalog import with_archive_models
 from .common import (
     ELEVATION,
     HORIZON,
@@ -77,14 +77,17 @@ def _milliseconds(text):
 #: The table format of crossings.
 _CROSSING_TEXT = {
     "columns": ["norad_id", "name", "entry_utc", "closest_utc", "exit_utc", "min_separation_deg",
-                "closest_elevation_deg", "angular_rate_deg_s", "sunlit", "magnitude"],
+                "closest_elevation_deg", "angular_rate_deg_s", "sunlit", "magnitude",
+                "time_sigma_s", "cross_track_sigma_arcsec"],
     "formats": {"entry_utc": _milliseconds, "closest_utc": _milliseconds,
                 "exit_utc": _milliseconds, "min_separation_deg": "{:.3f}",
                 "closest_elevation_deg": "{:.1f}", "angular_rate_deg_s": "{:.3f}",
-                "magnitude": "{:.1f}"},
+                "magnitude": "{:.1f}", "time_sigma_s": "{:.1f}",
+                "cross_track_sigma_arcsec": "{:.0f}"},
     "headers": {"entry_utc": "entry", "closest_utc": "closest", "exit_utc": "exit",
                 "min_separation_deg": "min_sep", "closest_elevation_deg": "el",
-                "angular_rate_deg_s": "deg/s", "magnitude": "mag"},
+                "angular_rate_deg_s": "deg/s", "magnitude": "mag", "time_sigma_s": "±t_s",
+                "cross_track_sigma_arcsec": "±xt\""},
 }
 
 
@@ -108,7 +111,8 @@ def add_parsers(sub) -> None:
                    help="keep visible passes brighter than MAG (estimated magnitude)")
     p.add_argument("--uncertainty-archive", metavar="ARCHIVE",
                    help="timing and cross-track sigmas from each object's element-set history "
-                        "in this archive (30 sets or more; others: the fixed default model)")
+                        "in this archive (30 sets or more; fewer: its regime prior; else the "
+                        "fixed default model)")
     p.add_argument("--norad", help="comma-separated NORAD ids")
     add_output(p, ["table", "csv", "json"])
     add_view_options(p, ["time", "magnitude", "elevation"], "magnitude")
@@ -135,6 +139,9 @@ def add_parsers(sub) -> None:
                    help="lowest elevation, 0..90 deg (default 0)")
     p.add_argument("--norad", help="comma-separated NORAD ids")
     p.add_argument("--std-mag-file", help="CSV norad_id,std_mag")
+    p.add_argument("--uncertainty-archive", metavar="ARCHIVE",
+                   help="timing and cross-track sigmas from each object's element-set history "
+                        "in this archive (else its regime prior, else the fixed default model)")
     p.add_argument("--wide", action="store_true", help="every column in the terminal table, "
                    "times to the millisecond (by default it keeps to 100 characters)")
     add_output(p, ["table", "csv", "json"])
@@ -143,11 +150,11 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_crossings)
 
 
-#: The terminal's default passes table (100 columns): rise and culmination, the highest
-#: The terminal's columns without --wide: culmination, highest elevation, azimuths rise to set,
-#: the visible part and the magnitude with its 1σ and source.
+#: The terminal's columns without --wide (100 characters): culmination, highest elevation,
+#: azimuths rise to set, the visible part, the magnitude with its 1σ and source, and the
+#: prediction's 1σ timing error.
 _PASS_NARROW = ["norad_id", "name", "culmination_utc", "max_elevation_deg",
-                "azimuths", "visible_start_utc", "visible_end_utc", "magnitude"]
+                "azimuths", "visible_start_utc", "visible_end_utc", "magnitude", "time_sigma_s"]
 #: Sources whose magnitudes are guesses (defaults), not measurements of the object.
 _GUESSES = ("type", "size")
 
@@ -158,8 +165,9 @@ def _pass_view(table, layout: dict, zone, start, several_sites: bool, wide: bool
     first = (iso_text(start) if zone is None else local_iso_text(start, zone))[0][:10]
     shown = with_local_times(table, zone)
     columns = list(_PASS_NARROW)
-    if several_sites:
+    if several_sites:  # the site's column instead of the timing error's (100 characters)
         columns.insert(2, "site")
+        columns.remove("time_sigma_s")
     layout = terminal_layout(layout, columns, wide=wide, first_date=first)
     if wide:
         return shown, local_layout(layout, zone)
@@ -171,6 +179,7 @@ def _pass_view(table, layout: dict, zone, start, several_sites: bool, wide: bool
          for m, s, src in zip(table["min_magnitude"], table["mag_sigma"],
                               table["std_magnitude_source"])], dtype=str)
     layout["headers"].update(azimuths="az", magnitude="mag")
+    layout["formats"]["time_sigma_s"] = "{:.1f}"
     return shown, local_layout(layout, zone)
 
 
@@ -188,7 +197,9 @@ def _terminal(args, table, leo, std_mags, site_list, window_, zone, header, what
         + "# culmination, visible from/to: hh:mm:ss (+1: the next day); max_el deg; " \
           "az: azimuth at rise→set, deg; mag: estimated, brightest while visible" \
         + ("" if args.wide else ", ±1σ and source (pub: published, rcs: radar size, obs: our "
-           "observations, user: your table, type/size: a default, a guess)") \
+           "observations, user: your table, type/size: a default, a guess)"
+           + ("; ±t_s: 1σ timing error of the prediction (s)" if len(site_list) == 1 else
+              "")) \
         + f"; {guesses} of the {len(shown)} magnitudes shown are guesses" \
         + ("" if args.wide else "; --wide for every column") + "\n" \
         + limited(args, view, layout, what)
@@ -257,10 +268,8 @@ def cmd_passes(args) -> int:
     if args.uncertainty_archive:
         if executor is not None:
             raise DebrisError("--uncertainty-archive does not work with --dask yet")
-        from ..archive import ArchiveModels  # sqlite only when asked
-        with open_archive(args.uncertainty_archive, must_exist=True) as archive:
-            table = find_passes(leo, site_list, start, end, uncertainty=ArchiveModels(archive),
-                                **options)
+        table = with_archive_models(args.uncertainty_archive, find_passes, leo, site_list,
+                                    start, end, **options)
     elif executor is None:
         table = find_passes(leo, site_list, start, end, **options)
     else:
@@ -317,7 +326,12 @@ def cmd_crossings(args) -> int:
                    min_elevation_deg=args.min_elevation_deg, backend=args.backend,
                    std_mag_table=std_mags)
     executor = dask_executor(args)
-    if executor is None:
+    if args.uncertainty_archive:
+        if executor is not None:
+            raise DebrisError("--uncertainty-archive does not work with --dask yet")
+        table = with_archive_models(args.uncertainty_archive, find_crossings, leo, site, start,
+                                    end, **options)
+    elif executor is None:
         table = find_crossings(leo, site, start, end, **options)
     else:
         from ..cluster import crossings_on_cluster  # with --dask only
@@ -349,9 +363,11 @@ def cmd_crossings(args) -> int:
         first = (iso_text(start) if zone is None else local_iso_text(start, zone))[0][:10]
         layout = terminal_layout(dict(_CROSSING_TEXT, formats=dict(
             _CROSSING_TEXT["formats"], entry_utc=hhmmss, closest_utc=hhmmss, exit_utc=hhmmss)),
-            _CROSSING_TEXT["columns"], wide=False, first_date=first)
+            _CROSSING_TEXT["columns"], wide=False, first_date=first, name_width=12)
+        layout["headers"]["sunlit"] = "lit"
         header += ("# entry, closest, exit: hh:mm:ss (+1: the next day; --wide: milliseconds); "
-                   "min_sep, el: deg; deg/s: angular rate at the closest point\n")
+                   "min_sep, el: deg; deg/s: angular rate at the closest point; ±t_s, ±xt\": "
+                   "1-sigma timing (s) and cross-track (arcsec) errors of the prediction\n")
     text = render(args.format, with_local_times(table, zone), key="crossings", meta=meta,
                   header=header, layout=local_layout(layout, zone))
     if args.format == "table":

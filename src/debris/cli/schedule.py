@@ -13,6 +13,7 @@ from ..magnitude import load_std_mag_table
 from ..schedule import pointing_track, schedule_night, weights_from_conjunctions
 from ..table import Table
 from ..telescope import load_telescopes
+from .catalog import with_archive_models
 from .common import (COUNT, add_backend, add_files, add_night_options, add_output, add_site_options,
                      add_tz_option, age_text, csv_rows, hhmmss, load_catalog, local_layout, note,
                      noted_table, ranged, refuse_stale_tonight, render, sites, stale_note, time_zone_of, window,
@@ -26,21 +27,25 @@ __all__ = ["add_parsers"]
 _OBSERVATION_TEXT = {
     "columns": ["telescope", "norad_id", "name", "start_utc", "end_utc", "start_azimuth_deg",
                 "start_elevation_deg", "end_azimuth_deg", "end_elevation_deg",
-                "peak_rate_deg_s", "magnitude", "weight", "slew_time_s"],
+                "peak_rate_deg_s", "magnitude", "weight", "slew_time_s", "time_sigma_s",
+                "cross_track_sigma_arcsec", "outgrown_field"],
     "formats": {"start_utc": hhmmss, "end_utc": hhmmss, "start_azimuth_deg": "{:.1f}",
                 "start_elevation_deg": "{:.1f}", "end_azimuth_deg": "{:.1f}",
                 "end_elevation_deg": "{:.1f}", "peak_rate_deg_s": "{:.2f}",
-                "magnitude": "{:.1f}", "weight": "{:g}", "slew_time_s": "{:.1f}"},
+                "magnitude": "{:.1f}", "weight": "{:g}", "slew_time_s": "{:.1f}",
+                "time_sigma_s": "{:.1f}", "cross_track_sigma_arcsec": "{:.0f}"},
     "headers": {"start_utc": "start", "end_utc": "end", "start_azimuth_deg": "az0",
                 "start_elevation_deg": "el0", "end_azimuth_deg": "az1",
                 "end_elevation_deg": "el1", "peak_rate_deg_s": "deg/s", "magnitude": "mag",
-                "slew_time_s": "slew_s"},
+                "slew_time_s": "slew_s", "time_sigma_s": "±t_s",
+                "cross_track_sigma_arcsec": "±xt\"", "outgrown_field": "lost"},
 }
 
 
 #: The terminal's columns without --wide (the telescope too when there are several).
 _OBSERVATION_NARROW = ["norad_id", "name", "start_utc", "end_utc", "start_azimuth_deg",
-                       "start_elevation_deg", "peak_rate_deg_s", "magnitude", "slew_time_s"]
+                       "start_elevation_deg", "peak_rate_deg_s", "magnitude", "slew_time_s",
+                       "time_sigma_s"]
 
 
 def add_parsers(sub) -> None:
@@ -55,6 +60,11 @@ def add_parsers(sub) -> None:
     p.add_argument("--conjunctions", help="JSON from debris screen: objects in close "
                    "approaches weigh more")
     p.add_argument("--std-mag-file", help="CSV norad_id,std_mag")
+    p.add_argument("--uncertainty-archive", metavar="ARCHIVE",
+                   help="timing and cross-track sigmas (tracks widened by 3 sigma each side, "
+                        "objects beyond the field first) from each object's element-set "
+                        "history in this archive (else its regime prior, else the fixed "
+                        "default model, which is used without this option)")
     p.add_argument("--improvement-rounds", type=COUNT, default=300,
                    help="local-search rounds after the greedy fill, >= 0 (default 300)")
     p.add_argument("--track-step-s", type=ranged(0.01, 600.0, unit="s"), default=1.0,
@@ -101,6 +111,14 @@ def read_conjunctions(path) -> Table:
                   "probability": number("probability")})
 
 
+def _scheduled(args, leo, site, night, telescopes, **options):
+    """schedule_night, with the archive's uncertainty models when --uncertainty-archive."""
+    if not args.uncertainty_archive:
+        return schedule_night(leo, site, *night, telescopes, **options)
+    return with_archive_models(args.uncertainty_archive, schedule_night, leo, site, *night,
+                               telescopes, **options)
+
+
 def cmd_schedule(args) -> int:
     telescopes = load_telescopes(args.telescope)
     site_list = sites(args)
@@ -119,10 +137,10 @@ def cmd_schedule(args) -> int:
                                                        ).items():
             weights[norad] = max(weights.get(norad, 1.0), weight)
     std_mags = noted_table(load_std_mag_table, args.std_mag_file)
-    table, tracks = schedule_night(leo, site, start, end, telescopes, weights=weights,
-                                   sun_altitude_deg_limit=args.sun_altitude_deg,
-                                   std_mag_table=std_mags, backend=args.backend,
-                                   improvement_rounds=args.improvement_rounds)
+    table, tracks = _scheduled(args, leo, site, (start, end), telescopes, weights=weights,
+                               sun_altitude_deg_limit=args.sun_altitude_deg,
+                               std_mag_table=std_mags, backend=args.backend,
+                               improvement_rounds=args.improvement_rounds)
     for name, info in table.meta["telescopes"].items():
         note(f"{name}: {info['observations']} observations, objective {info['objective']:g} "
               f"(greedy {info['objective_greedy']:g}), {info['candidate_windows']} candidate "
@@ -158,7 +176,8 @@ def cmd_schedule(args) -> int:
             header + schedule_summary(table)
             + ("" if args.wide else "# start, end: hh:mm:ss (+1: the next day); az0/el0: where "
                "the track starts, deg; deg/s: the mount's peak rate; slew_s: the slew before "
-               "it; --wide for every column\n")
+               "it; ±t_s: the prediction's 1-sigma timing error (each track starts and ends 3 "
+               "sigma beyond min_track_s); --wide for every column\n")
             + limited(args, with_local_times(table, zone), local_layout(layout, zone),
                       "observations"), args.wide)
     else:

@@ -508,8 +508,8 @@ def _tracks_of(problem, used) -> np.ndarray:
     """A track number per used observation (in the order of the residuals): a new track
     where the station changes or the time gap exceeds :data:`TRACK_GAP_S`."""
     rows = np.flatnonzero(used)
-    seconds = (problem.jd[rows] - problem.jd[rows][:1]) * 86400.0 + \
-        (problem.fr[rows] - problem.fr[rows][:1]) * 86400.0
+    seconds = ((problem.jd[rows] - problem.jd[rows][:1])
+               + (problem.fr[rows] - problem.fr[rows][:1])) * DAY_S
     station = problem.geometry.site_km[rows]
     order = np.argsort(seconds, kind="stable")
     track = np.zeros(len(rows), np.int64)

@@ -34,6 +34,7 @@ from ..sun import is_sunlit
 from ..table import Table
 from ..timescale import Times
 from .events import site_events, site_segments
+from .finder import observation_uncertainties
 from .grid import Track, candidate_segments, coarse_grid
 
 __all__ = ["find_crossings", "CROSSING_COLUMNS", "CROSSING_STEP_S"]
@@ -45,7 +46,8 @@ CROSSING_STEP_S = 120.0
 CROSSING_COLUMNS = (
     "norad_id", "name", "site", "entry_utc", "closest_utc", "exit_utc", "min_separation_deg",
     "closest_azimuth_deg", "closest_elevation_deg", "closest_ra_deg", "closest_dec_deg",
-    "closest_range_km", "angular_rate_deg_s", "sunlit", "magnitude",
+    "closest_range_km", "angular_rate_deg_s", "sunlit", "magnitude", "time_sigma_s",
+    "cross_track_sigma_arcsec", "uncertainty_source",
 )
 _SUB = 8  # sub-steps per coarse segment
 _RATE_MARGIN = 1.5
@@ -54,7 +56,7 @@ _RATE_MARGIN = 1.5
 def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None, dec_deg=None,
                    az_deg=None, el_deg=None, min_elevation_deg: float = 0.0,
                    step_s: float = CROSSING_STEP_S, backend="auto",
-                   std_mag_table: dict | None = None) -> Table:
+                   std_mag_table: dict | None = None, uncertainty=None) -> Table:
     """Find every object passing within `radius_deg` of a sky point seen from `site`.
 
     Parameters
@@ -70,6 +72,11 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         Centre fixed in the site's horizon frame (a stare at fixed azimuth/elevation).
     min_elevation_deg : float
         Crossings below this elevation are ignored.
+    uncertainty : mapping of int -> model, optional
+        Each object's position uncertainty model by NORAD id (as for
+        :func:`~debris.passes.find_passes`): the timing and cross-track sigmas at the
+        closest approach (``time_sigma_s``, ``cross_track_sigma_arcsec``,
+        ``uncertainty_source``); the fixed default model for objects not in it.
 
     Returns
     -------
@@ -130,6 +137,11 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         t is not None for t in tables) else None
     if table is None or not len(table):
         return _empty()
+    index = {int(n): k for k, n in enumerate(catalog.norad_id.tolist())}
+    rows = np.array([index[int(n)] for n in table["norad_id"].tolist()], int)
+    table.columns.update(observation_uncertainties(
+        catalog, rows, table["closest_utc"], np.asarray(table["closest_range_km"], float),
+        uncertainty))
     return table.sort("closest_utc", "norad_id")
 
 
@@ -140,7 +152,7 @@ def _empty() -> Table:
             cols[name] = np.empty(0, np.int64)
         elif name.endswith("_utc"):
             cols[name] = Times(np.empty(0), np.empty(0))
-        elif name in ("name", "site"):
+        elif name in ("name", "site", "uncertainty_source"):
             cols[name] = np.empty(0, str)
         elif name == "sunlit":
             cols[name] = np.empty(0, bool)

@@ -168,10 +168,22 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
 
 def _pass_uncertainties(catalog, table, uncertainty) -> dict:
     """Timing (s) and cross-track (arcsec) 1-sigma of each pass at its culmination, and
-    where the model came from (``history`` or ``default``)."""
-    rows = table.extra["row"]
-    culm = table["culmination_utc"]
-    age = (culm.jd - catalog.epoch.jd[rows]) + (culm.fr - catalog.epoch.fr[rows])
+    where the model came from."""
+    return observation_uncertainties(catalog, table.extra["row"], table["culmination_utc"],
+                                     np.asarray(table["culmination_range_km"], float),
+                                     uncertainty)
+
+
+def observation_uncertainties(catalog, rows, when, range_km, uncertainty=None) -> dict:
+    """What an observer must allow for: the 1-sigma timing error (s: the along-track sigma
+    over the mean orbital speed) and cross-track error (arcsec: the normal sigma over the
+    range) of catalogue `rows` (M,) at times `when` (M,) and ranges `range_km` (M,), from
+    each object's model at its element age (`uncertainty`: NORAD id -> model with
+    ``sigma_km(age_days)``, e.g. :class:`debris.archive.ArchiveModels`) or the fixed
+    default model. Returns ``time_sigma_s``, ``cross_track_sigma_arcsec`` and
+    ``uncertainty_source`` (``history``, ``regime`` or ``default``), each (M,)."""
+    rows = np.asarray(rows, int)
+    age = (when.jd - catalog.epoch.jd[rows]) + (when.fr - catalog.epoch.fr[rows])
     sigma = default_sigma_km(age) if len(rows) else np.zeros((0, 3))
     source = np.full(len(rows), "default", dtype="<U8")
     if uncertainty is not None:
@@ -185,7 +197,7 @@ def _pass_uncertainties(catalog, table, uncertainty) -> dict:
     with np.errstate(divide="ignore", invalid="ignore"):
         return {"time_sigma_s": sigma[:, 1] / speed,
                 "cross_track_sigma_arcsec": np.degrees(
-                    sigma[:, 2] / np.asarray(table["culmination_range_km"], float)) * 3600.0,
+                    sigma[:, 2] / np.asarray(range_km, float)) * 3600.0,
                 "uncertainty_source": source}
 
 
