@@ -13,8 +13,9 @@ The data flow and which package owns what: README, "Architecture".
 
 from ._version import __version__
 from .catalog import Catalog, Rejection, bundled_catalog_path
-from .conjunctions import (cdm_pc, chan_pc, conjunction_cdms, conjunction_pc, encounter_plane,
-                           foster_pc, max_pc, observability, screen)
+from .conjunctions import (PcMethod, cdm_pc, chan_pc, conjunction_cdms, conjunction_pc,
+                           encounter_plane, foster_pc, max_pc, observability, pc_methods,
+                           register_pc_method, screen)
 from .errors import (CatalogError, CDMFormatError, DebrisError, NaiveDatetimeError,
                      ObservationFileError, OMMFormatError, SiteFormatError, TelescopeFileError,
                      TimeFormatError, TLEFormatError, UnknownSiteError, UnknownStationError)
@@ -46,6 +47,7 @@ __all__ = [
     "screen", "observability", "conjunction_cdms",
     "schedule_night", "pointing_track", "Telescope", "TelescopeFileError", "load_telescopes",
     "foster_pc", "chan_pc", "max_pc", "encounter_plane", "conjunction_pc",
+    "PcMethod", "register_pc_method", "pc_methods",
     "Cdm", "CDMFormatError", "read_cdm", "parse_cdm", "cdm_pc",
     "States", "propagate", "propagate_at", "iter_propagate", "get_backend", "available_backends",
     "Site", "BUILTIN_SITES", "get_site", "parse_site", "load_sites_toml", "HorizonMask",

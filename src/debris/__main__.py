@@ -12,6 +12,7 @@ import skyfield
 
 from . import __version__
 from .catalog import Catalog, bundled_catalog_path
+from .conjunctions.pc import pc_methods
 from .io.tables import iso_text
 from .propagation import available_backends, get_backend
 from .sun import ephemeris
@@ -32,6 +33,8 @@ def report() -> str:
             lines.append(f"{name} not installed ({extra})")
     lines.append(f"propagation backends: {', '.join(available_backends())}; "
                  f"auto selects: {get_backend('auto').name}")
+    lines.append("Pc methods: " + ", ".join(f"{m.name} ({m.ccsds_label})"
+                                            for m in pc_methods().values()))
     ts = skyfield_timescale()
     lines.append(f"leap seconds: Skyfield's built-in table, {len(ts.leap_offsets)} entries, "
                  f"TAI-UTC now {int(ts.leap_offsets[-1])} s")

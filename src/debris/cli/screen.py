@@ -12,6 +12,7 @@ from ..conjunctions import (DEFAULT_HBR_M, DEFAULT_SIGMA_RIC_KM, SIGMA_GROWTH_RI
                             cdm_pc, conjunction_cdms, observability, remove_checkpoint,
                             screen)
 from ..checks import in_range, range_text
+from ..conjunctions.pc import pc_methods
 from ..errors import CDMFormatError, DebrisError
 from ..io.ccsds import read_cdm
 from ..io.files import atomic_folder, read_text, write_text
@@ -58,10 +59,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--uncertainty-archive", metavar="ARCHIVE",
                    help="learn each conjunction object's covariance from its element sets in "
                         "this archive (30 or more: the model of debris catalog uncertainty, at "
-                        "its element age at TCA); a --covariance-file entry comes first, "
-                        "objects with too few sets keep the default model")
-    p.add_argument("--method", choices=["foster", "chan"], default="foster",
-                   help="Pc method (default foster)")
+                        "its element age at TCA; fewer: its regime prior); a --covariance-file "
+                        "entry comes first, objects with neither keep the default model")
+    add_pc_method(p)
     p.add_argument("--site", action="append",
                    help="also say whether each conjunction is observable from this site")
     p.add_argument("--sites-file", help="TOML file with [sites.NAME] tables")
@@ -86,7 +86,7 @@ def add_parsers(sub) -> None:
     p.add_argument("files", nargs="+", help="CDM files")
     p.add_argument("--hbr-m", type=POSITIVE, help="combined hard-body radius (> 0 m); default the "
                    "CDM's COMMENT HBR, else 20 m")
-    p.add_argument("--method", choices=["foster", "chan"], default="foster")
+    add_pc_method(p)
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--output", help="output file (written atomically); default stdout")
     p.set_defaults(func=cmd_pc)
@@ -261,6 +261,15 @@ def _done(args) -> int:
     if args.checkpoint:
         remove_checkpoint(args.checkpoint)
     return 0
+
+
+def add_pc_method(p) -> None:
+    """``--method``: the registered Pc methods (:func:`debris.conjunctions.pc.pc_methods`)."""
+    methods = pc_methods()
+    p.add_argument("--method", choices=list(methods), default="foster",
+                   help="Pc method (default foster): " + "; ".join(
+                       f"{m.name}: {m.description} ({m.ccsds_label})"
+                       for m in methods.values()))
 
 
 def _covariance_words(table) -> str:

@@ -21,6 +21,7 @@ from ..timescale import Times
 from .assessment import (DEFAULT_SIGMA_RIC_KM, SIGMA_GROWTH_RIC_KM_PER_DAY,
                          covariance_sources, element_age_days, object_covariances_rtn)
 from .pc import conjunction_pc, ric_to_inertial
+from .pc import pc_method as pc_method_by_name
 
 __all__ = ["conjunction_cdms", "gcrf_states", "cdm_pc"]
 
@@ -68,7 +69,7 @@ def conjunction_cdms(catalog, table: Table, *, covariances: dict | None = None,
             relative_rtn_km=(table["radial_km"][k], table["in_track_km"][k],
                              table["cross_track_km"][k]),
             relative_rtn_km_s=rel_v[k], probability=float(table["probability"][k]),
-            pc_method="FOSTER-1992" if pc_method == "foster" else "CHAN-1997",
+            pc_method=pc_method_by_name(pc_method).ccsds_label,
             objects=objects,
             comments=[f"HBR = {table['hard_body_radius_m'][k]:g} [m]",
                       f"MAX_PROBABILITY (Alfano 2005) = {table['max_probability'][k]:.6e}",
@@ -143,7 +144,8 @@ def cdm_pc(cdm: Cdm, *, hbr_m: float | None = None, method: str = "foster") -> d
     cdm : Cdm
     hbr_m : float, optional
         Combined hard-body radius (m). Default: the CDM's ``COMMENT HBR``, else 20 m.
-    method : {"foster", "chan"}
+    method : str
+        A registered Pc method (:func:`debris.conjunctions.pc.pc_methods`).
 
     Returns
     -------

@@ -18,6 +18,11 @@ over the disk of radius HBR.
   factor on the covariance, for element sets without covariance (TLE screening, as
   CelesTrak SOCRATES reports).
 
+Each method is a :class:`PcMethod` made known by :func:`register_pc_method` (name, function,
+CCSDS label, and optionally a many-rows form): screening, ``--method`` on the command line,
+the CDMs' ``COLLISION_PROBABILITY_METHOD`` and ``python -m debris`` all read the registry,
+so a new method is one module that registers itself.
+
 Units are whatever the caller uses, consistently (km and km^2 everywhere in debris). A
 combined covariance that is not positive definite in the encounter plane is remediated as
 NASA CARA does: eigenvalues are raised to a floor (``min_sigma``), which makes the
@@ -31,6 +36,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -38,10 +45,69 @@ from ..errors import InputError
 from ..frames import rtn_basis, vector_norm
 
 __all__ = ["encounter_plane", "foster_pc", "chan_pc", "max_pc", "ric_to_inertial",
-           "conjunction_pc", "pc_function", "PC_METHODS", "probabilities"]
+           "conjunction_pc", "pc_function", "probabilities", "PcMethod",
+           "register_pc_method", "unregister_pc_method", "pc_methods", "pc_method"]
 
-#: The 2-D probability methods by name.
-PC_METHODS = ("foster", "chan")
+
+@dataclass(frozen=True)
+class PcMethod:
+    """One 2-D collision probability method, as every part of debris finds it.
+
+    Attributes
+    ----------
+    name : str
+        Its name on the command line (``--method``) and in the API (``method=``).
+    function : callable
+        ``function(miss, cov, hbr, *, min_sigma) -> float``: the probability of one
+        conjunction from its encounter-plane miss (2,), covariance (2, 2) and combined
+        hard-body radius (all km).
+    ccsds_label : str
+        What a CDM writes as ``COLLISION_PROBABILITY_METHOD`` (the SANA registry's name,
+        e.g. ``FOSTER-1992``).
+    description : str
+        One line for ``--help`` and ``python -m debris``.
+    rows : callable, optional
+        ``rows(hbr, sig, c) -> ndarray``: the probability of many conjunctions at once from
+        the principal sigmas and the miss in their axes (:func:`probabilities` uses it where
+        the integrand is smooth; the rest go through `function` one by one).
+    """
+
+    name: str
+    function: Callable
+    ccsds_label: str
+    description: str = ""
+    rows: Callable | None = None
+
+
+_REGISTRY: dict[str, PcMethod] = {}
+
+
+def register_pc_method(method: PcMethod, *, replace: bool = False) -> PcMethod:
+    """Make a Pc method known to screening, ``debris screen/pc --method``, CDMs and
+    ``python -m debris`` (README, "Architecture": one module that calls this)."""
+    if method.name in _REGISTRY and not replace:
+        raise ValueError(f"a Pc method named {method.name!r} is registered already")
+    _REGISTRY[method.name] = method
+    return method
+
+
+def unregister_pc_method(name: str) -> None:
+    """Forget a registered Pc method (a test's, say)."""
+    _REGISTRY.pop(name, None)
+
+
+def pc_methods() -> dict[str, PcMethod]:
+    """The registered Pc methods by name (a copy), in registration order."""
+    return dict(_REGISTRY)
+
+
+def pc_method(name: str) -> PcMethod:
+    """The registered Pc method of a name; an unknown name is an error listing the known."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise InputError(f"Pc method {name!r}: expected one of "
+                         f"{', '.join(_REGISTRY)}") from None
 
 
 def ric_to_inertial(cov_rtn, r, v) -> np.ndarray:
@@ -221,14 +287,15 @@ def probabilities(miss, cov, hbr, *, method: str = "foster", min_sigma: float = 
         far = (hbr > 0) & (distance > 100.0 * hbr)
         max_prob[far] = hbr[far] ** 2 / (math.e * sig[far, 0] * sig[far, 1] * v[far])
         smooth = (hbr > 0) & np.isfinite(hbr)
-    if method == "foster" and smooth.any():
+    chosen = pc_method(method)
+    if chosen.rows is not None and smooth.any():
         k = np.flatnonzero(smooth)
-        prob[k] = np.clip(_foster_rule(hbr[k], sig[k], c[k]), 0.0, 1.0)
+        prob[k] = np.clip(chosen.rows(hbr[k], sig[k], c[k]), 0.0, 1.0)
     near = np.flatnonzero((hbr > 0) & np.isnan(max_prob) & (distance > _RULE_MAX_PC * hbr)
                           & np.isfinite(hbr))
     if near.size:
         max_prob[near] = _max_pc_many(hbr[near], sig[near], c[near], v[near])
-    pc = pc_function(method)
+    pc = chosen.function
     for n in range(m):
         if np.isnan(prob[n]):
             prob[n] = pc(miss[n], cov[n], hbr[n], min_sigma=min_sigma)
@@ -394,7 +461,8 @@ def conjunction_pc(r1, v1, cov1, r2, v2, cov2, hbr, *, method: str = "foster",
         Inertial covariances.
     hbr : float
         Combined hard-body radius.
-    method : {"foster", "chan"}
+    method : str
+        A registered Pc method (:func:`pc_methods`: ``foster``, ``chan``, ...).
 
     Returns
     -------
@@ -406,7 +474,13 @@ def conjunction_pc(r1, v1, cov1, r2, v2, cov2, hbr, *, method: str = "foster",
 
 
 def pc_function(method: str):
-    """The 2-D probability function of a method name (``foster`` or ``chan``)."""
-    if method not in PC_METHODS:
-        raise InputError(f"Pc method {method!r}: expected foster or chan")
-    return foster_pc if method == "foster" else chan_pc
+    """The 2-D probability function of a registered method's name."""
+    return pc_method(method).function
+
+
+register_pc_method(PcMethod(
+    "foster", foster_pc, "FOSTER-1992",
+    "Foster's integral of the combined covariance's Gaussian over the hard-body disk",
+    rows=_foster_rule))
+register_pc_method(PcMethod(
+    "chan", chan_pc, "CHAN-1997", "Chan's series for an equivalent isotropic covariance"))

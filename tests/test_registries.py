@@ -1,0 +1,73 @@
+"""Extension points (issue 26): an entry registered from outside debris (here, this test
+module) reaches every place that lists or uses its kind, with no edit elsewhere."""
+
+import numpy as np
+import pytest
+
+from debris.cli import main
+from debris.conjunctions.pc import (PcMethod, foster_pc, pc_method, pc_methods,
+                                    register_pc_method, unregister_pc_method)
+from debris.errors import InputError
+from debris.io.ccsds import read_cdm
+
+PAIR = "tle/iridium33_cosmos2251_2009-02-10_original_elset.3le"
+WINDOW = ["--start", "2009-02-10T00:00Z", "--days", "1"]
+
+
+def _half_foster(miss, cov, hbr, *, min_sigma=1e-6):
+    return 0.5 * foster_pc(miss, cov, hbr, min_sigma=min_sigma)
+
+
+@pytest.fixture
+def toy():
+    method = register_pc_method(PcMethod("toy", _half_foster, "TOY-2026",
+                                         "half of Foster's (a test's method)"))
+    yield method
+    unregister_pc_method("toy")
+
+
+def test_a_registered_pc_method_reaches_the_cli_the_cdms_and_the_diagnostic(toy, tmp_path,
+                                                                            capsys):
+    """Registered here, the toy method is a --method choice of screen and pc (with its
+    description), screening computes with it (half Foster's Pc on the 2009 collision), the
+    CDMs written say COLLISION_PROBABILITY_METHOD = TOY-2026, debris pc reads them back with
+    it, and python -m debris lists it."""
+    from debris.__main__ import report
+
+    for command in ("screen", "pc"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = " ".join(capsys.readouterr().out.split())  # argparse wraps the help
+        assert "{foster,chan,toy}" in out and "half of Foster's" in out
+    assert main(["screen", PAIR, *WINDOW, "--format", "json", "--output",
+                 str(tmp_path / "foster.json")]) == 0
+    assert main(["screen", PAIR, *WINDOW, "--method", "toy", "--format", "json", "--output",
+                 str(tmp_path / "toy.json")]) == 0
+    import json
+
+    foster = json.loads((tmp_path / "foster.json").read_text())["conjunctions"][0]
+    mine = json.loads((tmp_path / "toy.json").read_text())["conjunctions"][0]
+    assert mine["probability"] == pytest.approx(0.5 * foster["probability"], rel=1e-6)
+    folder = tmp_path / "cdms"
+    assert main(["screen", PAIR, *WINDOW, "--method", "toy", "--format", "cdm", "--output",
+                 str(folder)]) == 0
+    (path,) = folder.glob("*.cdm")
+    assert "COLLISION_PROBABILITY_METHOD" in path.read_text()
+    assert read_cdm(path).relative["COLLISION_PROBABILITY_METHOD"] == "TOY-2026"
+    assert main(["pc", str(path), "--method", "toy", "--format", "json"]) == 0
+    assert "toy (TOY-2026)" in report()
+    capsys.readouterr()
+
+
+def test_pc_method_names_are_checked_and_kept_apart(toy):
+    assert list(pc_methods())[:2] == ["foster", "chan"] and "toy" in pc_methods()
+    assert pc_method("foster").ccsds_label == "FOSTER-1992"
+    assert pc_method("chan").ccsds_label == "CHAN-1997"
+    with pytest.raises(ValueError, match="registered already"):
+        register_pc_method(PcMethod("toy", _half_foster, "X"))
+    with pytest.raises(InputError, match="Pc method 'nope': expected one of foster, chan, toy"):
+        pc_method("nope")
+    unregister_pc_method("toy")
+    assert "toy" not in pc_methods()
+    assert np.isfinite(pc_method("foster").function(np.array([0.1, 0.0]), np.eye(2) * 0.01,
+                                                    0.02))
