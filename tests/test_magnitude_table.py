@@ -177,8 +177,8 @@ def test_first_command_starlinks_and_every_row_with_source_and_sigma(first_night
     lines = text.splitlines()
     table = [line for line in lines if line[:1].isdigit()]
     assert len(table) == 20
-    assert all(re.search(r"-?\d+\.\d±\d\.\d (pub|rcs|obs|user|type|size)$", line)
-               for line in table)
-    guesses = sum(line.endswith(("type", "size")) for line in table)
+    assert all(re.search(r"-?\d+\.\d±\d\.\d (pub|rcs|obs|user|type|size) +\d+\.\d$", line)
+               for line in table)  # then the timing sigma, ±t_s
+    guesses = sum(bool(re.search(r" (type|size) +\d+\.\d$", line)) for line in table)
     assert f"{guesses} of the 20 magnitudes shown are guesses" in " ".join(
         line.lstrip("# ") for line in lines)
