@@ -88,3 +88,21 @@ def test_missing_state_is_named():
     text = _example().to_kvn().replace("Z_DOT", "Q_DOT")
     with pytest.raises(CDMFormatError, match="object 1 lacks Z_DOT"):
         parse_cdm(text).state(0)
+
+
+def test_screen_writes_cdm_xml_from_the_command_line(tmp_path, capsys):
+    """debris screen --format cdm-xml: the same CDMs as --format cdm, as NDM/XML files that
+    read back to the same keywords."""
+    from debris.cli import main
+
+    pair = "tle/iridium33_cosmos2251_2009-02-10_original_elset.3le"
+    argv = ["screen", pair, "--start", "2009-02-10T00:00Z", "--days", "1"]
+    assert main(argv + ["--format", "cdm", "--output", str(tmp_path / "kvn")]) == 0
+    assert main(argv + ["--format", "cdm-xml", "--output", str(tmp_path / "xml")]) == 0
+    (kvn,), (xml,) = (tmp_path / "kvn").glob("*.cdm"), (tmp_path / "xml").glob("*.xml")
+    assert xml.stem == kvn.stem and xml.read_text().startswith("<?xml")
+    a, b = read_cdm(kvn), read_cdm(xml)
+    assert a.relative == b.relative and a.objects == b.objects
+    assert b.relative["COLLISION_PROBABILITY_METHOD"] == "FOSTER-1992"
+    assert main(argv + ["--format", "cdm-xml"]) == 2  # a folder is needed
+    assert "--format cdm-xml writes one file per conjunction" in capsys.readouterr().err

@@ -8,8 +8,8 @@ import pytest
 
 from debris import Catalog, get_site, identify, residuals
 from debris.cli import main
-from debris.observations import (iod_text, load_stations, simulate_catalog_tracks,
-                                 tdm_text)
+from debris.observations import (iod_text, load_stations, read_observations,
+                                 simulate_catalog_tracks, tdm_text)
 from debris.observations.elements import satrec_from_x, x_from_satrec
 from debris.table import Table
 
@@ -123,6 +123,17 @@ def test_identify_fit_and_iod_commands(bundled, simulated, tmp_path, capsys):
     assert first["line"] == 1 and first["time_utc"].endswith("Z")
     by_number = {t["reported_norad_id"]: t["norad_id"] for t in doc["tracks"]}
     assert by_number == {one: one, other: None} or by_number == {one: one, other: -1}
+    # identify writes the observations under their identified objects as a TDM (KVN or
+    # XML), which reads back with the same angles and numbers
+    for fmt, suffix in (("tdm", "tdm"), ("tdm-xml", "xml")):
+        path = tmp_path / f"identified.{suffix}"
+        assert main(["identify", str(tmp_path / "night.iod"), "--stations",
+                     str(tmp_path / "stations.txt"), "--format", fmt, "--output",
+                     str(path)]) == 0
+        back = read_observations(path)
+        assert len(back) == len(small)
+        assert sorted(set(back["norad_id"].tolist()) - {-1}) == [one]
+        assert np.allclose(np.sort(back["ra_deg"]), np.sort(small["ra_deg"]), atol=1e-6)
     # The TDM of the same observations gives the same identification (station by name).
     assert main(["identify", str(tmp_path / "night.tdm"), "--format", "csv"]) == 0
     assert str(one) in capsys.readouterr().out
@@ -145,6 +156,10 @@ def test_identify_fit_and_iod_commands(bundled, simulated, tmp_path, capsys):
                      str(tmp_path / "stations.txt"), "--format", command]) == 0
     text = capsys.readouterr().out
     assert "MEAN_ELEMENT_THEORY = SGP4" in text and f"NORAD_CAT_ID = {one}" in text
+    from debris import Catalog
+
+    bundled = Catalog.bundled()  # the catalogue knows the designator (it was UNKNOWN)
+    assert f"OBJECT_ID = {bundled.intl_designator[bundled.index_of(one)]}" in text
 
 
 def test_observation_commands_refuse_bad_input(tmp_path, data_dir, capsys):

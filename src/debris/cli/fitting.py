@@ -118,6 +118,8 @@ def cmd_fit(args) -> int:
     try:
         start = start_catalog.satrecs[start_catalog.index_of(args.norad)]
         name = str(start_catalog.name[start_catalog.index_of(args.norad)])
+        # the catalogue's designator (YYYY-NNNP, as OMMs write it), else the observations'
+        known = str(start_catalog.intl_designator[start_catalog.index_of(args.norad)])
     except KeyError:
         raise DebrisError(f"NORAD {args.norad} is not in the starting elements "
                           f"({', '.join(map(str, start_catalog.sources or ['<bundled>']))}); "
@@ -144,7 +146,7 @@ def cmd_fit(args) -> int:
     if args.format == "tle":
         text = f"{name}\n{fit.tle_line1}\n{fit.tle_line2}\n"
     elif args.format == "omm":
-        text = omm_kvn(fit.satrec, name, args.norad, str(sub["intl_designator"][0]))
+        text = omm_kvn(fit.satrec, name, args.norad, known or str(sub["intl_designator"][0]))
     else:
         doc = {"meta": meta_block(command="fit", inputs=list(args.observations),
                                   elements=[str(s) for s in (start_catalog.sources

@@ -12,6 +12,7 @@ from ..io.tables import iter_table_csv, iter_table_json, meta_block, table_to_te
 from ..observations import (identify, observation_geometry,
                             residual_statistics, residuals)
 from ..observations.identify import ALONG_TRACK_S, ALONG_TRACK_S_PER_DAY, CROSS_TRACK_ARCSEC
+from ..observations.tdm import tdm_text
 from ..table import Table
 from .common import add_output, load_catalog, note, ranged
 from .fitting import cmd_fit, cmd_iod, fit_parser_options
@@ -55,7 +56,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--along-track-s", type=ranged(0.0, 3600.0, low_open=True, unit="s"),
                    default=ALONG_TRACK_S, help=f"along-track tolerance for fresh elements "
                    f"(default {ALONG_TRACK_S:g}; + {ALONG_TRACK_S_PER_DAY:g} s per day of age)")
-    add_output(p, ["table", "csv", "json"])
+    add_output(p, ["table", "csv", "json", "tdm", "tdm-xml"])
     p.set_defaults(func=cmd_identify)
 
     p = sub.add_parser("residuals", help="observed minus computed against the catalogue")
@@ -118,6 +119,8 @@ def cmd_identify(args) -> int:
         text = _two_tables_json(meta, "observations", out, "tracks", tracks)
     elif args.format == "csv":
         text = iter_table_csv(out)
+    elif args.format in ("tdm", "tdm-xml"):  # the observations under their identified objects
+        text = tdm_text(table, xml=args.format == "tdm-xml")
     else:
         text = (f"# {len(tracks)} tracks, {identified} identified\n"
                 + table_to_text(tracks, **_TRACK_TEXT) + "\n"

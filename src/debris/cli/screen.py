@@ -75,7 +75,9 @@ def add_parsers(sub) -> None:
                         "output is written)")
     p.add_argument("--max-memory-mb", type=ranged(1.0, 1e6, unit="MB"), default=256.0,
                    help="memory for one window of states, 1..1e6 MB (default 256)")
-    p.add_argument("--format", choices=["table", "csv", "json", "cdm"], default="table")
+    p.add_argument("--format", choices=["table", "csv", "json", "cdm", "cdm-xml"],
+                   default="table", help="cdm: one CCSDS CDM (KVN) per conjunction in the "
+                   "--output folder; cdm-xml: the same as NDM/XML")
     add_view_options(p, ["miss", "probability", "time"], "miss")
     p.add_argument("--output", help="output file (cdm: a folder), written atomically")
     add_backend(p)
@@ -196,8 +198,9 @@ def cmd_screen(args) -> int:
 def _screen_and_write(args, catalog, primaries, sites, window_, hbr_table, covariances) -> int:
     """Screening with the covariances chosen, and its outputs."""
     start, end = window_
-    if args.format == "cdm" and not args.output:
-        raise DebrisError("--format cdm writes one file per conjunction: give --output DIR")
+    if args.format in ("cdm", "cdm-xml") and not args.output:
+        raise DebrisError(f"--format {args.format} writes one file per conjunction: give "
+                          "--output DIR")
     _check_checkpoint_place(args)
     executor = dask_executor(args)
     try:
@@ -215,11 +218,13 @@ def _screen_and_write(args, catalog, primaries, sites, window_, hbr_table, covar
         note(f"resumed from {args.checkpoint}: {table.meta['windows_resumed']} window(s) "
              "read back")
     failures = failure_note(table, "they drop out while failed")
-    if args.format == "cdm":  # the folder is built beside its place and swapped in whole
+    if args.format in ("cdm", "cdm-xml"):  # built beside its place, swapped in whole
+        xml = args.format == "cdm-xml"
         with atomic_folder(args.output) as folder:
             for stem, cdm in conjunction_cdms(catalog, table, covariances=covariances,
                                               pc_method=args.method):
-                (folder / f"{stem}.cdm").write_text(cdm.to_kvn(), encoding="utf-8")
+                (folder / f"{stem}.{'xml' if xml else 'cdm'}").write_text(
+                    cdm.to_xml() if xml else cdm.to_kvn(), encoding="utf-8")
         note(f"{len(table)} CDMs written to {args.output}")
         return _done(args)
     visibility = (observability(catalog, table, sites, window_minutes=args.observe_minutes,
