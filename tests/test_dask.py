@@ -15,7 +15,7 @@ import pytest
 
 from debris import find_crossings, find_passes, get_site, screen
 from debris.cli import main
-from debris.cluster import DaskExecutor, connect, crossings_on_cluster, passes_on_cluster
+from debris.cluster import DaskExecutor, connect
 from debris.errors import DaskError
 from debris.io.tables import table_to_csv
 
@@ -40,9 +40,9 @@ def test_local_cluster_gives_the_single_process_results(sample, reference):
     with connect("local:2") as executor:
         assert len(executor.client.scheduler_info()["workers"]) == 2
         got = screen(sample, START, END, 5.0, max_bytes=WINDOW_BYTES, executor=executor)
-        passes = passes_on_cluster(executor, sample, [site, get_site("sanglokh")], *night)
-        crossings = crossings_on_cluster(executor, sample, site, *night, radius_deg=5.0,
-                                         az_deg=180.0, el_deg=45.0)
+        passes = find_passes(sample, [site, get_site("sanglokh")], *night, executor=executor)
+        crossings = find_crossings(sample, site, *night, radius_deg=5.0, az_deg=180.0,
+                                   el_deg=45.0, executor=executor)
     assert table_to_csv(got) == reference and len(got) > 10
     one = find_passes(sample, [site, get_site("sanglokh")], *night)
     assert table_to_csv(passes) == table_to_csv(one) and len(one) > 1000

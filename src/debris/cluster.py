@@ -14,8 +14,10 @@ What runs where:
   process); the client puts the candidates together in window order and does the exact
   refinement and assessment itself, so the result is the single-process one. A checkpoint
   folder records windows as they finish, on the client.
-- **Passes and crossings**: one task per block of objects (and site, for passes); the
-  blocks' tables are put together and sorted as one process sorts them.
+- **Passes and crossings**: one task per block of objects (and group of sites, for passes):
+  :func:`debris.find_passes` and :func:`debris.find_crossings` take the executor
+  (``executor=``) as :func:`debris.screen` does, and put the blocks' tables together and
+  sort them as one process sorts them.
 - The catalogue reaches each worker once (scattered, then referenced by every task); a
   worker that dies has its tasks run again elsewhere (they are pure), with the same result.
 """
@@ -28,9 +30,8 @@ import sys
 import numpy as np
 
 from .errors import DaskError, InputError
-from .table import Table
 
-__all__ = ["DaskExecutor", "connect", "passes_on_cluster", "crossings_on_cluster", "BLOCK_OBJECTS"]
+__all__ = ["DaskExecutor", "connect", "BLOCK_OBJECTS", "BLOCK_SITES"]
 
 
 def _distributed():
@@ -124,6 +125,17 @@ class DaskExecutor:
         self._run(futures, keep)
         return results
 
+    def object_blocks(self, n: int) -> list:
+        """Rows 0..n-1 in blocks: two per worker, none under :data:`BLOCK_OBJECTS`."""
+        workers = max(len(self.client.scheduler_info().get("workers", {})), 1)
+        size = max(BLOCK_OBJECTS, -(-n // (2 * workers)))
+        return [np.arange(a, min(a + size, n)) for a in range(0, n, size)]
+
+    @staticmethod
+    def site_groups(sites) -> list:
+        """Sites in groups of :data:`BLOCK_SITES` (one pass search per group and block)."""
+        return [sites[k:k + BLOCK_SITES] for k in range(0, len(sites), BLOCK_SITES)]
+
 
 def _on_block(function, catalog, rows, *args, **kwargs):
     table = function(catalog.subset(rows), *args, **kwargs)
@@ -171,47 +183,3 @@ def connect(spec: str) -> DaskExecutor:
 BLOCK_OBJECTS = 5000
 #: Sites per task of the pass search (they share one propagation inside a task).
 BLOCK_SITES = 8
-
-
-def _blocks(n: int, workers: int) -> list:
-    size = max(BLOCK_OBJECTS, -(-n // max(2 * workers, 1)))
-    return [np.arange(a, min(a + size, n)) for a in range(0, n, size)]
-
-
-def _workers(executor) -> int:
-    return max(len(executor.client.scheduler_info().get("workers", {})), 1)
-
-
-def passes_on_cluster(executor, catalog, sites, start, end, progress=None, **kwargs):
-    """:func:`debris.find_passes` split by object block and site group; the same table."""
-    from .passes import find_passes  # the pass search: as the command line loads it
-
-    sites = [sites] if hasattr(sites, "itrs_km") else list(sites)
-    groups = [sites[k:k + BLOCK_SITES] for k in range(0, len(sites), BLOCK_SITES)]
-    parts, failures = [], {}
-    for group in groups:
-        tables = executor.blocks(find_passes, catalog, _blocks(len(catalog),
-                                                               _workers(executor)),
-                                 group, start, end, progress=progress, **kwargs)
-        for table in tables:
-            failures.update(table.meta.get("sgp4_failures", {}))
-        parts.extend(t for t in tables if len(t))
-    if not parts:
-        return find_passes(catalog.subset(np.empty(0, int)), sites, start, end, **kwargs)
-    table = Table.concat(parts).sort("site", "culmination_utc", "norad_id")
-    table.meta = {"sgp4_failures": failures}  # in object order, as one process lists them
-    return table
-
-
-def crossings_on_cluster(executor, catalog, site, start, end, progress=None, **kwargs):
-    """:func:`debris.find_crossings` split by object block; the same table."""
-    from .passes import find_crossings  # as the command line loads it
-
-    tables = executor.blocks(find_crossings, catalog, _blocks(len(catalog), _workers(executor)),
-                             site, start, end, progress=progress, **kwargs)
-    parts = [t for t in tables if len(t)]
-    if not parts:
-        return tables[0]
-    table = Table.concat(parts).sort("closest_utc", "norad_id")
-    table.meta = dict(tables[0].meta)
-    return table

@@ -474,12 +474,7 @@ def _passes(config, leo, info, work: Path, log) -> Table:
     options = dict(min_elevation_deg=config["min_elevation_deg"],
                    sun_altitude_deg_limit=config["sun_altitude_deg"],
                    std_mag_table=info.get("std_mags"))
-    if info.get("executor") is not None:
-        from .cluster import passes_on_cluster  # with dask only
-
-        passes = passes_on_cluster(info["executor"], leo, sites, start, end, **options)
-    else:
-        passes = find_passes(leo, sites, start, end, **options)
+    passes = find_passes(leo, sites, start, end, executor=info.get("executor"), **options)
     visible = passes.take(passes["visible"])
     for site in sites:
         mine = visible.take(visible["site"] == site.name)

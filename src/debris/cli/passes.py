@@ -264,20 +264,7 @@ def cmd_passes(args) -> int:
     options = dict(min_elevation_deg=args.min_elevation_deg,
                    sun_altitude_deg_limit=args.sun_altitude_deg, backend=args.backend,
                    std_mag_table=std_mags)
-    executor = dask_executor(args)
-    if args.uncertainty_archive:
-        if executor is not None:
-            raise DebrisError("--uncertainty-archive does not work with --dask yet")
-        table = with_archive_models(args.uncertainty_archive, find_passes, leo, site_list,
-                                    start, end, **options)
-    elif executor is None:
-        table = find_passes(leo, site_list, start, end, **options)
-    else:
-        from ..cluster import passes_on_cluster  # with --dask only
-
-        with executor:
-            table = passes_on_cluster(executor, leo, site_list, start, end,
-                                      progress=progress_bar("passes (blocks)"), **options)
+    table = _search(args, find_passes, leo, site_list, start, end, label="passes", **options)
     if args.visible_only:
         table = table.take(table["visible"])
     if args.brighter_than is not None:
@@ -307,6 +294,21 @@ def cmd_passes(args) -> int:
     return 0
 
 
+def _search(args, function, *positional, label: str, **options):
+    """``function(*positional, **options)`` as the options ask: with the models of
+    --uncertainty-archive, on the --dask cluster (its blocks on a progress bar), or here."""
+    if args.uncertainty_archive:
+        if getattr(args, "dask", None):
+            raise DebrisError("--uncertainty-archive does not work with --dask yet")
+        return with_archive_models(args.uncertainty_archive, function, *positional, **options)
+    executor = dask_executor(args)
+    if executor is None:
+        return function(*positional, **options)
+    with executor:
+        return function(*positional, executor=executor,
+                        progress=progress_bar(f"{label} (blocks)"), **options)
+
+
 def cmd_crossings(args) -> int:
     site_list = sites(args)
     if len(site_list) != 1:
@@ -325,21 +327,7 @@ def cmd_crossings(args) -> int:
                    az_deg=args.az_deg, el_deg=args.el_deg,
                    min_elevation_deg=args.min_elevation_deg, backend=args.backend,
                    std_mag_table=std_mags)
-    executor = dask_executor(args)
-    if args.uncertainty_archive:
-        if executor is not None:
-            raise DebrisError("--uncertainty-archive does not work with --dask yet")
-        table = with_archive_models(args.uncertainty_archive, find_crossings, leo, site, start,
-                                    end, **options)
-    elif executor is None:
-        table = find_crossings(leo, site, start, end, **options)
-    else:
-        from ..cluster import crossings_on_cluster  # with --dask only
-
-        with executor:
-            table = crossings_on_cluster(executor, leo, site, start, end,
-                                         progress=progress_bar("crossings (blocks)"),
-                                         **options)
+    table = _search(args, find_crossings, leo, site, start, end, label="crossings", **options)
 
     def meta():
         centre = ({"ra_deg": args.ra_deg, "dec_deg": args.dec_deg, "frame": "ICRS"}

@@ -56,7 +56,8 @@ _RATE_MARGIN = 1.5
 def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None, dec_deg=None,
                    az_deg=None, el_deg=None, min_elevation_deg: float = 0.0,
                    step_s: float = CROSSING_STEP_S, backend="auto",
-                   std_mag_table: dict | None = None, uncertainty=None) -> Table:
+                   std_mag_table: dict | None = None, uncertainty=None, executor=None,
+                   progress=None) -> Table:
     """Find every object passing within `radius_deg` of a sky point seen from `site`.
 
     Parameters
@@ -77,6 +78,11 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         :func:`~debris.passes.find_passes`): the timing and cross-track sigmas at the
         closest approach (``time_sigma_s``, ``cross_track_sigma_arcsec``,
         ``uncertainty_source``); the fixed default model for objects not in it.
+    executor : debris.cluster.DaskExecutor, optional
+        Run on a Dask cluster, one task per block of objects; the same table as one process
+        (not with `uncertainty` yet).
+    progress : callable, optional
+        ``progress(done, total)`` as the cluster's blocks finish.
 
     Returns
     -------
@@ -86,6 +92,22 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
     """
     check_range("radius_deg", radius_deg, 0.0, 180.0, low_open=True, unit="deg")
     check_range("min_elevation_deg", min_elevation_deg, -90.0, 90.0, unit="deg")
+    if executor is not None:
+        if uncertainty is not None:
+            raise InputError("uncertainty models from an archive do not run on a cluster "
+                             "yet: drop --dask or --uncertainty-archive")
+        tables = executor.blocks(find_crossings, catalog, executor.object_blocks(len(catalog)),
+                                 site, start, end, radius_deg=radius_deg, ra_deg=ra_deg,
+                                 dec_deg=dec_deg, az_deg=az_deg, el_deg=el_deg,
+                                 min_elevation_deg=min_elevation_deg, step_s=step_s,
+                                 backend=backend, std_mag_table=std_mag_table,
+                                 progress=progress)
+        parts = [t for t in tables if len(t)]
+        if not parts:
+            return tables[0] if tables else _empty()
+        table = Table.concat(parts).sort("closest_utc", "norad_id")
+        table.meta = dict(tables[0].meta)
+        return table
     for name, value in (("dec_deg", dec_deg), ("el_deg", el_deg)):
         if value is not None:
             check_range(name, value, -90.0, 90.0, unit="deg")

@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import check_range
+from ..errors import InputError
 from ..constants import DAY_S, WGS72_MU_KM3_S2
 from ..frames import (angular_rate_rad_s, azimuth_deg, elevation_deg, enu_basis, radec_deg,
                       vector_norm)
@@ -88,7 +89,7 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
                 sun_altitude_deg_limit: float = -12.0, step_s: float = DEFAULT_STEP_S,
                 backend="auto",
                 chunk_objects: int | None = None, std_mag_table: dict | None = None,
-                uncertainty=None) -> Table:
+                uncertainty=None, executor=None, progress=None) -> Table:
     """Find every pass of every catalogue object above `min_elevation_deg` at each site.
 
     Parameters
@@ -117,6 +118,12 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
         model. Gives ``time_sigma_s`` (the along-track sigma at the culmination's element
         age over the mean orbital speed) and ``cross_track_sigma_arcsec`` (the normal sigma
         over the culmination range), and ``uncertainty_source``.
+    executor : debris.cluster.DaskExecutor, optional
+        Run on a Dask cluster (as :func:`debris.screen` takes it): one task per block of
+        objects and group of sites, the same table as one process (not with `uncertainty`
+        yet: the archive's models stay on the client).
+    progress : callable, optional
+        ``progress(done, total)`` as the cluster's blocks finish.
 
     Returns
     -------
@@ -132,6 +139,12 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     check_range("sun_altitude_deg_limit", sun_altitude_deg_limit, -90.0, 90.0, unit="deg")
     check_range("step_s", step_s, 0.0, low_open=True, unit="s")
     sites = [sites] if hasattr(sites, "itrs_km") else list(sites)
+    if executor is not None:
+        return _passes_in_blocks(executor, catalog, sites, start, end, progress, uncertainty,
+                                 min_elevation_deg=min_elevation_deg,
+                                 sun_altitude_deg_limit=sun_altitude_deg_limit, step_s=step_s,
+                                 backend=backend, chunk_objects=chunk_objects,
+                                 std_mag_table=std_mag_table)
     grid, step, span_s, eo, sun_itrs = coarse_grid(start, end, step_s)
     std_mag, std_source, mag_sigma, weight = magnitude_estimates(catalog, std_mag_table)
     context = Context(grid, step, span_s, eo, min_elevation_deg, sun_altitude_deg_limit,
@@ -163,6 +176,26 @@ def find_passes(catalog, sites, start, end, *, min_elevation_deg: float = 10.0,
     table.columns.update(_pass_uncertainties(catalog, table, uncertainty))
     # Objects SGP4 failed on during the window (decayed, bad elements): no passes while failed.
     table.meta["sgp4_failures"] = dict(zip(failed_ids, failed_codes))
+    return table
+
+
+def _passes_in_blocks(executor, catalog, sites, start, end, progress, uncertainty, **options):
+    """find_passes on a cluster: one task per block of objects and group of sites; the
+    tables put together and sorted as one process sorts them."""
+    if uncertainty is not None:
+        raise InputError("uncertainty models from an archive do not run on a cluster yet: "
+                         "drop --dask or --uncertainty-archive")
+    parts, failures = [], {}
+    for group in executor.site_groups(sites):
+        tables = executor.blocks(find_passes, catalog, executor.object_blocks(len(catalog)),
+                                 group, start, end, progress=progress, **options)
+        for table in tables:
+            failures.update(table.meta.get("sgp4_failures", {}))
+        parts.extend(t for t in tables if len(t))
+    if not parts:
+        return find_passes(catalog.subset(np.empty(0, int)), sites, start, end, **options)
+    table = Table.concat(parts).sort("site", "culmination_utc", "norad_id")
+    table.meta = {"sgp4_failures": failures}  # in object order, as one process lists them
     return table
 
 
