@@ -189,3 +189,24 @@ def test_time_text_is_made_and_read_only_at_the_edge():
     readers = [name for name, (path, _) in MODULES.items()
                if re.search(r"to_times\(list\(", path.read_text())]
     assert readers == ["debris.archive"], readers
+
+
+def test_no_code_asks_for_a_backend_by_name():
+    """What a backend can do is declared with it (debris.backends.PropagationBackend), so no
+    module compares a backend object's name with a backend's (``engine.name == "numba"``)."""
+    names = {"numba", "heyoka", "sgp4"}
+    found = []
+    for name, (path, _) in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Compare):
+                continue
+            sides = [node.left, *node.comparators]
+            asks_name = any(
+                (isinstance(s, ast.Attribute) and s.attr == "name")
+                or (isinstance(s, ast.Call) and getattr(s.func, "id", "") == "getattr"
+                    and len(s.args) > 1 and getattr(s.args[1], "value", None) == "name")
+                for s in sides)
+            if asks_name and any(isinstance(s, ast.Constant) and s.value in names
+                                 for s in sides):
+                found.append(f"{name}:{node.lineno}")
+    assert not found, found

@@ -71,3 +71,69 @@ def test_pc_method_names_are_checked_and_kept_apart(toy):
     assert "toy" not in pc_methods()
     assert np.isfinite(pc_method("foster").function(np.array([0.1, 0.0]), np.eye(2) * 0.01,
                                                     0.02))
+
+
+class _OneByOne:
+    """python-sgp4 one object at a time: a whole propagation backend in a few lines."""
+
+    name = "one-by-one"
+
+    def propagate(self, satrecs, times, satrec_array=None):
+        from debris.propagation.states import finish_states
+
+        n, t = len(satrecs), len(times)
+        r, v, e = np.empty((n, t, 3)), np.empty((n, t, 3)), np.zeros((n, t), np.int8)
+        for k, sat in enumerate(satrecs):
+            e[k], r[k], v[k] = sat.sgp4_array(times.jd, times.fr)
+        return finish_states(r, v, e)
+
+    def propagate_at(self, satrecs, obj, times):
+        r, v, e = np.empty((len(obj), 3)), np.empty((len(obj), 3)), np.zeros(len(obj), np.int8)
+        for k, (i, jd, fr) in enumerate(zip(obj, times.jd, times.fr)):
+            e[k], r[k], v[k] = satrecs[int(i)].sgp4(jd, fr)
+        r[e != 0] = v[e != 0] = np.nan
+        return r, v, e
+
+
+@pytest.fixture
+def one_by_one():
+    from debris.backends import (PropagationBackend, register_propagation_backend,
+                                 unregister_propagation_backend)
+
+    spec = register_propagation_backend(PropagationBackend("one-by-one", _OneByOne))
+    yield spec
+    unregister_propagation_backend("one-by-one")
+
+
+def test_a_registered_backend_runs_passes_crossings_and_screening(one_by_one, leo_sample,
+                                                                   tmp_path, capsys):
+    """A backend registered here (python-sgp4 called object by object) is a --backend
+    choice, python -m debris lists it, and passes, crossings and screening run on it end to
+    end with python-sgp4's results (the CSV compared whole)."""
+    from debris import find_crossings, find_passes, get_site, screen
+    from debris.__main__ import report
+    from debris.io.tables import table_to_csv
+
+    with pytest.raises(SystemExit):
+        main(["passes", "--help"])
+    assert "one-by-one" in capsys.readouterr().out
+    assert "one-by-one" in report()
+    site = get_site("dushanbe")
+    night = ("2024-11-01T13:00:00Z", "2024-11-01T19:00:00Z")
+    sample = leo_sample.subset(np.arange(60))
+    for backend_a, backend_b in (("one-by-one", "sgp4"),):
+        a = find_passes(sample, site, *night, backend=backend_a)
+        b = find_passes(sample, site, *night, backend=backend_b)
+        assert table_to_csv(a) == table_to_csv(b) and len(a) > 20
+        a = find_crossings(sample, site, *night, radius_deg=20.0, az_deg=180.0, el_deg=50.0,
+                           backend=backend_a)
+        b = find_crossings(sample, site, *night, radius_deg=20.0, az_deg=180.0, el_deg=50.0,
+                           backend=backend_b)
+        assert table_to_csv(a) == table_to_csv(b) and len(a) > 0
+        a = screen(leo_sample, night[0], night[1], 50.0, backend=backend_a)
+        b = screen(leo_sample, night[0], night[1], 50.0, backend=backend_b)
+        assert table_to_csv(a) == table_to_csv(b) and len(a) > 0
+    assert main(["passes", "--norad", ",".join(map(str, sample.norad_id[:5].tolist())),
+                 "--start", night[0], "--hours", "6", "--site", "dushanbe", "--backend",
+                 "one-by-one", "--format", "csv"]) == 0
+    capsys.readouterr()

@@ -10,6 +10,10 @@ screening broad phase     ``DEBRIS_BROADPHASE``    ``auto``, ``numba``, ``scipy`
 pass-search kernels       ``DEBRIS_PASS_KERNELS``  ``auto``, ``numba``, ``numpy``
 ========================  =======================  ===========================================
 
+Propagation backends are declared here (:class:`PropagationBackend`: name, where the code is,
+the package it needs, its rank for ``auto`` and what it can do) and another one is added with
+:func:`register_propagation_backend`; nothing else in debris names a backend.
+
 A propagation backend can also be named per call (``backend=``, ``--backend``), which wins
 over the variable. python-sgp4 (``sgp4``), scipy's k-d tree and numpy array code are always
 installed and give the same results as the compiled paths (tested); numba is a dependency
@@ -26,15 +30,87 @@ import importlib
 import importlib.util
 import os
 import sys
+from dataclasses import dataclass
 
 from .errors import BackendError
 
-__all__ = ["PROPAGATION_BACKENDS", "installed", "usable", "compile_note", "propagation_backend",
-           "broadphase", "pass_kernels"]
+__all__ = ["PropagationBackend", "register_propagation_backend",
+           "unregister_propagation_backend", "propagation_backends", "backend_spec",
+           "installed", "usable", "compile_note", "propagation_backend", "broadphase",
+           "pass_kernels"]
 
-#: Propagation backends, fastest first (the order ``auto`` tries them in).
-PROPAGATION_BACKENDS = ("numba", "heyoka", "sgp4")
+
+@dataclass(frozen=True)
+class PropagationBackend:
+    """One SGP4 propagation backend and what it can do (README, "Architecture").
+
+    Attributes
+    ----------
+    name : str
+        Its name for ``backend=``, ``--backend`` and ``DEBRIS_BACKEND``.
+    factory : str or callable
+        ``"module:Class"`` (imported when first used, relative to ``debris.propagation``
+        when it starts with a dot) or a callable returning the backend object, which has
+        ``name``, ``propagate(satrecs, times, satrec_array=None[, out=None])`` and
+        ``propagate_at(satrecs, obj, times)``.
+    requires : str, optional
+        The package it needs (``auto`` skips it when that is not importable).
+    rank : int
+        ``auto`` tries the backends in increasing rank (the fastest first).
+    out_buffers : bool
+        ``propagate`` fills given ``out`` arrays (and skips velocities when ``v`` is None).
+    coefficients : bool
+        ``prepared(satrecs)`` gives debris' SGP4 coefficient table, so the fused pass kernel
+        (propagation and site test in one compiled loop) can run on it.
+    """
+
+    name: str
+    factory: object
+    requires: str | None = None
+    rank: int = 100
+    out_buffers: bool = False
+    coefficients: bool = False
+
+
+_PROPAGATION: dict[str, PropagationBackend] = {}
 _EXTRA = "numba comes with debris (pip install numba); pip install 'debris[fast]' adds heyoka"
+
+
+def register_propagation_backend(spec: PropagationBackend, *,
+                                 replace: bool = False) -> PropagationBackend:
+    """Make a propagation backend known to ``propagate`` and every search, ``--backend``,
+    ``DEBRIS_BACKEND`` and ``python -m debris``."""
+    if spec.name in _PROPAGATION and not replace:
+        raise ValueError(f"a propagation backend named {spec.name!r} is registered already")
+    if spec.name == "auto":
+        raise ValueError("'auto' chooses among the backends; it cannot name one")
+    _PROPAGATION[spec.name] = spec
+    return spec
+
+
+def unregister_propagation_backend(name: str) -> None:
+    """Forget a registered backend (a test's, say)."""
+    _PROPAGATION.pop(name, None)
+
+
+def propagation_backends() -> dict[str, PropagationBackend]:
+    """The registered backends by name, in the order ``auto`` tries them (a copy)."""
+    return {s.name: s for s in sorted(_PROPAGATION.values(), key=lambda s: s.rank)}
+
+
+def backend_spec(engine) -> PropagationBackend:
+    """What a backend object can do: its registered declaration, or none of the extras for
+    an object registered nowhere."""
+    name = getattr(engine, "name", "")
+    return _PROPAGATION.get(name) or PropagationBackend(name, lambda: engine)
+
+
+register_propagation_backend(PropagationBackend(
+    "numba", ".numba_sgp4:NumbaBackend", requires="numba", rank=10, out_buffers=True,
+    coefficients=True))
+register_propagation_backend(PropagationBackend(
+    "heyoka", ".heyoka_sgp4:HeyokaBackend", requires="heyoka", rank=20))
+register_propagation_backend(PropagationBackend("sgp4", ".python_sgp4:Sgp4Backend", rank=90))
 
 
 @functools.lru_cache(maxsize=None)
@@ -78,8 +154,9 @@ def propagation_backend(requested: str | None = None) -> str:
     ``DEBRIS_BACKEND``, else numba, heyoka or sgp4, by what is installed."""
     if requested is not None and requested.strip().lower() == "auto":
         requested = None
-    return _choose("propagation backend", "DEBRIS_BACKEND", requested, PROPAGATION_BACKENDS,
-                   {"numba": "numba", "heyoka": "heyoka"})
+    specs = propagation_backends()
+    return _choose("propagation backend", "DEBRIS_BACKEND", requested, tuple(specs),
+                   {name: s.requires for name, s in specs.items() if s.requires})
 
 
 def broadphase() -> str:

@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 
+from ..backends import propagation_backends
 from ..catalog import Catalog
 from ..checks import in_range, range_text
 from ..errors import DebrisError
@@ -253,9 +254,10 @@ def add_files(parser) -> None:
 
 
 def add_backend(parser) -> None:
-    parser.add_argument("--backend", default="auto", choices=["auto", "sgp4", "heyoka", "numba"],
-                        help="propagation backend (default: numba, else heyoka, else sgp4, "
-                             "by what is installed; DEBRIS_BACKEND)")
+    names = list(propagation_backends())
+    parser.add_argument("--backend", default="auto", choices=["auto", *names],
+                        help=f"propagation backend (default: {', else '.join(names)}, by what "
+                             "is installed; DEBRIS_BACKEND)")
 
 
 def add_site_options(parser, *, several: bool = False) -> None:

@@ -251,7 +251,8 @@ def window_candidates(catalog, t_start, a, b, step, threshold_km, primary_mask, 
     buffers = _PROCESS_BUFFERS if buffers is None else buffers
     # The compiled kernels can leave velocities out: the broad phase needs none when each
     # interval is one piece, and the narrow phase's few are propagated exactly on demand.
-    positions_only = get_backend(backend).name == "numba" and broadphase.SUB_STEPS == 1
+    positions_only = (backends.backend_spec(get_backend(backend)).out_buffers
+                      and broadphase.SUB_STEPS == 1)
     window_failures = {}
     times = t_start.shift_seconds(np.arange(a, b + 1) * step)
     if len(times) not in buffers:

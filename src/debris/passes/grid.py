@@ -166,7 +166,7 @@ def track_and_candidates(chunk, grid, step, sun_itrs, eo, sites, min_elevation_d
     """
     engine = get_backend(backend)
     kernels = compiled_kernels()
-    if kernels is None or getattr(engine, "name", "") != "numba":
+    if kernels is None or not backends.backend_spec(engine).coefficients:
         states = propagate(chunk, grid, backend=engine)
         track = Track(states.r_teme_km, states.v_teme_km_s, step, sun_itrs, eo)
         radius, rate = track.radius_and_rate()

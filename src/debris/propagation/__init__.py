@@ -7,7 +7,8 @@ python-sgp4 error code; it never raises. :func:`propagate_at` takes scattered
 (object, time) pairs; :func:`iter_propagate` walks a long span in windows so that a whole
 catalogue over days never holds more than ``max_bytes`` of states.
 
-Backends, one module each (which one runs is decided by :mod:`debris.backends`):
+Backends, one module each, each declared in :mod:`debris.backends` with what it can do
+(:class:`debris.backends.PropagationBackend`; which one runs is decided there too):
 
 ``sgp4`` (:mod:`.python_sgp4`)
     python-sgp4's ``SatrecArray`` (Vallado's C++ code): the reference, split over forked
@@ -42,16 +43,15 @@ __all__ = [
 ]
 
 _BYTES_PER_STATE = 6 * 8 + 1
-#: Where each backend lives; the fast ones are imported when first used (numba and heyoka
-#: take 0.3-1 s to import, which `import debris` and most commands should not pay).
-_MODULES = {"sgp4": (".python_sgp4", "Sgp4Backend"), "numba": (".numba_sgp4", "NumbaBackend"),
-            "heyoka": (".heyoka_sgp4", "HeyokaBackend")}
+#: Backend objects made so far; each backend's module is imported when first used (numba
+#: and heyoka take 0.3-1 s to import, which `import debris` and most commands should not pay).
 _INSTANCES: dict[str, object] = {}
 
 
 def available_backends() -> list[str]:
-    """Return the names of the backends that can run here."""
-    return ["sgp4"] + [name for name in ("heyoka", "numba") if backends.usable(name)]
+    """Return the names of the registered backends that can run here, slowest first."""
+    return [name for name, spec in reversed(backends.propagation_backends().items())
+            if spec.requires is None or backends.usable(spec.requires)]
 
 
 def get_backend(name: str | None = "auto"):
@@ -64,10 +64,15 @@ def get_backend(name: str | None = "auto"):
     if name is not None and not isinstance(name, str):
         return name  # already a backend object
     choice = backends.propagation_backend(name)
-    if choice not in _INSTANCES:
-        module, cls = _MODULES[choice]
-        _INSTANCES[choice] = getattr(importlib.import_module(module, __name__), cls)()
-    return _INSTANCES[choice]
+    spec = backends.propagation_backends()[choice]
+    if _INSTANCES.get(choice, (None, None))[0] is not spec:
+        if callable(spec.factory):
+            engine = spec.factory()
+        else:
+            module, cls = spec.factory.split(":")
+            engine = getattr(importlib.import_module(module, __name__), cls)()
+        _INSTANCES[choice] = (spec, engine)
+    return _INSTANCES[choice][1]
 
 
 def _satrecs_of(source):
@@ -109,7 +114,7 @@ def propagate(source, times, *, backend="auto", out=None) -> States:
     engine = get_backend(backend)
     if out is None:
         return engine.propagate(satrecs, times, satrec_array=array)
-    if getattr(engine, "name", "") == "numba":
+    if backends.backend_spec(engine).out_buffers:
         return engine.propagate(satrecs, times, satrec_array=array, out=out)
     states = engine.propagate(satrecs, times, satrec_array=array)
     for target, value in zip(out, (states.r_teme_km, states.v_teme_km_s, states.error)):
