@@ -2,7 +2,7 @@
 
 Every writer takes a :class:`~debris.table.Table` of numbers; time columns
 (:class:`~debris.timescale.Times`) are written as UTC ISO-8601 with ``Z`` and milliseconds
-(the output contract of DESIGN.md), missing values as ``null`` in JSON and empty cells in
+(README, "Conventions"), missing values as ``null`` in JSON and empty cells in
 CSV.
 """
 

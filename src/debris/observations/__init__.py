@@ -1,6 +1,6 @@
 """Observations: a telescope's angles read, identified, and turned into better orbits.
 
-The loop of DESIGN.md's step 4, one module per idea:
+The tracking loop (README, "Observations"), one module per idea:
 
 - reading and writing: one module per format, :mod:`.iod`, :mod:`.uk` (UK and R.D.E.),
   :mod:`.tdm` (CCSDS TDM, KVN and XML), :mod:`.csv_format`, each declaring itself to the

@@ -1,6 +1,6 @@
 """SGP4 mean elements as fit parameters, from states, and out as TLE lines.
 
-The fit works in a set without the singularities of near-circular orbits (ALGORITHMS.md):
+The fit works in a set without the singularities of near-circular orbits (equinoctial-like):
 ``x = (n, e·cos ω, e·sin ω, i, Ω, M + ω, B*)`` with n in rad/min (SGP4's ``no_kozai``),
 angles in radians and B* in 1/earth radii. :func:`mean_elements_from_state` finds the mean
 elements whose SGP4 state at their epoch is a given state (a fixed-point iteration on the
