@@ -26,8 +26,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     folder = Path(argv[0]) if argv else REPO / "tests" / "data" / "history"
     sys.path.insert(0, str(REPO / "src"))
-    from debris.manoeuvres import (ManoeuvreFlags, _jumps, detect_manoeuvres,
-                                   score_manoeuvres, semi_major_axis_km)
+    from debris.manoeuvres import detect_manoeuvres, jump_rule, score_manoeuvres
     from debris.uncertainty import read_history, read_manoeuvres
 
     print(f"{'satellite':13s} {'sets':>5s} {'flags':>5s} {'right':>5s} {'man.':>5s} "
@@ -42,10 +41,7 @@ def main(argv=None) -> int:
         began = time.perf_counter()
         ours = score_manoeuvres(detect_manoeuvres(history), history.epoch_jd, truth)
         seconds = time.perf_counter() - began
-        jumps = _jumps(semi_major_axis_km(history))
-        zero = np.zeros(len(jumps))
-        rule = score_manoeuvres(ManoeuvreFlags(jumps, history.epoch_jd[jumps], zero, zero,
-                                               zero), history.epoch_jd, truth)
+        rule = score_manoeuvres(jump_rule(history), history.epoch_jd, truth)
         for row, s in enumerate((ours, rule)):
             pooled[row] += [s["flags"], s["right"], s["manoeuvres"], s["found"]]
         print(f"{path.stem:13s} {len(history.satrecs):5d} {ours['flags']:5d} "

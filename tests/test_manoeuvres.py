@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from sgp4.api import WGS72, Satrec
 
-from debris.manoeuvres import (THRESHOLD, ManoeuvreFlags, _jumps, detect_manoeuvres,
-                               score_manoeuvres, semi_major_axis_km)
+from debris.manoeuvres import THRESHOLD, detect_manoeuvres, jump_rule, score_manoeuvres
 from debris.uncertainty import History, read_history, read_manoeuvres
 
 HISTORY = Path(__file__).parent / "data" / "history"
@@ -31,11 +30,8 @@ def scored():
     for name in MEASURED:
         history = read_history(HISTORY / f"{name}.tle")
         truth = read_manoeuvres(HISTORY / f"manoeuvres_{name}.yaml")
-        jumps = _jumps(semi_major_axis_km(history))
-        zero = np.zeros(len(jumps))
         out[name] = (score_manoeuvres(detect_manoeuvres(history), history.epoch_jd, truth),
-                     score_manoeuvres(ManoeuvreFlags(jumps, history.epoch_jd[jumps], zero,
-                                                     zero, zero), history.epoch_jd, truth))
+                     score_manoeuvres(jump_rule(history), history.epoch_jd, truth))
     return out
 
 

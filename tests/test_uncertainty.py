@@ -437,3 +437,16 @@ def test_against_jasons_precise_orbit_a_truth_that_is_not_a_set():
     d2_relative = np.array(d2_relative)
     assert np.median(d2_relative) == pytest.approx(15.0, abs=0.1)
     assert np.median(d2_relative[ages <= 1]) > 100
+
+
+def test_a_failed_import_creates_no_archive(tmp_path, capsys):
+    """catalog import reads every file before it opens the archive: a binary file is an
+    error naming it, exit 2, and no archive is left behind."""
+    from debris.cli import main
+
+    binary = tmp_path / "bin.tle"
+    binary.write_bytes(bytes(range(256)) * 2)
+    archive = tmp_path / "a.sqlite"
+    assert main(["catalog", "import", str(HISTORY / "Jason-3.tle"), str(binary), "--archive",
+                 str(archive)]) == 2
+    assert "bin.tle" in capsys.readouterr().err and not archive.exists()

@@ -27,7 +27,8 @@ import numpy as np
 from sgp4.api import SGP4_ERRORS, WGS72, Satrec, SatrecArray
 
 from .constants import WGS72_EARTH_RADIUS_KM
-from .errors import CatalogError, InputError, TLEFormatError, UnknownObjectError
+from .errors import CatalogError, DebrisError, InputError, TLEFormatError, UnknownObjectError
+from .io.files import bundled_file
 from .catalog_text import catalog_text, quarantine
 from .omm import add_omm_record, read_omm_csv, read_omm_json, read_omm_xml
 from .timescale import Times, to_times
@@ -88,12 +89,10 @@ def bundled_catalog_path() -> Path:
     The file ships inside the wheel (``debris/_bundled_tle``) and in the
     source tree (``tle/``).
     """
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_bundled_tle" / _BUNDLED_NAME,
-                      here.parent.parent / "tle" / _BUNDLED_NAME):
-        if candidate.exists():
-            return candidate
-    raise CatalogError(f"the bundled catalogue {_BUNDLED_NAME} is missing from the installation")
+    try:
+        return bundled_file(_BUNDLED_NAME, "catalogue")
+    except DebrisError as exc:
+        raise CatalogError(str(exc)) from None
 
 
 def _object_type_from_name(name: str) -> str:

@@ -64,7 +64,7 @@ import numpy as np
 
 from .checks import in_range, range_text
 from .errors import DebrisError
-from .io.files import read_text
+from .io.files import bundled_file, read_text
 
 __all__ = ["LEO_DEFAULT_STD_MAG", "SIZE_CLASS_STD_MAG", "SOURCE_SIGMA", "SOURCE_LABELS",
            "bundled_published", "PublishedMagnitudes", "MagnitudeEstimates", "magnitude_estimates", "default_sigma",
@@ -253,13 +253,7 @@ def load_rcs_table(path) -> MagnitudeTable:
 @functools.lru_cache(maxsize=1)
 def bundled_rcs() -> dict[int, float]:
     """The bundled SATCAT snapshot's radar cross-sections (m², 13,516 objects)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_bundled_tle" / _BUNDLED_RCS,
-                      here.parent.parent / "tle" / _BUNDLED_RCS):
-        if candidate.exists():
-            return load_rcs_table(candidate)
-    raise DebrisError(f"the bundled SATCAT snapshot {_BUNDLED_RCS} is missing from the "
-                      "installation")
+    return load_rcs_table(bundled_file(_BUNDLED_RCS, "SATCAT snapshot"))
 
 
 class MagnitudeEstimates(NamedTuple):
@@ -366,13 +360,7 @@ def _launch_in(launch: str, launches) -> bool:
 @functools.lru_cache(maxsize=1)
 def bundled_published() -> PublishedMagnitudes:
     """The bundled table of published LEO standard magnitudes (``tle/std_magnitudes.csv``)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_bundled_tle" / _BUNDLED_PUBLISHED,
-                      here.parent.parent / "tle" / _BUNDLED_PUBLISHED):
-        if candidate.exists():
-            return PublishedMagnitudes.from_file(candidate)
-    raise DebrisError(f"the bundled magnitude table {_BUNDLED_PUBLISHED} is missing from the "
-                      "installation")
+    return PublishedMagnitudes.from_file(bundled_file(_BUNDLED_PUBLISHED, "magnitude table"))
 
 
 class StandardMagnitudes:

@@ -49,7 +49,7 @@ import numpy as np
 from .constants import WGS72_MU_KM3_S2
 from .uncertainty import History
 
-__all__ = ["ManoeuvreFlags", "detect_manoeuvres", "semi_major_axis_km",
+__all__ = ["ManoeuvreFlags", "detect_manoeuvres", "jump_rule", "semi_major_axis_km",
            "score_manoeuvres", "THRESHOLD", "WINDOW_SETS", "GAP_SETS"]
 
 #: Sets on each side of a boundary that the line and the step are fitted on.
@@ -146,6 +146,17 @@ def detect_manoeuvres(history: History, *, threshold: float = THRESHOLD) -> Mano
     speed = np.sqrt(WGS72_MU_KM3_S2 / a[index]) if len(index) else np.zeros(0)
     return ManoeuvreFlags(index, t[index], stat, da,
                           1000.0 * speed * da / (2.0 * a[index]) if len(index) else da)
+
+
+def jump_rule(history: History) -> ManoeuvreFlags:
+    """The jump rule alone (the archive's rule before the statistical test), as flags
+    (statistic 0: none is computed), for comparing the two."""
+    a = semi_major_axis_km(history)
+    k = _jumps(a)
+    step = a[k] - a[np.maximum(k - 1, 0)]
+    zero = np.zeros(len(k))
+    return ManoeuvreFlags(k, np.asarray(history.epoch_jd, float)[k], zero, step,
+                          1000.0 * np.sqrt(WGS72_MU_KM3_S2 / a[k]) * step / (2.0 * a[k]))
 
 
 def _jumps(a: np.ndarray) -> np.ndarray:

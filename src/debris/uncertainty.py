@@ -38,7 +38,7 @@ from sgp4.api import Satrec
 
 from .constants import WGS72_EARTH_RADIUS_KM, WGS72_MU_KM3_S2
 from .errors import DebrisError
-from .io.files import read_text, text_lines
+from .io.files import bundled_file, read_text, text_lines
 
 __all__ = ["History", "HistoryDifferences", "UncertaintyModel", "read_history",
            "read_histories",
@@ -516,13 +516,7 @@ class RegimePrior:
 
 @functools.lru_cache(maxsize=1)
 def _bundled_regime_rows() -> tuple:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_bundled_tle" / _BUNDLED_REGIMES,
-                      here.parent.parent / "tle" / _BUNDLED_REGIMES):
-        if candidate.exists():
-            return tuple(_read_regime_rows(candidate))
-    raise DebrisError(f"the bundled regime table {_BUNDLED_REGIMES} is missing from the "
-                      "installation")
+    return tuple(_read_regime_rows(bundled_file(_BUNDLED_REGIMES, "regime table")))
 
 
 def _read_regime_rows(path) -> list:

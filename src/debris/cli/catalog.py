@@ -176,9 +176,10 @@ def cmd_catalog_history(args) -> int:
 
 def cmd_catalog_import(args) -> int:
     """Each file's element sets (one object's history) into the archive."""
+    read = [(path, read_histories(path)) for path in args.files]  # all read before any is stored
     with open_archive(args.archive) as archive:
-        for path in args.files:
-            for history in read_histories(path):
+        for path, histories in read:
+            for history in histories:
                 catalog = Catalog.from_satrecs(history.satrecs)
                 added = archive.add(catalog, source=f"import:{os.path.basename(path)}")
                 note(f"{path}: {added} new element sets of NORAD {history.norad_id} "

@@ -24,7 +24,20 @@ from pathlib import Path
 from ..errors import DebrisError, OutputError
 
 __all__ = ["text_lines", "atomic_write", "atomic_folder", "staged_outputs", "StagedOutputs", "write_text",
-           "read_bytes", "read_text", "read_toml", "read_csv_rows", "discard_temporaries"]
+           "read_bytes", "read_text", "read_toml", "read_csv_rows", "discard_temporaries",
+           "bundled_file"]
+
+
+def bundled_file(name: str, what: str) -> Path:
+    """A data file shipped with debris (``tle/NAME``: inside the wheel as
+    ``debris/_bundled_tle``, in the source tree as ``tle/``); a missing one is a
+    :class:`~debris.errors.DebrisError` naming `what` it is."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "_bundled_tle" / name, package.parent.parent / "tle" / name):
+        if candidate.exists():
+            return candidate
+    raise DebrisError(f"the bundled {what} {name} is missing from the installation")
+
 
 _PART = itertools.count()
 #: Temporaries being written now: path -> is a folder (see :func:`discard_temporaries`).

@@ -220,11 +220,15 @@ def observation_uncertainties(catalog, rows, when, range_km, uncertainty=None) -
     sigma = default_sigma_km(age) if len(rows) else np.zeros((0, 3))
     source = np.full(len(rows), "default", dtype="<U8")
     if uncertainty is not None:
-        for k, norad in enumerate(catalog.norad_id[rows].tolist()):
-            model = uncertainty.get(int(norad)) if int(norad) in uncertainty else None
+        ids = catalog.norad_id[rows]
+        order = np.argsort(ids, kind="stable")
+        cuts = np.flatnonzero(np.diff(ids[order])) + 1
+        for mine in np.split(order, cuts) if len(order) else []:  # one look-up per object
+            norad = int(ids[mine[0]])
+            model = uncertainty.get(norad) if norad in uncertainty else None
             if model is not None:
-                sigma[k] = model.sigma_km(max(float(age[k]), 0.0))
-                source[k] = getattr(model, "source", "history")
+                sigma[mine] = model.sigma_km(np.maximum(age[mine], 0.0))
+                source[mine] = getattr(model, "source", "history")
     n = catalog.mean_motion_rev_day[rows] * 2.0 * np.pi / DAY_S  # rad/s
     speed = (WGS72_MU_KM3_S2 * n) ** (1.0 / 3.0)  # n a = (mu n)^(1/3), km/s
     with np.errstate(divide="ignore", invalid="ignore"):
