@@ -210,3 +210,31 @@ def test_no_code_asks_for_a_backend_by_name():
                                  for s in sides):
                 found.append(f"{name}:{node.lineno}")
     assert not found, found
+
+
+def test_sgp4_is_written_once():
+    """SGP4's arithmetic shared by the compiled kernels (angle reduction, Kepler's equation,
+    long- and short-period terms) and the WGS-72 constants that define SGP4 live in
+    ``debris.propagation.sgp4_core``; the scalar, lane and deep-space kernels import them."""
+    steps = {"fmod2pi", "kepler", "kepler_step", "long_period", "short_period",
+             "near_secular"}
+    sgp4_constants = {"WGS72_J2", "WGS72_J3", "WGS72_J4", "WGS72_XKE"}
+    copies, constants = [], []
+    for name, (path, _) in MODULES.items():
+        if name in ("debris.propagation.sgp4_core", "debris.constants"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.name.strip("_").removesuffix(
+                    "_py") in steps:
+                copies.append(f"{name}.{node.name}")
+            if isinstance(node, ast.Name) and node.id in sgp4_constants:
+                constants.append(f"{name}:{node.lineno} {node.id}")
+            if isinstance(node, ast.Constant) and node.value == 1.0e-12 and (
+                    name.startswith("debris.propagation")):
+                constants.append(f"{name}:{node.lineno} Kepler's tolerance")
+    assert not copies, copies
+    assert not constants, constants
+    for kernel in ("numba_sgp4", "sgp4_lanes", "sdp4"):
+        used = {n for target, names, _ in _imports(f"debris.propagation.{kernel}")
+                if target == "debris.propagation.sgp4_core" for n in names}
+        assert "short_period" in used, kernel

@@ -107,6 +107,14 @@ def test_numba_kernel_agrees_with_python_sgp4_to_1mm(bundled):
     assert np.max(np.abs(fast.r_teme_km[ok] - ref.r_teme_km[ok])) < ONE_MM_KM
     assert np.max(np.abs(fast.v_teme_km_s[ok] - ref.v_teme_km_s[ok])) < ONE_MM_KM
     assert np.isnan(fast.r_teme_km[~ok]).all()
+    # the scalar kernel (scattered pairs, the pass kernels' SGP4) on the same grid
+    obj = np.repeat(np.arange(len(bundled)), len(times))
+    at = times[np.tile(np.arange(len(times)), len(bundled))]
+    r, v, e = propagate_at(bundled, obj, at, backend="numba")
+    np.testing.assert_array_equal(e, ref.error.ravel())
+    flat = ok.ravel()
+    assert np.max(np.abs(r[flat] - ref.r_teme_km[ok])) < ONE_MM_KM
+    assert np.max(np.abs(v[flat] - ref.v_teme_km_s[ok])) < ONE_MM_KM
 
 
 def test_numba_kernel_on_vallado_near_earth_cases(data_dir):

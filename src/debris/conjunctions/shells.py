@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..constants import MINUTES_PER_DAY, WGS72_EARTH_RADIUS_KM, WGS72_J2
+from ..constants import MINUTES_PER_DAY
 from ..timescale import to_times
 
 __all__ = ["radial_bands_km", "MARGIN_KM"]
@@ -52,6 +52,7 @@ def radial_bands_km(catalog, start, end):
     """
     # imports numba (0.3 s): only when primaries are screened, not with `import debris`
     from ..propagation.numba_sgp4 import COLUMN, near_earth_elements
+    from ..propagation.sgp4_core import J2, RE  # numba too (same reason)
 
     table, near = near_earth_elements(catalog.satrecs)
     n = len(catalog)
@@ -78,12 +79,12 @@ def radial_bands_km(catalog, start, end):
         em_hi = e_ends.max(axis=0) + wobble
         el_hi = em_hi + np.abs(col["aycof"]) / (am_lo * (1.0 - em_hi * em_hi))
         pl_lo = am_lo * (1.0 - el_hi * el_hi)
-        k2 = 0.5 * WGS72_J2
+        k2 = 0.5 * J2
         r_hi = am_hi * (1.0 + el_hi)
         short = (1.5 * r_hi * k2 * np.abs(col["con41"]) / (pl_lo * pl_lo)
                  + 0.5 * k2 * np.abs(col["x1mth2"]) / pl_lo)
-        band_lo = (am_lo * (1.0 - el_hi) - short) * WGS72_EARTH_RADIUS_KM - MARGIN_KM
-        band_hi = (r_hi + short) * WGS72_EARTH_RADIUS_KM + MARGIN_KM
+        band_lo = (am_lo * (1.0 - el_hi) - short) * RE - MARGIN_KM
+        band_hi = (r_hi + short) * RE + MARGIN_KM
     sane = (near & (em_hi < 0.9) & (am_lo > 0.9) & (pl_lo > 0.5) & np.isfinite(band_lo)
             & np.isfinite(band_hi))
     lo[sane], hi[sane] = band_lo[sane], band_hi[sane]

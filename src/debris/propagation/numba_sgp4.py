@@ -16,25 +16,16 @@ import numba
 import numpy as np
 
 from ..backends import compile_note
-from ..constants import (MINUTES_PER_DAY, TWO_PI, WGS72_EARTH_RADIUS_KM, WGS72_J2, WGS72_J3,
-                         WGS72_J4, WGS72_XKE)
+from ..constants import MINUTES_PER_DAY
 from .near_earth import NearEarthBackend
-from .polymath import sincos
 from .python_sgp4 import sgp4_at
 from .sdp4 import deep_space_elements, propagate_deep
+from .sgp4_core import (J2, J3OJ2, J4, RE, TWOPI, X2O3, XKE, kepler, long_period, near_secular,
+                        short_period)
 from .sgp4_lanes import propagate_grid
 from .states import finish_states
 
 __all__ = ["NumbaBackend", "near_earth_elements", "store_state", "COLUMN"]
-
-# WGS-72 (python-sgp4's default gravity model), as module constants numba compiles in
-_RE = WGS72_EARTH_RADIUS_KM
-_XKE = WGS72_XKE
-_J2 = WGS72_J2
-_J4 = WGS72_J4
-_J3OJ2 = WGS72_J3 / WGS72_J2
-_X2O3 = 2.0 / 3.0
-_TWOPI = TWO_PI
 
 # Columns of the per-object coefficient table
 _FIELDS = ("mo", "mdot", "argpo", "argpdot", "nodeo", "nodedot", "nodecf", "cc1", "cc4", "cc5",
@@ -53,13 +44,13 @@ def _initl(no_kozai, ecco, inclo):
     rteosq = np.sqrt(omeosq)
     cosio = np.cos(inclo)
     cosio2 = cosio * cosio
-    ak = (_XKE / no_kozai) ** _X2O3
-    d1 = 0.75 * _J2 * (3.0 * cosio2 - 1.0) / (rteosq * omeosq)
+    ak = (XKE / no_kozai) ** X2O3
+    d1 = 0.75 * J2 * (3.0 * cosio2 - 1.0) / (rteosq * omeosq)
     del_ = d1 / (ak * ak)
     adel = ak * (1.0 - del_ * del_ - del_ * (1.0 / 3.0 + 134.0 * del_ * del_ / 81.0))
     del_ = d1 / (adel * adel)
     no_unkozai = no_kozai / (1.0 + del_)
-    ao = (_XKE / no_unkozai) ** _X2O3
+    ao = (XKE / no_unkozai) ** X2O3
     sinio = np.sin(inclo)
     po = ao * omeosq
     con42 = 1.0 - 5.0 * cosio2
@@ -77,9 +68,9 @@ def _secular_rates(g, pinvsq):
     no_unkozai, rteosq, con41, con42 = g["no_unkozai"], g["rteosq"], g["con41"], g["con42"]
     cosio, cosio2 = g["cosio"], g["cosio2"]
     cosio4 = cosio2 * cosio2
-    temp1 = 1.5 * _J2 * pinvsq * no_unkozai
-    temp2 = 0.5 * temp1 * _J2 * pinvsq
-    temp3 = -0.46875 * _J4 * pinvsq * pinvsq * no_unkozai
+    temp1 = 1.5 * J2 * pinvsq * no_unkozai
+    temp2 = 0.5 * temp1 * J2 * pinvsq
+    temp3 = -0.46875 * J4 * pinvsq * pinvsq * no_unkozai
     mdot = (no_unkozai + 0.5 * temp1 * rteosq * con41
             + 0.0625 * temp2 * rteosq * (13.0 - 78.0 * cosio2 + 137.0 * cosio4))
     argpdot = (-0.5 * temp1 * con42 + 0.0625 * temp2 * (7.0 - 114.0 * cosio2 + 395.0 * cosio4)
@@ -129,13 +120,13 @@ def near_earth_elements(satrecs):
         no_unkozai, ao, con41, posq, rp = (g["no_unkozai"], g["ao"], g["con41"], g["posq"],
                                            g["rp"])
         # sgp4init, near-Earth part
-        ss = 78.0 / _RE + 1.0
-        qzms2t = ((120.0 - 78.0) / _RE) ** 4
-        isimp = (rp < (220.0 / _RE + 1.0)).astype(float)
-        perige = (rp - 1.0) * _RE
+        ss = 78.0 / RE + 1.0
+        qzms2t = ((120.0 - 78.0) / RE) ** 4
+        isimp = (rp < (220.0 / RE + 1.0)).astype(float)
+        perige = (rp - 1.0) * RE
         sfour = np.where(perige < 156.0, np.where(perige < 98.0, 20.0, perige - 78.0), 0.0)
-        qzms24 = np.where(perige < 156.0, ((120.0 - sfour) / _RE) ** 4, qzms2t)
-        sfour = np.where(perige < 156.0, sfour / _RE + 1.0, ss)
+        qzms24 = np.where(perige < 156.0, ((120.0 - sfour) / RE) ** 4, qzms2t)
+        sfour = np.where(perige < 156.0, sfour / RE + 1.0, ss)
         pinvsq = 1.0 / posq
         tsi = 1.0 / (ao - sfour)
         eta = ao * ecco * tsi
@@ -145,26 +136,26 @@ def near_earth_elements(satrecs):
         coef = qzms24 * tsi ** 4
         coef1 = coef / psisq ** 3.5
         cc2 = coef1 * no_unkozai * (ao * (1.0 + 1.5 * etasq + eeta * (4.0 + etasq))
-                                    + 0.375 * _J2 * tsi / psisq * con41
+                                    + 0.375 * J2 * tsi / psisq * con41
                                     * (8.0 + 3.0 * etasq * (8.0 + etasq)))
         cc1 = bstar * cc2
-        cc3 = np.where(ecco > 1.0e-4, -2.0 * coef * tsi * _J3OJ2 * no_unkozai * sinio / ecco, 0.0)
+        cc3 = np.where(ecco > 1.0e-4, -2.0 * coef * tsi * J3OJ2 * no_unkozai * sinio / ecco, 0.0)
         x1mth2 = 1.0 - cosio2
         cc4 = 2.0 * no_unkozai * coef1 * ao * omeosq * (
             eta * (2.0 + 0.5 * etasq) + ecco * (0.5 + 2.0 * etasq)
-            - _J2 * tsi / (ao * psisq) * (-3.0 * con41
+            - J2 * tsi / (ao * psisq) * (-3.0 * con41
                                          * (1.0 - 2.0 * eeta + etasq * (1.5 - 0.5 * eeta))
                                          + 0.75 * x1mth2 * (2.0 * etasq - eeta * (1.0 + etasq))
                                          * np.cos(2.0 * argpo)))
         cc5 = 2.0 * coef1 * ao * omeosq * (1.0 + 2.75 * (etasq + eeta) + eeta * etasq)
         mdot, argpdot, nodedot, xhdot1 = _secular_rates(g, pinvsq)
         omgcof = bstar * cc3 * np.cos(argpo)
-        xmcof = np.where(ecco > 1.0e-4, -_X2O3 * coef * bstar / eeta, 0.0)
+        xmcof = np.where(ecco > 1.0e-4, -X2O3 * coef * bstar / eeta, 0.0)
         nodecf = 3.5 * omeosq * xhdot1 * cc1
         t2cof = 1.5 * cc1
         denom = np.where(np.abs(cosio + 1.0) > 1.5e-12, 1.0 + cosio, 1.5e-12)
-        xlcof = -0.25 * _J3OJ2 * sinio * (3.0 + 5.0 * cosio) / denom
-        aycof = -0.5 * _J3OJ2 * sinio
+        xlcof = -0.25 * J3OJ2 * sinio * (3.0 + 5.0 * cosio) / denom
+        aycof = -0.5 * J3OJ2 * sinio
         delmo = (1.0 + eta * np.cos(mo)) ** 3
         sinmao = np.sin(mo)
         x7thm1 = 7.0 * cosio2 - 1.0
@@ -182,19 +173,14 @@ def near_earth_elements(satrecs):
                   ecco=ecco, inclo=inclo, bstar=bstar, aycof=aycof, xlcof=xlcof, con41=con41,
                   x1mth2=x1mth2, x7thm1=x7thm1, jd=jd, fr=fr, ao=ao, sinio=sinio, cosio=cosio)
     table = np.column_stack([values[name] for name in _FIELDS])
-    near = ((_TWOPI / no_unkozai < 225.0) & (error == 0) & (omeosq > 0)
+    near = ((TWOPI / no_unkozai < 225.0) & (error == 0) & (omeosq > 0)
             & np.isfinite(table).all(axis=1))
     return np.ascontiguousarray(table), near
 
 
-def _fmod2pi(x):  # pragma: no cover - compiled
-    """fmod(x, 2 pi) (sign of x kept) by a truncated quotient: a few times faster than libm's
-    exact fmod, and within 1e-15 rad of it for the angles of a propagation."""
-    return x - _TWOPI * np.trunc(x / _TWOPI)
-
-
 def _sgp4_point_py(c, t):  # pragma: no cover - compiled
-    """SGP4 (near-Earth) of coefficient row `c` at `t` minutes from its epoch.
+    """SGP4 (near-Earth) of coefficient row `c` at `t` minutes from its epoch: the steps of
+    :mod:`.sgp4_core` for one time.
 
     Returns
     -------
@@ -203,127 +189,15 @@ def _sgp4_point_py(c, t):  # pragma: no cover - compiled
     error : int
         python-sgp4's error code (0 when fine; 6 = decayed).
     """
-    vkmpersec = _RE * _XKE / 60.0
-    mo, mdot, argpo, argpdot = c[0], c[1], c[2], c[3]
-    nodeo, nodedot, nodecf, cc1, cc4, cc5 = c[4], c[5], c[6], c[7], c[8], c[9]
-    t2cof, t3cof, t4cof, t5cof, omgcof, eta = c[10], c[11], c[12], c[13], c[14], c[15]
-    xmcof, delmo, sinmao, d2, d3, d4, isimp = c[16], c[17], c[18], c[19], c[20], c[21], c[22]
-    no_unkozai, ecco, inclo, bstar, aycof, xlcof = c[23], c[24], c[25], c[26], c[27], c[28]
-    con41, x1mth2, x7thm1, ao = c[29], c[30], c[31], c[34]
-    xmdf = mo + mdot * t
-    argpdf = argpo + argpdot * t
-    nodedf = nodeo + nodedot * t
-    argpm = argpdf
-    mm = xmdf
-    t2 = t * t
-    nodem = nodedf + nodecf * t2
-    tempa = 1.0 - cc1 * t
-    tempe = bstar * cc4 * t
-    templ = t2cof * t2
-    if isimp != 1.0:
-        delomg = omgcof * t
-        delmtemp = 1.0 + eta * sincos(xmdf)[1]
-        delm = xmcof * (delmtemp * delmtemp * delmtemp - delmo)
-        temp = delomg + delm
-        mm = xmdf + temp
-        argpm = argpdf - temp
-        t3 = t2 * t
-        t4 = t3 * t
-        tempa = tempa - d2 * t2 - d3 * t3 - d4 * t4
-        tempe = tempe + bstar * cc5 * (sincos(mm)[0] - sinmao)
-        templ = templ + t3cof * t3 + t4 * (t4cof + t * t5cof)
-    nm = no_unkozai
-    em = ecco
-    inclm = inclo
-    error = 0
-    if nm <= 0.0:
-        error = 2
-    # am = (xke/n)^(2/3) tempa^2 and n' = xke / am^1.5 = n / tempa^3, with the
-    # per-object (xke/n)^(2/3) precomputed (two pow calls fewer per propagation).
-    am = ao * tempa * tempa
-    nm = no_unkozai / (tempa * tempa * tempa)
-    em = em - tempe
-    if em >= 1.0 or em < -0.001:
-        error = 1
-    if em < 1.0e-6:
-        em = 1.0e-6
-    mm = mm + no_unkozai * templ
-    xlm = mm + argpm + nodem
-    nodem = _fmod2pi(nodem)
-    argpm = _fmod2pi(argpm)
-    xlm = _fmod2pi(xlm)
-    mm = _fmod2pi(xlm - argpm - nodem)
-    sinim = c[35]  # sin and cos of the inclination: constant for near-Earth orbits
-    cosim = c[36]
-    ep = em
-    xincp = inclm
-    argpp = argpm
-    nodep = nodem
-    mp = mm
-    sinip = sinim
-    cosip = cosim
-    sinw, cosw = sincos(argpp)
-    axnl = ep * cosw
-    temp = 1.0 / (am * (1.0 - ep * ep))
-    aynl = ep * sinw + temp * aycof
-    xl = mp + argpp + nodep + temp * xlcof * axnl
-    u = _fmod2pi(xl - nodep)
-    eo1 = u
-    tem5 = 9999.9
-    ktr = 1
-    sineo1 = 0.0
-    coseo1 = 0.0
-    while abs(tem5) >= 1.0e-12 and ktr <= 10:
-        sineo1, coseo1 = sincos(eo1)
-        tem5 = 1.0 - coseo1 * axnl - sineo1 * aynl
-        tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / tem5
-        if abs(tem5) >= 0.95:
-            tem5 = 0.95 if tem5 > 0.0 else -0.95
-        eo1 = eo1 + tem5
-        ktr += 1
-    ecose = axnl * coseo1 + aynl * sineo1
-    esine = axnl * sineo1 - aynl * coseo1
-    el2 = axnl * axnl + aynl * aynl
-    pl = am * (1.0 - el2)
-    if pl < 0.0:
-        error = 4
+    am, nm, em, argpm, nodem, mm, error = near_secular(c, t)
+    axnl, aynl, u = long_period(am, em, argpm, nodem, mm, c[27], c[28])
+    sineo1, coseo1 = kepler(u, axnl, aynl)
+    rx, ry, rz, vx, vy, vz, late = short_period(am, nm, axnl, aynl, sineo1, coseo1, nodem,
+                                                c[25], c[35], c[36], c[29], c[30], c[31])
+    error = error if error != 0 else late
     if error != 0:
         return np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, error
-    rl = am * (1.0 - ecose)
-    rdotl = np.sqrt(am) * esine / rl
-    rvdotl = np.sqrt(pl) / rl
-    betal = np.sqrt(1.0 - el2)
-    temp = esine / (1.0 + betal)
-    sinu = am / rl * (sineo1 - aynl - axnl * temp)
-    cosu = am / rl * (coseo1 - axnl + aynl * temp)
-    su = np.arctan2(sinu, cosu)
-    sin2u = (cosu + cosu) * sinu
-    cos2u = 1.0 - 2.0 * sinu * sinu
-    temp = 1.0 / pl
-    temp1 = 0.5 * _J2 * temp
-    temp2 = temp1 * temp
-    mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
-    su = su - 0.25 * temp2 * x7thm1 * sin2u
-    xnode = nodep + 1.5 * temp2 * cosip * sin2u
-    xinc = xincp + 1.5 * temp2 * cosip * sinip * cos2u
-    mvt = rdotl - nm * temp1 * x1mth2 * sin2u / _XKE
-    rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) / _XKE
-    sinsu, cossu = sincos(su)
-    snod, cnod = sincos(xnode)
-    sini, cosi = sincos(xinc)
-    xmx = -snod * cosi
-    xmy = cnod * cosi
-    ux = xmx * sinsu + cnod * cossu
-    uy = xmy * sinsu + snod * cossu
-    uz = sini * sinsu
-    vx = xmx * cossu - cnod * sinsu
-    vy = xmy * cossu - snod * sinsu
-    vz = sini * cossu
-    if mrt < 1.0:
-        return np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 6
-    return (mrt * ux * _RE, mrt * uy * _RE, mrt * uz * _RE,
-            (mvt * ux + rvdot * vx) * vkmpersec, (mvt * uy + rvdot * vy) * vkmpersec,
-            (mvt * uz + rvdot * vz) * vkmpersec, 0)
+    return rx, ry, rz, vx, vy, vz, 0
 
 
 def _at_pairs_py(table, rows, minutes, r_out, v_out, e_out):  # pragma: no cover - compiled
@@ -348,7 +222,6 @@ def store_state(c, t, r_out, v_out, e_out, o, k):  # pragma: no cover - compiled
     e_out[o, k] = error
 
 
-_fmod2pi = numba.njit(cache=True)(_fmod2pi)
 _sgp4_point = numba.njit(cache=True)(_sgp4_point_py)
 store_state = numba.njit(cache=True)(store_state)
 _at_pairs = numba.njit(parallel=True, cache=True)(_at_pairs_py)

@@ -20,19 +20,12 @@ import numpy as np
 from sgp4.api import WGS72
 from sgp4.model import Satrec as PythonSatrec
 
-from ..constants import (MINUTES_PER_DAY, TWO_PI, WGS72_EARTH_RADIUS_KM, WGS72_J2, WGS72_J3,
-                         WGS72_XKE)
+from ..constants import MINUTES_PER_DAY
 from .polymath import sincos
+from .sgp4_core import J3OJ2, PI, TWOPI, X2O3, XKE, fmod2pi, kepler, long_period, short_period
 
 __all__ = ["deep_space_elements", "propagate_deep"]
 
-_RE = WGS72_EARTH_RADIUS_KM
-_XKE = WGS72_XKE
-_J2 = WGS72_J2
-_J3OJ2 = WGS72_J3 / WGS72_J2
-_TWOPI = TWO_PI
-_PI = 0.5 * TWO_PI
-_X2O3 = 2.0 / 3.0
 _JD_1950 = 2433281.5
 
 #: Table columns, in the order the kernel reads them.
@@ -94,7 +87,7 @@ def _dspace_py(c, t, state):  # pragma: no cover - compiled
     nm = no
     if irez == 0.0:
         return em, argpm, inclm, mm, nodem, nm
-    theta = np.fmod(c[35] + t * 4.37526908801129966e-3, _TWOPI)
+    theta = fmod2pi(c[35] + t * 4.37526908801129966e-3)
     atime, xli, xni = state[0], state[1], state[2]
     if atime == 0.0 or t * atime <= 0.0 or abs(t) < abs(atime):
         atime = 0.0
@@ -185,12 +178,12 @@ def _dpper_py(c, t, ep, inclp, nodep, argpp, mp):  # pragma: no cover - compiled
     sinop, cosop = sincos(nodep)
     alfdp = sinip * sinop + (ph * cosop + pinc * cosip * sinop)
     betdp = sinip * cosop + (-ph * sinop + pinc * cosip * cosop)
-    nodep = np.fmod(nodep, _TWOPI)
+    nodep = fmod2pi(nodep)
     xls = (mp + argpp + cosip * nodep) + (pl + pgh - pinc * nodep * sinip)
     xnoh = nodep
     nodep = np.arctan2(alfdp, betdp)
-    if abs(xnoh - nodep) > _PI:
-        nodep = nodep + _TWOPI if nodep < xnoh else nodep - _TWOPI
+    if abs(xnoh - nodep) > PI:
+        nodep = nodep + TWOPI if nodep < xnoh else nodep - TWOPI
     mp = mp + pl
     return ep, inclp, nodep, xls - mp - cosip * nodep, mp
 
@@ -202,97 +195,43 @@ def _sdp4_point_py(c, t, state):  # pragma: no cover - compiled
     if nm <= 0.0:
         return nan, nan, nan, nan, nan, nan, 2
     tempa = 1.0 - c[7] * t
-    am = (_XKE / nm) ** _X2O3 * tempa * tempa
-    nm = _XKE / (am * np.sqrt(am))
+    am = (XKE / nm) ** X2O3 * tempa * tempa
+    nm = XKE / (am * np.sqrt(am))
     em = em - c[13] * c[8] * t
     if em >= 1.0 or em < -0.001:
         return nan, nan, nan, nan, nan, nan, 1
     em = max(em, 1.0e-6)
     mm = mm + c[10] * (c[9] * (t * t))
-    xlm = np.fmod(mm + argpm + nodem, _TWOPI)
-    nodem = np.fmod(nodem, _TWOPI)
-    argpm = np.fmod(argpm, _TWOPI)
-    mm = np.fmod(xlm - argpm - nodem, _TWOPI)
+    xlm = fmod2pi(mm + argpm + nodem)
+    nodem = fmod2pi(nodem)
+    argpm = fmod2pi(argpm)
+    mm = fmod2pi(xlm - argpm - nodem)
     ep, xincp, nodep, argpp, mp = _dpper(c, t, em, inclm, nodem, argpm, mm)
     if xincp < 0.0:
         xincp = -xincp
-        nodep = nodep + _PI
-        argpp = argpp - _PI
+        nodep = nodep + PI
+        argpp = argpp - PI
     if ep < 0.0 or ep > 1.0:
         return nan, nan, nan, nan, nan, nan, 3
     return _periodics(am, nm, ep, xincp, nodep, argpp, mp)
 
 
 def _periodics_py(am, nm, ep, xincp, nodep, argpp, mp):  # pragma: no cover - compiled
-    """SGP4's common part: long-period terms, Kepler's equation, short-period terms."""
-    nan = np.nan
+    """SGP4's common part (:mod:`.sgp4_core`) with the inclination's terms of this time:
+    long-period terms, Kepler's equation, short-period terms."""
     sinip, cosip = sincos(xincp)
-    aycof = -0.5 * _J3OJ2 * sinip
+    aycof = -0.5 * J3OJ2 * sinip
     denom = 1.0 + cosip if abs(cosip + 1.0) > 1.5e-12 else 1.5e-12
-    xlcof = -0.25 * _J3OJ2 * sinip * (3.0 + 5.0 * cosip) / denom
-    sinw, cosw = sincos(argpp)
-    axnl = ep * cosw
-    temp = 1.0 / (am * (1.0 - ep * ep))
-    aynl = ep * sinw + temp * aycof
-    u = np.fmod(mp + argpp + nodep + temp * xlcof * axnl - nodep, _TWOPI)
-    eo1 = u
-    tem5 = 9999.9
-    ktr = 1
-    sineo1 = 0.0
-    coseo1 = 0.0
-    while abs(tem5) >= 1.0e-12 and ktr <= 10:
-        sineo1, coseo1 = sincos(eo1)
-        tem5 = 1.0 - coseo1 * axnl - sineo1 * aynl
-        tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / tem5
-        if abs(tem5) >= 0.95:
-            tem5 = 0.95 if tem5 > 0.0 else -0.95
-        eo1 = eo1 + tem5
-        ktr += 1
-    ecose = axnl * coseo1 + aynl * sineo1
-    esine = axnl * sineo1 - aynl * coseo1
-    el2 = axnl * axnl + aynl * aynl
-    pl = am * (1.0 - el2)
-    if pl < 0.0:
-        return nan, nan, nan, nan, nan, nan, 4
-    rl = am * (1.0 - ecose)
-    rdotl = np.sqrt(am) * esine / rl
-    rvdotl = np.sqrt(pl) / rl
-    betal = np.sqrt(1.0 - el2)
-    temp = esine / (1.0 + betal)
-    sinu = am / rl * (sineo1 - aynl - axnl * temp)
-    cosu = am / rl * (coseo1 - axnl + aynl * temp)
-    su = np.arctan2(sinu, cosu)
-    sin2u = (cosu + cosu) * sinu
-    cos2u = 1.0 - 2.0 * sinu * sinu
-    temp = 1.0 / pl
-    temp1 = 0.5 * _J2 * temp
-    temp2 = temp1 * temp
+    xlcof = -0.25 * J3OJ2 * sinip * (3.0 + 5.0 * cosip) / denom
+    axnl, aynl, u = long_period(am, ep, argpp, nodep, mp, aycof, xlcof)
+    sineo1, coseo1 = kepler(u, axnl, aynl)
     cosisq = cosip * cosip
-    con41 = 3.0 * cosisq - 1.0
-    x1mth2 = 1.0 - cosisq
-    x7thm1 = 7.0 * cosisq - 1.0
-    mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
-    su = su - 0.25 * temp2 * x7thm1 * sin2u
-    xnode = nodep + 1.5 * temp2 * cosip * sin2u
-    xinc = xincp + 1.5 * temp2 * cosip * sinip * cos2u
-    mvt = rdotl - nm * temp1 * x1mth2 * sin2u / _XKE
-    rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) / _XKE
-    sinsu, cossu = sincos(su)
-    snod, cnod = sincos(xnode)
-    sini, cosi = sincos(xinc)
-    xmx = -snod * cosi
-    xmy = cnod * cosi
-    ux = xmx * sinsu + cnod * cossu
-    uy = xmy * sinsu + snod * cossu
-    uz = sini * sinsu
-    vx = xmx * cossu - cnod * sinsu
-    vy = xmy * cossu - snod * sinsu
-    vz = sini * cossu
-    if mrt < 1.0:
-        return nan, nan, nan, nan, nan, nan, 6
-    vk = _RE * _XKE / 60.0
-    return (mrt * ux * _RE, mrt * uy * _RE, mrt * uz * _RE, (mvt * ux + rvdot * vx) * vk,
-            (mvt * uy + rvdot * vy) * vk, (mvt * uz + rvdot * vz) * vk, 0)
+    rx, ry, rz, vx, vy, vz, error = short_period(
+        am, nm, axnl, aynl, sineo1, coseo1, nodep, xincp, sinip, cosip, 3.0 * cosisq - 1.0,
+        1.0 - cosisq, 7.0 * cosisq - 1.0)
+    if error != 0:
+        return np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, error
+    return rx, ry, rz, vx, vy, vz, 0
 
 
 def _propagate_deep_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no cover
