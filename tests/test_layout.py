@@ -238,3 +238,15 @@ def test_sgp4_is_written_once():
         used = {n for target, names, _ in _imports(f"debris.propagation.{kernel}")
                 if target == "debris.propagation.sgp4_core" for n in names}
         assert "short_period" in used, kernel
+
+
+def test_kernels_compile_through_the_kernel_cache():
+    """Every compiled kernel is made by ``debris.kernel_cache.njit``, so its cache lives
+    outside the install and follows debris' whole source (a plain ``numba.njit`` would cache
+    beside the module, lost on reinstall and blind to the functions it inlines)."""
+    plain = [f"{name}:{node.lineno}" for name, (path, _) in MODULES.items()
+             if name != "debris.kernel_cache"
+             for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.Attribute) and node.attr in ("njit", "jit")
+             and getattr(node.value, "id", "") == "numba"]
+    assert not plain, plain

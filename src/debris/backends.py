@@ -176,22 +176,18 @@ _NOTED: set = set()
 
 def compile_note(kernel, what: str) -> None:
     """Say once on stderr that numba is about to compile `what` (a parallel kernel's first
-    use after install or after an upgrade of debris): that first run takes 10-20 s more.
+    use after install or after a change of debris): that first run takes 10-20 s more.
 
-    numba caches compiled kernels in the ``__pycache__`` folder beside debris' modules, or,
-    where that is read-only (a system-wide install), in its user-wide cache (``NUMBA_CACHE_DIR``,
-    else ``~/.cache/numba``); only the first case can be checked, so a read-only install says
-    nothing."""
-    func = getattr(kernel, "py_func", None)
-    if func is None or _NOTED:  # one line per process is enough
+    The kernel's own cache (:mod:`debris.kernel_cache`, or wherever numba put it) is asked
+    whether it holds a compiled version for this source; where it cannot be asked (a numba
+    whose internals differ), nothing is said."""
+    if _NOTED:  # one line per process is enough
         return
-    source = os.path.abspath(func.__code__.co_filename)
-    cache = os.path.join(os.path.dirname(source), "__pycache__")
-    stem = os.path.splitext(os.path.basename(source))[0]
-    index = (f"{stem}.{func.__qualname__}-{func.__code__.co_firstlineno}.py"
-             f"{sys.version_info.major}{sys.version_info.minor}.nbi")
-    writable = os.access(cache if os.path.isdir(cache) else os.path.dirname(source), os.W_OK)
-    if writable and not os.path.exists(os.path.join(cache, index)):
+    try:
+        cached = bool(kernel._cache._cache_file._load_index())
+    except Exception:  # noqa: BLE001 - numba's internals: say nothing rather than fail
+        return
+    if not cached:
         _NOTED.add(what)
         print(f"debris: numba is compiling debris' kernels ({what} first), once: 10-20 s "
               "more on this run; later runs load them from its cache", file=sys.stderr)

@@ -23,6 +23,7 @@ import numba
 import numpy as np
 
 from ..backends import compile_note
+from ..kernel_cache import njit
 
 __all__ = ["window_pairs", "window_bounds"]
 
@@ -432,19 +433,19 @@ def _window_bounds_py(r, valid, limit, sag):  # pragma: no cover - compiled
     return ok, lo, hi
 
 
-_bucket = numba.njit(cache=True, inline="always")(_bucket_py)
-_close = numba.njit(cache=True, inline="always")(_close_py)
-_emit = numba.njit(cache=True, inline="always")(_emit_py)
-_scan_primaries = numba.njit(cache=True)(_scan_primaries_py)
-_cells = numba.njit(cache=True)(_cells_py)
-_cell_runs = numba.njit(cache=True)(_cell_runs_py)
-_primaries_piece = numba.njit(cache=True)(_primaries_piece_py)
-_cell_pairs = numba.njit(cache=True, inline="always")(_cell_pairs_py)
-_all_pairs_piece = numba.njit(cache=True)(_all_pairs_piece_py)
-_dense_piece = numba.njit(cache=True)(_dense_piece_py)
-_interval = numba.njit(cache=True)(_interval_py)
-_window = numba.njit(parallel=True, cache=True)(_window_py)
-_window_bounds = numba.njit(parallel=True, cache=True)(_window_bounds_py)
+_bucket = njit(cache=True, inline="always")(_bucket_py)
+_close = njit(cache=True, inline="always")(_close_py)
+_emit = njit(cache=True, inline="always")(_emit_py)
+_scan_primaries = njit(cache=True)(_scan_primaries_py)
+_cells = njit(cache=True)(_cells_py)
+_cell_runs = njit(cache=True)(_cell_runs_py)
+_primaries_piece = njit(cache=True)(_primaries_piece_py)
+_cell_pairs = njit(cache=True, inline="always")(_cell_pairs_py)
+_all_pairs_piece = njit(cache=True)(_all_pairs_piece_py)
+_dense_piece = njit(cache=True)(_dense_piece_py)
+_interval = njit(cache=True)(_interval_py)
+_window = njit(parallel=True, cache=True)(_window_py)
+_window_bounds = njit(parallel=True, cache=True)(_window_bounds_py)
 compile_note(_window, "the screening broad phase")
 
 

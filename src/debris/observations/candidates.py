@@ -14,6 +14,7 @@ import numpy as np
 
 from ..backends import compile_note
 from ..constants import WGS72_MU_KM3_S2
+from ..kernel_cache import njit
 from .reduction import LIGHT_KM_S
 
 __all__ = ["candidate_pairs"]
@@ -113,7 +114,7 @@ def _kernel():
             _KERNEL.append(_candidates_py)
         else:
             _prange = numba.prange
-            _KERNEL.append(numba.njit(cache=True, error_model="numpy", parallel=True)(
+            _KERNEL.append(njit(cache=True, error_model="numpy", parallel=True)(
                 _candidates_py))
     return _KERNEL[0]
 

@@ -35,6 +35,7 @@ import numpy as np
 from ..backends import compile_note
 from ..constants import (MINUTES_PER_DAY, SURFACE_ESCAPE_SPEED_KM_S, WGS72_EARTH_RADIUS_KM,
                          WGS72_MU_KM3_S2)
+from ..kernel_cache import njit
 from ..propagation.numba_sgp4 import COLUMN, store_state
 
 __all__ = ["pass_candidates", "samples", "site_events", "sunlit_flips", "track_states"]
@@ -347,7 +348,7 @@ def _samples_py(r, v, cosg, sing, omega, obj, k, pos, vel):  # pragma: no cover 
             vel[m, j] = w[j]
 
 
-_jit = numba.njit(cache=True)
+_jit = njit(cache=True)
 _central = _jit(_central)
 _radius_rate = _jit(_radius_rate)
 _cap = _jit(_cap)
@@ -358,14 +359,14 @@ _enu = _jit(_enu)
 _rate_sign = _jit(_rate_sign)
 _above = _jit(_above)
 _elevation_deg = _jit(_elevation_deg)
-_site_events = numba.njit(parallel=True, cache=True)(_site_events_py)
-_track_states = numba.njit(parallel=True, cache=True)(_track_states_py)
-_samples = numba.njit(parallel=True, cache=True)(_samples_py)
+_site_events = njit(parallel=True, cache=True)(_site_events_py)
+_track_states = njit(parallel=True, cache=True)(_track_states_py)
+_samples = njit(parallel=True, cache=True)(_samples_py)
 _lit_exact = _jit(_lit_exact)
 _lit_fast = _jit(_lit_fast)
 _bisect = _jit(_bisect)
-_sunlit_flips = numba.njit(parallel=True, cache=True)(_sunlit_flips_py)
-_pass_candidates = numba.njit(parallel=True, cache=True)(_pass_candidates_py)
+_sunlit_flips = njit(parallel=True, cache=True)(_sunlit_flips_py)
+_pass_candidates = njit(parallel=True, cache=True)(_pass_candidates_py)
 compile_note(_pass_candidates, "the pass-search kernels")
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..backends import compile_note
 from ..constants import MINUTES_PER_DAY
+from ..kernel_cache import njit
 from .near_earth import NearEarthBackend
 from .python_sgp4 import sgp4_at
 from .sdp4 import deep_space_elements, propagate_deep
@@ -222,9 +223,9 @@ def store_state(c, t, r_out, v_out, e_out, o, k):  # pragma: no cover - compiled
     e_out[o, k] = error
 
 
-_sgp4_point = numba.njit(cache=True)(_sgp4_point_py)
-store_state = numba.njit(cache=True)(store_state)
-_at_pairs = numba.njit(parallel=True, cache=True)(_at_pairs_py)
+_sgp4_point = njit(cache=True)(_sgp4_point_py)
+store_state = njit(cache=True)(store_state)
+_at_pairs = njit(parallel=True, cache=True)(_at_pairs_py)
 
 
 class NumbaBackend(NearEarthBackend):

@@ -10,8 +10,9 @@ arguments up to 1e6 rad.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from ..kernel_cache import njit
 
 __all__ = ["sincos"]
 
@@ -50,4 +51,4 @@ def sincos(x):  # pragma: no cover - compiled
     return sin_x, cos_x
 
 
-sincos = numba.njit(inline="always", error_model="numpy", cache=True)(sincos)
+sincos = njit(inline="always", error_model="numpy", cache=True)(sincos)

@@ -21,6 +21,7 @@ from sgp4.api import WGS72
 from sgp4.model import Satrec as PythonSatrec
 
 from ..constants import MINUTES_PER_DAY
+from ..kernel_cache import njit
 from .polymath import sincos
 from .sgp4_core import J3OJ2, PI, TWOPI, X2O3, XKE, fmod2pi, kepler, long_period, short_period
 
@@ -250,10 +251,10 @@ def _propagate_deep_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no 
 
 
 _options = dict(error_model="numpy", cache=True)
-_lunar_solar = numba.njit(**_options)(_lunar_solar_py)
-_half_day = numba.njit(**_options)(_half_day_py)
-_dspace = numba.njit(**_options)(_dspace_py)
-_dpper = numba.njit(**_options)(_dpper_py)
-_periodics = numba.njit(**_options)(_periodics_py)
-_sdp4_point = numba.njit(**_options)(_sdp4_point_py)
-propagate_deep = numba.njit(parallel=True, **_options)(_propagate_deep_py)
+_lunar_solar = njit(**_options)(_lunar_solar_py)
+_half_day = njit(**_options)(_half_day_py)
+_dspace = njit(**_options)(_dspace_py)
+_dpper = njit(**_options)(_dpper_py)
+_periodics = njit(**_options)(_periodics_py)
+_sdp4_point = njit(**_options)(_sdp4_point_py)
+propagate_deep = njit(parallel=True, **_options)(_propagate_deep_py)

@@ -19,10 +19,10 @@ angle instead of through ``atan2`` and back, so that no step needs a libm call.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from ..constants import TWO_PI, WGS72_EARTH_RADIUS_KM, WGS72_J2, WGS72_J3, WGS72_J4, WGS72_XKE
+from ..kernel_cache import njit
 from .polymath import sincos
 
 __all__ = ["RE", "XKE", "J2", "J4", "J3OJ2", "X2O3", "VKMPERSEC", "TWOPI", "PI",
@@ -208,9 +208,9 @@ def short_period(am, nm, axnl, aynl, sineo1, coseo1, nodep, xincp, sinip, cosip,
             (mvt * uy + rvdot * vy) * VKMPERSEC, (mvt * uz + rvdot * vz) * VKMPERSEC, error)
 
 
-fmod2pi = numba.njit(**_inline)(fmod2pi)
-near_secular = numba.njit(**_inline)(near_secular)
-long_period = numba.njit(**_inline)(long_period)
-kepler_step = numba.njit(**_inline)(kepler_step)
-kepler = numba.njit(**_inline)(kepler)
-short_period = numba.njit(**_inline)(short_period)
+fmod2pi = njit(**_inline)(fmod2pi)
+near_secular = njit(**_inline)(near_secular)
+long_period = njit(**_inline)(long_period)
+kepler_step = njit(**_inline)(kepler_step)
+kepler = njit(**_inline)(kepler)
+short_period = njit(**_inline)(short_period)

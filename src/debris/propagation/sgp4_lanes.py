@@ -17,6 +17,7 @@ import numba
 import numpy as np
 
 from ..constants import MINUTES_PER_DAY
+from ..kernel_cache import njit
 from .sgp4_core import KEPLER_TOLERANCE, kepler_step, long_period, near_secular, short_period
 
 __all__ = ["propagate_grid", "LANES"]
@@ -85,9 +86,9 @@ def _states_block_py(c, m, am, nm, axnl, aynl, nodep, sineo1, coseo1, err,
 
 
 _options = dict(error_model="numpy", cache=True)
-_secular_block = numba.njit(**_options)(_secular_block_py)
-_kepler_block = numba.njit(**_options)(_kepler_block_py)
-_states_block = numba.njit(**_options)(_states_block_py)
+_secular_block = njit(**_options)(_secular_block_py)
+_kepler_block = njit(**_options)(_kepler_block_py)
+_states_block = njit(**_options)(_states_block_py)
 
 
 def _propagate_grid_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no cover
@@ -115,4 +116,4 @@ def _propagate_grid_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no 
                           r_out, v_out, e_out, o, k0)
 
 
-propagate_grid = numba.njit(parallel=True, **_options)(_propagate_grid_py)
+propagate_grid = njit(parallel=True, **_options)(_propagate_grid_py)
