@@ -20,7 +20,8 @@ import sys
 import numpy as np
 
 from debris import Catalog, to_times
-from debris.observations.elements import satrec_from_x, tle_lines
+from debris.observations.elements import satrec_from_x
+from debris.tle import tle_lines
 
 
 def make_catalog(n: int, seed: int = 0) -> list[str]:

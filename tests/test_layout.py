@@ -250,3 +250,26 @@ def test_kernels_compile_through_the_kernel_cache():
              if isinstance(node, ast.Attribute) and node.attr in ("njit", "jit")
              and getattr(node.value, "id", "") == "numba"]
     assert not plain, plain
+
+
+def test_formats_live_in_their_homes():
+    """Catalogue formats are read and written in debris.tle and debris.omm (registered in
+    debris.catalog_formats), observation formats in debris.observations (registered in
+    debris.observations.formats), CCSDS messages in debris.io.ccsds: no CCSDS keyword text,
+    TLE checksum or format registry anywhere else (the command line included)."""
+    homes = {"debris.omm", "debris.io.ccsds", "debris.observations.tdm"}
+    ccsds, checksums, registries = [], [], []
+    for name, (path, _) in MODULES.items():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and re.match(r"CCSDS_[A-Z]+_VERS", node.value) and name not in homes):
+                ccsds.append(f"{name}:{node.lineno}")
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "tle_checksum"
+                    and name != "debris.tle"):
+                checksums.append(f"{name}:{node.lineno}")
+            if (isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "FORMATS"
+                                                     for t in node.targets)
+                    and not name.startswith("debris.observations.")):
+                registries.append(name)
+    assert not ccsds and not checksums and not registries, (ccsds, checksums, registries)

@@ -137,3 +137,51 @@ def test_a_registered_backend_runs_passes_crossings_and_screening(one_by_one, le
                  "--start", night[0], "--hours", "6", "--site", "dushanbe", "--backend",
                  "one-by-one", "--format", "csv"]) == 0
     capsys.readouterr()
+
+
+def _read_piped(text, source, builder, verify_checksums):
+    from debris.tle import read_tle_text
+
+    read_tle_text(text.replace(" | ", "\n"), source, builder, verify_checksums)
+
+
+def _write_piped(catalog):
+    from debris.tle import tle_text
+
+    lines = tle_text(catalog).splitlines()
+    return "".join(" | ".join(lines[i:i + 3]) + "\n" for i in range(0, len(lines), 3))
+
+
+@pytest.fixture
+def piped():
+    from debris.catalog_formats import (CatalogFormat, register_catalog_format,
+                                        unregister_catalog_format)
+
+    spec = register_catalog_format(CatalogFormat(
+        "piped-3le", "a 3LE record per line, ' | ' between its lines (a test's format)",
+        lambda text: 2.0 if " | 1 " in text else 0.0, _read_piped, _write_piped, ".p3le"))
+    yield spec
+    unregister_catalog_format("piped-3le")
+
+
+def test_a_registered_catalogue_format_is_read_written_and_offered(piped, tmp_path, capsys):
+    """Registered here, the toy format is recognised when a catalogue is read, is a
+    --to choice of debris convert and a --format choice of fit and iod, and python -m
+    debris lists it; converting the 2009 pair into it and back gives the same elements."""
+    from debris import Catalog
+    from debris.__main__ import report
+
+    for command in (["convert", PAIR], ["fit", PAIR, "--norad", "1"], ["iod", PAIR]):
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        assert "piped-3le" in capsys.readouterr().out
+    out = tmp_path / "pair.p3le"
+    assert main(["convert", PAIR, "--to", "piped-3le", "--output", str(out)]) == 0
+    assert out.read_text().count(" | ") == 4
+    back = Catalog.from_file(out)  # detected: no format given
+    original = Catalog.from_file(PAIR)
+    assert list(back.norad_id) == list(original.norad_id)
+    assert [s.inclo for s in back.satrecs] == pytest.approx([s.inclo for s in original.satrecs])
+    assert main(["convert", str(out), "--to", "omm-json"]) == 0
+    assert '"NORAD_CAT_ID": 24946' in capsys.readouterr().out
+    assert "piped-3le" in report()

@@ -13,6 +13,7 @@ The data flow and which package owns what: README, "Architecture".
 
 from ._version import __version__
 from .catalog import Catalog, Rejection, bundled_catalog_path
+from .catalog_formats import CatalogFormat, catalog_formats, register_catalog_format
 from .conjunctions import (PcMethod, cdm_pc, chan_pc, conjunction_cdms, conjunction_pc,
                            encounter_plane, foster_pc, max_pc, observability, pc_methods,
                            register_pc_method, screen)
@@ -40,6 +41,7 @@ from .uncertainty import UncertaintyModel, fit_uncertainty, history_differences,
 __all__ = [
     "__version__",
     "Catalog", "Rejection", "bundled_catalog_path",
+    "CatalogFormat", "catalog_formats", "register_catalog_format",
     "DebrisError", "TLEFormatError", "OMMFormatError", "CatalogError", "NaiveDatetimeError",
     "TimeFormatError", "UnknownSiteError", "SiteFormatError",
     "EarthOrientation", "Topocentric", "earth_orientation", "topocentric",

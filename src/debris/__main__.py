@@ -12,8 +12,10 @@ import skyfield
 
 from . import __version__
 from .catalog import Catalog, bundled_catalog_path
+from .catalog_formats import catalog_formats
 from .conjunctions.pc import pc_methods
 from .io.tables import iso_text
+from .observations.formats import observation_formats
 from .propagation import available_backends, get_backend
 from .sun import ephemeris
 from .timescale import Times, skyfield_data_file, skyfield_timescale
@@ -35,6 +37,10 @@ def report() -> str:
                  f"auto selects: {get_backend('auto').name}")
     lines.append("Pc methods: " + ", ".join(f"{m.name} ({m.ccsds_label})"
                                             for m in pc_methods().values()))
+    for kind, formats in (("catalogue", catalog_formats()),
+                          ("observation", observation_formats())):
+        lines.append(f"{kind} formats: " + ", ".join(
+            name + ("" if spec.write else " (read only)") for name, spec in formats.items()))
     ts = skyfield_timescale()
     lines.append(f"leap seconds: Skyfield's built-in table, {len(ts.leap_offsets)} entries, "
                  f"TAI-UTC now {int(ts.leap_offsets[-1])} s")

@@ -29,8 +29,9 @@ from sgp4.api import SGP4_ERRORS, WGS72, Satrec, SatrecArray
 from .constants import WGS72_EARTH_RADIUS_KM
 from .errors import CatalogError, DebrisError, InputError, TLEFormatError, UnknownObjectError
 from .io.files import bundled_file
+from .catalog_formats import catalog_format, detect_catalog_format
 from .catalog_text import catalog_text, quarantine
-from .omm import add_omm_record, read_omm_csv, read_omm_json, read_omm_xml
+from .omm import add_omm_record
 from .timescale import Times, to_times
 from .tle import intl_designator_from_tle, read_tle_text
 
@@ -108,32 +109,22 @@ def _object_type_from_name(name: str) -> str:
 
 def _read_text(text: str, source: str, format: str, builder, verify_checksums: bool,
                damaged: dict | None = None) -> None:
-    kind = _detect_format(text) if format == "auto" else format
+    spec = detect_catalog_format(text) if format == "auto" else catalog_format(format)
     builder.sources.append(source)
     before = len(builder.satrecs) + len(builder.rejected)
     first = len(builder.satrecs)
-    if kind == "empty":
+    if spec is None:
         raise CatalogError(f"{source}: file is empty; expected TLE/3LE lines or OMM "
-                           "(CSV, JSON, XML)")
-    if kind == "tle":
-        read_tle_text(text, source, builder, verify_checksums)
-    elif kind == "omm-csv":
-        read_omm_csv(text, source, builder)
-    elif kind == "omm-json":
-        read_omm_json(text, source, builder)
-    elif kind == "omm-xml":
-        read_omm_xml(text, source, builder)
-    else:
-        raise CatalogError(f"unknown catalogue format {kind!r}; use auto, tle, omm-csv, "
-                           "omm-json or omm-xml")
+                           "(CSV, JSON, XML, KVN)")
+    spec.read(text, source, builder, verify_checksums)
     if damaged:
-        quarantine(builder, source, kind, damaged, first, text.split("\n"))
+        quarantine(builder, source, spec.name, damaged, first, text.split("\n"))
     if len(builder.satrecs) == first and damaged:
         raise CatalogError(f"{source}: no readable element set ({len(damaged)} damaged "
                            f"line(s), first: {damaged[min(damaged)]}); not a catalogue")
     if len(builder.satrecs) + len(builder.rejected) == before:
         raise CatalogError(f"{source}: no element sets found; expected TLE/3LE lines "
-                           "('1 ...' / '2 ...') or OMM (CSV, JSON, XML)")
+                           "('1 ...' / '2 ...') or OMM (CSV, JSON, XML, KVN)")
 
 
 class _Builder:
@@ -178,23 +169,6 @@ class _Builder:
         cat = Catalog._from_parts(self.satrecs, self.names, self.norad, self.intl, self.types,
                                   self.rejected, self.sources)
         return cat._deduplicate(self.origin)
-
-
-def _detect_format(text: str) -> str:
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if not stripped:
-        return "empty"
-    if stripped[0] in "[{":
-        return "omm-json"
-    if stripped[0] == "<":
-        lines = stripped.splitlines()[:3]
-        # a 3LE whose first name starts with '<' ("<REDACTED>") is not XML
-        if not (len(lines) == 3 and lines[1].startswith("1 ") and lines[2].startswith("2 ")):
-            return "omm-xml"
-    first = stripped.splitlines()[0].upper()
-    if "," in first and "NORAD_CAT_ID" in first:
-        return "omm-csv"
-    return "tle"
 
 
 class Catalog:
@@ -294,12 +268,15 @@ class Catalog:
         return builder.build()
 
     @classmethod
-    def from_satrecs(cls, satrecs, names=None, norad_ids=None) -> "Catalog":
-        """Wrap existing python-sgp4 ``Satrec`` objects."""
+    def from_satrecs(cls, satrecs, names=None, norad_ids=None,
+                     intl_designators=None) -> "Catalog":
+        """Wrap existing python-sgp4 ``Satrec`` objects (international designators in
+        COSPAR form, ``1998-067A``; by default from the Satrecs' own)."""
         satrecs = list(satrecs)
         names = list(names) if names is not None else [""] * len(satrecs)
         norad = list(norad_ids) if norad_ids is not None else [s.satnum for s in satrecs]
-        intl = [intl_designator_from_tle(s.intldesg) for s in satrecs]
+        intl = (list(intl_designators) if intl_designators is not None
+                else [intl_designator_from_tle(s.intldesg) for s in satrecs])
         return cls._from_parts(satrecs, names, norad, intl, [None] * len(satrecs), [], [])
 
     @classmethod
@@ -311,7 +288,10 @@ class Catalog:
         ----------
         path : str or Path
             TLE/3LE text, or OMM as CSV, JSON or XML.
-        format : {'auto', 'tle', 'omm-csv', 'omm-json', 'omm-xml'}
+        format : str
+            ``auto`` (detected from the content) or a name of
+            :func:`debris.catalog_formats.catalog_formats` (``tle``, ``omm-csv``,
+            ``omm-json``, ``omm-xml``, ``omm-kvn``, and any registered).
 
         Raises
         ------
@@ -336,7 +316,7 @@ class Catalog:
     @classmethod
     def from_text(cls, text: str, source: str = "<text>", *, strict: bool = False,
                   verify_checksums: bool = True, format: str = "auto") -> "Catalog":
-        """Read catalogue text (TLE/3LE or OMM CSV/JSON/XML, detected like files)."""
+        """Read catalogue text (TLE/3LE or OMM CSV/JSON/XML/KVN, detected like files)."""
         builder = _Builder(strict)
         _read_text(text, source, format, builder, verify_checksums)
         return builder.build()

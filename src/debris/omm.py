@@ -1,4 +1,5 @@
-"""OMM (CCSDS 502.0-B-2 Orbit Mean-Elements Message) readers: CSV, JSON and XML.
+"""OMM (CCSDS 502.0-B-2 Orbit Mean-Elements Message): readers and writers of CSV, JSON,
+XML and KVN.
 
 Each reader adds every record it can initialise to a catalogue builder (the one
 :mod:`debris.catalog` passes: ``add``, ``add_many``, ``reject``) and rejects the others
@@ -22,8 +23,11 @@ from sgp4.api import WGS72, Satrec
 
 from .constants import DAY_S
 from .errors import CatalogError, OMMFormatError
+from .io.tables import epoch_text, utc_now_iso
 
-__all__ = ["add_omm_record", "read_omm_csv", "read_omm_json", "read_omm_xml"]
+__all__ = ["add_omm_record", "read_omm_csv", "read_omm_json", "read_omm_xml", "read_omm_kvn",
+           "looks_like_omm_kvn", "omm_records", "omm_kvn_text", "omm_csv_text", "omm_json_text",
+           "omm_xml_text", "OMM_KEYS"]
 
 
 #: The largest catalogue number SGP4 element sets carry (Alpha-5 "Z9999").
@@ -82,7 +86,9 @@ def add_omm_record(fields: dict, source: str, number: int | None, builder,
         builder.reject(source, number, None, f"NORAD_CAT_ID {norad} outside 0..{MAX_NORAD_ID} "
                        "(the most SGP4 element sets can carry)", exc_type=OMMFormatError)
         return
-    missing = [key for key in _OMM_REQUIRED if str(fields.get(key) or "").strip() == ""]
+    # a JSON number 0 (BSTAR of many objects) is a value, not a missing field
+    missing = [key for key in _OMM_REQUIRED
+               if fields.get(key) is None or str(fields.get(key)).strip() == ""]
     if missing:
         builder.reject(source, number, norad, f"OMM record lacks {', '.join(missing)}",
                        exc_type=OMMFormatError)
@@ -92,6 +98,8 @@ def add_omm_record(fields: dict, source: str, number: int | None, builder,
             fields[key] = value
     fields["EPOCH"] = str(fields["EPOCH"]).strip().rstrip("Z")
     fields["OBJECT_ID"] = str(fields["OBJECT_ID"])
+    if fields["OBJECT_ID"].strip().upper() == "UNKNOWN":  # the CCSDS filler, no designator
+        fields["OBJECT_ID"] = ""
     try:
         ecc = float(fields["ECCENTRICITY"])
         mean_motion = float(fields["MEAN_MOTION"])
@@ -337,3 +345,159 @@ def _xml_segment_lines(text: str, count: int) -> list:
     except (expat.ExpatError, LookupError):
         pass
     return (lines + [None] * count)[:count]
+
+
+# ---------------------------------------------------------------------------- KVN reader
+
+def looks_like_omm_kvn(text: str) -> bool:
+    """Whether `text` starts as an OMM in KVN (``CCSDS_OMM_VERS = ...``, comments first)."""
+    for line in text.lstrip("\ufeff").splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("COMMENT"):
+            return stripped.upper().startswith("CCSDS_OMM_VERS")
+    return False
+
+
+def read_omm_kvn(text: str, source: str, builder) -> None:
+    """Read OMM KVN text (one or more messages, each from its ``CCSDS_OMM_VERS`` line) into
+    `builder`: ``KEY = VALUE`` lines, units in brackets and comments ignored."""
+    fields, first = None, None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("COMMENT") or "=" not in stripped:
+            continue
+        key, _, value = stripped.partition("=")
+        key = key.strip().upper()
+        value = _without_unit(value.strip())
+        if key == "CCSDS_OMM_VERS":
+            if fields is not None:
+                add_omm_record(fields, source, first, builder, normalized=True)
+            fields, first = {}, number
+        elif fields is None:
+            builder.reject(source, number, None, f"{key} before CCSDS_OMM_VERS; not an OMM",
+                           exc_type=OMMFormatError)
+            return
+        else:
+            fields[key] = value
+    if fields is not None:
+        add_omm_record(fields, source, first, builder, normalized=True)
+
+
+def _without_unit(value: str) -> str:
+    """A KVN value without its trailing unit (``7.5 [km]``); names keep brackets."""
+    number, bracket, _ = value.partition("[")
+    if bracket and value.endswith("]"):
+        try:
+            float(number)
+            return number.strip()
+        except ValueError:
+            pass
+    return value
+
+
+# ---------------------------------------------------------------------------- writers
+
+#: The OMM keywords of an SGP4 element set, in the order CelesTrak's files carry them.
+OMM_KEYS = ("OBJECT_NAME", "OBJECT_ID", "EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION",
+            "RA_OF_ASC_NODE", "ARG_OF_PERICENTER", "MEAN_ANOMALY", "EPHEMERIS_TYPE",
+            "CLASSIFICATION_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH", "BSTAR",
+            "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
+_NUMBERS = ("MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER",
+            "MEAN_ANOMALY", "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
+_INTEGERS = ("EPHEMERIS_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH")
+
+
+def omm_records(catalog) -> list[dict]:
+    """Each object's OMM fields as text (SGP4 mean elements, TEME; 12 significant digits,
+    so the elements read back to 1e-12 relative).
+
+    Parameters
+    ----------
+    catalog : Catalog
+
+    Returns
+    -------
+    list of dict
+        {keyword: text} in :data:`OMM_KEYS` order.
+    """
+    turn = 2.0 * np.pi
+    epochs = epoch_text(catalog.epoch)
+    records = []
+    for k, sat in enumerate(catalog.satrecs):
+        values = {"MEAN_MOTION": sat.no_kozai * 1440.0 / turn, "ECCENTRICITY": sat.ecco,
+                  "INCLINATION": np.degrees(sat.inclo),
+                  "RA_OF_ASC_NODE": np.degrees(sat.nodeo) % 360.0,
+                  "ARG_OF_PERICENTER": np.degrees(sat.argpo) % 360.0,
+                  "MEAN_ANOMALY": np.degrees(sat.mo) % 360.0, "BSTAR": sat.bstar,
+                  "MEAN_MOTION_DOT": sat.ndot * 1036800.0 / np.pi,
+                  "MEAN_MOTION_DDOT": sat.nddot * 2985984000.0 / 2.0 / np.pi}
+        record = {"OBJECT_NAME": str(catalog.name[k]),
+                  "OBJECT_ID": str(catalog.intl_designator[k]),
+                  "EPOCH": str(epochs[k]),
+                  "EPHEMERIS_TYPE": str(int(getattr(sat, "ephtype", 0) or 0)),
+                  "CLASSIFICATION_TYPE": getattr(sat, "classification", "U") or "U",
+                  "NORAD_CAT_ID": str(int(catalog.norad_id[k])),
+                  "ELEMENT_SET_NO": str(int(getattr(sat, "elnum", 999))),
+                  "REV_AT_EPOCH": str(int(getattr(sat, "revnum", 0)))}
+        record.update({key: f"{float(v):.12g}" for key, v in values.items()})
+        records.append({key: record[key] for key in OMM_KEYS})
+    return records
+
+
+def omm_kvn_text(catalog) -> str:
+    """A catalogue as CCSDS OMM 2.0 KVN messages, one per object (SGP4 mean elements)."""
+    created = utc_now_iso().rstrip("Z")
+    header = ["CCSDS_OMM_VERS = 2.0", f"CREATION_DATE = {created}", "ORIGINATOR = debris", ""]
+    out = []
+    for record in omm_records(catalog):
+        meta = [f"OBJECT_NAME = {record['OBJECT_NAME']}", f"OBJECT_ID = {record['OBJECT_ID'] or 'UNKNOWN'}",
+                "CENTER_NAME = EARTH", "REF_FRAME = TEME", "TIME_SYSTEM = UTC",
+                "MEAN_ELEMENT_THEORY = SGP4", ""]
+        data = [f"{key} = {record[key]}" for key in OMM_KEYS[2:]]
+        out.append("\n".join(header + meta + data) + "\n")
+    return "\n".join(out)
+
+
+def omm_csv_text(catalog) -> str:
+    """A catalogue as OMM CSV with CelesTrak's header (:data:`OMM_KEYS`)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=OMM_KEYS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(omm_records(catalog))
+    return buffer.getvalue()
+
+
+def omm_json_text(catalog) -> str:
+    """A catalogue as OMM JSON: a list of records, numbers as JSON numbers (CelesTrak's)."""
+    records = [{key: (float(v) if key in _NUMBERS else int(v) if key in _INTEGERS else v)
+                for key, v in record.items()} for record in omm_records(catalog)]
+    return json.dumps(records, indent=1) + "\n"
+
+
+def omm_xml_text(catalog) -> str:
+    """A catalogue as OMM XML (CCSDS NDM/XML 2.0: one ``<omm>`` with its segment per
+    object, as CelesTrak's files are)."""
+    created = utc_now_iso().rstrip("Z")
+    root = ET.Element("ndm")
+    for record in omm_records(catalog):
+        omm = ET.SubElement(root, "omm", id="CCSDS_OMM_VERS", version="2.0")
+        header = ET.SubElement(omm, "header")
+        ET.SubElement(header, "CREATION_DATE").text = created
+        ET.SubElement(header, "ORIGINATOR").text = "debris"
+        segment = ET.SubElement(ET.SubElement(omm, "body"), "segment")
+        meta = ET.SubElement(segment, "metadata")
+        for key, value in (("OBJECT_NAME", record["OBJECT_NAME"]),
+                           ("OBJECT_ID", record["OBJECT_ID"] or "UNKNOWN"),
+                           ("CENTER_NAME", "EARTH"),
+                           ("REF_FRAME", "TEME"), ("TIME_SYSTEM", "UTC"),
+                           ("MEAN_ELEMENT_THEORY", "SGP4")):
+            ET.SubElement(meta, key).text = value
+        data = ET.SubElement(segment, "data")
+        mean = ET.SubElement(data, "meanElements")
+        for key in OMM_KEYS[2:9]:
+            ET.SubElement(mean, key).text = record[key]
+        tle = ET.SubElement(data, "tleParameters")
+        for key in OMM_KEYS[9:]:
+            ET.SubElement(tle, key).text = record[key]
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -15,8 +15,10 @@ and reads TLE files record by record (:func:`read_tle_text`).
 
 from __future__ import annotations
 
+import math
 import re
 
+import numpy as np
 from sgp4.api import Satrec
 
 from .errors import InputError
@@ -29,10 +31,13 @@ __all__ = [
     "check_tle_lines",
     "read_tle_text",
     "intl_designator_from_tle",
+    "tle_lines",
+    "tle_text",
     "TLE_LINE_LENGTH",
 ]
 
 TLE_LINE_LENGTH = 69
+_TWO_PI = 2.0 * math.pi
 
 _ALPHA5_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, no O
 _ALPHA5_VALUE = {letter: 10 + i for i, letter in enumerate(_ALPHA5_LETTERS)}
@@ -283,3 +288,81 @@ def _add_tle(line1, line2, name, source, number, builder, verify_checksums):
         builder.reject(source, number, norad, f"SGP4 could not read the elements: {exc}")
         return
     builder.add(satrec, name or "", norad, intl_designator_from_tle(line1[9:17]), source, number)
+
+
+def tle_lines(sat, *, norad_id: int, intl_designator: str = "",
+              classification: str = "U", element_set: int = 999,
+              revolution: int = 0) -> tuple[str, str]:
+    """Two TLE lines (with checksums; Alpha-5 numbers above 99999) of a Satrec.
+
+    `intl_designator` in COSPAR form (``1996-029C``); the epoch, B*, ndot and nddot come
+    from the Satrec.
+    """
+    number = int_to_alpha5(norad_id) if norad_id > 99999 else f"{norad_id:05d}"
+    intl = ""
+    if len(intl_designator) >= 8 and intl_designator[4] == "-":
+        intl = intl_designator[2:4] + intl_designator[5:]
+    jd = sat.jdsatepoch + sat.jdsatepochF
+    year, day = _epoch_year_day(jd)
+    line1 = (f"1 {number}{classification} {intl:<8} {year % 100:02d}{day:012.8f} "
+             f"{_ndot(sat.ndot * 1440.0 * 1440.0 / _TWO_PI)} "
+             f"{_exp_field(sat.nddot * 1440.0 ** 3 / _TWO_PI)} {_exp_field(sat.bstar)} 0 "
+             f"{element_set % 10000:4d}")
+    line2 = (f"2 {number} {math.degrees(sat.inclo):8.4f} {math.degrees(sat.nodeo) % 360.0:8.4f} "
+             f"{round(sat.ecco * 1e7):07d} {math.degrees(sat.argpo) % 360.0:8.4f} "
+             f"{math.degrees(sat.mo) % 360.0:8.4f} {sat.no_kozai * 1440.0 / _TWO_PI:11.8f}"
+             f"{revolution % 100000:5d}")
+    return line1 + str(tle_checksum(line1)), line2 + str(tle_checksum(line2))
+
+
+def _epoch_year_day(jd: float) -> tuple[int, float]:
+    days = jd - 2440587.5  # days since 1970-01-01
+    stamp = np.datetime64("1970-01-01") + np.timedelta64(int(round(days * 86400e6)), "us")
+    year = int(str(stamp)[:4])
+    start = (np.datetime64(f"{year}-01-01") - np.datetime64("1970-01-01")).astype(int)
+    return year, days - start + 1.0
+
+
+def _ndot(value: float) -> str:
+    text = f"{value:.8f}"
+    sign = "-" if value < 0 else " "
+    return sign + text.lstrip("-")[1:]  # " .00001234"
+
+
+def _exp_field(value: float) -> str:
+    """TLE's assumed-decimal exponent form: ``+12345-3`` means 0.12345e-3."""
+    if value == 0.0 or not math.isfinite(value):
+        return " 00000+0"
+    exponent = math.floor(math.log10(abs(value))) + 1
+    mantissa = round(abs(value) / 10.0 ** exponent * 1e5)
+    if mantissa >= 100000:
+        mantissa //= 10
+        exponent += 1
+    if exponent < -9 or exponent > 9:
+        return " 00000+0"
+    sign = "-" if value < 0 else " "
+    return f"{sign}{mantissa:05d}{'-' if exponent < 0 else '+'}{abs(exponent)}"
+
+
+def tle_text(catalog) -> str:
+    """A catalogue as 3LE text: each object's name line (``0 NAME``) and its two lines.
+
+    Parameters
+    ----------
+    catalog : Catalog
+
+    Returns
+    -------
+    str
+        Readable again by :meth:`debris.Catalog.from_text` (element values to the TLE's own
+        precision: angles to 1e-4 deg, mean motion to 1e-8 rev/day).
+    """
+    out = []
+    for sat, name, norad, intl in zip(catalog.satrecs, catalog.name, catalog.norad_id,
+                                      catalog.intl_designator):
+        line1, line2 = tle_lines(sat, norad_id=int(norad), intl_designator=str(intl),
+                                 classification=getattr(sat, "classification", "U") or "U",
+                                 element_set=int(getattr(sat, "elnum", 999)),
+                                 revolution=int(getattr(sat, "revnum", 0)))
+        out.extend([f"0 {name}" if name else "0", line1, line2])
+    return "\n".join(out) + "\n" if out else ""

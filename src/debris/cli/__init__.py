@@ -25,12 +25,12 @@ import warnings
 from .._version import __version__
 from ..errors import DebrisError
 from ..io.files import discard_temporaries
-from . import catalog, ephemeris, fetch, observe, passes, schedule, screen
+from . import catalog, convert, ephemeris, fetch, observe, passes, schedule, screen
 
 __all__ = ["main", "build_parser"]
 
 #: Commands in the order ``debris --help`` lists them.
-_COMMANDS = (catalog, fetch, ephemeris, passes, screen, schedule, observe)
+_COMMANDS = (catalog, fetch, ephemeris, passes, screen, schedule, observe, convert)
 
 
 class _Parser(argparse.ArgumentParser):

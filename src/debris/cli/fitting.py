@@ -7,10 +7,11 @@ import json
 import numpy as np
 
 from ..catalog import Catalog
+from ..catalog_formats import catalog_format, catalog_formats
 from ..constants import DAY_S
 from ..errors import DebrisError
 from ..io.files import write_text
-from ..io.tables import iso_text, meta_block, utc_now_iso
+from ..io.tables import iso_text, meta_block
 from ..observations import fit_orbit, identify, initial_orbit, observation_geometry
 from ..observations.identify import reported_numbers
 from ..observations.quality import attempt
@@ -18,7 +19,8 @@ from ..timescale import Times, to_times
 from .common import EXIT_SKIPPED, add_output, load_catalog, note, ranged
 from .observation_input import exit_status, load_observations
 
-__all__ = ["fit_parser_options", "cmd_fit", "cmd_iod", "fit_record", "omm_kvn"]
+__all__ = ["fit_parser_options", "cmd_fit", "cmd_iod", "fit_record", "element_formats",
+           "elements_text"]
 
 #: NORAD numbers given to objects found by ``debris iod`` without a reported number.
 ANALYST_BASE = 80000
@@ -33,7 +35,7 @@ def fit_parser_options(p) -> None:
                    "last observation)")
     p.add_argument("--fit-bstar", choices=["auto", "yes", "no"], default="auto",
                    help="fit B* (auto: on arcs of 3 days or more)")
-    add_output(p, ["tle", "omm", "json"], default="tle")
+    add_output(p, element_formats(), default="tle")
 
 
 def fit_record(fit, observations, rows, norad, name) -> dict:
@@ -58,27 +60,16 @@ def fit_record(fit, observations, rows, norad, name) -> dict:
             "sigmas": {k: float(v) for k, v in fit.sigmas.items()}, "residuals": residual_rows}
 
 
-def omm_kvn(satrec, name: str, norad: int, intl_designator: str = "") -> str:
-    """A CCSDS OMM 2.0 (KVN) of a fitted element set (SGP4 mean elements, TEME)."""
-    turn = 2.0 * np.pi
-    epoch = iso_text(Times.from_jd(satrec.jdsatepoch, satrec.jdsatepochF))[0].rstrip("Z")
-    fields = [("CCSDS_OMM_VERS", "2.0"), ("CREATION_DATE", utc_now_iso().rstrip("Z")),
-              ("ORIGINATOR", "debris"), ("", ""), ("OBJECT_NAME", name),
-              ("OBJECT_ID", intl_designator or "UNKNOWN"), ("CENTER_NAME", "EARTH"),
-              ("REF_FRAME", "TEME"), ("TIME_SYSTEM", "UTC"), ("MEAN_ELEMENT_THEORY", "SGP4"),
-              ("", ""), ("EPOCH", epoch),
-              ("MEAN_MOTION", f"{satrec.no_kozai * 1440.0 / turn:.8f}"),
-              ("ECCENTRICITY", f"{satrec.ecco:.7f}"),
-              ("INCLINATION", f"{np.degrees(satrec.inclo):.4f}"),
-              ("RA_OF_ASC_NODE", f"{np.degrees(satrec.nodeo) % 360.0:.4f}"),
-              ("ARG_OF_PERICENTER", f"{np.degrees(satrec.argpo) % 360.0:.4f}"),
-              ("MEAN_ANOMALY", f"{np.degrees(satrec.mo) % 360.0:.4f}"),
-              ("EPHEMERIS_TYPE", "0"), ("CLASSIFICATION_TYPE", "U"),
-              ("NORAD_CAT_ID", str(norad)), ("ELEMENT_SET_NO", "999"), ("REV_AT_EPOCH", "0"),
-              ("BSTAR", f"{satrec.bstar:.8g}"),
-              ("MEAN_MOTION_DOT", f"{satrec.ndot * 1440.0 ** 2 / turn:.8f}"),
-              ("MEAN_MOTION_DDOT", f"{satrec.nddot * 1440.0 ** 3 / turn:.8g}")]
-    return "\n".join(f"{k} = {v}" if k else "" for k, v in fields) + "\n"
+def element_formats() -> list:
+    """The element-set formats ``fit`` and ``iod`` write: every catalogue format with a
+    writer (:mod:`debris.catalog_formats`), ``omm`` (KVN, as before) and ``json``."""
+    return [*(name for name, spec in catalog_formats().items() if spec.write), "omm", "json"]
+
+
+def elements_text(format: str, satrecs, names, norad_ids, intl_designators) -> str:
+    """Element sets as the text of a catalogue format (``omm`` is ``omm-kvn``)."""
+    catalog = Catalog.from_satrecs(satrecs, names, norad_ids, intl_designators)
+    return catalog_format("omm-kvn" if format == "omm" else format).write(catalog)
 
 
 def _rows_of(observations, catalog, stations, norad) -> np.ndarray:
@@ -143,10 +134,9 @@ def cmd_fit(args) -> int:
     if problems:
         raise DebrisError(f"NORAD {args.norad}: the fit failed: " + "; ".join(problems)
                           + "; nothing was written")
-    if args.format == "tle":
-        text = f"{name}\n{fit.tle_line1}\n{fit.tle_line2}\n"
-    elif args.format == "omm":
-        text = omm_kvn(fit.satrec, name, args.norad, known or str(sub["intl_designator"][0]))
+    if args.format != "json":
+        text = elements_text(args.format, [fit.satrec], [name], [args.norad],
+                             [known or str(sub["intl_designator"][0])])
     else:
         doc = {"meta": meta_block(command="fit", inputs=list(args.observations),
                                   elements=[str(s) for s in (start_catalog.sources
@@ -170,7 +160,7 @@ def cmd_iod(args) -> int:
         number = int(reported[rows[0]])
         key = number if number >= 0 else f"track {tracks['track'][t]}"
         groups.setdefault(key, []).extend(rows.tolist())
-    results, failed, texts = [], [], []
+    results, failed, elements = [], [], []
     for k, (key, rows) in enumerate(sorted(groups.items(), key=lambda kv: min(kv[1]))):
         rows = np.array(sorted(rows))
         number = key if isinstance(key, int) else ANALYST_BASE + k
@@ -188,7 +178,7 @@ def cmd_iod(args) -> int:
                            "lines": [f"{f}:{n}" for f, n in zip(sub["file"], sub["line"])]})
             continue
         note(f"{label}: {len(rows)} observations, RMS {fit.rms_arcsec:.1f} arcsec")
-        texts.append(f"{label}\n{fit.tle_line1}\n{fit.tle_line2}\n")
+        elements.append((fit.satrec, label, number, str(sub["intl_designator"][0])))
         record = fit_record(fit, sub, np.arange(len(sub)), number, label)
         record.update(status="ok", tracks=tracks_of)
         results.append(record)
@@ -204,7 +194,7 @@ def cmd_iod(args) -> int:
                "orbits": results, "failed": failed}
         text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
     else:
-        text = "".join(texts)
+        text = elements_text(args.format, *zip(*elements)) if elements else ""
     if failed:
         note(f"{len(failed)} of {len(groups)} objects without an initial orbit (exit status "
              f"{EXIT_SKIPPED})")

@@ -15,7 +15,7 @@ from ..observations.identify import ALONG_TRACK_S, ALONG_TRACK_S_PER_DAY, CROSS_
 from ..observations.tdm import tdm_text
 from ..table import Table
 from .common import add_output, load_catalog, note, ranged
-from .fitting import cmd_fit, cmd_iod, fit_parser_options
+from .fitting import cmd_fit, cmd_iod, element_formats, fit_parser_options
 from .observation_input import add_observation_inputs, exit_status, load_observations
 
 __all__ = ["add_parsers"]
@@ -74,7 +74,7 @@ def add_parsers(sub) -> None:
     add_observation_inputs(p)
     p.add_argument("--all", action="store_true", help="every track, not only the "
                    "uncorrelated ones")
-    add_output(p, ["tle", "json"], default="tle")
+    add_output(p, element_formats(), default="tle")
     p.set_defaults(func=cmd_iod)
 
 

@@ -1,8 +1,11 @@
-"""Readers and writers at the edge: the only place debris turns numbers into text.
+"""Files, result tables and CCSDS messages at the edge, and the times in them as text.
 
 ``files`` (atomic writes, TOML, small CSV inputs), ``tables`` (a Table as CSV, JSON or aligned
-text, times as ISO-8601) and ``ccsds`` (CDM read and written, OEM written). Catalogue formats
-(TLE, OMM) are read by :mod:`debris.tle`, :mod:`debris.omm` and :mod:`debris.catalog`.
+text; times as ISO-8601, made here and nowhere else) and ``ccsds`` (CDM read and written, OEM
+written). Data formats have their own homes and registries: catalogue formats (TLE, OMM
+CSV/JSON/XML/KVN) are read and written by :mod:`debris.tle` and :mod:`debris.omm` and listed
+in :mod:`debris.catalog_formats`; observation formats (IOD, UK, R.D.E., CSV, TDM) live in
+:mod:`debris.observations`, listed in :mod:`debris.observations.formats`.
 """
 
 from .ccsds import (COVARIANCE_KEYS, OBLIGATORY_HEADER, OBLIGATORY_OBJECT, OBLIGATORY_RELATIVE,

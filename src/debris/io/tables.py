@@ -21,13 +21,23 @@ from ..table import Table
 from ..timescale import JD_UNIX_EPOCH, Times, format_iso
 
 __all__ = ["iter_table_json", "iter_table_csv", "table_to_csv", "table_to_json", "table_to_text",
-           "meta_block", "utc_now_iso", "iso_text", "local_iso_text", "day_clock",
+           "meta_block", "utc_now_iso", "iso_text", "epoch_text", "local_iso_text", "day_clock",
            "nested_records", "jsonable"]
 
 
 def iso_text(times: Times) -> np.ndarray:
     """UTC ISO-8601 text of times (``2026-11-23T17:04:05.123Z``), empty where missing."""
     return format_iso(times)
+
+
+def epoch_text(times: Times) -> np.ndarray:
+    """UTC ISO-8601 text of epochs to the microsecond, without zone letter, as CCSDS
+    messages and OMM files carry them (``2024-11-01T03:12:45.123456``)."""
+    days = np.round(np.atleast_1d(times.jd) - JD_UNIX_EPOCH).astype(np.int64)
+    micro = np.round((np.atleast_1d(times.jd) - JD_UNIX_EPOCH - days + np.atleast_1d(times.fr))
+                     * 86_400_000_000.0).astype(np.int64)
+    stamps = (days * 86_400_000_000 + micro).astype("datetime64[us]")
+    return np.datetime_as_string(stamps, unit="us").reshape(np.shape(times.jd))
 
 
 def day_clock(first_date: str, *, seconds: bool = True, mark: str = "+{}"):

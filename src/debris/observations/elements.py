@@ -1,4 +1,4 @@
-"""SGP4 mean elements as fit parameters, from states, and out as TLE lines.
+"""SGP4 mean elements as fit parameters and from states (their TLE lines: debris.tle).
 
 The fit works in a set without the singularities of near-circular orbits (equinoctial-like):
 ``x = (n, e·cos ω, e·sin ω, i, Ω, M + ω, B*)`` with n in rad/min (SGP4's ``no_kozai``),
@@ -15,10 +15,9 @@ import numpy as np
 from sgp4.api import WGS72, Satrec
 
 from ..constants import WGS72_MU_KM3_S2
-from ..tle import int_to_alpha5, tle_checksum
 
 __all__ = ["satrec_from_x", "x_from_satrec", "osculating_x", "mean_elements_from_state",
-           "tle_lines", "SGP4_EPOCH_JD"]
+           "SGP4_EPOCH_JD"]
 
 #: sgp4init counts epochs in days from 1949-12-31 00:00 UTC.
 SGP4_EPOCH_JD = 2433281.5
@@ -103,57 +102,3 @@ def mean_elements_from_state(r, v, epoch_jd: float, epoch_fr: float, bstar: floa
         if np.max(np.abs(step[:6])) < 1e-13:
             break
     return x
-
-
-def tle_lines(sat: Satrec, *, norad_id: int, intl_designator: str = "",
-              classification: str = "U", element_set: int = 999,
-              revolution: int = 0) -> tuple[str, str]:
-    """Two TLE lines (with checksums; Alpha-5 numbers above 99999) of a Satrec.
-
-    `intl_designator` in COSPAR form (``1996-029C``); the epoch, B*, ndot and nddot come
-    from the Satrec.
-    """
-    number = int_to_alpha5(norad_id) if norad_id > 99999 else f"{norad_id:05d}"
-    intl = ""
-    if len(intl_designator) >= 8 and intl_designator[4] == "-":
-        intl = intl_designator[2:4] + intl_designator[5:]
-    jd = sat.jdsatepoch + sat.jdsatepochF
-    year, day = _epoch_year_day(jd)
-    line1 = (f"1 {number}{classification} {intl:<8} {year % 100:02d}{day:012.8f} "
-             f"{_ndot(sat.ndot * 1440.0 * 1440.0 / _TWO_PI)} "
-             f"{_exp_field(sat.nddot * 1440.0 ** 3 / _TWO_PI)} {_exp_field(sat.bstar)} 0 "
-             f"{element_set % 10000:4d}")
-    line2 = (f"2 {number} {math.degrees(sat.inclo):8.4f} {math.degrees(sat.nodeo) % 360.0:8.4f} "
-             f"{round(sat.ecco * 1e7):07d} {math.degrees(sat.argpo) % 360.0:8.4f} "
-             f"{math.degrees(sat.mo) % 360.0:8.4f} {sat.no_kozai * 1440.0 / _TWO_PI:11.8f}"
-             f"{revolution % 100000:5d}")
-    return line1 + str(tle_checksum(line1)), line2 + str(tle_checksum(line2))
-
-
-def _epoch_year_day(jd: float) -> tuple[int, float]:
-    days = jd - 2440587.5  # days since 1970-01-01
-    stamp = np.datetime64("1970-01-01") + np.timedelta64(int(round(days * 86400e6)), "us")
-    year = int(str(stamp)[:4])
-    start = (np.datetime64(f"{year}-01-01") - np.datetime64("1970-01-01")).astype(int)
-    return year, days - start + 1.0
-
-
-def _ndot(value: float) -> str:
-    text = f"{value:.8f}"
-    sign = "-" if value < 0 else " "
-    return sign + text.lstrip("-")[1:]  # " .00001234"
-
-
-def _exp_field(value: float) -> str:
-    """TLE's assumed-decimal exponent form: ``+12345-3`` means 0.12345e-3."""
-    if value == 0.0 or not math.isfinite(value):
-        return " 00000+0"
-    exponent = math.floor(math.log10(abs(value))) + 1
-    mantissa = round(abs(value) / 10.0 ** exponent * 1e5)
-    if mantissa >= 100000:
-        mantissa //= 10
-        exponent += 1
-    if exponent < -9 or exponent > 9:
-        return " 00000+0"
-    sign = "-" if value < 0 else " "
-    return f"{sign}{mantissa:05d}{'-' if exponent < 0 else '+'}{abs(exponent)}"

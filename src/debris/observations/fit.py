@@ -50,7 +50,8 @@ import numpy as np
 from sgp4.api import Satrec
 
 from ..constants import ARCSEC_RAD, DAY_S
-from .elements import mean_elements_from_state, satrec_from_x, tle_lines, x_from_satrec
+from ..tle import tle_lines
+from .elements import mean_elements_from_state, satrec_from_x, x_from_satrec
 from .quality import fit_problems
 from .reduction import LIGHT_KM_S, ObservationGeometry, tangent_offsets
 
