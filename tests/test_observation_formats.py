@@ -14,10 +14,13 @@ OBS = "observations"
 
 def test_the_registry_holds_every_format_once_with_its_module():
     registry = observation_formats()
-    assert list(registry) == ["tdm", "rde", "uk", "csv", "iod"]
+    assert list(registry) == ["tdm", "tdm-xml", "rde", "uk", "csv", "iod"]
     for name, spec in registry.items():
-        assert spec.name == name and spec.description and callable(spec.read)
-    assert {name for name, spec in registry.items() if spec.write} == {"tdm", "csv", "iod"}
+        assert spec.name == name and spec.description and (callable(spec.read)
+                                                           or name == "tdm-xml")
+    assert {name for name, spec in registry.items() if spec.write} == {"tdm", "tdm-xml", "csv",
+                                                                       "iod"}
+    assert list(observation_formats(readable=True)) == ["tdm", "rde", "uk", "csv", "iod"]
 
 
 @pytest.mark.parametrize("name,expected", [

@@ -12,7 +12,7 @@ import pytest
 
 from debris import ObservationFileError, read_observations
 from debris.cli import main
-from debris.observations.iod import parse_iod_line
+from debris.observations.iod_lines import parse_iod_line
 from debris.observations.uk import parse_uk_line
 
 OBS = "observations"

@@ -40,7 +40,8 @@ def report() -> str:
     for kind, formats in (("catalogue", catalog_formats()),
                           ("observation", observation_formats())):
         lines.append(f"{kind} formats: " + ", ".join(
-            name + ("" if spec.write else " (read only)") for name, spec in formats.items()))
+            name + ("" if spec.write and spec.read else " (read only)" if spec.read
+                    else " (written only)") for name, spec in formats.items()))
     ts = skyfield_timescale()
     lines.append(f"leap seconds: Skyfield's built-in table, {len(ts.leap_offsets)} entries, "
                  f"TAI-UTC now {int(ts.leap_offsets[-1])} s")

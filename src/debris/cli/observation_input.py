@@ -30,7 +30,7 @@ def add_observation_inputs(p) -> None:
     p.add_argument("--skip-unknown-stations", action="store_true",
                    help="leave out files with observations from stations no list knows "
                         f"(named on stderr; exit status {EXIT_SKIPPED}) instead of stopping")
-    formats = observation_formats()
+    formats = observation_formats(readable=True)
     p.add_argument("--obs-format", default="auto", choices=["auto", *formats],
                    help="the observation files' format (default: recognised from each file: "
                         + "; ".join(f"{name}: {spec.description}" for name, spec in

@@ -2,8 +2,10 @@
 
 The tracking loop (README, "Observations"), one module per idea:
 
-- reading and writing: one module per format, :mod:`.iod`, :mod:`.uk` (UK and R.D.E.),
-  :mod:`.tdm` (CCSDS TDM, KVN and XML), :mod:`.csv_format`, each declaring itself to the
+- reading and writing: one module per format, :mod:`.iod_lines` (IOD lines; "iod"
+  elsewhere, as in ``debris iod``, is initial orbit determination, :mod:`.initial`),
+  :mod:`.uk` (UK and R.D.E.), :mod:`.tdm` (CCSDS TDM, KVN and XML), :mod:`.csv_format`,
+  each declaring itself to the
   registry :mod:`.formats`; :func:`read_observations` (:mod:`.reading`) recognises the
   format; the table in :mod:`.records`; batches of files, each used or skipped whole with its reasons, in
   :mod:`.batch`; stations in :mod:`.stations`;
@@ -23,7 +25,7 @@ from .gauss import gauss_orbit
 from .identify import identify
 from .initial import initial_orbit
 from .formats import detect_format, observation_formats
-from .iod import format_iod_line, iod_text, parse_iod_line
+from .iod_lines import format_iod_line, iod_text, parse_iod_line
 from .precise import PreciseOrbit, read_cpf, read_sp3
 from .reading import ObservationFileError, read_observations
 from .records import OBSERVATION_COLUMNS

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from . import csv_format, iod, tdm, uk
+from . import csv_format, iod_lines, tdm, uk
 from .records import ObservationFormat
 
 __all__ = ["observation_formats", "detect_format", "ENTRY_POINT_GROUP"]
 
 #: Modules whose ``FORMATS`` are registered, in the order that breaks detection ties.
-_MODULES = (tdm, uk, csv_format, iod)
+_MODULES = (tdm, uk, csv_format, iod_lines)
 ENTRY_POINT_GROUP = "debris.observation_formats"
 _REGISTRY: dict[str, ObservationFormat] = {}
 
 
-def observation_formats() -> dict[str, ObservationFormat]:
-    """{name: format} of every registered observation format (built-in first)."""
+def observation_formats(readable: bool = False) -> dict[str, ObservationFormat]:
+    """{name: format} of every registered observation format (built-in first); with
+    `readable`, only those with a reader."""
     if not _REGISTRY:
         for module in _MODULES:
             for spec in module.FORMATS:
@@ -32,12 +33,12 @@ def observation_formats() -> dict[str, ObservationFormat]:
         for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
             for spec in getattr(entry.load(), "FORMATS", ()):
                 _REGISTRY.setdefault(spec.name, spec)
-    return dict(_REGISTRY)
+    return {name: spec for name, spec in _REGISTRY.items() if spec.read or not readable}
 
 
 def detect_format(text: str) -> ObservationFormat:
     """The format whose detector is surest of `text` (ties: registry order; a text no
     detector claims is read as UK lines, which reject it line by line)."""
-    formats = observation_formats()
+    formats = observation_formats(readable=True)
     best = max(formats.values(), key=lambda spec: spec.detect(text))
     return best if best.detect(text) > 0 else formats["uk"]

@@ -63,9 +63,9 @@ class ObservationFormat:
     detect : callable
         ``detect(text) -> float``: how surely `text` is in this format (0: not at all; the
         highest score of all formats wins, ties in registry order).
-    read : callable
+    read : callable or None
         ``read(text, source, builder) -> int``: parse into an :class:`ObservationBuilder`,
-        rejecting bad lines there; the number of observations added.
+        rejecting bad lines there; the number of observations added (None: write only).
     write : callable or None
         ``write(observations) -> str``: the table in this format (None: read only).
     """
@@ -73,7 +73,7 @@ class ObservationFormat:
     name: str
     description: str
     detect: Callable[[str], float]
-    read: Callable[[str, str, "ObservationBuilder"], int]
+    read: Callable[[str, str, "ObservationBuilder"], int] | None
     write: Callable | None = None
 
 

@@ -245,7 +245,6 @@ def _tdm_xml(observations, iso, segments, originator, created) -> str:
 FORMATS = (ObservationFormat("tdm", "CCSDS TDM 503.0-B-2, KVN or XML (ANGLE_1/ANGLE_2, MAG)",
                              lambda text: 1.0 if looks_like_tdm(text) else 0.0, read_tdm_text,
                              tdm_text),
-           # written as XML; read like any TDM (the detector above recognises both)
-           ObservationFormat("tdm-xml", "CCSDS TDM 503.0-B-2 in XML", lambda text: 0.0,
-                             read_tdm_text, lambda observations: tdm_text(observations,
-                                                                          xml=True)))
+           # written as XML (read as "tdm", whose detector recognises both)
+           ObservationFormat("tdm-xml", "CCSDS TDM 503.0-B-2 in XML", lambda text: 0.0, None,
+                             lambda observations: tdm_text(observations, xml=True)))

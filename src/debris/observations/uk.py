@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from ..io.files import text_lines
-from .iod import _blanks, angle_value, fixed_column_kind, resolution_arcsec, station_code_ok
+from .iod_lines import _blanks, angle_value, fixed_column_kind, resolution_arcsec, station_code_ok
 from .records import EQUINOX_CODES, ObservationBuilder, ObservationFormat, utc_datetime64
 
 __all__ = ["parse_uk_line", "read_uk_text", "read_rde_text", "looks_like_rde", "FORMATS"]
@@ -55,7 +55,7 @@ def _intl_from_numeric(text: str) -> str:
 def parse_uk_line(line: str, *, strict: bool = True) -> dict:
     """Parse one UK-format line; raise ValueError naming the field and what was expected.
 
-    `strict` as :func:`~debris.observations.iod.parse_iod_line`: when False only the
+    `strict` as :func:`~debris.observations.iod_lines.parse_iod_line`: when False only the
     essential fields (designator, station, date and time, position format, angles, epoch
     code) decide, and any other field that does not follow its format is set missing and
     listed in the row's ``"tolerated"`` entry.
