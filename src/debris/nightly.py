@@ -57,6 +57,7 @@ import json
 import logging
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -265,6 +266,34 @@ def _report_zone(config, tz, sites):
     return time_zone(name)
 
 
+@dataclass
+class NightState:
+    """What the stages of a night's run share (passed to each stage, never written).
+
+    Attributes
+    ----------
+    night : str
+        The night's date (``YYYY-MM-DD``, local evening).
+    start, end : Times
+        The dark window (UTC).
+    sites : list of Site
+    elements : str
+        Where the element sets came from (for every output's meta).
+    std_mags : StandardMagnitudes or None
+        The observatory's own standard magnitudes from the archive, if any.
+    executor : object or None
+        The Dask client of the config's ``dask`` key, while the searches run.
+    """
+
+    night: str
+    start: Times
+    end: Times
+    sites: list
+    elements: str
+    std_mags: StandardMagnitudes | None = None
+    executor: object = None
+
+
 def run_nightly(config_path, *, night: str | None = None, offline: bool = False,
                 verbose: bool = False, tz: str | None = None) -> Path:
     """Run the whole night's jobs; returns the dated output folder. `tz` (an IANA zone or
@@ -306,20 +335,18 @@ def _run_stages(config, night, sites, start, end, offline, work: Path, log, bega
         leo = catalog.filter(leo=True)
         log.info("night %s: %s .. %s; %d objects (%d LEO)", night, iso_text(start)[0],
                  iso_text(end)[0], len(catalog), len(leo))
-        info = {"night": night, "start": start, "end": end, "sites": sites,
-                "elements": elements_source, "executor": None,
-                "std_mags": _std_mags(config, log)}
+        info = NightState(night, start, end, sites, elements_source, _std_mags(config, log))
         if config["dask"]:
             from .cluster import connect  # the dask extra: only when the config asks
 
-            info["executor"] = connect(config["dask"])
-            log.info("dask: %s", info["executor"].address)
+            info.executor = connect(config["dask"])
+            log.info("dask: %s", info.executor.address)
         try:
             visible = _passes(config, leo, info, work, log)
             conj, screen_end, primaries = _screening(config, catalog, info, work, log)
         finally:
-            if info["executor"] is not None:
-                info["executor"].close()
+            if info.executor is not None:
+                info.executor.close()
         observations, telescope_names, objectives = _schedules(config, leo, info, visible,
                                                                conj, work, log)
         tracking = _tracking(config, catalog, info, work, log)
@@ -410,7 +437,7 @@ def _seen_files(out_root: Path, night: str) -> list:
     return []
 
 
-def _tracking(config, catalog, info, work: Path, log):
+def _tracking(config, catalog, info: NightState, work: Path, log):
     """The observation stage (None without ``[observations]``), with the fitted objects'
     passes predicted again from their new elements."""
     options = config["observations"]
@@ -418,10 +445,10 @@ def _tracking(config, catalog, info, work: Path, log):
         return None
     from .observations.night import observation_stage  # astropy frames, numba: when used
 
-    seen = _seen_files(Path(config["output_folder"]), info["night"])
+    seen = _seen_files(Path(config["output_folder"]), info.night)
     archive = Archive(config["archive"]) if config["archive"] else None
     try:
-        summary = observation_stage(options, catalog, info["sites"], seen, work, log, archive)
+        summary = observation_stage(options, catalog, info.sites, seen, work, log, archive)
     finally:
         if archive is not None:
             archive.close()
@@ -430,7 +457,7 @@ def _tracking(config, catalog, info, work: Path, log):
         lines = [x for f in summary["fitted"] for x in (f["name"], f["tle_line1"],
                                                           f["tle_line2"])]
         fitted = Catalog.from_tle_lines(lines, source="fitted elements")
-        passes = find_passes(fitted, info["sites"], info["start"], info["end"],
+        passes = find_passes(fitted, info.sites, info.start, info.end,
                              min_elevation_deg=config["min_elevation_deg"],
                              sun_altitude_deg_limit=config["sun_altitude_deg"])
         write_text(table_to_csv(passes), work / "passes_fitted.csv")
@@ -468,30 +495,30 @@ def _log(work: Path, verbose: bool):
     return log, handler
 
 
-def _passes(config, leo, info, work: Path, log) -> Table:
+def _passes(config, leo, info: NightState, work: Path, log) -> Table:
     """Visible passes at every site: CSV per site, one JSON; returns the visible passes."""
-    sites, start, end = info["sites"], info["start"], info["end"]
+    sites, start, end = info.sites, info.start, info.end
     options = dict(min_elevation_deg=config["min_elevation_deg"],
                    sun_altitude_deg_limit=config["sun_altitude_deg"],
-                   std_mag_table=info.get("std_mags"))
-    passes = find_passes(leo, sites, start, end, executor=info.get("executor"), **options)
+                   std_mag_table=info.std_mags)
+    passes = find_passes(leo, sites, start, end, executor=info.executor, **options)
     visible = passes.take(passes["visible"])
     for site in sites:
         mine = visible.take(visible["site"] == site.name)
         write_text(table_to_csv(mine), work / f"passes_{site.name}.csv")
     write_text(table_to_json(visible, "passes", meta_block(
-        command="nightly passes", night=info["night"],
+        command="nightly passes", night=info.night,
         window={"start_utc": iso_text(start)[0], "end_utc": iso_text(end)[0]},
-        sites=[s.as_dict() for s in sites], elements=info["elements"]), PASS_DECIMALS),
+        sites=[s.as_dict() for s in sites], elements=info.elements), PASS_DECIMALS),
         work / "passes.json")
     log.info("passes: %d visible of %d", len(visible), len(passes))
     return visible
 
 
-def _screening(config, catalog, info, work: Path, log):
+def _screening(config, catalog, info: NightState, work: Path, log):
     """Screening of the primaries over the configured days: JSON, CSV and CDMs; returns the
     conjunctions, the end of the window and the primaries."""
-    start = info["start"]
+    start = info.start
     known = set(catalog.norad_id.tolist())
     primaries = (catalog.norad_id[catalog.object_type == "PAYLOAD"].tolist()
                  if config["primaries"] == "payloads"
@@ -500,15 +527,15 @@ def _screening(config, catalog, info, work: Path, log):
         missing = sorted(set(config["primaries"]) - set(primaries))
         log.warning("primaries not in the catalogue, not screened: %s", missing)
     screen_end = start.shift_seconds(config["days"] * DAY_S)
-    conj_meta = meta_block(command="nightly screen", night=info["night"],
+    conj_meta = meta_block(command="nightly screen", night=info.night,
                            window={"start_utc": iso_text(start)[0],
                                    "end_utc": iso_text(screen_end)[0]},
                            primaries=len(primaries), threshold_km=config["threshold_km"],
-                           elements=info["elements"])
+                           elements=info.elements)
     if primaries:
         conj = screen(catalog, start, screen_end, config["threshold_km"],
                       primaries=primaries, progress=progress_bar("screening"),
-                      executor=info.get("executor"))
+                      executor=info.executor)
     else:  # nothing to screen: an empty table with the right columns
         conj = screen(catalog.subset([]), start, screen_end, config["threshold_km"])
     write_text(table_to_json(conj, "conjunctions", conj_meta), work / "conjunctions.json")
@@ -521,7 +548,8 @@ def _screening(config, catalog, info, work: Path, log):
     return conj, screen_end, primaries
 
 
-def _schedules(config, leo, info, visible: Table, conj: Table, work: Path, log):
+def _schedules(config, leo, info: NightState, visible: Table, conj: Table, work: Path,
+               log):
     """Each configured telescope schedule, weighted by the conjunctions: JSON, CSV and
     pointing tracks; returns all observations, the telescopes' names and objectives.
 
@@ -536,17 +564,17 @@ def _schedules(config, leo, info, visible: Table, conj: Table, work: Path, log):
         telescopes = load_telescopes(entry["telescope_file"])
         lowest = min(t.min_elevation_deg for t in telescopes)
         mine = (visible if lowest == config["min_elevation_deg"]
-                and site.name in {s.name for s in info["sites"]} else None)
-        table, tracks = schedule_night(leo, site, info["start"], info["end"], telescopes,
+                and site.name in {s.name for s in info.sites} else None)
+        table, tracks = schedule_night(leo, site, info.start, info.end, telescopes,
                                        weights=weights, passes=mine,
-                                       std_mag_table=info.get("std_mags"),
+                                       std_mag_table=info.std_mags,
                                        sun_altitude_deg_limit=config["sun_altitude_deg"])
         tag = site.name
         write_text(table_to_json(table, "observations", meta_block(
-            command="nightly schedule", night=info["night"], site=site.as_dict(),
+            command="nightly schedule", night=info.night, site=site.as_dict(),
             objective=table.meta["telescopes"])), work / f"schedule_{tag}.json")
         write_text(table_to_csv(table), work / f"schedule_{tag}.csv")
-        write_text(table_to_csv(pointing_track(leo, site, info["start"], tracks)),
+        write_text(table_to_csv(pointing_track(leo, site, info.start, tracks)),
                    work / f"tracks_{tag}.csv")
         observations.append(table)
         telescope_names += [t.name for t in telescopes]
