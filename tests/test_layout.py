@@ -273,3 +273,16 @@ def test_formats_live_in_their_homes():
                     and not name.startswith("debris.observations.")):
                 registries.append(name)
     assert not ccsds and not checksums and not registries, (ccsds, checksums, registries)
+
+
+def test_pass_events_are_defined_once():
+    """The array path and the compiled kernels evaluate the same event rules
+    (debris.passes.event_rules: elevation-rate sign, above the limit, maximum, crossing),
+    so neither writes its own; tests/test_passes.py checks they find the same passes."""
+    rules = {"rate_sign", "above", "is_up", "has_maximum", "crosses"}
+    for user in ("debris.passes.events", "debris.passes.kernels"):
+        text = MODULES[user][0].read_text()
+        assert "from . import event_rules as rules" in text, user
+        assert set(re.findall(r"rules\.(\w+)", text)) == rules, user
+        # the rate-sign and above-limit arithmetic is not written again
+        assert "(e * e + n * n)" not in text and "(p[0] * p[0] + p[1] * p[1])" not in text

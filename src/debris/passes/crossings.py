@@ -33,6 +33,7 @@ from ..search import bisect, maximise
 from ..sun import is_sunlit
 from ..table import Table
 from ..timescale import Times
+from . import event_rules as rules
 from .events import site_events, site_segments
 from .finder import observation_uncertainties
 from .grid import Track, candidate_segments, coarse_grid
@@ -145,8 +146,8 @@ def find_crossings(catalog, site, start, end, *, radius_deg: float, ra_deg=None,
         # elevation maximum inside (found on the Hermite track as for passes).
         c_obj, c_seg = candidate_segments(track, site, min_elevation_deg)
         segs = site_segments(track, site, basis, c_obj, c_seg)
-        high = ((segs.p0[:, 2] > sin_min * vector_norm(segs.p0))
-                | (segs.p1[:, 2] > sin_min * vector_norm(segs.p1)))
+        high = (rules.is_up(rules.above(*segs.p0.T, sin_min))
+                | rules.is_up(rules.above(*segs.p1.T, sin_min)))
         e_obj, e_seg, _, _ = site_events(segs, c_obj, c_seg, step, min_elevation_deg)
         mask = np.zeros((track.n_objects, track.n_times), bool)
         mask[c_obj[high], c_seg[high]] = True

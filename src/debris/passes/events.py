@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..frames import azimuth_deg, elevation_deg, vector_norm
+from ..frames import azimuth_deg, elevation_deg
 from ..hermite import hermite_position, hermite_velocity
 from ..propagation import propagate_at
 from ..search import bisect
+from . import event_rules as rules
 from .grid import BISECTIONS
 
 __all__ = ["RISE", "CULMINATION", "SET", "Context", "Segments", "elevation_rate_sign",
@@ -45,10 +46,14 @@ class Context:
 
 
 def elevation_rate_sign(enu, enu_dot):
-    """A quantity with the sign of d(elevation)/dt."""
-    e, n, u = enu[..., 0], enu[..., 1], enu[..., 2]
-    ed, nd, ud = enu_dot[..., 0], enu_dot[..., 1], enu_dot[..., 2]
-    return ud * (e * e + n * n) - u * (e * ed + n * nd)
+    """A quantity with the sign of d(elevation)/dt (:func:`.event_rules.rate_sign`)."""
+    return rules.rate_sign(enu[..., 0], enu[..., 1], enu[..., 2], enu_dot[..., 0],
+                           enu_dot[..., 1], enu_dot[..., 2])
+
+
+def _above(p, sin_min):
+    """:func:`.event_rules.above` of (M, 3) ENU positions."""
+    return rules.above(p[..., 0], p[..., 1], p[..., 2], sin_min)
 
 
 class Segments:
@@ -100,12 +105,12 @@ def site_events(segs: Segments, obj, seg, step_s, min_elevation_deg):
     sin_min = np.sin(np.radians(min_elevation_deg))
     g0 = elevation_rate_sign(segs.p0, segs.v0)
     g1 = elevation_rate_sign(segs.p1, segs.v1)
-    f0 = segs.p0[:, 2] - sin_min * vector_norm(segs.p0)  # sign of elevation - limit
-    f1 = segs.p1[:, 2] - sin_min * vector_norm(segs.p1)
+    f0 = _above(segs.p0, sin_min)  # sign of elevation - limit
+    f1 = _above(segs.p1, sin_min)
     out_obj, out_seg, out_s, out_kind = [], [], [], []
 
     # Maxima: elevation rate goes from + to - inside the segment.
-    is_max = (g0 > 0) & (g1 <= 0)
+    is_max = rules.has_maximum(g0, g1)
     m = np.flatnonzero(is_max)
     s_max = np.ones(m.size)
     f_max = np.empty(m.size)
@@ -113,8 +118,8 @@ def site_events(segs: Segments, obj, seg, step_s, min_elevation_deg):
         msegs = segs.take(m)
         s_max = _bisect_sign(msegs.rate_sign, np.zeros(m.size), np.ones(m.size), rising=False)
         p_max = msegs.position(s_max)
-        f_max = p_max[:, 2] - sin_min * vector_norm(p_max)
-        keep = f_max > 0
+        f_max = _above(p_max, sin_min)
+        keep = rules.is_up(f_max)
         out_obj.append(obj[m[keep]])
         out_seg.append(seg[m[keep]])
         out_s.append(s_max[keep])
@@ -127,15 +132,14 @@ def site_events(segs: Segments, obj, seg, step_s, min_elevation_deg):
     piece_hi = np.concatenate([np.ones(p.size), s_max, np.ones(m.size)])
     f_lo = np.concatenate([f0[p], f0[m], f_max])
     f_hi = np.concatenate([f1[p], f_max, f1[m]])
-    crossing = ((f_lo <= 0) & (f_hi > 0)) | ((f_lo > 0) & (f_hi <= 0))
+    crossing = rules.crosses(f_lo, f_hi)
     if crossing.any():
         c = piece[crossing]
-        rising = f_hi[crossing] > 0
+        rising = rules.is_up(f_hi[crossing])
         csegs = segs.take(c)
 
         def above(s):  # sign of elevation - limit, without the arctangent
-            q = csegs.position(s)
-            return q[:, 2] - sin_min * vector_norm(q)
+            return _above(csegs.position(s), sin_min)
 
         out_obj.append(obj[c])
         out_seg.append(seg[c])
@@ -177,7 +181,7 @@ def group_passes(obj, seg, s, kind, f_start, f_end, el_edges):
     # A virtual rise (index -1) before the first event of objects above at the window start.
     first = np.ones(o.size, bool)
     first[1:] = o[1:] != o[:-1]
-    starts_open = first & (f_start[o] > 0)
+    starts_open = first & rules.is_up(f_start[o])
     at = np.flatnonzero(starts_open)
     o = np.insert(o, at, o[at])
     k = np.insert(k, at, RISE).astype(np.int8)
@@ -188,7 +192,7 @@ def group_passes(obj, seg, s, kind, f_start, f_end, el_edges):
     # Objects above the limit the whole window, with no event at all.
     has_events = np.zeros(n_obj, bool)
     has_events[obj] = True
-    whole = np.flatnonzero((f_start > 0) & (f_end > 0) & ~has_events)
+    whole = np.flatnonzero(rules.is_up(f_start) & rules.is_up(f_end) & ~has_events)
     none = np.full(whole.size, -1, np.intp)
     if o.size == 0:  # no event at all in this chunk
         return whole.astype(np.intp), none, none.copy(), none.copy()
@@ -264,7 +268,7 @@ def refine_culminations(track, chunk, ctx, site, basis, obj, t):
     m = len(t)
     p0, v0, p1, v1 = enu[:m], enu_dot[:m], enu[m:], enu_dot[m:]
     g0, g1 = elevation_rate_sign(p0, v0), elevation_rate_sign(p1, v1)
-    held = (g0 > 0) & (g1 <= 0) & (hi > lo)
+    held = rules.has_maximum(g0, g1) & (hi > lo)
     segs = Segments(p0, v0, p1, v1, np.maximum(hi - lo, 1e-9))
     s = np.full(m, 0.5)
     if held.any():

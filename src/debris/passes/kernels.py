@@ -37,6 +37,7 @@ from ..constants import (MINUTES_PER_DAY, SURFACE_ESCAPE_SPEED_KM_S, WGS72_EARTH
                          WGS72_MU_KM3_S2)
 from ..kernel_cache import njit
 from ..propagation.numba_sgp4 import COLUMN, store_state
+from . import event_rules as rules
 
 __all__ = ["pass_candidates", "samples", "site_events", "sunlit_flips", "track_states"]
 
@@ -214,11 +215,13 @@ def _enu(p, vel, site, basis):  # pragma: no cover - compiled
 
 
 def _rate_sign(p, vel):  # pragma: no cover - compiled
-    return vel[2] * (p[0] * p[0] + p[1] * p[1]) - p[2] * (p[0] * vel[0] + p[1] * vel[1])
+    """:func:`.event_rules.rate_sign` of ENU tuples."""
+    return _rule_rate(p[0], p[1], p[2], vel[0], vel[1], vel[2])
 
 
 def _above(p, sin_min):  # pragma: no cover - compiled
-    return p[2] - sin_min * np.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+    """:func:`.event_rules.above` of an ENU tuple."""
+    return _rule_above(p[0], p[1], p[2], sin_min)
 
 
 def _elevation_deg(p):  # pragma: no cover - compiled
@@ -237,7 +240,7 @@ def _bisect(kind, p0, v0, p1, v1, h, lo, hi, value_at_lo, param, sun0, sun1,
         if kind == _RATE:
             state = _rate_sign(pm, vm) > 0
         elif kind == _ABOVE:
-            state = _above(pm, param) > 0
+            state = _is_up(_above(pm, param))
         else:
             sun = (sun0[0] * (1.0 - mid) + sun1[0] * mid, sun0[1] * (1.0 - mid) + sun1[1] * mid,
                    sun0[2] * (1.0 - mid) + sun1[2] * mid)
@@ -261,12 +264,12 @@ def _site_events_py(r, v, cosg, sing, omega, step, obj, seg, site, basis, sin_mi
         count = 0
         lo_1, hi_1, flo_1, fhi_1 = 0.0, 1.0, f0, f1
         lo_2, hi_2, flo_2, fhi_2 = 1.0, 1.0, f1, f1  # second piece empty unless a maximum
-        if _rate_sign(p0, v0) > 0 and _rate_sign(p1, v1) <= 0:
+        if _has_maximum(_rate_sign(p0, v0), _rate_sign(p1, v1)):
             s_max = _bisect(_RATE, p0, v0, p1, v1, step, 0.0, 1.0, True, 0.0, _NO_SUN, _NO_SUN,
                             n_iter)
             pm, vm = _hermite(p0, v0, p1, v1, step, s_max)
             f_max = _above(pm, sin_min)
-            if f_max > 0:
+            if _is_up(f_max):
                 ev_s[m, count] = s_max
                 ev_kind[m, count] = 1
                 ev_el[m, count] = _elevation_deg(pm)
@@ -278,9 +281,9 @@ def _site_events_py(r, v, cosg, sing, omega, step, obj, seg, site, basis, sin_mi
                                                                                 fhi_2)
             if hi <= lo and piece == 1:
                 continue
-            if not ((flo <= 0 and fhi > 0) or (flo > 0 and fhi <= 0)):
+            if not _crosses(flo, fhi):
                 continue
-            rising = fhi > 0
+            rising = _is_up(fhi)
             s_ev = _bisect(_ABOVE, p0, v0, p1, v1, step, lo, hi, not rising, sin_min, _NO_SUN,
                            _NO_SUN, n_iter)
             pm, vm = _hermite(p0, v0, p1, v1, step, s_ev)
@@ -349,6 +352,13 @@ def _samples_py(r, v, cosg, sing, omega, obj, k, pos, vel):  # pragma: no cover 
 
 
 _jit = njit(cache=True)
+_inline = njit(inline="always", cache=True)
+# what a pass event is: the array path's own functions (event_rules), compiled here
+_rule_rate = _inline(rules.rate_sign)
+_rule_above = _inline(rules.above)
+_is_up = _inline(rules.is_up)
+_has_maximum = _inline(rules.has_maximum)
+_crosses = _inline(rules.crosses)
 _central = _jit(_central)
 _radius_rate = _jit(_radius_rate)
 _cap = _jit(_cap)
