@@ -285,4 +285,4 @@ def test_pass_events_are_defined_once():
         assert "from . import event_rules as rules" in text, user
         assert set(re.findall(r"rules\.(\w+)", text)) == rules, user
         # the rate-sign and above-limit arithmetic is not written again
-        assert "(e * e + n * n)" not in text and "(p[0] * p[0] + p[1] * p[1])" not in text
+        assert "u * (e * de + n * dn)" not in text and "(p[0] * vel[0] + p[1] * vel[1])" not in text
