@@ -366,3 +366,27 @@ def test_primaries_prefilter_changes_nothing_but_the_work(bundled, monkeypatch):
     assert fast.meta["objects_beyond_reach"] > 500 and fast.meta["objects"] == 2000
     rows = fast.extra["row_2"]
     assert cat.norad_id[rows].tolist() == fast["norad_id_2"].tolist()
+
+
+def test_compiled_narrow_phase_finds_the_numpy_minima(monkeypatch):
+    # The compiled minimum search (debris.conjunctions.narrowphase_numba) and the numpy one
+    # on 20,000 random relative segments, co-moving ones with several minima included.
+    pytest.importorskip("numba")
+    from debris.conjunctions import narrowphase
+
+    rng = np.random.default_rng(3)
+    p0 = rng.normal(0, 50, (20000, 3))
+    v0 = rng.normal(0, 2, (20000, 3))
+    p1 = p0 + 60 * v0 + rng.normal(0, 5, (20000, 3))
+    v1 = v0 + rng.normal(0, 0.2, (20000, 3))
+    # x(s) = 100 (s - 1/4)(s - 3/4)(s - 2) km, 0.5 km off in y: two minima in one segment
+    p0[:1000], p1[:1000] = [-37.5, 0.5, 0.0], [-18.75, 0.5, 0.0]
+    v0[:1000], v1[:1000] = [218.75 / 60, 0.0, 0.0], [-81.25 / 60, 0.0, 0.0]
+    p0[:1000] += rng.normal(0, 0.01, (1000, 3))
+    compiled = narrowphase.hermite_minima(p0, v0, p1, v1, 60.0)
+    monkeypatch.setenv("DEBRIS_BROADPHASE", "scipy")
+    arrays = narrowphase.hermite_minima(p0, v0, p1, v1, 60.0)
+    assert len(arrays[0]) > 5000 and np.bincount(arrays[0]).max() >= 2
+    np.testing.assert_array_equal(compiled[0], arrays[0])
+    assert np.abs(compiled[1] - arrays[1]).max() < 1e-12
+    assert np.abs(compiled[2] - arrays[2]).max() < 1e-9  # km

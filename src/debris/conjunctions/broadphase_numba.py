@@ -231,6 +231,41 @@ def _cell_pairs_py(p0, p1, q0, q1, same, pts, r0o, r1o, row_o, threshold, chord_
     return pos
 
 
+def _run_pairs_py(p, q0, q1, xs, ys, zs, rs, r0o, r1o, row_o, threshold, chord_limit, hit,
+                  out_i, out_j, pos):  # pragma: no cover - compiled
+    """Object p against the run q0:q1 of the cell-sorted objects: the midpoint bound over
+    the whole run first (branch-free on separate x, y, z, rho arrays, so it vectorises),
+    then the chord test on the objects it kept; emit pairs."""
+    px, py, pz, reach = xs[p], ys[p], zs[p], rs[p] + threshold
+    for q in range(q0, q1):
+        e0 = xs[q] - px
+        e1 = ys[q] - py
+        e2 = zs[q] - pz
+        rr = reach + rs[q]
+        hit[q - q0] = e0 * e0 + e1 * e1 + e2 * e2 <= rr * rr
+    limit2 = chord_limit * chord_limit
+    for h in range(q1 - q0):
+        if not hit[h]:
+            continue
+        q = q0 + h
+        a0 = r0o[q, 0] - r0o[p, 0]
+        a1 = r0o[q, 1] - r0o[p, 1]
+        a2 = r0o[q, 2] - r0o[p, 2]
+        b0 = r1o[q, 0] - r1o[p, 0] - a0
+        b1 = r1o[q, 1] - r1o[p, 1] - a1
+        b2 = r1o[q, 2] - r1o[p, 2] - a2
+        bb = b0 * b0 + b1 * b1 + b2 * b2
+        t = 0.0
+        if bb > 0.0:
+            t = min(max(-(a0 * b0 + a1 * b1 + a2 * b2) / bb, 0.0), 1.0)
+        c0 = a0 + t * b0
+        c1 = a1 + t * b1
+        c2 = a2 + t * b2
+        if c0 * c0 + c1 * c1 + c2 * c2 <= limit2:
+            pos = _emit(out_i, out_j, pos, row_o[p], row_o[q])
+    return pos
+
+
 def _all_pairs_piece_py(ms, rho_s, r0, r1, rows, lo, cell, threshold, chord_limit, out_i,
                         out_j, pos):  # pragma: no cover - compiled
     """One piece of an interval, all-vs-all: bin every object; pair each cell with itself
@@ -295,21 +330,22 @@ def _dense_piece_py(ms, rho_s, r0, r1, rows, lo, cell, shape, threshold, chord_l
     for p in range(m):
         order[fill[index[p]]] = p
         fill[index[p]] += 1
-    pts = np.empty((m, 4))
+    xs, ys, zs, rs = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
     for p in range(m):
         o = order[p]
-        pts[p, 0], pts[p, 1], pts[p, 2], pts[p, 3] = ms[o, 0], ms[o, 1], ms[o, 2], rho_s[o]
+        xs[p], ys[p], zs[p], rs[p] = ms[o, 0], ms[o, 1], ms[o, 2], rho_s[o]
     r0o = r0[order]
     r1o = r1[order]
     row_o = rows[order]
+    hit = np.empty(m, np.bool_)
     for p in range(m):
         c = index[order[p]]
         z = c % nz
         y = (c // nz) % ny
         x = c // (nz * ny)
         end = start[c + 2] if z + 1 < nz else start[c + 1]  # own cell (after p), then z+1
-        pos = _cell_pairs(p, p + 1, p + 1, end, False, pts, r0o, r1o, row_o, threshold,
-                          chord_limit, out_i, out_j, pos)
+        pos = _run_pairs(p, p + 1, end, xs, ys, zs, rs, r0o, r1o, row_o, threshold,
+                         chord_limit, hit, out_i, out_j, pos)
         z0 = max(z - 1, 0)
         z1 = min(z + 1, nz - 1)
         for dx, dy in ((0, 1), (1, -1), (1, 0), (1, 1)):
@@ -317,8 +353,8 @@ def _dense_piece_py(ms, rho_s, r0, r1, rows, lo, cell, shape, threshold, chord_l
             if cx >= nx or cy < 0 or cy >= ny:
                 continue
             column = (cx * ny + cy) * nz
-            pos = _cell_pairs(p, p + 1, start[column + z0], start[column + z1 + 1], False, pts,
-                              r0o, r1o, row_o, threshold, chord_limit, out_i, out_j, pos)
+            pos = _run_pairs(p, start[column + z0], start[column + z1 + 1], xs, ys, zs, rs,
+                             r0o, r1o, row_o, threshold, chord_limit, hit, out_i, out_j, pos)
     return pos
 
 
@@ -441,6 +477,7 @@ _cells = njit(cache=True)(_cells_py)
 _cell_runs = njit(cache=True)(_cell_runs_py)
 _primaries_piece = njit(cache=True)(_primaries_piece_py)
 _cell_pairs = njit(cache=True, inline="always")(_cell_pairs_py)
+_run_pairs = njit(cache=True, inline="always", error_model="numpy")(_run_pairs_py)
 _all_pairs_piece = njit(cache=True)(_all_pairs_piece_py)
 _dense_piece = njit(cache=True)(_dense_piece_py)
 _interval = njit(cache=True)(_interval_py)

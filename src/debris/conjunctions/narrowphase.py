@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backends
 from ..constants import WGS72_MU_KM3_S2
 from ..frames import vector_norm
 from ..hermite import hermite_coefficients
@@ -48,7 +49,9 @@ def _poly(coef, s):
 
 
 def hermite_minima(p0, v0, p1, v1, h):
-    """Every local minimum of |p(s)| on [0, 1) for relative Hermite segments (M, 3).
+    """Every local minimum of |p(s)| on [0, 1) for relative Hermite segments (M, 3); the
+    compiled kernel (:mod:`.narrowphase_numba`) where the broad phase is compiled, the
+    same arithmetic in numpy otherwise.
 
     Returns
     -------
@@ -58,6 +61,11 @@ def hermite_minima(p0, v0, p1, v1, h):
         Local time of the minimum.
     distance : ndarray, shape (K,)
     """
+    if backends.broadphase() == "numba":
+        # imports numba: only where screening's compiled kernels run
+        from .narrowphase_numba import hermite_minima_compiled
+
+        return hermite_minima_compiled(p0, v0, p1, v1, h)
     a, b, c, d = hermite_coefficients(p0, v0, p1, v1, h)
     deriv = _distance2_derivative(a, b, c, d)
     grid = np.linspace(0.0, 1.0, _SCAN_POINTS)
