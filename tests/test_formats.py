@@ -22,7 +22,8 @@ def _satrecs_by_python_sgp4(name, text):
     """Satrecs of `text` as python-sgp4 parses it (no debris code)."""
     if name == "tle":
         lines = text.splitlines()
-        return [Satrec.twoline2rv(lines[i + 1], lines[i + 2]) for i in range(0, len(lines), 3)]
+        return [Satrec.twoline2rv(line, lines[k + 1]) for k, line in enumerate(lines)
+                if line.startswith("1 ") and lines[k + 1].startswith("2 ")]
     if name == "omm-csv":
         records = list(sgp4_omm.parse_csv(io.StringIO(text)))
     elif name == "omm-xml":

@@ -146,10 +146,10 @@ def _read_piped(text, source, builder, verify_checksums):
 
 
 def _write_piped(catalog):
-    from debris.tle import tle_text
+    from debris.tle import tle_lines
 
-    lines = tle_text(catalog).splitlines()
-    return "".join(" | ".join(lines[i:i + 3]) + "\n" for i in range(0, len(lines), 3))
+    return "".join(" | ".join([str(name), *tle_lines(sat, norad_id=int(norad))]) + "\n"
+                   for sat, name, norad in zip(catalog.satrecs, catalog.name, catalog.norad_id))
 
 
 @pytest.fixture

@@ -345,7 +345,8 @@ def _exp_field(value: float) -> str:
 
 
 def tle_text(catalog) -> str:
-    """A catalogue as 3LE text: each object's name line (``0 NAME``) and its two lines.
+    """A catalogue as 3LE text: each object's name line (as CelesTrak writes it; none for an
+    object without a name) and its two lines.
 
     Parameters
     ----------
@@ -364,5 +365,5 @@ def tle_text(catalog) -> str:
                                  classification=getattr(sat, "classification", "U") or "U",
                                  element_set=int(getattr(sat, "elnum", 999)),
                                  revolution=int(getattr(sat, "revnum", 0)))
-        out.extend([f"0 {name}" if name else "0", line1, line2])
+        out.extend([str(name), line1, line2] if name else [line1, line2])
     return "\n".join(out) + "\n" if out else ""
