@@ -16,6 +16,7 @@ import pytest
 from debris import find_crossings, find_passes, get_site, screen
 from debris.cli import main
 from debris.cluster import DaskExecutor, connect
+from debris.conjunctions import screening
 from debris.errors import DaskError
 from debris.io.tables import table_to_csv
 
@@ -34,9 +35,12 @@ def reference(sample):
     return table_to_csv(screen(sample, START, END, 5.0, max_bytes=WINDOW_BYTES))
 
 
-def test_local_cluster_gives_the_single_process_results(sample, reference):
+def test_local_cluster_gives_the_single_process_results(sample, reference, monkeypatch):
     site = get_site("dushanbe")
     night = ("2024-11-01T12:00:00Z", "2024-11-02T00:00:00Z")
+    # Every candidate block is assessed on the workers, however few (the default keeps
+    # small sets on the client).
+    monkeypatch.setattr(screening, "BLOCK_CANDIDATES", 0)
     with connect("local:2") as executor:
         assert len(executor.client.scheduler_info()["workers"]) == 2
         got = screen(sample, START, END, 5.0, max_bytes=WINDOW_BYTES, executor=executor)
@@ -49,6 +53,23 @@ def test_local_cluster_gives_the_single_process_results(sample, reference):
     assert passes.meta["sgp4_failures"] == one.meta["sgp4_failures"]
     one = find_crossings(sample, site, *night, radius_deg=5.0, az_deg=180.0, el_deg=45.0)
     assert table_to_csv(crossings) == table_to_csv(one) and len(one) > 10
+
+
+def test_candidate_blocks_keep_each_pair_whole():
+    rng = np.random.default_rng(3)
+    i = np.sort(rng.integers(0, 40, 5000))
+    j = rng.integers(0, 3, 5000)
+    order = np.lexsort((j, i))
+    i, j = i[order], j[order]
+    for count in (1, 2, 4, 7, 50, 20000):
+        blocks = screening.pair_blocks(i, j, count)
+        assert blocks[0][0] == 0 and blocks[-1][1] == len(i)
+        assert all(a < b for a, b in blocks)
+        assert all(b1 == a2 for (_, b1), (a2, _) in zip(blocks, blocks[1:]))
+        for _, b in blocks[:-1]:  # no pair on both sides of a cut
+            assert (i[b], j[b]) != (i[b - 1], j[b - 1])
+        assert len(blocks) <= count
+    assert screening.pair_blocks(i[:0], j[:0], 4) == []
 
 
 def _free_port() -> int:

@@ -11,8 +11,11 @@ What runs where:
 - **Screening**: one task per time window, the same windows a single process walks
   (:func:`debris.conjunctions.screening.window_bounds`: each window is independent given the
   elements, and its grid shares its end sample with the next one's start, as in one
-  process); the client puts the candidates together in window order and does the exact
-  refinement and assessment itself, so the result is the single-process one. A checkpoint
+  process); the client puts the candidates together in window order, merges each pair's
+  duplicates and sends them back in blocks of whole pairs (two per worker) for the exact
+  refinement and assessment (TCA, RIC, Pc: row-wise), so the result is the single-process
+  one. Under :data:`debris.conjunctions.screening.BLOCK_CANDIDATES` candidates the client
+  assesses them itself. A checkpoint
   folder records windows as they finish, on the client.
 - **Passes and crossings**: one task per block of objects (and group of sites, for passes):
   :func:`debris.find_passes` and :func:`debris.find_crossings` take the executor
@@ -125,9 +128,25 @@ class DaskExecutor:
         self._run(futures, keep)
         return results
 
+    def candidate_blocks(self, function, catalog, i, j, t, blocks, **kwargs) -> list:
+        """``function(catalog, i[a:b], j[a:b], t[a:b], **kwargs)`` for every slice (a, b) of
+        the candidates, on the cluster (the catalogue scattered once); results in order."""
+        remote = self.scatter(catalog)
+        futures = {self.client.submit(function, remote, i[a:b], j[a:b], t[a:b],
+                                      key=f"debris-candidates-{a}-{b}-{os.getpid()}-"
+                                          f"{id(catalog)}", **kwargs): k
+                   for k, (a, b) in enumerate(blocks)}
+        results = [None] * len(blocks)
+        self._run(futures, results.__setitem__)
+        return results
+
+    def workers(self) -> int:
+        """The cluster's worker count now (at least 1)."""
+        return max(len(self.client.scheduler_info().get("workers", {})), 1)
+
     def object_blocks(self, n: int) -> list:
         """Rows 0..n-1 in blocks: two per worker, none under :data:`BLOCK_OBJECTS`."""
-        workers = max(len(self.client.scheduler_info().get("workers", {})), 1)
+        workers = self.workers()
         size = max(BLOCK_OBJECTS, -(-n // (2 * workers)))
         return [np.arange(a, min(a + size, n)) for a in range(0, n, size)]
 

@@ -200,22 +200,25 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
     else:
         swap = catalog.norad_id[j] < catalog.norad_id[i]
     i, j = np.where(swap, j, i), np.where(swap, i, j)
-    keep = merge_duplicates(i, j, t, tolerance_s=step / 4)
+    keep = merge_duplicates(i, j, t, tolerance_s=step / 4)  # sorted by pair, then time
     i, j, t = i[keep], j[keep], t[keep]
-    t, (r1, v1, r2, v2) = refine_tca(catalog, i, j, t_start, t, step, backend)
-    miss = vector_norm(r2 - r1)
-    inside = (miss <= threshold_km) & (t >= 0) & (t <= span)
-    keep = np.flatnonzero(inside)
-    keep = keep[merge_duplicates(i[keep], j[keep], t[keep], tolerance_s=1.0)]
-    i, j, t = i[keep], j[keep], t[keep]
-    r1, v1, r2, v2 = r1[keep], v1[keep], r2[keep], v2[keep]
-    table = conjunction_table(catalog, i, j, t_start.shift_seconds(t), r1, v1, r2, v2,
-                              hbr_table, pc_method, covariances)
+    assess = dict(t_start=t_start, step=step, span=span, threshold_km=threshold_km,
+                  backend=backend, hbr_table=hbr_table, pc_method=pc_method,
+                  covariances=covariances)
+    if executor is not None and len(i) > BLOCK_CANDIDATES:
+        blocks = pair_blocks(i, j, executor.workers() * 2)
+        parts = executor.candidate_blocks(assess_candidates, catalog, i, j, t, blocks,
+                                          **assess)
+        table = Table.concat([table for table, _ in parts])
+        t = np.concatenate([seconds for _, seconds in parts])
+    else:
+        table, t = assess_candidates(catalog, i, j, t, **assess)
+    n_refined = len(i)
     table.meta.update({
         "sgp4_failures": failures, "threshold_km": threshold_km, "step_s": step,
         "start_utc": t_start, "end_utc": t_end,
         "mode": "all-vs-all" if primaries is None else "primaries",
-        "objects": len(catalog), "candidates_refined": int(len(inside)),
+        "objects": len(catalog), "candidates_refined": n_refined,
         "windows_resumed": 0 if saved is None else saved.resumed,
         "windows_unreadable": [] if saved is None else [str(p) for p in saved.unreadable],
     })
@@ -226,6 +229,42 @@ def screen(catalog, start, end, threshold_km: float = 5.0, *, primaries=None,
             table.extra[key] = rows[table.extra[key]]
     order = np.argsort(t, kind="stable")
     return table.take(order) if len(table) else table
+
+
+#: Candidates below which a cluster's client assesses them itself (shipping costs more).
+BLOCK_CANDIDATES = 20_000
+
+
+def pair_blocks(i, j, count: int) -> list:
+    """Split candidates sorted by pair into about `count` slices of similar size that never
+    split a pair (a pair's duplicates are merged inside one block): [(a, b), ...]."""
+    n = len(i)
+    cuts = [0]
+    for k in range(1, max(1, count)):
+        c = int(round(k * n / count))
+        while 0 < c < n and i[c] == i[c - 1] and j[c] == j[c - 1]:
+            c += 1
+        if c > cuts[-1]:
+            cuts.append(min(c, n))
+    if cuts[-1] < n:
+        cuts.append(n)
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def assess_candidates(catalog, i, j, t, *, t_start, step, span, threshold_km, backend,
+                      hbr_table, pc_method, covariances) -> tuple:
+    """Everything after the broad phase for candidates (i, j, seconds from `t_start`) sorted
+    by pair: the exact TCA, the events inside the window and the threshold (one per pair
+    within 1 s), miss distance, RIC and Pc (:func:`.assessment.conjunction_table`).
+    Row-wise in the candidates, so blocks of whole pairs give the rows of the whole set.
+    Returns the table and its TCAs in seconds from `t_start`."""
+    t, (r1, v1, r2, v2) = refine_tca(catalog, i, j, t_start, t, step, backend)
+    miss = vector_norm(r2 - r1)
+    keep = np.flatnonzero((miss <= threshold_km) & (t >= 0) & (t <= span))
+    keep = keep[merge_duplicates(i[keep], j[keep], t[keep], tolerance_s=1.0)]
+    i, j, t = i[keep], j[keep], t[keep]
+    return conjunction_table(catalog, i, j, t_start.shift_seconds(t), r1[keep], v1[keep],
+                             r2[keep], v2[keep], hbr_table, pc_method, covariances), t
 
 
 def window_bounds(n_objects: int, n_steps: int, max_bytes: float) -> list:
