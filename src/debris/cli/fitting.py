@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 
@@ -14,8 +15,10 @@ from ..io.files import write_text
 from ..io.tables import iso_text, meta_block
 from ..observations import fit_orbit, identify, initial_orbit, observation_geometry
 from ..observations.identify import reported_numbers
-from ..observations.quality import attempt
+from ..observations.linking import link_tracks
+from ..observations.quality import NUMERIC_FAILURES, attempt
 from ..timescale import Times, to_times
+from ..tle import tle_lines
 from .common import EXIT_SKIPPED, add_output, load_catalog, note, ranged
 from .observation_input import exit_status, load_observations
 
@@ -152,24 +155,48 @@ def cmd_iod(args) -> int:
     catalog = load_catalog(args.catalog)
     table, tracks = identify(obs, catalog, stations)
     reported = table["reported_norad_id"]
-    groups: dict = {}
-    for t in range(len(tracks)):
-        if tracks["norad_id"][t] >= 0 and not args.all:
-            continue
-        rows = np.flatnonzero(table["track"] == tracks["track"][t])
-        number = int(reported[rows[0]])
-        key = number if number >= 0 else f"track {tracks['track'][t]}"
-        groups.setdefault(key, []).extend(rows.tolist())
+    wanted = [int(tracks["track"][t]) for t in range(len(tracks))
+              if args.all or tracks["norad_id"][t] < 0]
+    rows_all = np.flatnonzero(np.isin(table["track"], wanted))
+    groups = []  # (rows, link or None)
+    if rows_all.size:
+        sub = table.take(rows_all)
+        try:
+            with np.errstate(all="ignore"):
+                links, _ = link_tracks(observation_geometry(sub, stations), sub["track"],
+                                       sigma_arcsec=sub["sigma_arcsec"], station=sub["station"])
+        except NUMERIC_FAILURES as exc:  # pragma: no cover - link_tracks keeps them inside
+            note(f"linking failed ({exc or type(exc).__name__}); tracks fitted one by one")
+            links = []
+        linked = set()
+        for link in links:
+            groups.append((rows_all[link.rows], link))
+            linked.update(link.tracks)
+        # the rest: joined by the number the observer reported, else one track each
+        rest: dict = {}
+        for t in wanted:
+            if t in linked:
+                continue
+            rows = np.flatnonzero(table["track"] == t)
+            number = int(reported[rows[0]])
+            rest.setdefault(number if number >= 0 else f"track {t}", []).extend(rows.tolist())
+        groups.extend((np.array(sorted(rows)), None) for rows in rest.values())
+    groups.sort(key=lambda group: int(group[0].min()))
     results, failed, elements = [], [], []
-    for k, (key, rows) in enumerate(sorted(groups.items(), key=lambda kv: min(kv[1]))):
-        rows = np.array(sorted(rows))
-        number = key if isinstance(key, int) else ANALYST_BASE + k
-        label = f"IOD {key}" if isinstance(key, str) else f"IOD {number}"
+    for k, (rows, link) in enumerate(groups):
         sub = table.take(rows)
-        fit, reasons = attempt(initial_orbit, observation_geometry(sub, stations),
-                               track=sub["track"], sigma_arcsec=sub["sigma_arcsec"],
-                               norad_id=number)
+        numbers = {int(n) for n in reported[rows]}
+        number = numbers.pop() if len(numbers) == 1 and min(numbers) >= 0 else ANALYST_BASE + k
+        label = f"IOD {number}"
         tracks_of = sorted({int(t) for t in sub["track"]})
+        if link is not None:
+            fit, reasons = link.fit, list(link.fit.problems)
+            quality = link.quality
+        else:
+            fit, reasons = attempt(initial_orbit, observation_geometry(sub, stations),
+                                   track=sub["track"], sigma_arcsec=sub["sigma_arcsec"],
+                                   norad_id=number)
+            quality = "single-track" if len(tracks_of) == 1 else "reported-number"
         if reasons:
             note(f"{label}: no initial orbit: {'; '.join(reasons)}")
             failed.append({"label": label, "norad_id": int(number), "status": "failed",
@@ -177,10 +204,18 @@ def cmd_iod(args) -> int:
                            "observations": len(rows),
                            "lines": [f"{f}:{n}" for f, n in zip(sub["file"], sub["line"])]})
             continue
-        note(f"{label}: {len(rows)} observations, RMS {fit.rms_arcsec:.1f} arcsec")
+        if link is not None and fit.satrec.satnum != min(number, 99999):
+            fit = _renumbered(fit, number)
+        seconds = sub["time"].seconds_since(sub["time"])
+        nights = link.nights if link is not None else len(
+            {d for d in np.floor((seconds - seconds.min()) / DAY_S + 0.5)})
+        note(f"{label}: {len(tracks_of)} track(s), {len(rows)} observations, {quality}, "
+             f"RMS {fit.rms_arcsec:.1f} arcsec")
         elements.append((fit.satrec, label, number, str(sub["intl_designator"][0])))
         record = fit_record(fit, sub, np.arange(len(sub)), number, label)
-        record.update(status="ok", tracks=tracks_of)
+        record.update(status="ok", quality=quality, tracks=tracks_of, nights=int(nights),
+                      span_days=round(float(np.ptp(seconds)) / DAY_S, 4),
+                      reported_numbers=sorted({int(n) for n in reported[rows] if n >= 0}))
         results.append(record)
     if not groups:
         note("no uncorrelated track with 3 or more observations")
@@ -190,7 +225,10 @@ def cmd_iod(args) -> int:
     if args.format == "json":
         doc = {"meta": meta_block(command="iod", inputs=list(args.observations),
                                   catalog=[str(s) for s in (catalog.sources or ["<bundled>"])],
-                                  tracks=len(tracks), orbits=len(results), failed=len(failed)),
+                                  tracks=len(tracks), orbits=len(results), failed=len(failed),
+                                  linked=sum(r["quality"] == "linked" for r in results),
+                                  unconfirmed=sum(r["quality"] == "unconfirmed"
+                                                  for r in results)),
                "orbits": results, "failed": failed}
         text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
     else:
@@ -200,3 +238,9 @@ def cmd_iod(args) -> int:
              f"{EXIT_SKIPPED})")
     write_text(text, args.output)
     return EXIT_SKIPPED if failed else exit_status(skipped)
+
+
+def _renumbered(fit, number):
+    """The fit with its TLE lines under `number` (linking fits with a placeholder)."""
+    line1, line2 = tle_lines(fit.satrec, norad_id=number)
+    return replace(fit, tle_line1=line1, tle_line2=line2)

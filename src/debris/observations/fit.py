@@ -295,7 +295,7 @@ def fit_orbit(geometry: ObservationGeometry, start: Satrec, *, sigma_arcsec=None
               fit_bstar: bool | None = None, norad_id: int | None = None,
               intl_designator: str = "", reject_k: float = 3.0,
               max_iterations: int = MAX_ITERATIONS, station=None, resolution_arcsec=None,
-              robust: bool = True) -> OrbitFit:
+              robust: bool = True, fit_eccentricity: bool = True) -> OrbitFit:
     """Fit SGP4 mean elements to the observations of one object.
 
     Parameters
@@ -323,6 +323,9 @@ def fit_orbit(geometry: ObservationGeometry, start: Satrec, *, sigma_arcsec=None
         When the fit from `start` fails the quality gates: further starts (mean longitude
         moved by :data:`START_SHIFTS_DEG`), then the most recent arc that one element set
         explains (:data:`ARC_DAYS`), the older observations set aside.
+    fit_eccentricity : bool
+        False: the mean orbit is held circular (e = 0; four or five parameters), as two
+        short tracks cannot determine the eccentricity and perigee of a LEO orbit.
 
     Returns
     -------
@@ -352,6 +355,9 @@ def fit_orbit(geometry: ObservationGeometry, start: Satrec, *, sigma_arcsec=None
     else:
         x0 = mean_elements_from_state(r0, v0, ep[0], ep[1], start.bstar, min(number, 99999))
     free = np.arange(7 if fit_bstar else 6)
+    if not fit_eccentricity:
+        free = free[(free != 1) & (free != 2)]
+        x0[1:3] = 0.0
     settings = (ep, number, intl_designator, free, fit_bstar, reject_k, max_iterations)
     rows = np.arange(n)
     best = _solve(geometry, rows, x0, sigma, groups, settings)
