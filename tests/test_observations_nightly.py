@@ -132,3 +132,69 @@ folder = "{folder}"
             assert "quarantined" not in log and "15 in " in log
             assert summary["observation_files_quarantined"] == []
             assert "station4171.txt|" in " ".join(summary["observation_files"])
+
+
+def test_nightly_links_uncorrelated_tracks_across_nights(tmp_path, leo_sample, bundled):
+    """Issue 27: objects in no catalogue (sun-synchronous objects of the bundled catalogue
+    left out of the night's), observed on three nights, every track with its own number;
+    each night's file arrives before the next night's run. The archive keeps the
+    uncorrelated observations, so the third run links tonight's tracks with those of the
+    two nights before: linked objects over 2-3 nights in ``linked_orbits.tle`` (each
+    pure: the lines of one object) and their passes tonight in ``passes_linked.csv``."""
+    from sgp4.exporter import export_tle
+
+    from debris.observations.simulate import simulate_survey
+
+    elements = tmp_path / "sample.3le"
+    elements.write_text("".join(f"{n}\n{export_tle(s)[0]}\n{export_tle(s)[1]}\n"
+                                for n, s in zip(leo_sample.name, leo_sample.satrecs)))
+    sats = bundled.satrecs
+    mm = np.array([s.no_kozai * 1440 / (2 * np.pi) for s in sats])
+    inc = np.degrees([s.inclo for s in sats])
+    shell = np.flatnonzero((mm > 14.0) & (mm < 15.2) & (inc > 97) & (inc < 99.5)
+                           & ~np.isin(bundled.norad_id, leo_sample.norad_id))
+    rows = np.random.default_rng(4).choice(shell, 40, replace=False)
+    obs, truth = simulate_survey(bundled, rows, get_site("sanglokh"), "sanglokh",
+                                 "2024-11-01T12:00:00Z", 3, night_hours=14, rng=5)
+    folder = tmp_path / "obs"
+    folder.mkdir()
+    archive = tmp_path / "archive.sqlite"
+    config = _config(tmp_path, elements, extra=f'''
+[observations]
+folder = "{folder}"
+''').read_text().replace('[nightly]', f'[nightly]\narchive = "{archive}"')
+    (tmp_path / "nightly.toml").write_text(config)
+    seconds = obs["time"].seconds_since(obs["time"][:1])  # the first track at ~13h UTC
+    parts = {}
+    for night in range(3):
+        part = np.flatnonzero((seconds >= night * 86400.0 - 3600.0)
+                              & (seconds < (night + 1) * 86400.0 - 3600.0))
+        (folder / f"night{night + 1}.csv").write_text(_csv(obs.take(part)))
+        parts[f"night{night + 1}.csv"] = part
+        out = run_nightly(tmp_path / "nightly.toml", night=f"2024-11-0{night + 2}",
+                          offline=True)
+    log = (out / "nightly.log").read_text()
+    assert "from earlier nights" in log
+    linked = (out / "linked_orbits.tle").read_text().splitlines()
+    names = linked[0::3]
+    assert len(names) >= 5 and any("3 nights" in name for name in names)
+    passes = (out / "passes_linked.csv").read_text().splitlines()
+    assert len(passes) > 1
+    assert "Uncorrelated tracks linked across nights" in (out / "report.html").read_text()
+    with Archive(archive) as store:
+        stored = store.uncorrelated_since("2024-11-01", "2024-11-05")
+    assert len(stored) == len(obs)
+    # each linked object's tracks (keyed by their first observation) are one object's
+    records = _linked_records(out)
+    assert len(records) == len(names)
+    for record in records:  # key: time|station|file:line of the track's first observation
+        objects = set()
+        for key in record["tracks"]:
+            name, line = key.rsplit("|", 1)[1].split(":")
+            objects.add(truth[parts[name][int(line) - 2]])  # line 1: the CSV header
+        assert len(objects) == 1, record
+
+
+def _linked_records(out):
+    """The linked objects of a night (``linked_objects.json``)."""
+    return json.loads((out / "linked_objects.json").read_text())["linked_objects"]

@@ -25,8 +25,8 @@ from .horizon import HorizonMask, load_horizon
 from .io.ccsds import Cdm, parse_cdm, read_cdm
 from .magnitude import StandardMagnitudes, magnitude_estimates
 from .manoeuvres import ManoeuvreFlags, detect_manoeuvres
-from .observations import (OrbitFit, fit_orbit, identify, initial_orbit, load_stations,
-                           observation_geometry, read_observations, residuals)
+from .observations import (Link, OrbitFit, fit_orbit, identify, initial_orbit, link_tracks,
+                           load_stations, observation_geometry, read_observations, residuals)
 from .passes import find_crossings, find_passes
 from .propagation import (States, available_backends, get_backend, iter_propagate, propagate,
                           propagate_at)
@@ -56,6 +56,7 @@ __all__ = [
     "load_horizon", "StandardMagnitudes", "magnitude_estimates",
     "is_sunlit", "sun_altitude_deg", "sun_position_gcrs_km",
     "read_observations", "identify", "residuals", "fit_orbit", "OrbitFit", "initial_orbit",
+    "link_tracks", "Link",
     "load_stations", "observation_geometry", "ObservationFileError", "UnknownStationError",
     "read_history", "history_differences", "fit_uncertainty", "UncertaintyModel",
     "detect_manoeuvres", "ManoeuvreFlags",

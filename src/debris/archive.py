@@ -3,7 +3,9 @@
 Tables: ``fetches`` (when, from where, how many objects) and ``elements`` (one row per object
 and epoch: the TLE lines, exported by python-sgp4 whatever the fetched format, plus mean
 motion, eccentricity, inclination, perigee/apogee and B*). A repeated element set (same object,
-same epoch) is stored once.
+same epoch) is stored once. The observatory's own observations that no catalogue object
+explains are kept in ``uncorrelated_observations`` (ICRS angles, each row's track), so that
+later nights can link their tracks to them.
 
 * :meth:`Archive.catalog_for` gives the latest element set of every object with an epoch at or
   before a moment, as a :class:`~debris.Catalog`: the catalogue as it was known then.
@@ -56,6 +58,11 @@ CREATE TABLE IF NOT EXISTS observed_magnitudes (
     norad_id INTEGER NOT NULL, time_utc TEXT NOT NULL, station TEXT NOT NULL,
     magnitude REAL NOT NULL, std_magnitude REAL NOT NULL, range_km REAL,
     phase_angle_deg REAL, PRIMARY KEY (norad_id, time_utc, station));
+CREATE TABLE IF NOT EXISTS uncorrelated_observations (
+    time_utc TEXT NOT NULL, station TEXT NOT NULL, ra_deg REAL NOT NULL, dec_deg REAL NOT NULL,
+    sigma_arcsec REAL, file TEXT, line INTEGER, track TEXT NOT NULL,
+    PRIMARY KEY (time_utc, station, ra_deg, dec_deg));
+CREATE INDEX IF NOT EXISTS uncorrelated_time ON uncorrelated_observations (time_utc);
 CREATE TABLE IF NOT EXISTS uncertainty_models (
     norad_id INTEGER PRIMARY KEY, latest_epoch_jd REAL NOT NULL, sets INTEGER NOT NULL,
     row_json TEXT NOT NULL);
@@ -159,6 +166,36 @@ class Archive:
         except sqlite3.OperationalError as exc:
             raise ArchiveError(f"{self.path}: the observed magnitudes were not added ({exc}); "
                                "the archive is as it was") from None
+
+    def add_uncorrelated(self, time_utc, station, ra_deg, dec_deg, sigma_arcsec, file, line,
+                         track) -> int:
+        """Store observations no catalogue object explains (ICRS RA/Dec, deg), each with the
+        key of its track; one already stored (time, station, angles) is kept once. Returns
+        the number of new rows."""
+        rows = [(str(t), str(s), float(a), float(d),
+                 None if not np.isfinite(sg) else float(sg), str(f), int(n), str(k))
+                for t, s, a, d, sg, f, n, k in zip(time_utc, station, ra_deg, dec_deg,
+                                                   sigma_arcsec, file, line, track)
+                if np.isfinite(a) and np.isfinite(d)]
+        try:
+            with self._db:
+                before = self._db.total_changes
+                self._db.executemany("INSERT OR IGNORE INTO uncorrelated_observations VALUES "
+                                     "(?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                return self._db.total_changes - before
+        except sqlite3.OperationalError as exc:
+            raise ArchiveError(f"{self.path}: the uncorrelated observations were not added "
+                               f"({exc}); the archive is as it was") from None
+
+    def uncorrelated_since(self, start_utc: str, end_utc: str | None = None) -> list[tuple]:
+        """Stored uncorrelated observations with ``start_utc <= time < end_utc`` (ISO-8601
+        UTC text), as rows (time_utc, station, ra_deg, dec_deg, sigma_arcsec, file, line,
+        track), in time order."""
+        end_utc = end_utc or "9999"
+        return list(self._db.execute(
+            "SELECT time_utc, station, ra_deg, dec_deg, sigma_arcsec, file, line, track FROM "
+            "uncorrelated_observations WHERE time_utc >= ? AND time_utc < ? ORDER BY time_utc",
+            (start_utc, end_utc)))
 
     def observed_std_mags(self, min_observations: int = 3) -> dict[int, float]:
         """Each object's standard magnitude from every observed magnitude stored: the median,

@@ -462,6 +462,18 @@ def _tracking(config, catalog, info: NightState, work: Path, log):
                              sun_altitude_deg_limit=config["sun_altitude_deg"])
         write_text(table_to_csv(passes), work / "passes_fitted.csv")
         summary["updated_passes"] = passes.records()
+    summary["linked_passes"] = []
+    if summary.get("linked_objects"):  # objects known only from our own linked tracks
+        lines = [x for f in summary["linked_objects"] for x in (f["name"], f["tle_line1"],
+                                                                 f["tle_line2"])]
+        linked = Catalog.from_tle_lines(lines, source="linked orbits")
+        passes = find_passes(linked, info.sites, info.start, info.end,
+                             min_elevation_deg=config["min_elevation_deg"],
+                             sun_altitude_deg_limit=config["sun_altitude_deg"])
+        write_text(table_to_csv(passes), work / "passes_linked.csv")
+        summary["linked_passes"] = passes.records()
+        log.info("linking: %d passes of %d linked objects tonight", len(passes),
+                 len(summary["linked_objects"]))
     return summary
 
 

@@ -159,15 +159,19 @@ def cmd_iod(args) -> int:
               if args.all or tracks["norad_id"][t] < 0]
     rows_all = np.flatnonzero(np.isin(table["track"], wanted))
     groups = []  # (rows, link or None)
-    if rows_all.size:
+    if rows_all.size and args.link_gap_days > 0:
         sub = table.take(rows_all)
         try:
             with np.errstate(all="ignore"):
                 links, _ = link_tracks(observation_geometry(sub, stations), sub["track"],
-                                       sigma_arcsec=sub["sigma_arcsec"], station=sub["station"])
+                                       sigma_arcsec=sub["sigma_arcsec"], station=sub["station"],
+                                       max_gap_days=args.link_gap_days)
         except NUMERIC_FAILURES as exc:  # pragma: no cover - link_tracks keeps them inside
             note(f"linking failed ({exc or type(exc).__name__}); tracks fitted one by one")
             links = []
+    else:
+        links = []
+    if rows_all.size:
         linked = set()
         for link in links:
             groups.append((rows_all[link.rows], link))

@@ -12,6 +12,7 @@ from ..io.tables import iter_table_csv, iter_table_json, meta_block, table_to_te
 from ..observations import (identify, observation_geometry,
                             residual_statistics, residuals)
 from ..observations.identify import ALONG_TRACK_S, ALONG_TRACK_S_PER_DAY, CROSS_TRACK_ARCSEC
+from ..observations.linking import MAX_GAP_DAYS
 from ..observations.tdm import tdm_text
 from ..table import Table
 from .common import add_output, load_catalog, note, ranged
@@ -70,10 +71,15 @@ def add_parsers(sub) -> None:
     fit_parser_options(p)
     p.set_defaults(func=cmd_fit)
 
-    p = sub.add_parser("iod", help="initial orbits for uncorrelated tracks")
+    p = sub.add_parser("iod", help="initial orbits for uncorrelated tracks, linked across "
+                       "nights into objects")
     add_observation_inputs(p)
     p.add_argument("--all", action="store_true", help="every track, not only the "
                    "uncorrelated ones")
+    p.add_argument("--link-gap-days", type=ranged(0.0, 60.0), default=MAX_GAP_DAYS,
+                   help="longest gap between two tracks paired directly, days (default "
+                   f"{MAX_GAP_DAYS:g}: LEO; 30 for deep-space objects observed weeks apart); "
+                   "0: no linking, one orbit per reported number or track")
     add_output(p, element_formats(), default="tle")
     p.set_defaults(func=cmd_iod)
 

@@ -14,8 +14,9 @@ The tracking loop (README, "Observations"), one module per idea:
 - identification: :mod:`.tracks`, :mod:`.candidates` (compiled broad phase),
   :mod:`.identify`; residuals: :mod:`.residuals`;
 - orbits: :mod:`.elements` (SGP4 mean elements, TLE lines), :mod:`.fit` (weighted least
-  squares), :mod:`.gauss` and :mod:`.initial` (initial orbits), :mod:`.quality` (the gates
-  a fit must pass before its elements are handed on);
+  squares), :mod:`.gauss` and :mod:`.initial` (initial orbits), :mod:`.linking` (tracks
+  without numbers linked across nights into objects), :mod:`.quality` (the gates a fit must
+  pass before its elements are handed on);
 - test data: :mod:`.simulate` (observations of a known truth), :mod:`.precise` (SP3 and
   CPF precise orbits).
 """
@@ -24,6 +25,7 @@ from .fit import OrbitFit, fit_orbit
 from .gauss import gauss_orbit
 from .identify import identify
 from .initial import initial_orbit
+from .linking import Link, link_tracks
 from .formats import detect_format, observation_formats
 from .iod_lines import format_iod_line, iod_text, parse_iod_line
 from .precise import PreciseOrbit, read_cpf, read_sp3
@@ -33,7 +35,8 @@ from .reduction import ObservationGeometry, observation_geometry
 from .residuals import residual_statistics, residuals
 from .batch import SkippedFile, read_observation_batch
 from .quality import fit_problems, orbit_problems
-from .simulate import simulate_catalog_tracks, simulate_observations, simulate_tracks, sgp4_truth
+from .simulate import (score_links, simulate_catalog_tracks, simulate_observations,
+                       simulate_survey, simulate_tracks, sgp4_truth)
 from .stations import Stations, UnknownStationError, load_stations, read_station_list
 from .tdm import tdm_text
 from .csv_format import csv_text
@@ -46,7 +49,8 @@ __all__ = [
     "Stations", "UnknownStationError", "load_stations", "read_station_list",
     "ObservationGeometry", "observation_geometry",
     "identify", "residuals", "residual_statistics",
-    "OrbitFit", "fit_orbit", "gauss_orbit", "initial_orbit",
+    "OrbitFit", "fit_orbit", "gauss_orbit", "initial_orbit", "link_tracks", "Link",
     "simulate_observations", "simulate_tracks", "simulate_catalog_tracks", "sgp4_truth",
+    "simulate_survey", "score_links",
     "PreciseOrbit", "read_sp3", "read_cpf",
 ]

@@ -4,8 +4,8 @@ A short track fixes where an object is on the sky and how it moves (its *attribu
 direction and angular rate at the track's mean time) but not its distance. debris links
 tracks in four steps:
 
-1. **Attributable** per track (:func:`attributables`): a quadratic in time fitted to the
-   directions (and the station's positions) of the track, taken at its mean time.
+1. **Attributable** per track (:func:`attributables`): a polynomial in time fitted to the
+   directions and the station's positions of the track near its mean time, taken there.
 2. **Family** per track (:func:`circular_family`): the orbits through the attributable that
    are circular at that moment, one per trial radius (range from the radius, range rate from
    ``v·r = 0``); where the speed of such an orbit equals the circular speed, the member is a
@@ -94,6 +94,12 @@ BSTAR_MIN_DAYS = 0.75
 #: Fewest observations (distinct times) of a track that gets an attributable: two give its
 #: direction and rate (a visual observer's deep-space "track"), three its curvature too.
 MIN_TRACK_OBSERVATIONS = 2
+#: Half-width (s) of the part of a track around its mean time that gives its attributable.
+ATTRIBUTABLE_WINDOW_S = 30.0
+#: Fewest observations of each track of a pair that starts a link: two tracks of two
+#: observations each (8 angles) fit some orbit of 4-6 parameters whatever objects they are;
+#: such tracks only join an orbit that a pair of longer tracks started.
+MIN_SEED_OBSERVATIONS = 3
 #: Radii of the family (km from the geocentre): from just above the atmosphere to beyond GEO.
 FAMILY_RADII_KM = np.geomspace(WGS72_EARTH_RADIUS_KM + 120.0, 60000.0, 600)
 
@@ -153,12 +159,19 @@ def attributables(geometry: ObservationGeometry, track) -> list:
         span = float(np.ptp(tau))
         if span <= 0:
             continue
-        # a quadratic in time (a line through two observations)
-        design = np.stack([np.ones_like(tau), tau, tau ** 2][:min(distinct, 3)], axis=1)
-        coef, *_ = np.linalg.lstsq(design, geometry.u_obs[ok], rcond=None)
+        # a polynomial in time around the mean time: a LEO pass sweeps tens of degrees in
+        # two minutes, which one quadratic over the whole track follows to a tenth of a
+        # degree only; so the observations within ATTRIBUTABLE_WINDOW_S of the mean time
+        # (when five or more), a cubic from six, a quadratic from three, a line from two
+        near = np.abs(tau) <= ATTRIBUTABLE_WINDOW_S
+        near = near if len(np.unique(tau[near])) >= 5 else np.ones(tau.size, bool)
+        count = len(np.unique(tau[near]))
+        degree = 3 if count >= 6 else min(count - 1, 2)
+        design = np.stack([tau[near] ** p for p in range(degree + 1)], axis=1)
+        coef, *_ = np.linalg.lstsq(design, geometry.u_obs[ok[near]], rcond=None)
         u = coef[0] / np.linalg.norm(coef[0])
         u_dot = coef[1] - (coef[1] @ u) * u
-        site_coef, *_ = np.linalg.lstsq(design, geometry.site_km[ok], rcond=None)
+        site_coef, *_ = np.linalg.lstsq(design, geometry.site_km[ok[near]], rcond=None)
         index = int(ok[np.argmin(np.abs(tau))])
         att = Attributable(int(t), ok, float(seconds[ok].mean()), index, u, u_dot,
                            site_coef[0], site_coef[1], span)
@@ -342,6 +355,8 @@ def link_tracks(geometry: ObservationGeometry, track, *, sigma_arcsec=None, stat
         for score, a, b, x, epoch in hypotheses.get(k, []):
             if taken[a] or taken[b] or fits >= MAX_FITS_PER_TRACK or (a, b) in accepted:
                 continue
+            if min(atts[a].rows.size, atts[b].rows.size) < MIN_SEED_OBSERVATIONS:
+                continue  # two 2-point tracks fit one orbit whatever they are
             fits += 1
             linked = context.fit([a, b], satrec_from_x(x, *epoch, min(norad_id, 99999)))
             if linked is None:

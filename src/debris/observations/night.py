@@ -4,11 +4,14 @@ With ``[observations] folder = "..."`` in the nightly config, each night reads t
 that folder it has not read before (by name, size and modification time, as recorded in the
 last good night's ``run.json``), identifies them against the night's catalogue, fits new
 elements for every identified object with at least ``min_observations`` observations (from
-its catalogue elements), computes initial orbits for uncorrelated tracks of three or more
-observations, and predicts the fitted objects' passes for the night. Outputs in the night's
-folder: ``observations.json`` (identification), ``residuals.csv``, ``fitted_elements.tle``
-(and, with an archive, the same sets stored under the source ``observatory``: public sets are
-never replaced) and ``initial_orbits.tle``. A file that cannot be used (unreadable, no
+its catalogue elements), links the uncorrelated tracks with each other and with those of the
+last nights kept in the archive (:mod:`.linking`), computes initial orbits for the
+uncorrelated tracks no link took in, and predicts the fitted and linked objects' passes for
+the night. Outputs in the night's folder: ``observations.json`` (identification),
+``residuals.csv``, ``fitted_elements.tle`` (and, with an archive, the same sets stored under
+the source ``observatory``: public sets are never replaced), ``linked_orbits.tle`` and
+``linked_objects.json`` (each linked object's tracks, nights, RMS and quality) and
+``initial_orbits.tle``. A file that cannot be used (unreadable, no
 observations, a station no list knows) is quarantined: logged and listed in the report with
 every reason, and recorded as handled, so that it never blocks a later night; it is read again
 once it changes (name, size or time) or the night's stations do (a station list edited).
@@ -23,22 +26,29 @@ from pathlib import Path
 import numpy as np
 
 from ..catalog import Catalog
-from ..errors import DebrisError
+from ..errors import DebrisError, UnknownStationError
 from ..io.files import write_text
-from ..io.tables import meta_block, table_to_csv, table_to_json
+from ..constants import DAY_S
+from ..io.tables import iso_text, meta_block, table_to_csv, table_to_json
 from ..table import Table
+from ..timescale import Times, to_times
+from ..tle import tle_lines
 from .brightness import fit_standard_magnitudes, reduced_magnitudes
 from .fit import fit_orbit
 from .identify import identify
 from .initial import initial_orbit
 from .quality import attempt
 from .batch import read_observation_batch
-from .reduction import observation_geometry
+from .linking import MAX_GAP_DAYS, link_tracks
+from .records import OBSERVATION_COLUMNS
+from .reduction import _radec, observation_geometry
 from .residuals import residual_statistics, residuals
 from .stations import load_stations
 
 __all__ = ["new_observation_files", "observation_stage", "ARCHIVE_SOURCE"]
 
+#: NORAD numbers of the night's linked objects (LINKED_BASE + k).
+LINKED_BASE = 70000
 #: The archive source of the observatory's own fitted elements.
 ARCHIVE_SOURCE = "observatory"
 _SUFFIXES = {".txt", ".iod", ".uk", ".rde", ".tdm", ".kvn", ".xml", ".csv", ".obs"}
@@ -129,8 +139,99 @@ def observation_stage(options: dict, catalog: Catalog, sites, seen, work: Path, 
         write_text("\n".join(lines) + "\n", work / "fitted_elements.tle")
         if archive is not None:
             archive.add(Catalog.from_tle_lines(lines, source="fitted"), source=ARCHIVE_SOURCE)
-    _initial_orbits(table, tracks, stations, summary, work, log)
+    linked = _linked_objects(table, tracks, stations, summary, work, log, archive)
+    _initial_orbits(table, tracks, stations, summary, work, log, skip=linked)
     return summary
+
+
+def _observation_rows(times: Times, station, ra, dec, sigma, file, line) -> Table:
+    """An observation table of RA/Dec rows (ICRS) from plain columns."""
+    n = len(times)
+    columns = {name: np.full(n, np.nan) for name in OBSERVATION_COLUMNS}
+    columns.update(time=times, station=np.asarray(station, str), norad_id=np.full(n, -1),
+                   intl_designator=np.full(n, ""), angle_type=np.full(n, "radec"),
+                   ra_deg=np.asarray(ra, float), dec_deg=np.asarray(dec, float),
+                   equinox=np.full(n, "J2000"), sigma_arcsec=np.asarray(sigma, float),
+                   sky=np.full(n, ""), format=np.full(n, "archive"),
+                   file=np.asarray(file, str), line=np.asarray(line, np.int64))
+    return Table(columns, meta={"rejected": []})
+
+
+def _known(stations, code) -> bool:
+    try:
+        stations.site(code)
+    except UnknownStationError:
+        return False
+    return True
+
+
+def _linked_objects(table, tracks, stations, summary, work, log, archive) -> set:
+    """Tonight's uncorrelated tracks linked with each other and with those of the last
+    :data:`~debris.observations.linking.MAX_GAP_DAYS` nights kept in the archive
+    (:mod:`.linking`); the orbits that take in one of tonight's tracks are written to
+    ``linked_orbits.tle`` and listed in the summary; tonight's uncorrelated observations are
+    then stored in the archive for the nights after. Returns tonight's linked tracks."""
+    summary["linked_objects"] = []
+    uncorrelated = tracks["track"][tracks["norad_id"] < 0]
+    rows = np.flatnonzero(np.isin(table["track"], uncorrelated))
+    if not rows.size:
+        return set()
+    sub = table.take(rows)
+    g = observation_geometry(sub, stations)
+    ra, dec = _radec(g.u_obs)
+    iso = iso_text(sub["time"])
+    first = {}  # a track's key: its first observation's time, station, file and line
+    for k, t in enumerate(sub["track"]):
+        first.setdefault(int(t), f"{iso[k]}|{sub['station'][k]}|"
+                                 f"{Path(str(sub['file'][k])).name}:{sub['line'][k]}")
+    keys = np.array([first[int(t)] for t in sub["track"]])
+    tonight = _observation_rows(sub["time"], sub["station"], ra, dec, sub["sigma_arcsec"],
+                                sub["file"], sub["line"])
+    parts, part_keys = [tonight], [keys]
+    if archive is not None:
+        start = sub["time"][[int(np.argmin(sub["time"].seconds_since(sub["time"][:1])))]]
+        since = iso_text(start.shift_seconds(np.array([-MAX_GAP_DAYS * DAY_S])))[0]
+        earlier = archive.uncorrelated_since(since, min(iso))
+        known = [row for row in earlier if _known(stations, row[1])]
+        if known:
+            cols = list(zip(*known))
+            parts.append(_observation_rows(to_times(list(cols[0])), cols[1], cols[2], cols[3],
+                                           [np.nan if v is None else v for v in cols[4]],
+                                           cols[5], cols[6]))
+            part_keys.append(np.array(cols[7], str))
+    combined = Table.concat(parts) if len(parts) > 1 else tonight
+    keys_all = np.concatenate(part_keys)
+    names, track_ids = np.unique(keys_all, return_inverse=True)
+    track_ids = track_ids.reshape(-1)
+    geometry = observation_geometry(combined, stations)
+    links, _ = link_tracks(geometry, track_ids, sigma_arcsec=combined["sigma_arcsec"],
+                           station=combined["station"])
+    own = set(np.unique(track_ids[:len(tonight)]).tolist())
+    lines, linked = [], set()
+    for k, link in enumerate(link for link in links if set(link.tracks) & own):
+        number = LINKED_BASE + k
+        line1, line2 = tle_lines(link.fit.satrec, norad_id=number)
+        name = f"LINKED {k + 1} ({len(link.tracks)} tracks, {link.nights} nights)"
+        lines += [name, line1, line2]
+        tonight_rows = np.flatnonzero(np.isin(track_ids[:len(tonight)], link.tracks))
+        linked.update(int(sub["track"][r]) for r in tonight_rows)
+        summary["linked_objects"].append({
+            "norad_id": number, "name": name, "quality": link.quality,
+            "tracks": [str(names[t]) for t in link.tracks], "nights": link.nights,
+            "span_days": round(link.span_days, 4), "observations": int(link.rows.size),
+            "rms_arcsec": round(link.fit.rms_arcsec, 2), "tle_line1": line1,
+            "tle_line2": line2})
+    if lines:
+        write_text("\n".join(lines) + "\n", work / "linked_orbits.tle")
+        write_text(json.dumps({"meta": meta_block(command="nightly linking"),
+                               "linked_objects": summary["linked_objects"]}, indent=1,
+                              allow_nan=False) + "\n", work / "linked_objects.json")
+    log.info("linking: %d uncorrelated tracks tonight, %d from earlier nights; %d linked "
+             "objects", len(own), len(names) - len(own), len(summary["linked_objects"]))
+    if archive is not None:
+        archive.add_uncorrelated(iso, sub["station"], ra, dec, sub["sigma_arcsec"],
+                                 sub["file"], sub["line"], keys)
+    return linked
 
 
 def _magnitudes(table, catalog, stations, summary, work, archive, log) -> None:
@@ -189,9 +290,12 @@ def _fits(table, catalog, stations, options, summary, log) -> list:
     return fitted
 
 
-def _initial_orbits(table, tracks, stations, summary, work, log) -> None:
+def _initial_orbits(table, tracks, stations, summary, work, log, skip=()) -> None:
+    """Initial orbits of tonight's uncorrelated tracks that no link took in (one each)."""
     lines = []
     for t in np.flatnonzero(tracks["norad_id"] < 0):
+        if int(tracks["track"][t]) in skip:
+            continue
         rows = np.flatnonzero(table["track"] == tracks["track"][t])
         if rows.size < 3:
             continue
