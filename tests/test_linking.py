@@ -14,9 +14,9 @@ from debris.cli import main
 from debris.frames import earth_orientation
 from debris.observations import (load_stations, observation_geometry, read_cpf, read_sp3,
                                  simulate_tracks)
+from debris.observations.attributables import attributables, circular_family
 from debris.observations.iod_lines import iod_text
-from debris.observations.linking import (attributables, circular_family, link_tracks,
-                                         observing_nights)
+from debris.observations.linking import link_tracks, observing_nights
 from debris.observations.simulate import score_links, simulate_survey
 from debris.observations.tracks import group_tracks
 from debris.sites import Site

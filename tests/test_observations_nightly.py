@@ -183,7 +183,7 @@ folder = "{folder}"
     assert "Uncorrelated tracks linked across nights" in (out / "report.html").read_text()
     with Archive(archive) as store:
         stored = store.uncorrelated_since("2024-11-01", "2024-11-05")
-    assert len(stored) == len(obs)
+    assert len(stored["time"]) == len(obs)
     # each linked object's tracks (keyed by their first observation) are one object's
     records = _linked_records(out)
     assert len(records) == len(names)

@@ -187,15 +187,23 @@ class Archive:
             raise ArchiveError(f"{self.path}: the uncorrelated observations were not added "
                                f"({exc}); the archive is as it was") from None
 
-    def uncorrelated_since(self, start_utc: str, end_utc: str | None = None) -> list[tuple]:
+    def uncorrelated_since(self, start_utc: str, end_utc: str | None = None) -> dict | None:
         """Stored uncorrelated observations with ``start_utc <= time < end_utc`` (ISO-8601
-        UTC text), as rows (time_utc, station, ra_deg, dec_deg, sigma_arcsec, file, line,
-        track), in time order."""
-        end_utc = end_utc or "9999"
-        return list(self._db.execute(
+        UTC text), in time order: columns ``time`` (Times), ``station``, ``ra_deg``,
+        ``dec_deg``, ``sigma_arcsec`` (NaN when not given), ``file``, ``line``, ``track``;
+        None when there are none."""
+        rows = list(self._db.execute(
             "SELECT time_utc, station, ra_deg, dec_deg, sigma_arcsec, file, line, track FROM "
             "uncorrelated_observations WHERE time_utc >= ? AND time_utc < ? ORDER BY time_utc",
-            (start_utc, end_utc)))
+            (start_utc, end_utc or "9999")))
+        if not rows:
+            return None
+        cols = list(zip(*rows))
+        return {"time": to_times(list(cols[0])), "station": np.array(cols[1], str),
+                "ra_deg": np.array(cols[2], float), "dec_deg": np.array(cols[3], float),
+                "sigma_arcsec": np.array([np.nan if v is None else v for v in cols[4]]),
+                "file": np.array(cols[5], str), "line": np.array(cols[6], np.int64),
+                "track": np.array(cols[7], str)}
 
     def observed_std_mags(self, min_observations: int = 3) -> dict[int, float]:
         """Each object's standard magnitude from every observed magnitude stored: the median,

@@ -452,28 +452,18 @@ def _tracking(config, catalog, info: NightState, work: Path, log):
     finally:
         if archive is not None:
             archive.close()
-    summary["updated_passes"] = []
-    if summary["fitted"]:
-        lines = [x for f in summary["fitted"] for x in (f["name"], f["tle_line1"],
-                                                          f["tle_line2"])]
-        fitted = Catalog.from_tle_lines(lines, source="fitted elements")
-        passes = find_passes(fitted, info.sites, info.start, info.end,
-                             min_elevation_deg=config["min_elevation_deg"],
-                             sun_altitude_deg_limit=config["sun_altitude_deg"])
-        write_text(table_to_csv(passes), work / "passes_fitted.csv")
-        summary["updated_passes"] = passes.records()
-    summary["linked_passes"] = []
-    if summary.get("linked_objects"):  # objects known only from our own linked tracks
-        lines = [x for f in summary["linked_objects"] for x in (f["name"], f["tle_line1"],
-                                                                 f["tle_line2"])]
-        linked = Catalog.from_tle_lines(lines, source="linked orbits")
-        passes = find_passes(linked, info.sites, info.start, info.end,
-                             min_elevation_deg=config["min_elevation_deg"],
-                             sun_altitude_deg_limit=config["sun_altitude_deg"])
-        write_text(table_to_csv(passes), work / "passes_linked.csv")
-        summary["linked_passes"] = passes.records()
-        log.info("linking: %d passes of %d linked objects tonight", len(passes),
-                 len(summary["linked_objects"]))
+    for key, label, out in (("fitted", "updated_passes", "passes_fitted.csv"),
+                            ("linked_objects", "linked_passes", "passes_linked.csv")):
+        summary[label] = []  # tonight's passes from our own elements: fitted, and linked
+        if summary.get(key):  # (objects known only from our uncorrelated tracks)
+            lines = [x for f in summary[key] for x in (f["name"], f["tle_line1"],
+                                                       f["tle_line2"])]
+            passes = find_passes(Catalog.from_tle_lines(lines, source=key), info.sites,
+                                 info.start, info.end,
+                                 min_elevation_deg=config["min_elevation_deg"],
+                                 sun_altitude_deg_limit=config["sun_altitude_deg"])
+            write_text(table_to_csv(passes), work / out)
+            summary[label] = passes.records()
     return summary
 
 

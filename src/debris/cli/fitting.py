@@ -157,40 +157,14 @@ def cmd_iod(args) -> int:
     reported = table["reported_norad_id"]
     wanted = [int(tracks["track"][t]) for t in range(len(tracks))
               if args.all or tracks["norad_id"][t] < 0]
-    rows_all = np.flatnonzero(np.isin(table["track"], wanted))
-    groups = []  # (rows, link or None)
-    if rows_all.size and args.link_gap_days > 0:
-        sub = table.take(rows_all)
-        try:
-            with np.errstate(all="ignore"):
-                links, _ = link_tracks(observation_geometry(sub, stations), sub["track"],
-                                       sigma_arcsec=sub["sigma_arcsec"], station=sub["station"],
-                                       max_gap_days=args.link_gap_days)
-        except NUMERIC_FAILURES as exc:  # pragma: no cover - link_tracks keeps them inside
-            note(f"linking failed ({exc or type(exc).__name__}); tracks fitted one by one")
-            links = []
-    else:
-        links = []
-    if rows_all.size:
-        linked = set()
-        for link in links:
-            groups.append((rows_all[link.rows], link))
-            linked.update(link.tracks)
-        # the rest: joined by the number the observer reported, else one track each
-        rest: dict = {}
-        for t in wanted:
-            if t in linked:
-                continue
-            rows = np.flatnonzero(table["track"] == t)
-            number = int(reported[rows[0]])
-            rest.setdefault(number if number >= 0 else f"track {t}", []).extend(rows.tolist())
-        groups.extend((np.array(sorted(rows)), None) for rows in rest.values())
-    groups.sort(key=lambda group: int(group[0].min()))
-    results, failed, elements = [], [], []
+    groups = _iod_groups(table, wanted, stations, args.link_gap_days)
+    results, failed, elements, used = [], [], [], set()
     for k, (rows, link) in enumerate(groups):
         sub = table.take(rows)
         numbers = {int(n) for n in reported[rows]}
         number = numbers.pop() if len(numbers) == 1 and min(numbers) >= 0 else ANALYST_BASE + k
+        number = ANALYST_BASE + k if number in used else number  # one number, one object
+        used.add(number)
         label = f"IOD {number}"
         tracks_of = sorted({int(t) for t in sub["track"]})
         if link is not None:
@@ -242,6 +216,34 @@ def cmd_iod(args) -> int:
              f"{EXIT_SKIPPED})")
     write_text(text, args.output)
     return EXIT_SKIPPED if failed else exit_status(skipped)
+
+
+def _iod_groups(table, wanted, stations, gap_days) -> list:
+    """The objects of ``debris iod``: (rows, Link) for every orbit linking tracks `wanted`
+    (:func:`~debris.observations.linking.link_tracks`), then (rows, None) for the rest,
+    joined by the number the observer reported, else one track each."""
+    reported = table["reported_norad_id"]
+    rows_all = np.flatnonzero(np.isin(table["track"], wanted))
+    links = []
+    if rows_all.size and gap_days > 0:
+        sub = table.take(rows_all)
+        try:
+            with np.errstate(all="ignore"):
+                links, _ = link_tracks(observation_geometry(sub, stations), sub["track"],
+                                       sigma_arcsec=sub["sigma_arcsec"], station=sub["station"],
+                                       max_gap_days=gap_days)
+        except NUMERIC_FAILURES as exc:  # pragma: no cover - link_tracks keeps them inside
+            note(f"linking failed ({exc or type(exc).__name__}); tracks fitted one by one")
+    groups = [(rows_all[link.rows], link) for link in links]
+    linked = {t for link in links for t in link.tracks}
+    rest: dict = {}
+    for t in wanted:
+        if t not in linked:
+            rows = np.flatnonzero(table["track"] == t)
+            number = int(reported[rows[0]])
+            rest.setdefault(number if number >= 0 else f"track {t}", []).extend(rows.tolist())
+    groups.extend((np.array(sorted(rows)), None) for rows in rest.values())
+    return sorted(groups, key=lambda group: int(group[0].min()))
 
 
 def _renumbered(fit, number):

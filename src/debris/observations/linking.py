@@ -4,18 +4,18 @@ A short track fixes where an object is on the sky and how it moves (its *attribu
 direction and angular rate at the track's mean time) but not its distance. debris links
 tracks in four steps:
 
-1. **Attributable** per track (:func:`attributables`): a polynomial in time fitted to the
+1. **Attributable** per track (:func:`.attributables.attributables`): a polynomial in time fitted to the
    directions and the station's positions of the track near its mean time, taken there.
-2. **Family** per track (:func:`circular_family`): the orbits through the attributable that
+2. **Family** per track (:func:`.attributables.circular_family`): the orbits through the attributable that
    are circular at that moment, one per trial radius (range from the radius, range rate from
    ``v·r = 0``); where the speed of such an orbit equals the circular speed, the member is a
    circular orbit consistent with the whole attributable. Those members (usually one)
    carry the track's plane (inclination and node) and its radius. LEO debris is close to
-   circular (the public catalogue's median eccentricity below 800 km is 0.002), so the
-   family holds the truth to within ``a·e`` in radius and a fraction of a degree in plane.
+   circular, so the family holds the truth to within about ``a·e`` in radius and a
+   fraction of a degree in plane.
 3. **Pair hypotheses** (:func:`link_tracks`): two tracks of different times whose families
    intersect: the radii agree within :data:`RADIUS_TOLERANCE`, and the planes, the
-   earlier one's node carried by J2 to the later time, within :data:`PLANE_TOLERANCE_DEG`.
+   earlier one's node carried by SGP4's secular J2 rate to the later time, within :data:`PLANE_TOLERANCE_DEG`.
    The later line of sight meets the earlier plane at one point; the angle travelled along
    the plane between the two tracks, plus whole revolutions, gives the mean motion; every
    revolution count that puts it within :data:`MEAN_MOTION_TOLERANCE` of the family's is a
@@ -40,18 +40,20 @@ Every numeric failure stays inside the hypothesis that raised it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import ARCSEC_RAD, WGS72_EARTH_RADIUS_KM, WGS72_J2, WGS72_MU_KM3_S2
+from ..constants import ARCSEC_RAD, DAY_S, WGS72_MU_KM3_S2
+from ..frames import earth_orientation
 from ..timescale import Times
 from .elements import mean_elements_from_state, satrec_from_x
 from .fit import OrbitFit, fit_orbit
 from .quality import NUMERIC_FAILURES, SIGMA_FLOOR_ARCSEC
+from .attributables import Attributable, attributables
 from .reduction import ObservationGeometry
 
-__all__ = ["Attributable", "attributables", "circular_family", "Link", "link_tracks",
+__all__ = ["Link", "link_tracks",
            "LINK_RMS", "PLANE_TOLERANCE_DEG", "RADIUS_TOLERANCE", "MEAN_MOTION_TOLERANCE",
            "GROW_GATE_DEG", "MAX_GAP_DAYS", "observing_nights"]
 
@@ -91,178 +93,20 @@ MAX_ITERATIONS = 15
 MIN_KEPT = 0.75
 #: Linked arcs of three tracks or more spanning this (days) fit B* (near-Earth orbits).
 BSTAR_MIN_DAYS = 0.75
-#: Fewest observations (distinct times) of a track that gets an attributable: two give its
-#: direction and rate (a visual observer's deep-space "track"), three its curvature too.
-MIN_TRACK_OBSERVATIONS = 2
-#: Half-width (s) of the part of a track around its mean time that gives its attributable.
-ATTRIBUTABLE_WINDOW_S = 30.0
 #: Fewest observations of each track of a pair that starts a link: two tracks of two
 #: observations each (8 angles) fit some orbit of 4-6 parameters whatever objects they are;
 #: such tracks only join an orbit that a pair of longer tracks started.
 MIN_SEED_OBSERVATIONS = 3
-#: Radii of the family (km from the geocentre): from just above the atmosphere to beyond GEO.
-FAMILY_RADII_KM = np.geomspace(WGS72_EARTH_RADIUS_KM + 120.0, 60000.0, 600)
 
 
-@dataclass
-class Attributable:
-    """A track's direction and angular rate at its mean time.
-
-    Attributes
-    ----------
-    track : int
-    rows : ndarray of int
-        The track's observation rows (time order).
-    seconds : float
-        Mean time, seconds from the first observation of the whole set.
-    index : int
-        The row nearest the mean time (its TEME→GCRS rotation is used).
-    u, u_dot : ndarray, shape (3,)
-        Unit vector (GCRS) and its time derivative (rad/s).
-    site, site_dot : ndarray, shape (3,)
-        Station position (km) and velocity (km/s), GCRS.
-    span_s : float
-    """
-
-    track: int
-    rows: np.ndarray
-    seconds: float
-    index: int
-    u: np.ndarray
-    u_dot: np.ndarray
-    site: np.ndarray
-    site_dot: np.ndarray
-    span_s: float
-    circular: list = field(default_factory=list)
-
-
-def attributables(geometry: ObservationGeometry, track) -> list:
-    """One :class:`Attributable` per track of :data:`MIN_TRACK_OBSERVATIONS` or more
-    observations at distinct times (others skipped).
-
-    Parameters
-    ----------
-    geometry : ObservationGeometry, N observations
-    track : ndarray of int, shape (N,)
-    """
-    track = np.asarray(track)
-    seconds = geometry.times.seconds_since(geometry.times[:1]) if len(track) else np.empty(0)
-    out = []
-    for t in np.unique(track):
-        rows = np.flatnonzero(track == t)
-        rows = rows[np.argsort(seconds[rows], kind="stable")]
-        ok = rows[np.all(np.isfinite(geometry.u_obs[rows]), axis=1)]
-        distinct = len(np.unique(seconds[ok]))
-        if distinct < MIN_TRACK_OBSERVATIONS:
-            continue
-        tau = seconds[ok] - seconds[ok].mean()
-        span = float(np.ptp(tau))
-        if span <= 0:
-            continue
-        # a polynomial in time around the mean time: a LEO pass sweeps tens of degrees in
-        # two minutes, which one quadratic over the whole track follows to a tenth of a
-        # degree only; so the observations within ATTRIBUTABLE_WINDOW_S of the mean time
-        # (when five or more), a cubic from six, a quadratic from three, a line from two
-        near = np.abs(tau) <= ATTRIBUTABLE_WINDOW_S
-        near = near if len(np.unique(tau[near])) >= 5 else np.ones(tau.size, bool)
-        count = len(np.unique(tau[near]))
-        degree = 3 if count >= 6 else min(count - 1, 2)
-        design = np.stack([tau[near] ** p for p in range(degree + 1)], axis=1)
-        coef, *_ = np.linalg.lstsq(design, geometry.u_obs[ok[near]], rcond=None)
-        u = coef[0] / np.linalg.norm(coef[0])
-        u_dot = coef[1] - (coef[1] @ u) * u
-        site_coef, *_ = np.linalg.lstsq(design, geometry.site_km[ok[near]], rcond=None)
-        index = int(ok[np.argmin(np.abs(tau))])
-        att = Attributable(int(t), ok, float(seconds[ok].mean()), index, u, u_dot,
-                           site_coef[0], site_coef[1], span)
-        att.circular = _circular_members(att)
-        out.append(att)
-    return out
-
-
-def circular_family(att: Attributable, radii_km=FAMILY_RADII_KM):
-    """The track's orbits that are circular at its mean time, one per trial radius.
-
-    Parameters
-    ----------
-    att : Attributable
-    radii_km : ndarray, shape (R,)
-        Trial geocentric radii (km).
-
-    Returns
-    -------
-    r, v : ndarray, shape (R, 3)
-        GCRS position (km) and velocity (km/s) of each member (NaN where the line of sight
-        does not reach that radius).
-    speed_misfit : ndarray, shape (R,)
-        ``|v|² / (μ/a) - 1``: zero where the member is a circular orbit.
-    """
-    a = np.asarray(radii_km, float)
-    s, u = att.site, att.u
-    su = s @ u
-    disc = su * su - s @ s + a * a
-    with np.errstate(invalid="ignore"):
-        rho = -su + np.sqrt(disc)
-    rho = np.where(rho > 0, rho, np.nan)
-    r = s + rho[:, None] * u
-    ur = r @ u
-    rho_dot = -((att.site_dot + rho[:, None] * att.u_dot) * r).sum(axis=1) / ur
-    v = att.site_dot + rho_dot[:, None] * u + rho[:, None] * att.u_dot
-    misfit = (v * v).sum(axis=1) / (MU / a) - 1.0
-    return r, v, misfit
-
-
-@dataclass
-class _Member:
-    radius: float
-    r: np.ndarray
-    v: np.ndarray
-    normal: np.ndarray
-
-
-def _circular_members(att: Attributable) -> list:
-    """The family's circular orbits (roots of the speed misfit), refined by bisection; the
-    closest member when there is no root but one comes within 10 % of circular speed."""
-    radii = FAMILY_RADII_KM
-    with np.errstate(all="ignore"):
-        _, _, f = circular_family(att, radii)
-    members = []
-    good = np.isfinite(f)
-    roots = np.flatnonzero(good[:-1] & good[1:] & (np.sign(f[:-1]) != np.sign(f[1:])))
-    for k in roots:
-        lo, hi = radii[k], radii[k + 1]
-        flo = f[k]
-        for _ in range(50):
-            mid = 0.5 * (lo + hi)
-            with np.errstate(all="ignore"):
-                fm = circular_family(att, [mid])[2][0]
-            if np.sign(fm) == np.sign(flo):
-                lo, flo = mid, fm
-            else:
-                hi = mid
-        members.append(_member(att, 0.5 * (lo + hi)))
-    if not members and good.any():
-        k = int(np.nanargmin(np.abs(f)))
-        if abs(f[k]) < 0.1:
-            members.append(_member(att, radii[k]))
-    return [m for m in members if m is not None]
-
-
-def _member(att, radius):
-    with np.errstate(all="ignore"):
-        r, v, _ = circular_family(att, [radius])
-    h = np.cross(r[0], v[0])
-    norm = np.linalg.norm(h)
-    if not np.isfinite(norm) or norm == 0:
-        return None
-    return _Member(float(radius), r[0], v[0], h / norm)
-
-
-def _j2_rates(radius, cos_i):
-    """Node rate and rate of the argument of latitude (rad/s) of a circular orbit."""
-    n = math.sqrt(MU / radius ** 3)
-    k = 0.75 * WGS72_J2 * (WGS72_EARTH_RADIUS_KM / radius) ** 2
-    return -2.0 * k * n * cos_i, n * (1.0 + k * (8.0 * cos_i ** 2 - 2.0))
+def _secular_rates(radius, normal):
+    """Node rate and rate of the argument of latitude (rad/s) of the circular orbit of
+    `radius` in the plane of `normal`: SGP4's own secular rates (its J2 terms), read from
+    the elements it initialises."""
+    inclination = math.acos(max(-1.0, min(1.0, normal[2])))
+    n = math.sqrt(MU / radius ** 3) * 60.0  # rad/min, the Kozai mean motion near enough
+    sat = satrec_from_x([n, 0.0, 0.0, inclination, 0.0, 0.0, 0.0], 2451545.0, 0.0)
+    return sat.nodedot / 60.0, (sat.mdot + sat.argpdot) / 60.0
 
 
 def _rotate_z(vector, angle):
@@ -345,7 +189,7 @@ def link_tracks(geometry: ObservationGeometry, track, *, sigma_arcsec=None, stat
     order = sorted(range(len(atts)), key=lambda k: atts[k].seconds)
     taken = np.zeros(len(atts), bool)
     links = []
-    hypotheses = _pair_hypotheses(context, max_gap_days * 86400.0)
+    hypotheses = _pair_hypotheses(context, max_gap_days * DAY_S)
     for k in order:
         if taken[k]:
             continue
@@ -399,7 +243,7 @@ def _hypotheses(context, A: Attributable, B: Attributable, dt: float) -> list:
             radius = 0.5 * (ma.radius + mb.radius)
             if abs(ma.radius - mb.radius) > RADIUS_TOLERANCE * radius:
                 continue
-            node_rate, lat_rate = _j2_rates(radius, ma.normal[2])
+            node_rate, lat_rate = _secular_rates(radius, ma.normal)
             normal = _rotate_z(ma.normal, node_rate * dt)
             if math.degrees(math.acos(min(1.0, abs(normal @ mb.normal)))) > \
                     PLANE_TOLERANCE_DEG or normal @ mb.normal < 0:
@@ -485,7 +329,7 @@ class _Context:
     def when(self, att) -> tuple:
         """The track's mean time as SGP4's two-part Julian date."""
         t = self.geometry.times[[att.index]]
-        shift = (att.seconds - self.seconds[att.index]) / 86400.0
+        shift = (att.seconds - self.seconds[att.index]) / DAY_S
         return float(t.jd[0]), float(t.fr[0]) + shift
 
     def miss(self, sat, att) -> float:
@@ -517,7 +361,7 @@ class _Context:
         free = self._fit(members, start, True, False)
         rows = self.rows(members)
         if len(members) < 3 or not self.last_nrms <= DRAG_TRIAL_RMS or \
-                float(np.ptp(self.seconds[rows])) / 86400.0 < BSTAR_MIN_DAYS or \
+                float(np.ptp(self.seconds[rows])) / DAY_S < BSTAR_MIN_DAYS or \
                 start.no_kozai * 1440.0 / (2 * math.pi) <= 1440.0 / 225.0:
             return free
         drag = self._fit(members, free[1].unrounded if free else start, True, True)
@@ -560,7 +404,7 @@ class _Context:
         A pair's orbit has the freedom to absorb the model error (six elements for two
         tracks): it is judged on the observations' σ alone, which keeps pairs of
         different objects out; three tracks or more are judged with it."""
-        span_days = float(np.ptp(self.seconds[rows])) / 86400.0 if model_error else 0.0
+        span_days = float(np.ptp(self.seconds[rows])) / DAY_S if model_error else 0.0
         error, r, v = fit.satrec.sgp4_array(geometry.times.jd, geometry.times.fr)
         _, _, rng = geometry.predict(r, v)
         sigma = np.where(np.isfinite(self.sigma[rows]) & (self.sigma[rows] > 0),
@@ -609,7 +453,7 @@ class _Context:
         rows = self.rows(members)
         times = self.geometry.times[rows]
         nights = observing_nights(times, self.geometry.site_km[rows])
-        span = float(np.ptp(self.seconds[rows])) / 86400.0
+        span = float(np.ptp(self.seconds[rows])) / DAY_S
         return Link(fit, sorted(self.atts[k].track for k in members), rows, nights, span,
                     len(members) >= 3, float(nrms))
 
@@ -617,8 +461,6 @@ class _Context:
 def observing_nights(times: Times, site_gcrs) -> int:
     """Distinct observing nights: dates of the local solar time (UTC + longitude/15°),
     shifted by 12 h so that one night is one date."""
-    from ..frames import earth_orientation
-
     itrs = np.einsum("nji,nj->ni", earth_orientation(times).itrs_to_gcrs, site_gcrs)
     longitude_h = np.degrees(np.arctan2(itrs[:, 1], itrs[:, 0])) / 15.0
     local_days = times.jd - 2440587.5 + times.fr + (longitude_h - 12.0) / 24.0

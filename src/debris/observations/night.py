@@ -31,7 +31,7 @@ from ..io.files import write_text
 from ..constants import DAY_S
 from ..io.tables import iso_text, meta_block, table_to_csv, table_to_json
 from ..table import Table
-from ..timescale import Times, to_times
+from ..timescale import Times
 from ..tle import tle_lines
 from .brightness import fit_standard_magnitudes, reduced_magnitudes
 from .fit import fit_orbit
@@ -192,13 +192,12 @@ def _linked_objects(table, tracks, stations, summary, work, log, archive) -> set
         start = sub["time"][[int(np.argmin(sub["time"].seconds_since(sub["time"][:1])))]]
         since = iso_text(start.shift_seconds(np.array([-MAX_GAP_DAYS * DAY_S])))[0]
         earlier = archive.uncorrelated_since(since, min(iso))
-        known = [row for row in earlier if _known(stations, row[1])]
-        if known:
-            cols = list(zip(*known))
-            parts.append(_observation_rows(to_times(list(cols[0])), cols[1], cols[2], cols[3],
-                                           [np.nan if v is None else v for v in cols[4]],
-                                           cols[5], cols[6]))
-            part_keys.append(np.array(cols[7], str))
+        known = np.flatnonzero([_known(stations, code) for code in earlier["station"]]) \
+            if earlier else []
+        if len(known):
+            parts.append(_observation_rows(*(earlier[k][known] for k in (
+                "time", "station", "ra_deg", "dec_deg", "sigma_arcsec", "file", "line"))))
+            part_keys.append(earlier["track"][known])
     combined = Table.concat(parts) if len(parts) > 1 else tonight
     keys_all = np.concatenate(part_keys)
     names, track_ids = np.unique(keys_all, return_inverse=True)

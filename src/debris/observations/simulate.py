@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..constants import DAY_S
 from ..frames import earth_orientation
 from ..propagation import propagate
 from ..sun import is_sunlit, sun_altitude_deg, sun_position_gcrs_km
 from ..table import Table
 from ..timescale import Times, time_range, to_times
+from .linking import observing_nights
 from .records import OBSERVATION_COLUMNS
 from .reduction import LIGHT_KM_S, _radec
 
@@ -190,7 +192,7 @@ def simulate_survey(catalog, rows, site, station: str, start, nights: int, *,
     t0 = to_times(start)
     pieces = []
     for night in range(nights):
-        grid = time_range(t0.shift_seconds(np.array([night * 86400.0])), hours=night_hours,
+        grid = time_range(t0.shift_seconds(np.array([night * DAY_S])), hours=night_hours,
                           step_s=step_s)
         dark = sun_altitude_deg(grid, site) < -12.0
         if not dark.any():
@@ -222,7 +224,7 @@ def simulate_survey(catalog, rows, site, station: str, start, nights: int, *,
                     continue
                 first = int(rng.integers(0, run.size - length + 1))
                 pick = run[first:first + length]
-                pieces.append((float(seconds[pick[0]]) + night * 86400.0, int(sub.norad_id[k]),
+                pieces.append((float(seconds[pick[0]]) + night * DAY_S, int(sub.norad_id[k]),
                                r[k, pick], v[k, pick], grid[pick]))
                 taken += 1
     pieces.sort(key=lambda p: p[0])
@@ -267,8 +269,6 @@ def score_links(links, truth, geometry, used, holdout, gate_deg: float = 0.25) -
         (object -> largest angle on its held-back observations, for every pure
         multi-night orbit), ``impure`` (track lists of the orbits that are not pure).
     """
-    from .linking import observing_nights
-
     used, holdout = np.asarray(used), np.asarray(holdout)
     seen = truth[used]
     objects = [o for o in np.unique(seen)
