@@ -173,6 +173,7 @@ def test_iod_groups_tracks_by_linked_object(bundled, tmp_path):
     for orbit in doc["orbits"]:
         lines = [r["line"] for r in orbit["residuals"]]
         assert len(set(truth[np.array(lines) - 1])) == 1  # pure
+        assert orbit["lines"] == [f"{r['file']}:{r['line']}" for r in orbit["residuals"]]
         assert orbit["quality"] in ("linked", "unconfirmed", "single-track")
         if orbit["quality"] != "single-track":  # two passes of one night may link too
             assert len(orbit["tracks"]) >= 2 and orbit["nights"] >= 1

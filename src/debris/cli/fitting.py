@@ -192,6 +192,7 @@ def cmd_iod(args) -> int:
         elements.append((fit.satrec, label, number, str(sub["intl_designator"][0])))
         record = fit_record(fit, sub, np.arange(len(sub)), number, label)
         record.update(status="ok", quality=quality, tracks=tracks_of, nights=int(nights),
+                      lines=[f"{f}:{n}" for f, n in zip(sub["file"], sub["line"])],
                       span_days=round(float(np.ptp(seconds)) / DAY_S, 4),
                       reported_numbers=sorted({int(n) for n in reported[rows] if n >= 0}))
         results.append(record)
