@@ -22,7 +22,7 @@ from ..propagation import propagate_at
 from ..search import bisect
 from ..timescale import Times
 
-__all__ = ["hermite_minima", "refine_tca", "merge_duplicates"]
+__all__ = ["hermite_minima", "refine_tca", "golden_minimum", "merge_duplicates"]
 
 _SCAN_POINTS = 33
 
@@ -113,6 +113,42 @@ def refine_tca(catalog, i, j, t0: Times, seconds, step, backend, iterations: int
     r1, v1, _ = propagate_at(catalog, i, times, backend=backend)
     r2, v2, _ = propagate_at(catalog, j, times, backend=backend)
     return t, (r1, v1, r2, v2)
+
+
+def golden_minimum(catalog, i, j, t0: Times, lo, hi, backend, tolerance_s: float = 1e-3):
+    """Golden-section search of the exact distance of pairs (i, j) on [lo, hi] seconds
+    from t0 (vectorised over pairs): for events the range-rate Newton of :func:`refine_tca`
+    leaves where the distance is not a minimum (co-located or co-moving pairs whose
+    distance changes by millimetres a minute).
+
+    Returns
+    -------
+    t : ndarray, shape (E,)
+        The minimum's time (s since t0).
+    interior : ndarray of bool, shape (E,)
+        False where the minimum lies within a second of an end: the distance falls or rises
+        across the whole bracket, so it has no minimum there.
+    """
+    a, b = np.array(lo, dtype=float), np.array(hi, dtype=float)
+    ratio = (np.sqrt(5.0) - 1.0) / 2.0
+
+    def distance(t):
+        times = t0.shift_seconds(t)
+        r1, _, e1 = propagate_at(catalog, i, times, backend=backend)
+        r2, _, e2 = propagate_at(catalog, j, times, backend=backend)
+        return np.where((e1 == 0) & (e2 == 0), vector_norm(r2 - r1), np.inf)
+
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    fc, fd = distance(c), distance(d)
+    while np.max(b - a, initial=0.0) > tolerance_s:
+        left = fc < fd
+        b, a = np.where(left, d, b), np.where(left, a, c)
+        d_new, c_new = np.where(left, c, a + ratio * (b - a)), np.where(left, b - ratio * (b - a), d)
+        f = distance(np.where(left, c_new, d_new))
+        fc, fd = np.where(left, f, fd), np.where(left, fc, f)
+        c, d = c_new, d_new
+    t = 0.5 * (a + b)
+    return t, (t - np.asarray(lo) > 1.0) & (np.asarray(hi) - t > 1.0)
 
 
 def merge_duplicates(i, j, t, tolerance_s=1.0):

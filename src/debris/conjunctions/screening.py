@@ -60,7 +60,7 @@ from .assessment import conjunction_table
 from . import broadphase
 from .broadphase import A_MAX_KM_S2, HERMITE_MARGIN_KM, interval_pairs
 from .checkpoint import Checkpoint, fingerprint
-from .narrowphase import hermite_minima, merge_duplicates, refine_tca
+from .narrowphase import golden_minimum, hermite_minima, merge_duplicates, refine_tca
 from .shells import radial_bands_km
 
 __all__ = ["screen", "DEFAULT_SCREEN_STEP_S", "IMPOSSIBLE_MOTION", "plausible_states",
@@ -260,11 +260,45 @@ def assess_candidates(catalog, i, j, t, *, t_start, step, span, threshold_km, ba
     Returns the table and its TCAs in seconds from `t_start`."""
     t, (r1, v1, r2, v2) = refine_tca(catalog, i, j, t_start, t, step, backend)
     miss = vector_norm(r2 - r1)
-    keep = np.flatnonzero((miss <= threshold_km) & (t >= 0) & (t <= span))
+    valid = np.ones(len(t), bool)
+    near = np.flatnonzero(miss <= threshold_km + 1.0)
+    stuck = near[~is_minimum(catalog, i[near], j[near], t_start, t[near], miss[near], step / 2,
+                             backend)]
+    if stuck.size:  # Newton left these where the distance is not a minimum: search it
+        t[stuck], valid[stuck] = golden_minimum(catalog, i[stuck], j[stuck], t_start,
+                                                t[stuck] - step, t[stuck] + step, backend)
+        times = t_start.shift_seconds(t[stuck])
+        r1[stuck], v1[stuck], _ = propagate_at(catalog, i[stuck], times, backend=backend)
+        r2[stuck], v2[stuck], _ = propagate_at(catalog, j[stuck], times, backend=backend)
+        miss[stuck] = vector_norm(r2[stuck] - r1[stuck])
+    keep = np.flatnonzero(valid & (miss <= threshold_km) & (t >= 0) & (t <= span))
     keep = keep[merge_duplicates(i[keep], j[keep], t[keep], tolerance_s=1.0)]
     i, j, t = i[keep], j[keep], t[keep]
     return conjunction_table(catalog, i, j, t_start.shift_seconds(t), r1[keep], v1[keep],
                              r2[keep], v2[keep], hbr_table, pc_method, covariances), t
+
+
+#: A reported approach is a minimum: the exact distance half a step either side is not
+#: below it by more than this (km). Co-located and co-moving pairs (GEO neighbours: the
+#: distance changes by millimetres a minute) can leave the range-rate Newton where the
+#: distance is not a minimum, one "approach" per grid step; those are searched again
+#: (:func:`.narrowphase.golden_minimum`) and dropped when the distance has no minimum there.
+MINIMUM_TOLERANCE_KM = 1e-6
+
+
+def is_minimum(catalog, i, j, t0, t, miss, half_s: float, backend) -> np.ndarray:
+    """Mask of the events (pairs i, j at `t` seconds from `t0`, exact distance `miss`) whose
+    exact distance `half_s` before and after is not smaller (:data:`MINIMUM_TOLERANCE_KM`);
+    a side where SGP4 fails does not count against the event."""
+    ok = np.ones(len(t), bool)
+    for side in (-half_s, half_s):
+        times = t0.shift_seconds(t + side)
+        r1, _, e1 = propagate_at(catalog, i, times, backend=backend)
+        r2, _, e2 = propagate_at(catalog, j, times, backend=backend)
+        with np.errstate(invalid="ignore"):
+            lower = vector_norm(r2 - r1) < miss - MINIMUM_TOLERANCE_KM
+        ok &= ~(lower & (e1 == 0) & (e2 == 0))
+    return ok
 
 
 def window_bounds(n_objects: int, n_steps: int, max_bytes: float) -> list:
