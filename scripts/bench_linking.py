@@ -30,19 +30,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from debris import Catalog, get_site  # noqa: E402
-from debris.observations import (load_stations, observation_geometry, read_cpf,  # noqa: E402
-                                 read_sp3, simulate_tracks)
+from debris import Catalog  # noqa: E402
+from debris.observations import load_stations, observation_geometry  # noqa: E402
 from debris.observations.linking import link_tracks, observing_nights  # noqa: E402
 from debris.observations.simulate import score_links  # noqa: E402
 from debris.observations.tracks import group_tracks  # noqa: E402
-from debris.sites import Site  # noqa: E402
-
-DATA = ROOT / "tests" / "data" / "observations"
 
 
 def simulations() -> None:
-    from test_linking import _survey  # the same cases the tests keep
+    from test_linking import _survey, precise_linking  # the same cases the tests keep
 
     catalog = Catalog.bundled()
     stations = load_stations()
@@ -66,24 +62,10 @@ def simulations() -> None:
               f"{s['orbits']} orbits over 2+ nights, {s['pure']} pure "
               f"({100 * s['pure'] / max(s['orbits'], 1):.0f} %); next-night error median "
               f"{np.median(errors):.3f} deg; linking {took:.1f} s")
-    sutherland = Site("sutherland", -32.3783, 20.8117, 1798.0)
-    folder = DATA / "precise_orbits"
-    for name, orbit, site, hours in (
-            ("Stella (SP3)", read_sp3(folder / "nsgf.orb.stella.v00.sp3"), sutherland, 88),
-            ("Jason-3 (CPF)", read_cpf(folder / "jason3_cpf_180613_16401.cne"),
-             get_site("sanglokh"), 96)):
-        obs = simulate_tracks(orbit.gcrs_at, site, "SIM", orbit.times.iso()[0], hours, rng=2)
-        stations["SIM"] = site
-        g = observation_geometry(obs, stations)
-        track = group_tracks(obs, 300.0)
-        seconds = obs["time"].seconds_since(obs["time"][:1])
-        cut = np.flatnonzero(np.diff(seconds) > 8 * 3600.0)[-1] + 1
-        used, held = np.arange(cut), np.arange(cut, len(obs))
-        links, unlinked = link_tracks(g.take(used), track[used],
-                                      sigma_arcsec=obs["sigma_arcsec"][used])
-        s = score_links(links, np.zeros(len(obs), int), g, used, held)
+    for name, label in (("stella", "Stella (SP3)"), ("jason3", "Jason-3 (CPF)")):
+        _, g, track, used, links, unlinked, s = precise_linking(name)
         best = max(links, key=lambda link: len(link.tracks)) if links else None
-        print(f"{name}: {len(np.unique(track[used]))} tracks over "
+        print(f"{label}: {len(np.unique(track[used]))} tracks over "
               f"{observing_nights(g.times[used], g.site_km[used])} nights -> {len(links)} "
               f"orbit(s), {len(unlinked)} unlinked; "
               + (f"{len(best.tracks)} tracks, RMS {best.fit.rms_arcsec:.1f}\"; next night "

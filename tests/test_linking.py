@@ -124,13 +124,12 @@ def test_crowded_shells_link_pure_and_predict_the_next_night(bundled, kind):
     assert len(set(unlinked) & {t for link in links for t in link.tracks}) == 0
 
 
-@pytest.mark.parametrize("name", ["stella", "jason3"])
-def test_tracks_of_a_precise_orbit_link_into_one_object(data_dir, name):
-    """Stella (SP3, Sutherland, 2 nights linked) and Jason-3 (CPF, Sanglokh, 3 nights): the
-    tracks of every night but the last link into one orbit, whose residuals include SGP4's
-    model error against the real orbit (24" and 30" RMS); it predicts the last night within
-    0.022 and 0.014 deg (README figures, within half their last digit)."""
-    folder = data_dir / OBS / "precise_orbits"
+def precise_linking(name):
+    """Tracks of a precise orbit (Stella: SP3, Sutherland, 88 h; Jason-3: CPF, Sanglokh,
+    96 h; 2" noise), each its own track; every night but the last linked, the last held
+    back. Returns the observations, their tracks, the rows used, the links, the unlinked
+    tracks and the score (what bench_linking.py prints)."""
+    folder = Path(__file__).parent / "data" / OBS / "precise_orbits"
     if name == "stella":
         orbit, site, hours = read_sp3(folder / "nsgf.orb.stella.v00.sp3"), SUTHERLAND, 88
     else:
@@ -145,12 +144,33 @@ def test_tracks_of_a_precise_orbit_link_into_one_object(data_dir, name):
     used, held = np.arange(cut), np.arange(cut, len(obs))
     links, unlinked = link_tracks(g.take(used), track[used],
                                   sigma_arcsec=obs["sigma_arcsec"][used])
+    score = score_links(links, np.zeros(len(obs), int), g, used, held)
+    return obs, g, track, used, links, unlinked, score
+
+
+@pytest.mark.parametrize("name", ["stella", "jason3"])
+def test_tracks_of_a_precise_orbit_link_into_one_object(name):
+    """Stella (SP3, Sutherland, 2 nights linked) and Jason-3 (CPF, Sanglokh, 3 nights): the
+    tracks of every night but the last link into one orbit, whose residuals include SGP4's
+    model error against the real orbit (24" and 30" RMS); it predicts the last night within
+    0.022 and 0.014 deg (README figures, within half their last digit)."""
+    _, _, track, used, links, unlinked, score = precise_linking(name)
     assert len(links) == 1 and not unlinked
     assert sorted(links[0].tracks) == sorted(set(track[used]))
-    score = score_links(links, np.zeros(len(obs), int), g, used, held)
     error, rms = PRECISE[name]
     assert score["predicted"] == 1 and abs(score["errors_deg"][0] - error) <= 0.0005
     assert abs(links[0].fit.rms_arcsec - rms) <= 0.5
+
+
+def _run_iod(tmp_path, obs, name):
+    """``debris iod --all --format json`` on the observations written as IOD lines (station
+    9193: Sanglokh, in a station list): its exit status and its JSON document."""
+    (tmp_path / name).write_text(iod_text(obs))
+    (tmp_path / "sites.txt").write_text("9193 SG   38.2611  69.2176  2300   Sanglokh\n")
+    out = tmp_path / "orbits.json"
+    code = main(["iod", str(tmp_path / name), "--stations", str(tmp_path / "sites.txt"),
+                 "--all", "--format", "json", "--output", str(out)])
+    return code, json.loads(out.read_text())
 
 
 def test_iod_groups_tracks_by_linked_object(bundled, tmp_path):
@@ -161,13 +181,8 @@ def test_iod_groups_tracks_by_linked_object(bundled, tmp_path):
     rows = np.random.default_rng(4).choice(shell, 40, replace=False)
     obs, truth = simulate_survey(bundled, rows, SANGLOKH, "9193", "2024-11-01T12:00:00Z", 3,
                                  night_hours=14, rng=5)
-    (tmp_path / "night.iod").write_text(iod_text(obs))
-    (tmp_path / "sites.txt").write_text("9193 SG   38.2611  69.2176  2300   Sanglokh\n")
-    out = tmp_path / "orbits.json"
-    code = main(["iod", str(tmp_path / "night.iod"), "--stations", str(tmp_path / "sites.txt"),
-                 "--all", "--format", "json", "--output", str(out)])
+    code, doc = _run_iod(tmp_path, obs, "night.iod")
     assert code == 0
-    doc = json.loads(out.read_text())
     linked = [o for o in doc["orbits"] if o["quality"] == "linked"]
     assert len(linked) >= 5 and doc["meta"]["linked"] == len(linked)
     for orbit in doc["orbits"]:
@@ -223,13 +238,8 @@ def test_iod_survives_tracks_no_orbit_fits(bundled, tmp_path):
     rng = np.random.default_rng(0)
     obs.columns["ra_deg"][bad] = rng.uniform(0, 360, bad.size)
     obs.columns["dec_deg"][bad] = rng.uniform(-80, 80, bad.size)
-    (tmp_path / "bad.iod").write_text(iod_text(obs))
-    (tmp_path / "sites.txt").write_text("9193 SG   38.2611  69.2176  2300   Sanglokh\n")
-    out = tmp_path / "o.json"
-    code = main(["iod", str(tmp_path / "bad.iod"), "--stations", str(tmp_path / "sites.txt"),
-                 "--all", "--format", "json", "--output", str(out)])
+    code, doc = _run_iod(tmp_path, obs, "bad.iod")
     assert code == 3
-    doc = json.loads(out.read_text())
     assert len(doc["failed"]) >= 1 and doc["meta"]["linked"] >= 1
     failed_lines = {line for f in doc["failed"] for line in f["lines"]}
     assert all(int(line.rsplit(":", 1)[1]) - 1 in set(bad) for line in failed_lines)

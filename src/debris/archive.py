@@ -157,15 +157,7 @@ class Archive:
                         np.asarray(reduced["std_magnitude"], float).tolist(),
                         np.asarray(reduced["range_km"], float).tolist(),
                         np.asarray(reduced["phase_angle_deg"], float).tolist()))
-        try:
-            with self._db:
-                before = self._db.total_changes
-                self._db.executemany("INSERT OR IGNORE INTO observed_magnitudes VALUES "
-                                     "(?, ?, ?, ?, ?, ?, ?)", rows)
-                return self._db.total_changes - before
-        except sqlite3.OperationalError as exc:
-            raise ArchiveError(f"{self.path}: the observed magnitudes were not added ({exc}); "
-                               "the archive is as it was") from None
+        return self._insert("observed_magnitudes", rows, "the observed magnitudes")
 
     def add_uncorrelated(self, time_utc, station, ra_deg, dec_deg, sigma_arcsec, file, line,
                          track) -> int:
@@ -177,15 +169,22 @@ class Archive:
                 for t, s, a, d, sg, f, n, k in zip(time_utc, station, ra_deg, dec_deg,
                                                    sigma_arcsec, file, line, track)
                 if np.isfinite(a) and np.isfinite(d)]
+        return self._insert("uncorrelated_observations", rows, "the uncorrelated observations")
+
+    def _insert(self, table: str, rows: list, what: str) -> int:
+        """Insert `rows` into `table` in one transaction (a row already there is kept once);
+        returns the number of new rows. On failure nothing is added."""
+        if not rows:
+            return 0
+        marks = ", ".join("?" * len(rows[0]))
         try:
             with self._db:
                 before = self._db.total_changes
-                self._db.executemany("INSERT OR IGNORE INTO uncorrelated_observations VALUES "
-                                     "(?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                self._db.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", rows)
                 return self._db.total_changes - before
         except sqlite3.OperationalError as exc:
-            raise ArchiveError(f"{self.path}: the uncorrelated observations were not added "
-                               f"({exc}); the archive is as it was") from None
+            raise ArchiveError(f"{self.path}: {what} were not added ({exc}); the archive is "
+                               "as it was") from None
 
     def uncorrelated_since(self, start_utc: str, end_utc: str | None = None) -> dict | None:
         """Stored uncorrelated observations with ``start_utc <= time < end_utc`` (ISO-8601
