@@ -1,9 +1,10 @@
 """Conjunctions: screening of the catalogue, collision probability, CDMs, observability.
 
-``screening`` (:func:`screen`), ``broadphase`` (+ ``broadphase_numba``), ``narrowphase``,
-``assessment`` (RIC, covariance model, hard-body radii, Pc per conjunction), ``pc`` (Foster,
-Chan, Alfano's maximum; one encounter-plane code), ``cdm`` (CDMs of conjunctions, Pc of a
-CDM) and ``observability`` (whether a conjunction can be watched from a site).
+``screening`` (:func:`screen`), ``broadphase`` (+ ``broadphase_numba``, ``broadphase_cells``),
+``narrowphase``, ``assessment`` (RIC, covariance model, hard-body radii, Pc per
+conjunction), ``pc`` (Foster, Chan, Alfano's maximum; one encounter-plane code), ``cdm``
+(CDMs of conjunctions, Pc of a CDM) and ``observability`` (whether a conjunction can be
+watched from a site).
 """
 
 from .assessment import (CONJUNCTION_COLUMNS, DEFAULT_HBR_M, DEFAULT_SIGMA_RIC_KM,
