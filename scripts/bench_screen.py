@@ -89,8 +89,11 @@ def main() -> int:
           f"debris propagation backend: {get_backend('auto').name}")
 
     # Warm-up on a tiny case so that numba's compile/cache load is not in the timing of
-    # either tool (astroz compiles nothing at run time).
-    debris.screen(catalog.subset(np.arange(50)), t0, t0.shift_seconds(600.0), 5.0)
+    # either tool (astroz compiles nothing at run time): near-Earth and deep-space objects,
+    # a threshold wide enough for conjunctions (their assessment compiles too).
+    deep = np.flatnonzero(catalog.mean_motion_rev_day < 6.4)[:20]
+    debris.screen(catalog.subset(np.concatenate([np.arange(50), deep])), t0,
+                  t0.shift_seconds(600.0), 2000.0)
     primaries = [int(x) for x in args.primary.split(",")] if args.primary else None
     if primaries:
         print(f"primaries: {primaries}")

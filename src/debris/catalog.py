@@ -75,8 +75,9 @@ def _catalog_from_state(elements, modes, names, norad, intl, types, rejected, so
     satrecs = []
     for row, mode in zip(elements, modes):
         sat = Satrec()
-        sat.sgp4init(WGS72, mode, int(row[0]), row[1] + row[2] - 2433281.5, *row[3:])
-        sat.jdsatepoch, sat.jdsatepochF = row[1], row[2]
+        # whole days first give back the epoch sgp4init was given, where its fraction (kept
+        # to 1e-8 day) holds it all: jd + fr first rounds, moving deep-space terms by 0.2 mm
+        sat.sgp4init(WGS72, mode, int(row[0]), (row[1] - 2433281.5) + row[2], *row[3:])
         satrecs.append(sat)
     catalog = Catalog._from_parts(satrecs, list(names), norad, list(intl), list(types),
                                   rejected, sources)
@@ -389,7 +390,7 @@ class Catalog:
     def __reduce__(self):
         """Pickle (for worker processes, :mod:`debris.cluster`): python-sgp4's Satrec does
         not pickle, so each travels as its initialisation values and is initialised again
-        (within 0.1 mm of the original; exactly its epoch)."""
+        (debris' compiled kernels then give the same states bit for bit)."""
         elements = np.array([[s.satnum, s.jdsatepoch, s.jdsatepochF, s.bstar, s.ndot, s.nddot,
                               s.ecco, s.argpo, s.inclo, s.mo, s.no_kozai, s.nodeo]
                              for s in self.satrecs], dtype=float).reshape(-1, 12)

@@ -20,7 +20,7 @@ from ..constants import MINUTES_PER_DAY
 from ..kernel_cache import njit
 from .near_earth import NearEarthBackend
 from .python_sgp4 import sgp4_at
-from .sdp4 import deep_space_elements, propagate_deep
+from .sdp4 import EPOCH_COLUMNS, deep_pairs, deep_space_elements, propagate_deep
 from .sgp4_core import (J2, J3OJ2, J4, RE, TWOPI, X2O3, XKE, kepler, long_period, near_secular,
                         short_period)
 from .sgp4_lanes import propagate_grid
@@ -273,12 +273,18 @@ class NumbaBackend(NearEarthBackend):
 
     def propagate_at(self, satrecs, obj, times):
         """Object ``obj[i]`` at ``times[i]``: the compiled SGP4 on each (row, minutes since
-        its epoch) pair, in parallel; deep space through python-sgp4."""
-        table, near_idx = self.prepared(satrecs)[:2]
+        its epoch) pair, in parallel, deep space too (each pair from its epoch: the same
+        states whatever was propagated before); python-sgp4 for the objects the compiled
+        kernels cannot initialise."""
+        table, near_idx, deep_table, deep_idx = self.prepared(satrecs)[:4]
         row_of = np.full(len(satrecs), -1, np.int64)
         row_of[near_idx] = np.arange(near_idx.size)
         rows = row_of[obj]
         near = rows >= 0
+        deep_of = np.full(len(satrecs), -1, np.int64)
+        deep_of[deep_idx] = np.arange(deep_idx.size)
+        deep_rows = deep_of[obj]
+        deep = deep_rows >= 0
         m = len(obj)
         r = np.empty((m, 3))
         v = np.empty((m, 3))
@@ -290,8 +296,16 @@ class NumbaBackend(NearEarthBackend):
             rn, vn, en = np.empty((k.size, 3)), np.empty((k.size, 3)), np.zeros(k.size, np.int8)
             _at_pairs(table, k, minutes, rn, vn, en)
             r[near], v[near], e[near] = rn, vn, en
-        if not near.all():
-            far = ~near
+        if deep.any():
+            k = deep_rows[deep]
+            jd_col, fr_col = EPOCH_COLUMNS
+            minutes = ((times.jd[deep] - deep_table[k, jd_col]) * MINUTES_PER_DAY
+                       + (times.fr[deep] - deep_table[k, fr_col]) * MINUTES_PER_DAY)
+            rd, vd, ed = np.empty((k.size, 3)), np.empty((k.size, 3)), np.zeros(k.size, np.int8)
+            deep_pairs(deep_table, k, minutes, rd, vd, ed)
+            r[deep], v[deep], e[deep] = rd, vd, ed
+        far = ~(near | deep)
+        if far.any():
             r[far], v[far], e[far] = sgp4_at(satrecs, np.asarray(obj)[far], times[far])
         bad = e != 0
         r[bad] = np.nan

@@ -25,7 +25,7 @@ from ..kernel_cache import njit
 from .polymath import sincos
 from .sgp4_core import J3OJ2, PI, TWOPI, X2O3, XKE, fmod2pi, kepler, long_period, short_period
 
-__all__ = ["deep_space_elements", "propagate_deep"]
+__all__ = ["deep_space_elements", "propagate_deep", "deep_pairs", "EPOCH_COLUMNS"]
 
 _JD_1950 = 2433281.5
 
@@ -40,6 +40,8 @@ _FIELDS = (
     "ee2", "e3", "xi2", "xi3", "xl2", "xl3", "xl4", "xgh2", "xgh3", "xgh4", "xh2", "xh3",
     "peo", "pinco", "plo", "pgho", "pho", "zmos", "zmol")
 _COL = {name: i for i, name in enumerate(_FIELDS)}
+#: Columns of the epoch (Julian date, fraction) in the table of :func:`deep_space_elements`.
+EPOCH_COLUMNS = (_FIELDS.index("jdsatepoch"), _FIELDS.index("jdsatepochF"))
 _SE2, _EE2, _ZMOS, _ZMOL = _COL["se2"], _COL["ee2"], _COL["zmos"], _COL["zmol"]
 _PEO, _PINCO, _PLO, _PGHO, _PHO = (_COL[k] for k in ("peo", "pinco", "plo", "pgho", "pho"))
 
@@ -250,6 +252,18 @@ def _propagate_deep_py(table, rows, jd, fr, r_out, v_out, e_out):  # pragma: no 
             e_out[o, k] = e
 
 
+def _deep_pairs_py(table, rows, minutes, r_out, v_out, e_out):  # pragma: no cover
+    """Table row ``rows[i]`` at ``minutes[i]`` since its epoch, for every i (in parallel).
+    Each pair integrates any resonance from the epoch afresh: the result depends on nothing
+    but the pair (python-sgp4 continues from the Satrec's previous call)."""
+    for i in numba.prange(rows.shape[0]):
+        state = np.zeros(3)
+        rx, ry, rz, vx, vy, vz, e = _sdp4_point(table[rows[i]], minutes[i], state)
+        r_out[i, 0], r_out[i, 1], r_out[i, 2] = rx, ry, rz
+        v_out[i, 0], v_out[i, 1], v_out[i, 2] = vx, vy, vz
+        e_out[i] = e
+
+
 _options = dict(error_model="numpy", cache=True)
 _lunar_solar = njit(**_options)(_lunar_solar_py)
 _half_day = njit(**_options)(_half_day_py)
@@ -258,3 +272,4 @@ _dpper = njit(**_options)(_dpper_py)
 _periodics = njit(**_options)(_periodics_py)
 _sdp4_point = njit(**_options)(_sdp4_point_py)
 propagate_deep = njit(parallel=True, **_options)(_propagate_deep_py)
+deep_pairs = njit(parallel=True, **_options)(_deep_pairs_py)
