@@ -98,18 +98,20 @@ def _close_py(i, j, mid, rho, r0, r1, threshold, chord_limit):  # pragma: no cov
     a0 = r0[j, 0] - r0[i, 0]
     a1 = r0[j, 1] - r0[i, 1]
     a2 = r0[j, 2] - r0[i, 2]
-    b0 = r1[j, 0] - r1[i, 0] - a0
-    b1 = r1[j, 1] - r1[i, 1] - a1
-    b2 = r1[j, 2] - r1[i, 2] - a2
-    bb = b0 * b0 + b1 * b1 + b2 * b2
-    s = 0.0
-    if bb > 0.0:
-        s = -(a0 * b0 + a1 * b1 + a2 * b2) / bb
-        s = min(max(s, 0.0), 1.0)
-    q0 = a0 + s * b0
-    q1 = a1 + s * b1
-    q2 = a2 + s * b2
-    return q0 * q0 + q1 * q1 + q2 * q2 <= chord_limit * chord_limit
+    gap2 = _chord_gap2(a0, a1, a2, r1[j, 0] - r1[i, 0] - a0, r1[j, 1] - r1[i, 1] - a1,
+                       r1[j, 2] - r1[i, 2] - a2)
+    return gap2 <= chord_limit * chord_limit
+
+
+def _chord_gap2_py(a0, a1, a2, b0, b1, b2):  # pragma: no cover - compiled
+    """``min over s in [0, 1] of |a + s b|^2``: the chords' closest approach (squared), with a
+    their relative start and b their relative motion over the piece; no branch."""
+    bb = max(b0 * b0 + b1 * b1 + b2 * b2, 1e-300)
+    t = min(max(-(a0 * b0 + a1 * b1 + a2 * b2) / bb, 0.0), 1.0)
+    c0 = a0 + t * b0
+    c1 = a1 + t * b1
+    c2 = a2 + t * b2
+    return c0 * c0 + c1 * c1 + c2 * c2
 
 
 def _cells_py(mid, cell, lo):  # pragma: no cover - compiled
@@ -226,8 +228,7 @@ def _object_pairs_py(p, runs, nruns, soa, row_o, threshold, limit2, hit, out_i, 
 
     The midpoint bound first, its survivors compacted into `hit` without a branch (about one
     in five survives, at random: a branch on it is mispredicted about as often as taken); then
-    the chord test, ``min over s in [0, 1] of |a + s b| <= limit`` with a the chords' relative
-    start and b their relative motion, on the survivors, compacted again; the writes to the
+    the chord test (:func:`_chord_gap2`) on the survivors, compacted again; the writes to the
     output last (stores that may alias the inputs, kept out of the loops, measured 2x)."""
     px, py, pz, reach = soa[0, p], soa[1, p], soa[2, p], soa[3, p] + threshold
     n = 0
@@ -242,19 +243,10 @@ def _object_pairs_py(p, runs, nruns, soa, row_o, threshold, limit2, hit, out_i, 
     close = 0
     for h in range(n):
         q = hit[h]
-        a0 = soa[4, q] - soa[4, p]
-        a1 = soa[5, q] - soa[5, p]
-        a2 = soa[6, q] - soa[6, p]
-        b0 = soa[7, q] - soa[7, p]
-        b1 = soa[8, q] - soa[8, p]
-        b2 = soa[9, q] - soa[9, p]
-        bb = max(b0 * b0 + b1 * b1 + b2 * b2, 1e-300)
-        t = min(max(-(a0 * b0 + a1 * b1 + a2 * b2) / bb, 0.0), 1.0)
-        c0 = a0 + t * b0
-        c1 = a1 + t * b1
-        c2 = a2 + t * b2
+        gap2 = _chord_gap2(soa[4, q] - soa[4, p], soa[5, q] - soa[5, p], soa[6, q] - soa[6, p],
+                           soa[7, q] - soa[7, p], soa[8, q] - soa[8, p], soa[9, q] - soa[9, p])
         hit[close] = q  # compacted in place (close <= h)
-        close += c0 * c0 + c1 * c1 + c2 * c2 <= limit2
+        close += gap2 <= limit2
     for h in range(close):
         pos = _emit(out_i, out_j, pos, row_o[p], row_o[hit[h]])
     return pos
@@ -448,6 +440,7 @@ def _all_vs_all_py(ms, rho_s, r0, r1, rows, lo, big, piece_s, pad, threshold, ch
 
 
 _bucket = njit(cache=True, inline="always")(_bucket_py)
+_chord_gap2 = njit(cache=True, inline="always")(_chord_gap2_py)
 _close = njit(cache=True, inline="always")(_close_py)
 _emit = njit(cache=True, inline="always")(_emit_py)
 _scan_primaries = njit(cache=True)(_scan_primaries_py)

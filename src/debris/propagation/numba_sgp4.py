@@ -277,34 +277,28 @@ class NumbaBackend(NearEarthBackend):
         states whatever was propagated before); python-sgp4 for the objects the compiled
         kernels cannot initialise."""
         table, near_idx, deep_table, deep_idx = self.prepared(satrecs)[:4]
-        row_of = np.full(len(satrecs), -1, np.int64)
-        row_of[near_idx] = np.arange(near_idx.size)
-        rows = row_of[obj]
-        near = rows >= 0
-        deep_of = np.full(len(satrecs), -1, np.int64)
-        deep_of[deep_idx] = np.arange(deep_idx.size)
-        deep_rows = deep_of[obj]
-        deep = deep_rows >= 0
         m = len(obj)
         r = np.empty((m, 3))
         v = np.empty((m, 3))
         e = np.zeros(m, np.int8)
-        if near.any():
-            k = rows[near]
-            minutes = ((times.jd[near] - table[k, COLUMN["jd"]]) * MINUTES_PER_DAY
-                       + (times.fr[near] - table[k, COLUMN["fr"]]) * MINUTES_PER_DAY)
-            rn, vn, en = np.empty((k.size, 3)), np.empty((k.size, 3)), np.zeros(k.size, np.int8)
-            _at_pairs(table, k, minutes, rn, vn, en)
-            r[near], v[near], e[near] = rn, vn, en
-        if deep.any():
-            k = deep_rows[deep]
-            jd_col, fr_col = EPOCH_COLUMNS
-            minutes = ((times.jd[deep] - deep_table[k, jd_col]) * MINUTES_PER_DAY
-                       + (times.fr[deep] - deep_table[k, fr_col]) * MINUTES_PER_DAY)
-            rd, vd, ed = np.empty((k.size, 3)), np.empty((k.size, 3)), np.zeros(k.size, np.int8)
-            deep_pairs(deep_table, k, minutes, rd, vd, ed)
-            r[deep], v[deep], e[deep] = rd, vd, ed
-        far = ~(near | deep)
+        done = np.zeros(m, bool)
+        for kernel, coefficients, index, (jd_col, fr_col) in (
+                (_at_pairs, table, near_idx, (COLUMN["jd"], COLUMN["fr"])),
+                (deep_pairs, deep_table, deep_idx, EPOCH_COLUMNS)):
+            row_of = np.full(len(satrecs), -1, np.int64)
+            row_of[index] = np.arange(index.size)
+            rows = row_of[obj]
+            mine = rows >= 0
+            if not mine.any():
+                continue
+            k = rows[mine]
+            minutes = ((times.jd[mine] - coefficients[k, jd_col]) * MINUTES_PER_DAY
+                       + (times.fr[mine] - coefficients[k, fr_col]) * MINUTES_PER_DAY)
+            rk, vk, ek = np.empty((k.size, 3)), np.empty((k.size, 3)), np.zeros(k.size, np.int8)
+            kernel(coefficients, k, minutes, rk, vk, ek)
+            r[mine], v[mine], e[mine] = rk, vk, ek
+            done |= mine
+        far = ~done
         if far.any():
             r[far], v[far], e[far] = sgp4_at(satrecs, np.asarray(obj)[far], times[far])
         bad = e != 0
